@@ -1,0 +1,115 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { getConfig } from './config';
+import { readSecretString } from './aws/secrets';
+
+/**
+ * Key material, loaded from the environment (local stack, tests) or from Secrets Manager (AWS).
+ * Formats (the same in both places):
+ *   signing key  JWT_PRIVATE_KEY[_SECRET_ID]  {"kid":"<kid>","privateKey":"<PKCS#8 PEM, P-256>"}
+ *   public keys  JWT_PUBLIC_KEYS[_SECRET_ID]  {"keys":[{"kid":"<kid>","publicKey":"<SPKI PEM>"}]}
+ *   refresh key  REFRESH_TOKEN_KEY[_SECRET_ID] base64url of at least 32 random bytes
+ * Rotation publishes a new public key first, then switches the signing key; old public keys stay
+ * until every token they signed has expired.
+ */
+const kidPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+const signingKeySchema = z.object({ kid: z.string().regex(kidPattern), privateKey: z.string().min(1) });
+const publicKeysSchema = z.object({
+  keys: z.array(z.object({ kid: z.string().regex(kidPattern), publicKey: z.string().min(1) })).min(1),
+});
+
+export interface SigningKey {
+  kid: string;
+  privateKey: string;
+}
+
+/** Keys re-read after this long, so a rotation reaches warm functions without a redeploy. */
+const KEY_CACHE_MS = 5 * 60_000;
+/** An unknown kid triggers a re-read, but at most this often, so forged kids cannot hammer the secret. */
+const UNKNOWN_KID_REFRESH_MS = 60_000;
+
+async function readKeySource(valueVar: keyof ReturnType<typeof getConfig>, secretVar: keyof ReturnType<typeof getConfig>): Promise<string> {
+  const config = getConfig();
+  const value = config[valueVar];
+  if (typeof value === 'string' && value.length > 0) return value;
+  const secretId = config[secretVar];
+  if (typeof secretId === 'string' && secretId.length > 0) return readSecretString(secretId);
+  throw new Error(`Invalid configuration: set ${valueVar} or ${secretVar}`);
+}
+
+function parseJson<T>(raw: string, schema: z.ZodType<T>, name: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new Error(`Invalid configuration: ${name} is not JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(`Invalid configuration: ${name} has the wrong shape`);
+  return parsed.data;
+}
+
+function cachedLoader<T>(load: () => Promise<T>, maxAgeMs: number) {
+  let entry: { value: Promise<T>; loadedAt: number } | undefined;
+  return {
+    get(now = Date.now()): Promise<T> {
+      if (!entry || now - entry.loadedAt > maxAgeMs) {
+        const value = load();
+        entry = { value, loadedAt: now };
+        // A failed load must not be cached, or one SM hiccup would poison the warm container.
+        value.catch(() => {
+          if (entry?.value === value) entry = undefined;
+        });
+      }
+      return entry.value;
+    },
+    age(now = Date.now()): number {
+      return entry ? now - entry.loadedAt : Infinity;
+    },
+    reset(): void {
+      entry = undefined;
+    },
+  };
+}
+
+const signingKeyLoader = cachedLoader(async () => {
+  const raw = await readKeySource('JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_SECRET_ID');
+  return parseJson(raw, signingKeySchema, 'JWT_PRIVATE_KEY');
+}, KEY_CACHE_MS);
+
+const publicKeysLoader = cachedLoader(async () => {
+  const raw = await readKeySource('JWT_PUBLIC_KEYS', 'JWT_PUBLIC_KEYS_SECRET_ID');
+  const { keys } = parseJson(raw, publicKeysSchema, 'JWT_PUBLIC_KEYS');
+  const byKid = new Map<string, KeyObject>();
+  for (const key of keys) byKid.set(key.kid, createPublicKey(key.publicKey));
+  return byKid;
+}, KEY_CACHE_MS);
+
+const refreshKeyLoader = cachedLoader(async () => {
+  const raw = await readKeySource('REFRESH_TOKEN_KEY', 'REFRESH_TOKEN_KEY_SECRET_ID');
+  const key = Buffer.from(raw.trim(), 'base64url');
+  if (key.length < 32) throw new Error('Invalid configuration: REFRESH_TOKEN_KEY must hold at least 32 bytes (base64url)');
+  return key;
+}, KEY_CACHE_MS);
+
+export const getSigningKey = (): Promise<SigningKey> => signingKeyLoader.get();
+export const getRefreshTokenKey = (): Promise<Buffer> => refreshKeyLoader.get();
+export const getPublicKeys = (): Promise<Map<string, KeyObject>> => publicKeysLoader.get();
+
+/** The verification key for a kid, or undefined. Only well-formed kids are ever looked up. */
+export async function findPublicKey(kid: unknown): Promise<KeyObject | undefined> {
+  if (typeof kid !== 'string' || !kidPattern.test(kid)) return undefined;
+  const keys = await publicKeysLoader.get();
+  const key = keys.get(kid);
+  if (key || publicKeysLoader.age() < UNKNOWN_KID_REFRESH_MS) return key;
+  publicKeysLoader.reset();
+  return (await publicKeysLoader.get()).get(kid);
+}
+
+/** Tests swap keys between cases. */
+export function resetKeyCache(): void {
+  signingKeyLoader.reset();
+  publicKeysLoader.reset();
+  refreshKeyLoader.reset();
+}

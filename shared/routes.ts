@@ -1,0 +1,73 @@
+/**
+ * The one route table. The CDK stack and the local gateway are both generated from it, so the
+ * deployed API and the local one cannot disagree about paths, handlers or which routes need a
+ * token. `access` lists what each function may touch; the stack turns it into least-privilege
+ * IAM grants and only the listed key material is handed to the function.
+ */
+export type TableAction = 'read' | 'write' | 'querySessions';
+export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey';
+
+export interface FunctionAccess {
+  table: readonly TableAction[];
+  secrets: readonly SecretName[];
+  sendsMail: boolean;
+  /** scrypt needs memory and CPU: these functions get a bigger Lambda. */
+  hashesPasswords: boolean;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Folder under functions/ holding handler.ts. */
+  functionName: string;
+  auth: 'public' | 'protected';
+  access: FunctionAccess;
+}
+
+const none: FunctionAccess = { table: [], secrets: [], sendsMail: false, hashesPasswords: false };
+
+export const routes: readonly Route[] = [
+  {
+    method: 'POST', path: '/auth/register', functionName: 'register', auth: 'public',
+    access: { ...none, table: ['read', 'write'], sendsMail: true, hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+  },
+  {
+    method: 'POST', path: '/auth/verify/resend', functionName: 'resend-verification', auth: 'public',
+    access: { ...none, table: ['read', 'write'], sendsMail: true },
+  },
+  {
+    method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/refresh', functionName: 'refresh', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+  },
+  {
+    method: 'POST', path: '/auth/logout', functionName: 'logout', auth: 'protected',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'GET', path: '/me', functionName: 'me', auth: 'protected',
+    access: { ...none, table: ['read'] },
+  },
+  {
+    method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',
+    access: { ...none, secrets: ['publicKeys'] },
+  },
+];
+
+/** The REQUEST authorizer in front of every protected route. */
+export const authorizer = {
+  functionName: 'authorizer',
+  /** Header the gateway caches authorizer results by. */
+  identitySource: 'Authorization',
+  access: { ...none, table: ['read'], secrets: ['publicKeys'] } satisfies FunctionAccess,
+} as const;
+
+/** Every function of the service, routes first, then the authorizer. */
+export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName];

@@ -1,0 +1,12 @@
+/**
+ * Shape of the single DynamoDB table, shared by the CDK stack, the local stack's table setup and
+ * the stores, so all three agree on key names.
+ */
+export const tableSchema = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Sparse GSI: only session items carry gsi1pk (= USER#<userId>), for "sessions of a user". */
+  sessionsByUserIndex: { indexName: 'sessions-by-user', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** Epoch seconds; DynamoDB TTL only cleans up (and late): every expiry is also enforced in code. */
+  timeToLiveAttribute: 'expiresAt',
+} as const;
