@@ -1,0 +1,13 @@
+import { login } from '../../shared/auth/login';
+import { httpHandler } from '../../shared/http/handler';
+import { sessionReply } from '../../shared/http/session-reply';
+import { createAuthContext } from '../../shared/services';
+import { loginBody } from '../../shared/validation';
+
+const auth = createAuthContext();
+
+/** POST /auth/login — email or username plus password; starts a new session. */
+export const handler = httpHandler({ body: loginBody }, async ({ body }) => {
+  const { user, tokens } = await login(auth, body);
+  return sessionReply(tokens, auth.config, user);
+});

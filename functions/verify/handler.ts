@@ -1,0 +1,13 @@
+import { verifyEmail } from '../../shared/auth/verification';
+import { httpHandler } from '../../shared/http/handler';
+import { sessionReply } from '../../shared/http/session-reply';
+import { createAuthContext } from '../../shared/services';
+import { verifyBody } from '../../shared/validation';
+
+const auth = createAuthContext();
+
+/** POST /auth/verify — consumes the mailed link token, activates the account and signs the user in. */
+export const handler = httpHandler({ body: verifyBody }, async ({ body }) => {
+  const { user, tokens } = await verifyEmail(auth, body.token);
+  return sessionReply(tokens, auth.config, user);
+});

@@ -1,0 +1,32 @@
+import type { Config } from '../config';
+import type { LimitStore, Mailer, SessionStore, UserRecord, UserStore } from '../stores';
+
+/** What the auth rules run against: stores, mailer, config and a clock (tests move time). */
+export interface AuthContext {
+  users: UserStore;
+  sessions: SessionStore;
+  limits: LimitStore;
+  mailer: Mailer;
+  config: Config;
+  /** Epoch milliseconds. */
+  now: () => number;
+}
+
+/** The user as the API shows it: never a hash, never a token. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  username?: string;
+  emailVerified: boolean;
+  createdAt: string;
+}
+
+export function publicUser(user: UserRecord): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    ...(user.username ? { username: user.username } : {}),
+    emailVerified: user.emailVerified,
+    createdAt: user.createdAt,
+  };
+}

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import type { SessionRecord } from '../stores';
+import { signAccessToken } from '../tokens/access-token';
+import { deriveRefreshToken } from '../tokens/refresh-token';
+import type { AuthContext } from './context';
+import { remainingLifetimeSeconds } from './session-rules';
+
+/** What a successful login, verification or refresh hands out; the route turns it into body + cookie. */
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshMaxAgeSeconds: number;
+}
+
+export function newSession(ctx: AuthContext, userId: string): SessionRecord {
+  const now = ctx.now();
+  return {
+    id: randomBytes(16).toString('base64url'),
+    userId,
+    generation: 0,
+    createdAt: now,
+    lastUsedAt: now,
+    absoluteExpiresAt: now + ctx.config.SESSION_MAX_AGE_SECONDS * 1000,
+  };
+}
+
+export async function issueTokens(ctx: AuthContext, session: SessionRecord, generation: number): Promise<IssuedTokens> {
+  const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([
+    signAccessToken(session.userId, session.id),
+    deriveRefreshToken(session.id, generation),
+  ]);
+  return { accessToken, expiresIn, refreshToken, refreshMaxAgeSeconds: remainingLifetimeSeconds(session, ctx.now()) };
+}

@@ -1,0 +1,56 @@
+/**
+ * Every error the API can answer with, in one list: the stable `code` clients switch on, its
+ * HTTP status and the title shown in problem+json. Handlers throw `ApiError`s by code; the one
+ * error middleware (shared/http/problem.ts) turns them into RFC 9457 responses.
+ */
+export const errorCatalog = {
+  validation_failed: { status: 400, title: 'The request is invalid.' },
+  malformed_json: { status: 400, title: 'The request body is not valid JSON.' },
+  invalid_token: { status: 400, title: 'The verification link is invalid, expired or already used.' },
+  unauthorized: { status: 401, title: 'Authentication is required.' },
+  invalid_credentials: { status: 401, title: 'The email, username or password is incorrect.' },
+  invalid_refresh_token: { status: 401, title: 'The refresh token is missing or invalid.' },
+  session_expired: { status: 401, title: 'The session has expired.' },
+  refresh_token_reused: { status: 401, title: 'The refresh token was already used; the session has been revoked.' },
+  forbidden: { status: 403, title: 'Access to this resource is denied.' },
+  email_not_verified: { status: 403, title: 'The email address has not been verified yet.' },
+  origin_not_allowed: { status: 403, title: 'The request origin is not allowed.' },
+  not_found: { status: 404, title: 'No such resource.' },
+  method_not_allowed: { status: 405, title: 'The method is not allowed on this resource.' },
+  request_rejected: { status: 400, title: 'The request was rejected.' },
+  username_taken: { status: 409, title: 'The username is already taken.' },
+  payload_too_large: { status: 413, title: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json.' },
+  rate_limited: { status: 429, title: 'Too many requests; try again later.' },
+  too_many_attempts: { status: 429, title: 'Too many failed login attempts; try again later.' },
+  internal_error: { status: 500, title: 'Something went wrong on our side.' },
+  service_unavailable: { status: 503, title: 'The service is temporarily unavailable; try again shortly.' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly options: { detail?: string; errors?: FieldError[]; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(errorCatalog[code].title, { cause: options.cause });
+    this.status = errorCatalog[code].status;
+  }
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The RFC 9457 body for a code; `type` is a stable URN so clients never need to fetch it. */
+export function problemBody(code: ErrorCode, extra: { detail?: string; errors?: FieldError[] } = {}) {
+  const { status, title } = errorCatalog[code];
+  return { type: `urn:serverless-auth:error:${code}`, title, status, code, ...extra };
+}

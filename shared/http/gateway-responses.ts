@@ -1,0 +1,24 @@
+import { problemBody, type ErrorCode } from '../errors';
+
+/**
+ * Replies API Gateway itself gives (no handler ran): a missing/invalid token (401), an authorizer
+ * deny (403), throttling (429), and any other gateway 4XX/5XX. The CDK stack renders these as
+ * Gateway Responses and the local gateway answers with the same bodies, so clients see one
+ * problem+json shape everywhere.
+ */
+export const gatewayResponses = [
+  { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized' },
+  { type: 'ACCESS_DENIED', status: 403, code: 'forbidden' },
+  { type: 'THROTTLED', status: 429, code: 'rate_limited' },
+  { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found' },
+  // DEFAULT_4XX keeps the status the gateway chose (413, 415, ...); only the body is shaped.
+  { type: 'DEFAULT_4XX', status: 400, code: 'request_rejected' },
+  { type: 'DEFAULT_5XX', status: 500, code: 'internal_error' },
+] as const satisfies ReadonlyArray<{ type: string; status: number; code: ErrorCode }>;
+
+export type GatewayResponseType = (typeof gatewayResponses)[number]['type'];
+
+export function gatewayResponseBody(type: GatewayResponseType): string {
+  const response = gatewayResponses.find((r) => r.type === type)!;
+  return JSON.stringify(problemBody(response.code));
+}

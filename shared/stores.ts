@@ -1,0 +1,91 @@
+/**
+ * The storage the auth rules need, as small interfaces. The DynamoDB implementations live in
+ * shared/aws/ (one module each); the rules in shared/auth/ only see these.
+ */
+export interface PendingVerification {
+  tokenHash: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  username?: string;
+  passwordHash: string;
+  emailVerified: boolean;
+  /** ISO 8601. */
+  createdAt: string;
+  verification?: PendingVerification;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  /** How many times the refresh token was rotated; the live token is the one of this generation. */
+  generation: number;
+  /** Epoch milliseconds, as are all times below. */
+  createdAt: number;
+  lastUsedAt: number;
+  absoluteExpiresAt: number;
+  /** When `generation` was last advanced: the start of the grace window for the previous token. */
+  rotatedAt?: number;
+  revokedAt?: number;
+}
+
+export type CreateUserOutcome = 'created' | 'email_taken' | 'username_taken';
+export type ReplacePendingOutcome = 'replaced' | 'username_taken' | 'changed_meanwhile';
+
+export interface UserStore {
+  findById(id: string): Promise<UserRecord | undefined>;
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Creates an unverified user with its email (and username) uniqueness items, atomically. */
+  createPending(user: UserRecord & { verification: PendingVerification }): Promise<CreateUserOutcome>;
+  /** Re-registration of an unverified email: new password, username and link; earlier links die. */
+  replacePending(
+    existing: UserRecord,
+    update: { passwordHash: string; username?: string; verification: PendingVerification },
+  ): Promise<ReplacePendingOutcome>;
+  /** Undoes createPending when the verification mail could not be sent. */
+  deletePending(user: UserRecord & { verification: PendingVerification }): Promise<void>;
+  /** A fresh link for an unverified user; false when the user changed meanwhile. */
+  replaceVerification(user: UserRecord, verification: PendingVerification): Promise<boolean>;
+  /** The user a verification link belongs to, if the link is current. */
+  findByVerificationToken(tokenHash: string): Promise<UserRecord | undefined>;
+  /** Marks the email verified, consumes the link and starts the first session, atomically; false if the link was used meanwhile. */
+  activate(user: UserRecord, tokenHash: string, firstSession: SessionRecord): Promise<boolean>;
+  updatePasswordHash(userId: string, passwordHash: string): Promise<void>;
+}
+
+export interface SessionStore {
+  create(session: SessionRecord): Promise<void>;
+  /** Strongly consistent: rotation decisions must see the latest generation. */
+  get(sessionId: string): Promise<SessionRecord | undefined>;
+  /** Advances the generation iff it is still `from` and the session is not revoked; false if another request won. */
+  advanceGeneration(sessionId: string, from: number, now: number): Promise<boolean>;
+  revoke(sessionId: string, now: number): Promise<void>;
+  /** Revokes every live session of a user; returns how many. */
+  revokeAllOfUser(userId: string, now: number): Promise<number>;
+}
+
+export interface LoginAttemptState {
+  failures: number;
+  /** Epoch milliseconds; absent when not locked. */
+  lockedUntil?: number;
+}
+
+export interface LimitStore {
+  getLoginAttempts(key: string): Promise<LoginAttemptState>;
+  /** Counts one more consecutive failure and returns the new count. */
+  recordLoginFailure(key: string, now: number): Promise<number>;
+  lockLogin(key: string, until: number): Promise<void>;
+  clearLoginAttempts(key: string): Promise<void>;
+  /** Fixed-window counter: the number of hits in the current window, this one included. */
+  hit(key: string, windowSeconds: number, now: number): Promise<number>;
+}
+
+export interface Mailer {
+  sendVerification(to: string, link: string): Promise<void>;
+  sendAlreadyRegistered(to: string, loginUrl: string): Promise<void>;
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { getConfig } from '../config';
+import { findPublicKey, getSigningKey } from '../keys';
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  exp: number;
+}
+
+const ALGORITHM = 'ES256';
+const CLOCK_SKEW_SECONDS = 30;
+/** Header parameters that point at keys we would have to fetch or trust from the token itself. */
+const FORBIDDEN_HEADERS = ['jku', 'jwk', 'x5u', 'x5c', 'crit'];
+
+export async function signAccessToken(userId: string, sessionId: string): Promise<{ accessToken: string; expiresIn: number }> {
+  const config = getConfig();
+  const { kid, privateKey } = await getSigningKey();
+  const accessToken = jwt.sign({ sid: sessionId, token_use: 'access' }, privateKey, {
+    algorithm: ALGORITHM,
+    keyid: kid,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    subject: userId,
+    jwtid: randomUUID(),
+    expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  return { accessToken, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/**
+ * Verifies an access token, or returns undefined for anything wrong with it. The algorithm,
+ * issuer, audience and token_use are pinned; the key comes only from configuration, by kid.
+ */
+export async function verifyAccessToken(token: string): Promise<AccessClaims | undefined> {
+  const decoded = jwt.decode(token, { complete: true });
+  if (!decoded || typeof decoded.payload !== 'object') return undefined;
+  const header = decoded.header as unknown as Record<string, unknown>;
+  if (header.alg !== ALGORITHM || FORBIDDEN_HEADERS.some((name) => name in header)) return undefined;
+  const key = await findPublicKey(header.kid);
+  if (!key) return undefined;
+  const config = getConfig();
+  let payload: jwt.JwtPayload | string;
+  try {
+    payload = jwt.verify(token, key, {
+      algorithms: [ALGORITHM],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+    });
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload.token_use !== 'access') return undefined;
+  const { sub, sid, jti, exp } = payload;
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return undefined;
+  return { sub, sid, jti, exp };
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ApiError } from './errors';
+import { isCommonPassword } from './common-passwords';
+
+/** Rejects C0/C1 control characters and other invisible format characters. */
+const noControlCharacters = (value: string) => !/[\p{Cc}\p{Cf}]/u.test(value);
+
+/** Trimmed and lower-cased before any lookup, so "Alice@Example.com " is one account. */
+export const emailField = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .refine(noControlCharacters, 'must not contain control characters')
+  .pipe(z.email('must be a valid email address'));
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+export const newPasswordField = z
+  .string()
+  .refine((p) => [...p].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+  .refine((p) => [...p].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
+  .refine((p) => !isCommonPassword(p), 'is too common; choose another');
+
+/** Usernames never contain "@", so a login identifier is unambiguous. */
+export const usernameField = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3 to 32 letters, digits, ".", "_" or "-"');
+
+export const registerBody = z.object({
+  email: emailField,
+  password: newPasswordField,
+  username: usernameField.optional(),
+});
+
+export const verifyBody = z.object({ token: z.string().min(1).max(512) });
+
+export const resendBody = z.object({ email: emailField });
+
+/** Login by email or username. A value without "@" in `email` is taken as a username. */
+export const loginBody = z
+  .object({
+    email: z.string().trim().min(1).max(254).refine(noControlCharacters, 'must not contain control characters').optional(),
+    username: z.string().trim().min(1).max(254).refine(noControlCharacters, 'must not contain control characters').optional(),
+    password: z.string().min(1).max(1024),
+  })
+  .refine((b) => (b.email === undefined) !== (b.username === undefined), {
+    message: 'give either email or username',
+    path: ['email'],
+  })
+  .transform((b) => {
+    const identifier = (b.email ?? b.username)!;
+    return identifier.includes('@')
+      ? { kind: 'email' as const, identifier: identifier.toLowerCase(), password: b.password }
+      : { kind: 'username' as const, identifier: identifier.toLowerCase(), password: b.password };
+  });
+
+export const logoutBody = z.object({ scope: z.enum(['session', 'all']).default('session') });
+
+/** Parses a request body, or throws 400 validation_failed listing every invalid field. */
+export function validate<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => ({
+    field: issue.path.length ? issue.path.join('.') : '(body)',
+    message: issue.message,
+  }));
+  throw new ApiError('validation_failed', { errors });
+}

@@ -1,0 +1,146 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import jwt from 'jsonwebtoken';
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../functions/login/handler';
+import { awsError, ddbMock, givenUser } from '../support/aws';
+import { apiEvent, lambdaContext } from '../support/events';
+import { publicKeyPem } from '../support/keys';
+import { json, setCookies } from '../support/replies';
+
+const alice = { id: 'user-alice', email: 'alice@example.com', username: 'Alice', password: 'correct horse battery' };
+const login = (body: unknown, headers?: Record<string, string>) => handler(apiEvent({ path: '/auth/login', body, headers }), lambdaContext);
+
+describe('POST /auth/login', () => {
+  it('signs a verified user in by email with an access token and a refresh cookie', async () => {
+    // Prepare
+    await givenUser(alice);
+    ddbMock.on(PutCommand).resolves({});
+
+    // Act
+    const reply = await login({ email: ' Alice@Example.com ', password: alice.password });
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    const body = json(reply);
+    expect(body.user).toEqual({ id: alice.id, email: alice.email, username: 'Alice', emailVerified: true, createdAt: '2026-11-01T00:00:00.000Z' });
+    expect(body.tokenType).toBe('Bearer');
+    expect(body.expiresIn).toBe(900);
+    const claims = jwt.verify(body.accessToken, publicKeyPem, { algorithms: ['ES256'] }) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: alice.id, token_use: 'access', iss: 'serverless-auth', aud: 'serverless-auth-api' });
+    expect(JSON.stringify(body)).not.toMatch(/refresh|passwordHash|scrypt/);
+    const [cookie] = setCookies(reply);
+    expect(cookie).toMatch(/^refresh_token=rt1\.[\w-]+\.0\.[\w-]{43}; Max-Age=86400; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/);
+    const session = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(session).toMatchObject({ userId: alice.id, generation: 0, gsi1pk: `USER#${alice.id}` });
+    expect(claims.sid).toBe(session.id);
+  });
+
+  it('signs a user in by username, whatever its case', async () => {
+    await givenUser(alice);
+    ddbMock.on(PutCommand).resolves({});
+
+    const reply = await login({ username: 'alice', password: alice.password });
+
+    expect(reply.statusCode).toBe(200);
+  });
+
+  it('answers a wrong password and an unknown account with the same 401 invalid_credentials', async () => {
+    await givenUser(alice);
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { failures: 1 } });
+
+    const wrong = await login({ email: alice.email, password: 'not the password' });
+    const unknown = await login({ email: 'nobody@example.com', password: 'not the password' });
+
+    for (const reply of [wrong, unknown]) {
+      expect(reply.statusCode).toBe(401);
+      expect(reply.headers?.['Content-Type']).toBe('application/problem+json');
+      expect(json(reply)).toEqual({
+        type: 'urn:serverless-auth:error:invalid_credentials',
+        title: 'The email, username or password is incorrect.',
+        status: 401,
+        code: 'invalid_credentials',
+      });
+    }
+    const counted = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key);
+    expect(counted).toEqual([
+      { pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' },
+      { pk: 'LOGINFAIL#email#nobody@example.com', sk: 'LOGINFAIL' },
+    ]);
+  });
+
+  it('says email_not_verified only after a correct password', async () => {
+    await givenUser({ ...alice, emailVerified: false });
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { failures: 1 } });
+
+    const wrongPassword = await login({ email: alice.email, password: 'not the password' });
+    const rightPassword = await login({ email: alice.email, password: alice.password });
+
+    expect(json(wrongPassword).code).toBe('invalid_credentials');
+    expect(rightPassword.statusCode).toBe(403);
+    expect(json(rightPassword).code).toBe('email_not_verified');
+    expect(setCookies(rightPassword)).toEqual([]);
+  });
+
+  it('locks the account for 1 s at the fifth consecutive failure', async () => {
+    await givenUser(alice);
+    ddbMock.on(UpdateCommand, { UpdateExpression: 'ADD failures :one SET expiresAt = :expires' }).resolves({ Attributes: { failures: 5 } });
+    ddbMock.on(UpdateCommand, { UpdateExpression: 'SET lockedUntil = :until' }).resolves({});
+
+    const before = Date.now();
+    const reply = await login({ email: alice.email, password: 'wrong again' });
+
+    expect(reply.statusCode).toBe(401);
+    const lock = ddbMock.commandCalls(UpdateCommand, { UpdateExpression: 'SET lockedUntil = :until' })[0]!.args[0].input;
+    const until = lock.ExpressionAttributeValues![':until'] as number;
+    expect(until - before).toBeGreaterThanOrEqual(1000);
+    expect(until - Date.now()).toBeLessThanOrEqual(1000);
+  });
+
+  it('refuses even the right password while locked, with 429 too_many_attempts and Retry-After', async () => {
+    await givenUser(alice);
+    ddbMock
+      .on(GetCommand, { Key: { pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' } })
+      .resolves({ Item: { failures: 7, lockedUntil: Date.now() + 4_000 } });
+
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    expect(reply.statusCode).toBe(429);
+    expect(json(reply).code).toBe('too_many_attempts');
+    expect(reply.headers?.['Retry-After']).toBe('4');
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('resets the failure count after a successful login', async () => {
+    await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: { pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' } }).resolves({ Item: { failures: 3 } });
+    ddbMock.on(PutCommand).resolves({});
+    ddbMock.on(DeleteCommand).resolves({});
+
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    expect(reply.statusCode).toBe(200);
+    expect(ddbMock.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual({ pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' });
+  });
+
+  it('answers 503 with Retry-After and no stack when DynamoDB throttles', async () => {
+    ddbMock.on(GetCommand).rejects(awsError('ProvisionedThroughputExceededException'));
+
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers?.['Retry-After']).toBe('5');
+    expect(json(reply)).toEqual({
+      type: 'urn:serverless-auth:error:service_unavailable',
+      title: 'The service is temporarily unavailable; try again shortly.',
+      status: 503,
+      code: 'service_unavailable',
+    });
+  });
+
+  it('rejects a body with neither email nor username as validation_failed naming the field', async () => {
+    const reply = await login({ password: 'whatever' });
+
+    expect(reply.statusCode).toBe(400);
+    expect(json(reply)).toMatchObject({ code: 'validation_failed', errors: [{ field: 'email' }] });
+  });
+});

@@ -1,0 +1,81 @@
+import { SESClient } from '@aws-sdk/client-ses';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach } from 'vitest';
+import { hashPassword } from '../../shared/passwords';
+
+/** aws-sdk-client-mock for every AWS client the functions use; reset after each test. */
+export const ddbMock = mockClient(DynamoDBDocumentClient);
+export const sesMock = mockClient(SESClient);
+export const secretsMock = mockClient(SecretsManagerClient);
+
+/** Like an empty table: any item not set up with givenUser/givenSession does not exist. */
+beforeEach(() => {
+  ddbMock.on(GetCommand).resolves({});
+});
+
+afterEach(() => {
+  ddbMock.reset();
+  sesMock.reset();
+  secretsMock.reset();
+});
+
+/** An AWS SDK service error as the SDK throws it. */
+export function awsError(name: string, status = 400, extra: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(`${name} (test)`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, ...extra });
+}
+
+export function transactionCanceled(reasons: string[]): Error {
+  return awsError('TransactionCanceledException', 400, { CancellationReasons: reasons.map((Code) => ({ Code })) });
+}
+
+export interface StoredUser {
+  id: string;
+  email: string;
+  username?: string;
+  password: string;
+  emailVerified?: boolean;
+  verificationTokenHash?: string;
+  verificationExpiresAt?: number;
+}
+
+/** Makes GetItem answer for a user: its USER row and its EMAIL/USERNAME pointers. */
+export async function givenUser(user: StoredUser): Promise<Record<string, unknown>> {
+  const item = {
+    pk: `USER#${user.id}`, sk: 'USER', id: user.id, email: user.email, username: user.username,
+    passwordHash: await hashPassword(user.password), emailVerified: user.emailVerified ?? true,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    verificationTokenHash: user.verificationTokenHash, verificationExpiresAt: user.verificationExpiresAt,
+  };
+  ddbMock.on(GetCommand, { Key: { pk: `USER#${user.id}`, sk: 'USER' } }).resolves({ Item: item });
+  ddbMock.on(GetCommand, { Key: { pk: `EMAIL#${user.email}`, sk: 'EMAIL' } }).resolves({ Item: { userId: user.id } });
+  if (user.username) ddbMock.on(GetCommand, { Key: { pk: `USERNAME#${user.username.toLowerCase()}`, sk: 'USERNAME' } }).resolves({ Item: { userId: user.id } });
+  return item;
+}
+
+export interface StoredSession {
+  id: string;
+  userId: string;
+  generation?: number;
+  createdAt?: number;
+  lastUsedAt?: number;
+  absoluteExpiresAt?: number;
+  rotatedAt?: number;
+  revokedAt?: number;
+}
+
+/** Makes GetItem answer for a session; returns the item. */
+export function givenSession(session: StoredSession): Record<string, unknown> {
+  const now = Date.now();
+  const item = {
+    pk: `SESSION#${session.id}`, sk: 'SESSION', gsi1pk: `USER#${session.userId}`,
+    id: session.id, userId: session.userId, generation: session.generation ?? 0,
+    createdAt: session.createdAt ?? now - 60_000, lastUsedAt: session.lastUsedAt ?? now - 60_000,
+    absoluteExpiresAt: session.absoluteExpiresAt ?? now + 86_400_000,
+    ...(session.rotatedAt !== undefined ? { rotatedAt: session.rotatedAt } : {}),
+    ...(session.revokedAt !== undefined ? { revokedAt: session.revokedAt } : {}),
+  };
+  ddbMock.on(GetCommand, { Key: { pk: `SESSION#${session.id}`, sk: 'SESSION' } }).resolves({ Item: item });
+  return item;
+}

@@ -1,0 +1,16 @@
+import { afterEach } from 'vitest';
+import { resetConfig } from '../../shared/config';
+import { resetKeyCache } from '../../shared/keys';
+import { testEnvironment } from './keys';
+
+/**
+ * Unit and invoke tests run the real modules with this environment: a table name, fresh test
+ * keys, and a cheap scrypt cost (the production cost is tested in test/unit/passwords.test.ts).
+ */
+Object.assign(process.env, testEnvironment);
+
+afterEach(() => {
+  Object.assign(process.env, testEnvironment);
+  resetConfig();
+  resetKeyCache();
+});

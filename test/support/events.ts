@@ -1,0 +1,102 @@
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+
+/**
+ * The one event factory for tests: API Gateway REST proxy events and REQUEST authorizer events
+ * shaped like the ones API Gateway really sends (mixed-case headers, multiValue twins, null
+ * body when there is none).
+ */
+export interface ApiEventOptions {
+  method?: 'GET' | 'POST' | 'OPTIONS';
+  path: string;
+  body?: unknown;
+  /** A raw body string, sent as is (malformed JSON, oversize bodies). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  auth?: { userId: string; sessionId: string };
+}
+
+export const TEST_METHOD_ARN_PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod';
+
+export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
+  const method = options.method ?? 'POST';
+  const body = options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body));
+  const headers: Record<string, string> = {
+    Host: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
+    'User-Agent': 'vitest',
+    'X-Forwarded-For': '203.0.113.7',
+    ...(body !== null && options.rawBody === undefined ? { 'Content-Type': 'application/json' } : {}),
+    ...options.headers,
+  };
+  return {
+    resource: options.path,
+    path: options.path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abcdef1234',
+      authorizer: options.auth ? { ...options.auth, principalId: options.auth.userId, integrationLatency: 12 } : null,
+      domainName: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abcdef1234',
+      extendedRequestId: 'X1abcDEF=',
+      httpMethod: method,
+      identity: {
+        accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
+        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
+        cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: '203.0.113.7', user: null,
+        userAgent: 'vitest', userArn: null,
+      },
+      path: `/prod${options.path}`,
+      protocol: 'HTTP/1.1',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      requestTime: '28/Nov/2026:01:00:00 +0000',
+      requestTimeEpoch: 1_795_827_600_000,
+      resourceId: 'abc123',
+      resourcePath: options.path,
+      stage: 'prod',
+    },
+  };
+}
+
+export function authorizerEvent(options: { authorization?: string; method?: string; path?: string }): APIGatewayRequestAuthorizerEvent {
+  const method = options.method ?? 'GET';
+  const path = options.path ?? '/me';
+  const headers: Record<string, string> = { Host: 'abcdef1234.execute-api.us-east-1.amazonaws.com' };
+  if (options.authorization !== undefined) headers.Authorization = options.authorization;
+  return {
+    type: 'REQUEST',
+    methodArn: `${TEST_METHOD_ARN_PREFIX}/${method}${path}`,
+    resource: path,
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: apiEvent({ method: method as 'GET', path }).requestContext,
+  } as APIGatewayRequestAuthorizerEvent;
+}
+
+export const lambdaContext = {
+  functionName: 'test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
+  memoryLimitInMB: '256',
+  awsRequestId: 'req-1',
+  logGroupName: '/aws/lambda/test',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;

@@ -1,0 +1,20 @@
+import { generateKeyEnvironment } from '../../shared/keygen';
+
+/** One set of test keys per worker, readable by tests that forge or inspect tokens. */
+export const testKeys = generateKeyEnvironment();
+export const signingKey = JSON.parse(testKeys.JWT_PRIVATE_KEY) as { kid: string; privateKey: string };
+export const publicKeyPem = (JSON.parse(testKeys.JWT_PUBLIC_KEYS) as { keys: Array<{ publicKey: string }> }).keys[0]!.publicKey;
+
+export const testEnvironment = {
+  TABLE_NAME: 'auth-test',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  APP_URL: 'https://app.example.com',
+  ALLOWED_ORIGINS: 'https://app.example.com',
+  MAIL_FROM: 'auth@example.com',
+  SCRYPT_N: '1024',
+  POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  ...testKeys,
+};
