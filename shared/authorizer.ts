@@ -14,7 +14,7 @@ export const UNAUTHORIZED = 'Unauthorized';
 export function bearerToken(headers: Record<string, string | undefined> | null | undefined): string | undefined {
   if (!headers) return undefined;
   const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-  const match = value ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(value.trim()) : null;
+  const match = value ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i.exec(value.trim()) : null;
   return match?.[1];
 }
 

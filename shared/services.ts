@@ -19,6 +19,6 @@ export function createAuthContext(): AuthContext {
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
     mailer: new SesMailer(ses, config.MAIL_FROM, Math.round(config.VERIFICATION_TOKEN_TTL_SECONDS / 3600)),
     config,
-    now: Date.now,
+    now: () => Date.now(),
   };
 }

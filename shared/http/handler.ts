@@ -56,7 +56,7 @@ export function httpHandler<Schema extends z.ZodType | undefined = undefined>(
   const config = getConfig();
   const pipeline = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(httpHeaderNormalizer())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(cors(config.ALLOWED_ORIGINS));
   if (options.guardOrigin) pipeline.use(originGuard(config.ALLOWED_ORIGINS));
   if (options.body) pipeline.use(jsonBody());

@@ -10,8 +10,13 @@ export const ddbMock = mockClient(DynamoDBDocumentClient);
 export const sesMock = mockClient(SESClient);
 export const secretsMock = mockClient(SecretsManagerClient);
 
-/** Like an empty table: any item not set up with givenUser/givenSession does not exist. */
+/**
+ * Like an empty table: any item not set up with givenUser/givenSession does not exist, and any
+ * other call succeeds with an empty output (as the SDK always answers an object, never undefined).
+ */
 beforeEach(() => {
+  ddbMock.onAnyCommand().resolves({});
+  sesMock.onAnyCommand().resolves({ MessageId: 'test-message' });
   ddbMock.on(GetCommand).resolves({});
 });
 
@@ -65,17 +70,27 @@ export interface StoredSession {
   revokedAt?: number;
 }
 
-/** Makes GetItem answer for a session; returns the item. */
-export function givenSession(session: StoredSession): Record<string, unknown> {
+/** The DynamoDB key of a session item. */
+export function sessionKey(id: string): { pk: string; sk: string } {
+  return { pk: `SESSION#${id}`, sk: 'SESSION' };
+}
+
+/** A session item as stored, without mocking anything (for tests that script a sequence of reads). */
+export function sessionItem(session: StoredSession): Record<string, unknown> {
   const now = Date.now();
-  const item = {
-    pk: `SESSION#${session.id}`, sk: 'SESSION', gsi1pk: `USER#${session.userId}`,
+  return {
+    ...sessionKey(session.id), gsi1pk: `USER#${session.userId}`,
     id: session.id, userId: session.userId, generation: session.generation ?? 0,
     createdAt: session.createdAt ?? now - 60_000, lastUsedAt: session.lastUsedAt ?? now - 60_000,
     absoluteExpiresAt: session.absoluteExpiresAt ?? now + 86_400_000,
     ...(session.rotatedAt !== undefined ? { rotatedAt: session.rotatedAt } : {}),
     ...(session.revokedAt !== undefined ? { revokedAt: session.revokedAt } : {}),
   };
-  ddbMock.on(GetCommand, { Key: { pk: `SESSION#${session.id}`, sk: 'SESSION' } }).resolves({ Item: item });
+}
+
+/** Makes GetItem answer for a session; returns the item. */
+export function givenSession(session: StoredSession): Record<string, unknown> {
+  const item = sessionItem(session);
+  ddbMock.on(GetCommand, { Key: sessionKey(session.id) }).resolves({ Item: item });
   return item;
 }

@@ -1,0 +1,120 @@
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as loginHandler } from '../../functions/login/handler';
+import { handler as refreshHandler } from '../../functions/refresh/handler';
+import { handler as registerHandler } from '../../functions/register/handler';
+import { logger } from '../../shared/observability';
+import { hashVerificationToken } from '../../shared/tokens/verification-token';
+import { awsError, ddbMock, givenSession, givenUser, sesMock } from '../support/aws';
+import { apiEvent, lambdaContext } from '../support/events';
+import { linkToken, sentMails } from '../support/mail';
+import { cookieValue, json } from '../support/replies';
+
+const alice = { id: 'user-alice', email: 'alice@example.com', password: 'correct horse battery' };
+const newcomer = { email: 'bob@example.com', password: 'tr0ub4dor&3 staple' };
+const wrongPassword = 'not the password at all';
+
+/**
+ * These functions run as if deployed with POWERTOOLS_LOG_LEVEL=DEBUG, so every log line the code
+ * has is printed. The level must be in the environment before shared/observability.ts creates the
+ * Logger: logger.setLogLevel() does not last, because the middy middleware's
+ * refreshSampleRateCalculation() puts the level back to the cold-start one on every warm
+ * invocation. Test files run isolated, so this Logger (and its level) lives in this file only.
+ */
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+});
+
+/** Everything the functions print while a test runs: both streams and the global console. */
+let output: string[] = [];
+
+beforeEach(() => {
+  output = [];
+  const capture = (chunk: unknown) => {
+    output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void capture(args.map(String).join(' ')));
+  }
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The captured JSON log records (other output, such as runtime warnings, is ignored). */
+function logRecords(): Array<Record<string, unknown>> {
+  return output
+    .join('')
+    .split('\n')
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('logs', () => {
+  it('hold no password, token or hash through sign-up, failed and successful login and refresh, but do record the failed login', async () => {
+    // Prepare
+    await givenUser(alice);
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const registered = await registerHandler(apiEvent({ path: '/auth/register', body: newcomer }), lambdaContext);
+    const failed = await loginHandler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: wrongPassword } }), lambdaContext);
+    const signedIn = await loginHandler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: alice.password } }), lambdaContext);
+    const refreshToken = cookieValue(signedIn, 'refresh_token')!;
+    givenSession({ id: refreshToken.split('.')[1]!, userId: alice.id });
+    const refreshed = await refreshHandler(
+      apiEvent({ path: '/auth/refresh', headers: { Cookie: `refresh_token=${refreshToken}`, Origin: 'https://app.example.com' } }),
+      lambdaContext,
+    );
+
+    // Assess
+    expect(logger.getLevelName()).toBe('DEBUG');
+    expect([registered.statusCode, failed.statusCode, signedIn.statusCode, refreshed.statusCode]).toEqual([202, 401, 200, 200]);
+    const verificationToken = linkToken(sentMails()[0]!)!;
+    const secrets = {
+      'registration password': newcomer.password,
+      'wrong password': wrongPassword,
+      'right password': alice.password,
+      'access token': json(signedIn).accessToken as string,
+      'refreshed access token': json(refreshed).accessToken as string,
+      'refresh token': refreshToken,
+      'rotated refresh token': cookieValue(refreshed, 'refresh_token')!,
+      'verification token': verificationToken,
+      'verification token hash': hashVerificationToken(verificationToken),
+    };
+    const printed = output.join('');
+    for (const [what, secret] of Object.entries(secrets)) {
+      expect(secret, what).toBeTruthy();
+      expect(printed.includes(secret), `the logs contain the ${what}`).toBe(false);
+    }
+    expect(printed).not.toContain('scrypt$');
+    expect(printed).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT at all
+    expect(printed).not.toMatch(/rt1\.|vt1_/);
+    expect(printed).not.toMatch(/refresh_token=/);
+
+    const loginFailures = logRecords().filter((r) => r.securityEvent === 'LoginFailure');
+    expect(loginFailures).toHaveLength(1);
+    expect(loginFailures[0]).toMatchObject({ level: 'WARN', userId: alice.id });
+  });
+
+  it('hold no password, token or hash when the verification mail fails and the sign-up is undone', async () => {
+    ddbMock.on(TransactWriteCommand).resolvesOnce({}).rejects(new Error('undo failed'));
+    sesMock.on(SendEmailCommand).rejects(awsError('MessageRejected'));
+
+    const reply = await registerHandler(apiEvent({ path: '/auth/register', body: newcomer }), lambdaContext);
+
+    expect(reply.statusCode).toBe(503);
+    const created = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
+    const printed = output.join('');
+    expect(printed).not.toContain(newcomer.password);
+    expect(printed).not.toContain('scrypt$');
+    expect(printed).not.toContain(created.verificationTokenHash as string);
+    expect(printed).not.toContain('vt1_');
+    expect(logRecords().some((r) => r.securityEvent === 'VerificationMailFailure')).toBe(true);
+  });
+});

@@ -1,0 +1,62 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../functions/me/handler';
+import { awsError, ddbMock, givenUser } from '../support/aws';
+import { apiEvent, lambdaContext } from '../support/events';
+import { json } from '../support/replies';
+
+const alice = { id: 'user-alice', email: 'alice@example.com', username: 'Alice', password: 'correct horse battery' };
+const me = (auth: { userId: string; sessionId: string } | null = { userId: alice.id, sessionId: 'sess-alice-laptop-0001' }) =>
+  handler(apiEvent({ method: 'GET', path: '/me', auth: auth ?? undefined }), lambdaContext);
+
+describe('GET /me', () => {
+  it('answers 200 with the signed-in user, without hash or verification fields', async () => {
+    // Prepare
+    await givenUser({ ...alice, verificationTokenHash: 'f'.repeat(64), verificationExpiresAt: Date.now() + 60_000 });
+
+    // Act
+    const reply = await me();
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(reply.headers).toMatchObject({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    expect(json(reply)).toEqual({
+      user: { id: alice.id, email: alice.email, username: 'Alice', emailVerified: true, createdAt: '2026-11-01T00:00:00.000Z' },
+    });
+    expect(reply.body).not.toMatch(/passwordHash|scrypt|verification|ffffffff/);
+    expect(ddbMock.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({ pk: `USER#${alice.id}`, sk: 'USER' });
+  });
+
+  it('answers 401 unauthorized when the user no longer exists', async () => {
+    const reply = await me({ userId: 'user-deleted', sessionId: 'sess-deleted-000001' });
+
+    expect(reply.statusCode).toBe(401);
+    expect(reply.headers?.['Content-Type']).toBe('application/problem+json');
+    expect(json(reply)).toEqual({
+      type: 'urn:serverless-auth:error:unauthorized',
+      title: 'Authentication is required.',
+      status: 401,
+      code: 'unauthorized',
+    });
+  });
+
+  it('answers 401 unauthorized when the authorizer context is missing', async () => {
+    await givenUser(alice);
+
+    const reply = await me(null);
+
+    expect(reply.statusCode).toBe(401);
+    expect(json(reply).code).toBe('unauthorized');
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('answers 503 with Retry-After when DynamoDB is unavailable', async () => {
+    ddbMock.on(GetCommand).rejects(awsError('InternalServerError', 500));
+
+    const reply = await me();
+
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers?.['Retry-After']).toBe('5');
+    expect(json(reply).code).toBe('service_unavailable');
+  });
+});

@@ -1,0 +1,278 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import jwt from 'jsonwebtoken';
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../functions/refresh/handler';
+import { deriveRefreshToken } from '../../shared/tokens/refresh-token';
+import { awsError, ddbMock, givenSession, sessionItem, sessionKey } from '../support/aws';
+import { apiEvent, lambdaContext } from '../support/events';
+import { publicKeyPem } from '../support/keys';
+import { cookieValue, json, setCookies } from '../support/replies';
+
+const alice = 'user-alice';
+const newSessionId = () => randomBytes(16).toString('base64url');
+
+const refresh = (headers: Record<string, string> = {}) => handler(apiEvent({ path: '/auth/refresh', headers }), lambdaContext);
+const withCookie = (token: string, headers: Record<string, string> = {}) => refresh({ Cookie: `refresh_token=${token}`, ...headers });
+
+const revokeCalls = () => ddbMock.commandCalls(UpdateCommand, { UpdateExpression: 'SET revokedAt = :now' });
+
+describe('POST /auth/refresh', () => {
+  it('rotates the refresh token: a new access token in the body, the next generation in the cookie', async () => {
+    // Prepare
+    const sessionId = newSessionId();
+    givenSession({ id: sessionId, userId: alice, generation: 3 });
+    ddbMock.on(UpdateCommand).resolves({});
+    const presented = await deriveRefreshToken(sessionId, 3);
+
+    // Act
+    const reply = await refresh({ Cookie: `theme=dark; refresh_token=${presented}` });
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    const body = json(reply);
+    expect(body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900 });
+    const claims = jwt.verify(body.accessToken, publicKeyPem, { algorithms: ['ES256'] }) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: alice, sid: sessionId, token_use: 'access' });
+    const successor = await deriveRefreshToken(sessionId, 4);
+    expect(cookieValue(reply, 'refresh_token')).toBe(successor);
+    expect(reply.body).not.toContain(successor);
+    expect(reply.body).not.toContain(presented);
+    expect(reply.body).not.toMatch(/rt1\./);
+  });
+
+  it('advances the generation with a write conditional on the presented generation and a live session', async () => {
+    const sessionId = newSessionId();
+    givenSession({ id: sessionId, userId: alice, generation: 3 });
+    ddbMock.on(UpdateCommand).resolves({});
+
+    await withCookie(await deriveRefreshToken(sessionId, 3));
+
+    const [write] = ddbMock.commandCalls(UpdateCommand);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(write!.args[0].input).toMatchObject({
+      TableName: 'auth-test',
+      Key: sessionKey(sessionId),
+      UpdateExpression: 'SET generation = :next, rotatedAt = :now, lastUsedAt = :now',
+      ConditionExpression: 'generation = :from AND attribute_not_exists(revokedAt)',
+      ExpressionAttributeValues: { ':from': 3, ':next': 4, ':now': expect.any(Number) },
+    });
+  });
+
+  it('sets the rotated cookie HttpOnly, Secure, on /auth, SameSite=Strict, for what is left of the session', async () => {
+    const sessionId = newSessionId();
+    givenSession({ id: sessionId, userId: alice, generation: 0, absoluteExpiresAt: Date.now() + 7_200_000 });
+    ddbMock.on(UpdateCommand).resolves({});
+
+    const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
+
+    const cookies = setCookies(reply);
+    expect(cookies).toHaveLength(1);
+    const [value, ...attributes] = cookies[0]!.split('; ');
+    expect(value).toBe(`refresh_token=${await deriveRefreshToken(sessionId, 1)}`);
+    expect(attributes).toEqual([expect.stringMatching(/^Max-Age=\d+$/), 'Path=/auth', 'HttpOnly', 'Secure', 'SameSite=Strict']);
+    // Two hours of the session are left (a second may tick between preparing and refreshing).
+    expect(Number(attributes[0]!.slice('Max-Age='.length))).toBeGreaterThanOrEqual(7_199);
+    expect(Number(attributes[0]!.slice('Max-Age='.length))).toBeLessThanOrEqual(7_200);
+  });
+
+  describe('refuses a missing or forged refresh token with 401 invalid_refresh_token', () => {
+    const otherKey = randomBytes(32);
+    const mintedWithOtherKey = (sessionId: string, generation: number) =>
+      `rt1.${sessionId}.${generation}.${createHmac('sha256', otherKey).update(`refresh:${sessionId}:${generation}`).digest('base64url')}`;
+
+    it.each([
+      ['no cookie at all', async () => undefined],
+      ['an empty cookie', async () => ''],
+      ['a token minted with another key', async (sessionId: string) => mintedWithOtherKey(sessionId, 0)],
+      ['a token with a changed HMAC', async (sessionId: string) => {
+        const [prefix, id, generation, mac] = (await deriveRefreshToken(sessionId, 0)).split('.') as [string, string, string, string];
+        return `${prefix}.${id}.${generation}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+      }],
+      ['a token whose generation was edited (HMAC kept)', async (sessionId: string) => (await deriveRefreshToken(sessionId, 0)).replace('.0.', '.1.')],
+      ['a token moved to another session (HMAC kept)', async (sessionId: string) => (await deriveRefreshToken(sessionId, 0)).replace(sessionId, newSessionId())],
+      ['garbage', async () => 'not-a-refresh-token'],
+    ])('%s', async (_case, token) => {
+      const sessionId = newSessionId();
+      givenSession({ id: sessionId, userId: alice, generation: 0 });
+      const presented = await token(sessionId);
+
+      const reply = presented === undefined ? await refresh() : await withCookie(presented);
+
+      expect(reply.statusCode).toBe(401);
+      expect(reply.headers?.['Content-Type']).toBe('application/problem+json');
+      expect(json(reply)).toEqual({
+        type: 'urn:serverless-auth:error:invalid_refresh_token',
+        title: 'The refresh token is missing or invalid.',
+        status: 401,
+        code: 'invalid_refresh_token',
+      });
+      expect(setCookies(reply)).toEqual([]);
+      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+  });
+
+  it('refuses a well-formed token of a session that does not exist with 401 invalid_refresh_token', async () => {
+    const reply = await withCookie(await deriveRefreshToken(newSessionId(), 0));
+
+    expect(reply.statusCode).toBe(401);
+    expect(json(reply).code).toBe('invalid_refresh_token');
+  });
+
+  it('refuses the token of a revoked session with 401 invalid_refresh_token and writes nothing', async () => {
+    const sessionId = newSessionId();
+    givenSession({ id: sessionId, userId: alice, generation: 2, revokedAt: Date.now() - 60_000 });
+
+    const reply = await withCookie(await deriveRefreshToken(sessionId, 2));
+
+    expect(reply.statusCode).toBe(401);
+    expect(json(reply).code).toBe('invalid_refresh_token');
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['idle for longer than 30 minutes', { lastUsedAt: Date.now() - 31 * 60_000 }],
+    ['past its absolute lifetime', { absoluteExpiresAt: Date.now() - 1_000 }],
+  ])('answers 401 session_expired for a session %s', async (_case, times) => {
+    const sessionId = newSessionId();
+    givenSession({ id: sessionId, userId: alice, generation: 1, ...times });
+
+    const reply = await withCookie(await deriveRefreshToken(sessionId, 1));
+
+    expect(reply.statusCode).toBe(401);
+    expect(json(reply)).toMatchObject({ code: 'session_expired', title: 'The session has expired.' });
+    expect(setCookies(reply)).toEqual([]);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  describe('reuse detection', () => {
+    it('answers the token replaced 2 s ago with the same successor the winner got, and revokes nothing', async () => {
+      const sessionId = newSessionId();
+      givenSession({ id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 2_000 });
+
+      const reply = await withCookie(await deriveRefreshToken(sessionId, 4));
+
+      expect(reply.statusCode).toBe(200);
+      expect(json(reply)).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+      expect(cookieValue(reply, 'refresh_token')).toBe(await deriveRefreshToken(sessionId, 5));
+      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('treats the replaced token presented 11 s after rotation as theft: 401 refresh_token_reused and the session revoked', async () => {
+      const sessionId = newSessionId();
+      givenSession({ id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 11_000 });
+      ddbMock.on(UpdateCommand).resolves({});
+
+      const reply = await withCookie(await deriveRefreshToken(sessionId, 4));
+
+      expect(reply.statusCode).toBe(401);
+      expect(json(reply)).toEqual({
+        type: 'urn:serverless-auth:error:refresh_token_reused',
+        title: 'The refresh token was already used; the session has been revoked.',
+        status: 401,
+        code: 'refresh_token_reused',
+      });
+      expect(setCookies(reply)).toEqual([]);
+      expect(revokeCalls()).toHaveLength(1);
+      expect(revokeCalls()[0]!.args[0].input).toMatchObject({ Key: sessionKey(sessionId), ExpressionAttributeValues: { ':now': expect.any(Number) } });
+      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    });
+
+    it('treats an older generation as theft, even right after a rotation: 401 refresh_token_reused and the session revoked', async () => {
+      const sessionId = newSessionId();
+      givenSession({ id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 1_000 });
+      ddbMock.on(UpdateCommand).resolves({});
+
+      const reply = await withCookie(await deriveRefreshToken(sessionId, 3));
+
+      expect(reply.statusCode).toBe(401);
+      expect(json(reply).code).toBe('refresh_token_reused');
+      expect(revokeCalls().map((call) => call.args[0].input.Key)).toEqual([sessionKey(sessionId)]);
+    });
+  });
+
+  it('hands the loser of a simultaneous refresh the successor the winner just wrote', async () => {
+    const sessionId = newSessionId();
+    const before = sessionItem({ id: sessionId, userId: alice, generation: 3 });
+    const afterWinner = sessionItem({ id: sessionId, userId: alice, generation: 4, rotatedAt: Date.now() });
+    ddbMock.on(GetCommand, { Key: sessionKey(sessionId) }).resolvesOnce({ Item: before }).resolves({ Item: afterWinner });
+    ddbMock.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+
+    const reply = await withCookie(await deriveRefreshToken(sessionId, 3));
+
+    expect(reply.statusCode).toBe(200);
+    expect(cookieValue(reply, 'refresh_token')).toBe(await deriveRefreshToken(sessionId, 4));
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(2);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(revokeCalls()).toHaveLength(0);
+  });
+
+  describe('Origin guard and CORS', () => {
+    it('refuses a request from an origin not on the allowlist with 403 origin_not_allowed, touching nothing', async () => {
+      const sessionId = newSessionId();
+      givenSession({ id: sessionId, userId: alice });
+
+      const reply = await withCookie(await deriveRefreshToken(sessionId, 0), { Origin: 'https://evil.example' });
+
+      expect(reply.statusCode).toBe(403);
+      expect(json(reply).code).toBe('origin_not_allowed');
+      expect(reply.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+      expect(setCookies(reply)).toEqual([]);
+      expect(ddbMock.calls()).toHaveLength(0);
+    });
+
+    it('answers an allowed origin with credentialed CORS headers echoing it', async () => {
+      const sessionId = newSessionId();
+      givenSession({ id: sessionId, userId: alice });
+      ddbMock.on(UpdateCommand).resolves({});
+
+      const reply = await withCookie(await deriveRefreshToken(sessionId, 0), { Origin: 'https://app.example.com' });
+
+      expect(reply.statusCode).toBe(200);
+      expect(reply.headers).toMatchObject({
+        'Access-Control-Allow-Origin': 'https://app.example.com',
+        'Access-Control-Allow-Credentials': 'true',
+      });
+    });
+
+    it('serves a request without an Origin header (same-origin or non-browser client)', async () => {
+      const sessionId = newSessionId();
+      givenSession({ id: sessionId, userId: alice });
+      ddbMock.on(UpdateCommand).resolves({});
+
+      const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
+
+      expect(reply.statusCode).toBe(200);
+      expect(reply.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+    });
+  });
+
+  it('answers 503 with Retry-After when DynamoDB throttles', async () => {
+    const sessionId = newSessionId();
+    ddbMock.on(GetCommand).rejects(awsError('ProvisionedThroughputExceededException'));
+
+    const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
+
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers?.['Retry-After']).toBe('5');
+    expect(json(reply)).toEqual({
+      type: 'urn:serverless-auth:error:service_unavailable',
+      title: 'The service is temporarily unavailable; try again shortly.',
+      status: 503,
+      code: 'service_unavailable',
+    });
+    expect(setCookies(reply)).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After when the rotation write is throttled, keeping the old cookie valid', async () => {
+    const sessionId = newSessionId();
+    givenSession({ id: sessionId, userId: alice, generation: 2 });
+    ddbMock.on(UpdateCommand).rejects(awsError('ThrottlingException'));
+
+    const reply = await withCookie(await deriveRefreshToken(sessionId, 2));
+
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers?.['Retry-After']).toBe('5');
+    expect(setCookies(reply)).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/config';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    expect(parseConfig({ TABLE_NAME: 'auth' })).toMatchObject({
+      ACCESS_TOKEN_TTL_SECONDS: 900,
+      SESSION_IDLE_TIMEOUT_SECONDS: 1800,
+      SESSION_MAX_AGE_SECONDS: 86_400,
+      REFRESH_GRACE_SECONDS: 10,
+      VERIFICATION_TOKEN_TTL_SECONDS: 86_400,
+      COOKIE_SAMESITE: 'Strict',
+      ALLOWED_ORIGINS: [],
+      SCRYPT_N: 131_072,
+    });
+  });
+
+  it('fails naming the variable when a required one is missing', () => {
+    expect(() => parseConfig({})).toThrow(/TABLE_NAME/);
+  });
+
+  it('fails naming the variable when a value is malformed', () => {
+    expect(() => parseConfig({ TABLE_NAME: 't', ACCESS_TOKEN_TTL_SECONDS: 'soon' })).toThrow(/ACCESS_TOKEN_TTL_SECONDS/);
+    expect(() => parseConfig({ TABLE_NAME: 't', COOKIE_SAMESITE: 'strictest' })).toThrow(/COOKIE_SAMESITE/);
+    expect(() => parseConfig({ TABLE_NAME: 't', SCRYPT_N: '1000' })).toThrow(/SCRYPT_N.*power of two/);
+    expect(() => parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: 'https://a.example.com/path' })).toThrow(/ALLOWED_ORIGINS/);
+  });
+
+  it('reads the allowed origins as a comma-separated list', () => {
+    expect(parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: 'https://a.example.com, http://localhost:3000' }).ALLOWED_ORIGINS).toEqual([
+      'https://a.example.com',
+      'http://localhost:3000',
+    ]);
+  });
+});

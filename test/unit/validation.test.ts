@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../shared/errors';
+import { loginBody, registerBody, validate } from '../../shared/validation';
+
+const fieldsOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return (error as ApiError).options.errors?.map((e) => e.field);
+  }
+  throw new Error('expected a validation error');
+};
+
+describe('registration input', () => {
+  it('normalises the email by trimming and lower-casing it', () => {
+    expect(validate(registerBody, { email: '  Bob@Example.COM ', password: 'a fine password' }).email).toBe('bob@example.com');
+  });
+
+  it('refuses passwords under 8 or over 128 characters, counted as characters not bytes', () => {
+    expect(fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: '1234567' }))).toEqual(['password']);
+    expect(fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: 'x'.repeat(129) }))).toEqual(['password']);
+    expect(validate(registerBody, { email: 'a@b.co', password: '😀'.repeat(8) }).password).toBe('😀'.repeat(8));
+  });
+
+  it('refuses the most common passwords but imposes no composition rules', () => {
+    expect(fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: 'Password123' }))).toEqual(['password']);
+    expect(validate(registerBody, { email: 'a@b.co', password: 'all lower case words' }).password).toBeTruthy();
+  });
+
+  it('lists every invalid field at once', () => {
+    expect(fieldsOf(() => validate(registerBody, { email: 'nope', password: 5, username: 'a b' }))).toEqual(['email', 'password', 'username']);
+  });
+
+  it('refuses operator objects, arrays, nulls and control characters', () => {
+    expect(fieldsOf(() => validate(registerBody, { email: { $ne: 1 }, password: 'a fine password' }))).toEqual(['email']);
+    expect(fieldsOf(() => validate(registerBody, [{ email: 'a@b.co' }]))).toEqual(['(body)']);
+    expect(fieldsOf(() => validate(registerBody, null))).toEqual(['(body)']);
+    expect(fieldsOf(() => validate(registerBody, { email: 'a\u0000@b.co', password: 'a fine password' }))).toEqual(['email']);
+  });
+});
+
+describe('login input', () => {
+  it('takes an email (normalised) or a username', () => {
+    expect(validate(loginBody, { email: ' Bob@Example.com', password: 'x' })).toEqual({ kind: 'email', identifier: 'bob@example.com', password: 'x' });
+    expect(validate(loginBody, { username: 'Bob', password: 'x' })).toEqual({ kind: 'username', identifier: 'bob', password: 'x' });
+  });
+
+  it('needs exactly one of email and username', () => {
+    expect(fieldsOf(() => validate(loginBody, { password: 'x' }))).toEqual(['email']);
+    expect(fieldsOf(() => validate(loginBody, { email: 'a@b.co', username: 'bob', password: 'x' }))).toEqual(['email']);
+  });
+});
