@@ -147,55 +147,35 @@ export class DynamoUserStore implements UserStore {
 
   async replaceVerification(user: UserRecord, verification: PendingVerification): Promise<boolean> {
     const condition = this.unchangedPendingCondition(user);
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: key.user(user.id),
-                UpdateExpression: 'SET verificationTokenHash = :token, verificationExpiresAt = :exp',
-                ConditionExpression: condition.ConditionExpression,
-                ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':token': verification.tokenHash, ':exp': verification.expiresAt },
-              },
-            },
-            this.verificationPut(user.id, verification),
-            ...this.verificationDelete(user),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+    return this.writeUnlessUserChanged([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key.user(user.id),
+          UpdateExpression: 'SET verificationTokenHash = :token, verificationExpiresAt = :exp',
+          ConditionExpression: condition.ConditionExpression,
+          ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':token': verification.tokenHash, ':exp': verification.expiresAt },
+        },
+      },
+      this.verificationPut(user.id, verification),
+      ...this.verificationDelete(user),
+    ]);
   }
 
-  async activate(user: UserRecord, tokenHash: string, firstSession: SessionRecord): Promise<boolean> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: key.user(user.id),
-                UpdateExpression: 'SET emailVerified = :true REMOVE verificationTokenHash, verificationExpiresAt',
-                ConditionExpression: 'verificationTokenHash = :token',
-                ExpressionAttributeValues: { ':true': true, ':token': tokenHash },
-              },
-            },
-            { Delete: { TableName: this.tableName, Key: key.verification(tokenHash) } },
-            { Put: { TableName: this.tableName, Item: sessionToItem(firstSession), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+  activate(user: UserRecord, tokenHash: string, firstSession: SessionRecord): Promise<boolean> {
+    return this.writeUnlessUserChanged([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key.user(user.id),
+          UpdateExpression: 'SET emailVerified = :true REMOVE verificationTokenHash, verificationExpiresAt',
+          ConditionExpression: 'verificationTokenHash = :token',
+          ExpressionAttributeValues: { ':true': true, ':token': tokenHash },
+        },
+      },
+      { Delete: { TableName: this.tableName, Key: key.verification(tokenHash) } },
+      { Put: { TableName: this.tableName, Item: sessionToItem(firstSession), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ]);
   }
 
   async updatePasswordHash(userId: string, passwordHash: string): Promise<void> {
@@ -208,6 +188,17 @@ export class DynamoUserStore implements UserStore {
         ExpressionAttributeValues: { ':hash': passwordHash },
       }),
     );
+  }
+
+  /** Runs a transaction whose first item is a conditional write on the user row; false when that condition failed. */
+  private async writeUnlessUserChanged(items: TransactItem[]): Promise<boolean> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
   }
 
   private async findByPointer(pointerKey: Record<string, string>): Promise<UserRecord | undefined> {
