@@ -1,5 +1,5 @@
 import { logout } from '../../shared/auth/logout';
-import { clearedRefreshCookie } from '../../shared/http/cookies';
+import { clearedRefreshCookie, cookieOptionsFor } from '../../shared/http/cookies';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
 import { logoutBody } from '../../shared/validation';
@@ -7,7 +7,7 @@ import { logoutBody } from '../../shared/validation';
 const auth = createAuthContext();
 
 /** POST /auth/logout — revokes this session (or all of the user's) and clears the refresh cookie. */
-export const handler = httpHandler({ body: logoutBody, guardOrigin: true, authenticated: true }, async ({ body, auth: caller }) => {
+export const handler = httpHandler({ body: logoutBody, guardOrigin: true, authenticated: true }, async ({ body, auth: caller, event }) => {
   await logout(auth, caller, body.scope);
-  return { status: 204, cookies: [clearedRefreshCookie(auth.config)] };
+  return { status: 204, cookies: [clearedRefreshCookie(cookieOptionsFor(event, auth.config))] };
 });

@@ -1,22 +1,43 @@
 import type { Config } from '../config';
 
 export const REFRESH_COOKIE = 'refresh_token';
-/** The cookie only travels to /auth/* (refresh and logout), never to the rest of the API. */
-const REFRESH_COOKIE_PATH = '/auth';
+const AUTH_PATH = '/auth';
 
-export function refreshCookie(token: string, maxAgeSeconds: number, config: Pick<Config, 'COOKIE_SAMESITE'>): string {
+/**
+ * The cookie only travels to /auth/* (refresh and logout), never to the rest of the API. The
+ * browser sees the path it called: on a custom domain that is /auth/..., on the execute-api
+ * domain /<stage>/auth/... — so the prefix in front of the route (requestContext.path minus the
+ * route's path) is kept, or the cookie would never come back.
+ */
+export function refreshCookiePath(event: { path: string; requestContext?: { path?: string } | null }): string {
+  const called = event.requestContext?.path ?? event.path;
+  const prefix = called.endsWith(event.path) ? called.slice(0, called.length - event.path.length) : '';
+  return /^(\/[\w.~-]+)*$/.test(prefix) ? `${prefix}${AUTH_PATH}` : AUTH_PATH;
+}
+
+export interface CookieOptions {
+  sameSite: Config['COOKIE_SAMESITE'];
+  path: string;
+}
+
+/** Cookie attributes for a reply to this request. */
+export function cookieOptionsFor(event: Parameters<typeof refreshCookiePath>[0], config: Pick<Config, 'COOKIE_SAMESITE'>): CookieOptions {
+  return { sameSite: config.COOKIE_SAMESITE, path: refreshCookiePath(event) };
+}
+
+export function refreshCookie(token: string, maxAgeSeconds: number, options: CookieOptions): string {
   return [
     `${REFRESH_COOKIE}=${token}`,
     `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
-    `Path=${REFRESH_COOKIE_PATH}`,
+    `Path=${options.path}`,
     'HttpOnly',
     'Secure',
-    `SameSite=${config.COOKIE_SAMESITE}`,
+    `SameSite=${options.sameSite}`,
   ].join('; ');
 }
 
-export function clearedRefreshCookie(config: Pick<Config, 'COOKIE_SAMESITE'>): string {
-  return refreshCookie('', 0, config);
+export function clearedRefreshCookie(options: CookieOptions): string {
+  return refreshCookie('', 0, options);
 }
 
 /** The value of one cookie from a Cookie header (first occurrence wins, as browsers send the most specific first). */

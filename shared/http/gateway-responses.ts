@@ -11,6 +11,7 @@ export const gatewayResponses = [
   { type: 'ACCESS_DENIED', status: 403, code: 'forbidden' },
   { type: 'THROTTLED', status: 429, code: 'rate_limited' },
   { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found' },
+  { type: 'REQUEST_TOO_LARGE', status: 413, code: 'payload_too_large' },
   // DEFAULT_4XX keeps the status the gateway chose (413, 415, ...); only the body is shaped.
   { type: 'DEFAULT_4XX', status: 400, code: 'request_rejected' },
   { type: 'DEFAULT_5XX', status: 500, code: 'internal_error' },

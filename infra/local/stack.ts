@@ -1,0 +1,244 @@
+import { fork } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKeyEnvironment } from '../../shared/keygen';
+import { loadDemoFiles } from './demo';
+import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
+import { LocalStackError } from './errors';
+import { createGateway } from './gateway';
+import { loadHandlers } from './handlers';
+import { findFreePort, listenOnLoopback, listenWith } from './loopback';
+import { startMailServer } from './mail';
+
+/**
+ * The local stack (DESIGN §6): DynamoDB Local, aws-ses-v2-local and the local gateway running the
+ * real handlers. `runLocalStack` runs it in this process (that is `npm start`);
+ * `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
+ * so each stack has its own handler modules, environment and ports.
+ */
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface LocalStackUrls {
+  /** The API and the demo page, e.g. http://localhost:3000 (no trailing slash). */
+  apiUrl: string;
+  /** The mail viewer; `${mailUrl}/store` lists the mails as JSON. */
+  mailUrl: string;
+  ddbEndpoint: string;
+  tableName: string;
+}
+
+export interface LocalStack extends LocalStackUrls {
+  stop(): Promise<void>;
+}
+
+export interface RunningLocalStack extends LocalStack {
+  javaPid: number | undefined;
+}
+
+export interface LocalStackPorts {
+  /** API + demo page. 0 picks a free port. */
+  port: number;
+  mailPort: number;
+  ddbPort: number;
+}
+
+/** Stops what has been started, last first, once, however many times it is asked. */
+export class Teardown {
+  private readonly steps: Array<() => Promise<void>> = [];
+  private running: Promise<void> | undefined;
+
+  add(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+
+  get started(): boolean {
+    return this.running !== undefined;
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) await step().catch(() => undefined);
+    })();
+    return this.running;
+  }
+}
+
+/**
+ * The handlers' environment on the local stack. A variable already set (by the user, or by a
+ * test through startLocalStack's `env`) wins over these defaults.
+ */
+function applyLocalEnvironment(ports: LocalStackPorts): void {
+  const origins = [`http://localhost:${ports.port}`, `http://127.0.0.1:${ports.port}`];
+  const defaults: Record<string, string> = {
+    TABLE_NAME: 'serverless-auth-local',
+    AWS_REGION: 'us-east-1',
+    // Dummies: the emulators accept any credentials.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${ports.ddbPort}`,
+    AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${ports.mailPort}`,
+    APP_URL: origins[0]!,
+    ALLOWED_ORIGINS: origins.join(','),
+    MAIL_FROM: 'no-reply@example.com',
+    // 0 locally so a logout shows at once: no gateway result cache, no authorizer liveness memory.
+    AUTHORIZER_CACHE_TTL_SECONDS: '0',
+    SESSION_CHECK_CACHE_SECONDS: '0',
+    // A fresh ES256 key pair and refresh-token key at every start.
+    ...generateKeyEnvironment(),
+  };
+  for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;
+}
+
+/** API Gateway allows 0 (no cache) to 3600 seconds. */
+function authorizerCacheTtl(raw: string): number {
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
+    throw new LocalStackError(`AUTHORIZER_CACHE_TTL_SECONDS must be a whole number of seconds from 0 to 3600, got "${raw}"`);
+  }
+  return seconds;
+}
+
+/** Runs the whole stack in this process. On failure everything started so far is stopped again. */
+export async function runLocalStack(
+  ports: LocalStackPorts,
+  options: {
+    log?: (line: string) => void;
+    /** Called when a part dies on its own after the start (Java crashed, was killed, ...). */
+    onUnexpectedExit?: (what: string) => void;
+    teardown?: Teardown;
+  } = {},
+): Promise<RunningLocalStack> {
+  const teardown = options.teardown ?? new Teardown();
+  try {
+    checkJava();
+
+    // Take the API port first, so a busy port fails before Java starts; answer 503 until ready.
+    let listener: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ status: 'starting' }));
+    };
+    const api = await listenOnLoopback(
+      (host, port) => listenWith(createServer((req, res) => listener(req, res)))(host, port),
+      ports.port,
+      'API (PORT)',
+    );
+    teardown.add(api.close);
+
+    const mail = await startMailServer(ports.mailPort);
+    teardown.add(mail.close);
+
+    const ddb = await startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
+    teardown.add(ddb.stop);
+    ddb.process.once('exit', () => {
+      if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
+    });
+
+    applyLocalEnvironment({ port: api.port, mailPort: mail.port, ddbPort: Number(new URL(ddb.endpoint).port) });
+    const tableName = process.env.TABLE_NAME!;
+    await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, tableName);
+
+    const mailUrl = `http://localhost:${mail.port}`;
+    const [handlers, staticFiles] = await Promise.all([loadHandlers(repoRoot), loadDemoFiles(repoRoot, mailUrl)]);
+    listener = createGateway({
+      handlers,
+      staticFiles,
+      allowedOrigins: process.env.ALLOWED_ORIGINS!.split(',').map((o) => o.trim()).filter(Boolean),
+      authorizerCacheTtlSeconds: authorizerCacheTtl(process.env.AUTHORIZER_CACHE_TTL_SECONDS!),
+      log: options.log,
+    });
+
+    return {
+      apiUrl: `http://localhost:${api.port}`,
+      mailUrl,
+      ddbEndpoint: ddb.endpoint,
+      tableName,
+      javaPid: ddb.process.pid,
+      stop: () => teardown.run(),
+    };
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
+}
+
+export interface StartLocalStackOptions {
+  /** 0 (the default here) picks a free port. */
+  port?: number;
+  mailPort?: number;
+  ddbPort?: number;
+  /** Settings for the handlers and the gateway (e.g. SCRYPT_N, REFRESH_GRACE_SECONDS, key material). */
+  env?: Partial<Record<string, string>>;
+  /** Discard the stack's own output (request lines, handler logs). Errors still surface. */
+  quiet?: boolean;
+}
+
+/** What the child reports once it is ready (see start.ts). */
+export interface ReadyMessage extends LocalStackUrls {
+  type: 'ready';
+  javaPid: number | undefined;
+}
+
+const START_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** Starts infra/local/start.ts in a child process and resolves once it reports ready. */
+export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[name] = value;
+  Object.assign(env, {
+    PORT: String(options.port ?? 0),
+    MAIL_PORT: String(options.mailPort ?? 0),
+    DDB_PORT: String(options.ddbPort ?? 0),
+    LOCAL_STACK_QUIET: options.quiet ? '1' : '',
+  });
+
+  const child = fork(join(repoRoot, 'infra', 'local', 'start.ts'), [], {
+    cwd: repoRoot,
+    // Resolved from cwd: the repo's own tsx loads the TypeScript handlers, as under `npm start`.
+    execArgv: ['--import', 'tsx'],
+    env,
+    stdio: options.quiet ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let stderrTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`The local stack did not become ready within ${START_TIMEOUT_MS / 1000} s\n${stderrTail}`));
+    }, START_TIMEOUT_MS);
+    child.on('message', (message: ReadyMessage) => {
+      if (message?.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve(message);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`The local stack exited during start (${signal ?? `code ${code}`})\n${stderrTail.trim()}`));
+    });
+  });
+
+  return {
+    apiUrl: ready.apiUrl,
+    mailUrl: ready.mailUrl,
+    ddbEndpoint: ready.ddbEndpoint,
+    tableName: ready.tableName,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const exitCode = await exited;
+      clearTimeout(killTimer);
+      // A clean exit stopped Java; after a crash or SIGKILL, do not leave Java behind.
+      if (exitCode !== 0 && ready.javaPid !== undefined) {
+        try {
+          process.kill(ready.javaPid, 'SIGKILL');
+        } catch {
+          // Already gone: the normal case.
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  launchChromium,
+  openDemo,
+  openDevice,
+  pause,
+  screenshotAll,
+  stack,
+  textOf,
+  untilText,
+  verificationLinkFor,
+  type DeviceLog,
+} from './browser';
+
+/**
+ * The whole flow a person goes through on the demo page, driven only through its data-testid
+ * hooks. The tests run in order and share one "device" (a browser context: one cookie jar, one
+ * localStorage), as one person would.
+ */
+const email = `e2e-${randomUUID().slice(0, 8)}@example.com`;
+const password = 'correct horse battery staple';
+const pastTokenExpiryMs = (stack.accessTokenTtlSeconds + 2) * 1000;
+
+let browser: Browser;
+let device: { context: BrowserContext; log: DeviceLog };
+let tab: Page;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  device = await openDevice(browser);
+  contexts.push(device.context);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(() => screenshotAll(contexts, task.name));
+});
+
+describe('the demo page in Chromium', () => {
+  it('registers a new user and links to the mail viewer', async () => {
+    // Prepare
+    tab = await openDemo(device.context);
+    await untilText(tab, 'status', 'Signed out');
+
+    // Act
+    await tab.getByTestId('register-email').fill(email);
+    await tab.getByTestId('register-password').fill(password);
+    await tab.getByTestId('register-submit').click();
+
+    // Assess
+    await untilText(tab, 'status', `Check the inbox of ${email}`);
+    expect(await textOf(tab, 'me')).toBe('');
+    expect(await tab.locator('a#mail-viewer').getAttribute('href')).toBe(stack.mailUrl);
+    // A first visit restores nothing, so it asks the API nothing that could fail.
+    expect(device.log.refreshStatuses).toEqual([]);
+  });
+
+  it('opening the mailed link verifies the email and signs the user in', async () => {
+    // Prepare
+    const link = await verificationLinkFor(email);
+
+    // Act
+    await tab.goto(link);
+
+    // Assess
+    await untilText(tab, 'me', email);
+    await untilText(tab, 'status', 'Email verified');
+    expect(tab.url()).not.toContain('token=');
+  });
+
+  it('keeps the user signed in across a reload', async () => {
+    // Act
+    await tab.reload();
+
+    // Assess
+    await untilText(tab, 'status', `Welcome back, ${email}`);
+    expect(await textOf(tab, 'me')).toBe(email);
+  });
+
+  it('absorbs the expiry of the access token without the user noticing', async () => {
+    // Prepare
+    const tokensBefore = [...device.log.meTokens];
+    const refreshesBefore = device.log.refreshStatuses.length;
+    await pause(pastTokenExpiryMs);
+
+    // Act
+    await tab.getByTestId('whoami').click();
+
+    // Assess
+    await untilText(tab, 'status', `/me says you are ${email}`);
+    expect(await textOf(tab, 'me')).toBe(email);
+    expect(tokensBefore).not.toContain(device.log.meTokens.at(-1));
+    expect(device.log.refreshStatuses.slice(refreshesBefore).filter((status) => status !== 200)).toEqual([]);
+  });
+
+  it('keeps two tabs signed in when they load and refresh at the same time', async () => {
+    // Prepare
+    const second = await device.context.newPage();
+    const refreshesBefore = device.log.refreshStatuses.length;
+
+    // Act
+    await Promise.all([tab.reload(), second.goto(`${stack.apiUrl}/`)]);
+    await pause(pastTokenExpiryMs);
+    await Promise.all([tab.getByTestId('whoami').click(), second.getByTestId('whoami').click()]);
+
+    // Assess
+    for (const page of [tab, second]) {
+      await untilText(page, 'status', `/me says you are ${email}`);
+      expect(await textOf(page, 'me')).toBe(email);
+    }
+    expect(device.log.refreshStatuses.slice(refreshesBefore).filter((status) => status !== 200)).toEqual([]);
+  });
+
+  it('logging out signs out every tab and the old access token is refused', async () => {
+    // Prepare
+    const [first, second] = device.context.pages() as [Page, Page];
+    await first.getByTestId('whoami').click();
+    await untilText(first, 'status', '/me says');
+    const lastAccessToken = device.log.meTokens.at(-1)!;
+
+    // Act
+    await first.getByTestId('logout').click();
+
+    // Assess
+    await untilText(first, 'status', 'Signed out.');
+    expect(await textOf(first, 'me')).toBe('');
+    await untilText(second, 'status', 'Signed out in another tab');
+    expect(await textOf(second, 'me')).toBe('');
+    const me = await fetch(`${stack.apiUrl}/me`, { headers: { Authorization: `Bearer ${lastAccessToken}` } });
+    expect(me.status).toBe(401);
+    await first.reload();
+    await untilText(first, 'status', 'Signed out. Register or log in.');
+    expect(await textOf(first, 'me')).toBe('');
+  });
+
+  it('logs in with the form, and logging out everywhere ends the session on another device within a token lifetime', async () => {
+    // Prepare
+    const otherDevice = await openDevice(browser);
+    contexts.push(otherDevice.context);
+    const [first] = device.context.pages() as [Page];
+    const elsewhere = await openDemo(otherDevice.context);
+    for (const page of [first, elsewhere]) {
+      await page.getByTestId('login-email').fill(email);
+      await page.getByTestId('login-password').fill(password);
+      await page.getByTestId('login-submit').click();
+      await untilText(page, 'me', email);
+    }
+
+    // Act
+    await first.getByTestId('logout-all').click();
+
+    // Assess
+    await untilText(first, 'status', 'Signed out everywhere.');
+    // The other device learns it at its next refresh, a little before its access token expires.
+    await untilText(elsewhere, 'status', 'Your session has ended');
+    expect(await textOf(elsewhere, 'me')).toBe('');
+    expect(await textOf(first, 'me')).toBe('');
+  });
+
+  it('logged nothing to the console on the way', () => {
+    // Assess: the device that went through the normal flow (the other device's refused
+    // refresh after "log out everywhere" is expected to show up in its console).
+    expect(device.log.errors).toEqual([]);
+  });
+});

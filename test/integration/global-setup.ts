@@ -1,0 +1,54 @@
+import type { TestProject } from 'vitest/node';
+import { startLocalStack } from '../../infra/local/stack';
+import { generateKeyEnvironment } from '../../shared/keygen';
+
+/**
+ * Starts one local stack (DynamoDB Local, aws-ses-v2-local, the local gateway with the real
+ * handlers) on free ports for the whole integration project, and hands the test files what they
+ * need to drive it: URLs, the table, and the key material (for forging tokens in the JWT tests).
+ */
+export interface IntegrationStack {
+  apiUrl: string;
+  mailUrl: string;
+  ddbEndpoint: string;
+  tableName: string;
+  /** JWT_PRIVATE_KEY as given to the stack: {"kid","privateKey"}. */
+  signingKey: string;
+  /** JWT_PUBLIC_KEYS as given to the stack: {"keys":[{"kid","publicKey"}]}. */
+  publicKeys: string;
+  issuer: string;
+  audience: string;
+  refreshGraceSeconds: number;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    integrationStack: IntegrationStack;
+  }
+}
+
+export const integrationSettings = {
+  // Cheap password hashing: the production cost is covered by the unit tests and the benchmark.
+  SCRYPT_N: '1024',
+  // Short enough to test "after the grace window" in a few seconds.
+  REFRESH_GRACE_SECONDS: '2',
+  JWT_ISSUER: 'serverless-auth-integration',
+  JWT_AUDIENCE: 'serverless-auth-integration-api',
+};
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const keys = generateKeyEnvironment();
+  const stack = await startLocalStack({ env: { ...keys, ...integrationSettings }, quiet: true });
+  project.provide('integrationStack', {
+    apiUrl: stack.apiUrl,
+    mailUrl: stack.mailUrl,
+    ddbEndpoint: stack.ddbEndpoint,
+    tableName: stack.tableName,
+    signingKey: keys.JWT_PRIVATE_KEY,
+    publicKeys: keys.JWT_PUBLIC_KEYS,
+    issuer: integrationSettings.JWT_ISSUER,
+    audience: integrationSettings.JWT_AUDIENCE,
+    refreshGraceSeconds: Number(integrationSettings.REFRESH_GRACE_SECONDS),
+  });
+  return () => stack.stop();
+}

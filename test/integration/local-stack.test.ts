@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../infra/local/stack';
+import { tableSchema } from '../../shared/table';
+import { allowedOrigin, api, expectProblem, foreignOrigin, stack, tableClient } from './support';
+
+/** What `npm start` promises besides the API itself: DESIGN §6. */
+describe('the local stack', () => {
+  it('answers GET /health with 200', async () => {
+    // Act
+    const response = await api('/health');
+
+    // Assess
+    expect(response.status).toBe(200);
+  });
+
+  it('serves the demo page at / and at /verify', async () => {
+    // Act
+    const root = await api('/');
+    const verify = await api('/verify?token=anything');
+
+    // Assess
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await verify.text()).toBe(await root.text());
+  });
+
+  it('shows the mails in the viewer and as JSON', async () => {
+    // Act
+    const viewer = await fetch(`${stack.mailUrl}/`);
+    const store = await fetch(`${stack.mailUrl}/store`);
+
+    // Assess
+    expect(viewer.status).toBe(200);
+    expect(await store.json()).toMatchObject({ emails: expect.any(Array) });
+  });
+
+  it('answers the API on 127.0.0.1 as well as on localhost', async () => {
+    // Act
+    const response = await fetch(`${stack.apiUrl.replace('localhost', '127.0.0.1')}/health`);
+
+    // Assess
+    expect(response.status).toBe(200);
+  });
+
+  it('answers CORS preflights for both local origins and no other', async () => {
+    // Prepare
+    const preflight = (origin: string) =>
+      api('/auth/refresh', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } });
+    const otherLocalOrigin = allowedOrigin.replace('localhost', '127.0.0.1');
+
+    // Act
+    const [local, other, foreign] = await Promise.all([preflight(allowedOrigin), preflight(otherLocalOrigin), preflight(foreignOrigin)]);
+
+    // Assess
+    expect(local.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
+    expect(other.headers.get('access-control-allow-origin')).toBe(otherLocalOrigin);
+    expect(local.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers an unknown route with 404 not_found problem+json', async () => {
+    // Act
+    const response = await api('/admin', { method: 'POST' });
+
+    // Assess
+    await expectProblem(response, 404, 'not_found');
+  });
+
+  it('creates the table with the keys, index and TTL of the stack', async () => {
+    // Act
+    const { Table } = await tableClient().send(new DescribeTableCommand({ TableName: stack.tableName }));
+    const { TimeToLiveDescription } = await tableClient().send(new DescribeTimeToLiveCommand({ TableName: stack.tableName }));
+
+    // Assess
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: tableSchema.partitionKey, KeyType: 'HASH' },
+      { AttributeName: tableSchema.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([tableSchema.sessionsByUserIndex.indexName]);
+    expect(TimeToLiveDescription).toMatchObject({ AttributeName: tableSchema.timeToLiveAttribute, TimeToLiveStatus: 'ENABLED' });
+  });
+});
+
+/** `npm start`'s entry run with a given environment, for the failures it must explain in one line. */
+function runStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 60_000 }, (_error, _stdout, stderr) =>
+      resolve({ code: child.exitCode, stderr }),
+    );
+  });
+}
+
+const failureLine = (stderr: string) => stderr.split('\n').find((line) => line.startsWith('Cannot start the local stack'));
+
+describe('npm start refusing to start', () => {
+  it('says in one line to install Java 17+ when there is no java', async () => {
+    // Act
+    const { code, stderr } = await runStart({ PATH: '/nonexistent' });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureLine(stderr)).toMatch(/Java.*17.*openjdk-17-jre-headless/);
+  });
+
+  it('says which port is taken when PORT is busy, before starting anything else', async () => {
+    // Prepare
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+
+    // Act
+    const { code, stderr } = await runStart({ PORT: String(port), MAIL_PORT: '0', DDB_PORT: '0' });
+    squatter.close();
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureLine(stderr)).toContain(`port ${port}`);
+  });
+});

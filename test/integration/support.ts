@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { expect, inject } from 'vitest';
+
+/**
+ * Helpers for driving the local stack over HTTP the way a client would. Node's fetch keeps no
+ * cookies, so the refresh cookie is read from Set-Cookie and sent back by hand.
+ */
+export const stack = inject('integrationStack');
+/** An origin on the allowlist (the stack allows its own URL), as a browser on the demo page sends. */
+export const allowedOrigin = stack.apiUrl;
+export const foreignOrigin = 'https://evil.example';
+
+export const PASSWORD = 'correct horse battery staple';
+export const REFRESH_COOKIE = 'refresh_token';
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomUUID().slice(0, 8)}@example.com`;
+}
+
+export function api(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${stack.apiUrl}${path}`, init);
+}
+
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return api(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+export const bearer = (accessToken: string) => ({ Authorization: `Bearer ${accessToken}` });
+export const withCookie = (refreshToken: string) => ({ Cookie: `${REFRESH_COOKIE}=${refreshToken}` });
+
+export interface RefreshCookie {
+  value: string;
+  attributes: Map<string, string>;
+}
+
+/** The refresh_token Set-Cookie of a reply, parsed. */
+export function refreshCookieOf(response: Response): RefreshCookie | undefined {
+  const header = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${REFRESH_COOKIE}=`));
+  if (!header) return undefined;
+  const [pair, ...attributes] = header.split(';').map((part) => part.trim());
+  return {
+    value: pair!.slice(REFRESH_COOKIE.length + 1),
+    attributes: new Map(attributes.map((a) => {
+      const eq = a.indexOf('=');
+      return eq === -1 ? [a.toLowerCase(), ''] : [a.slice(0, eq).toLowerCase(), a.slice(eq + 1)];
+    })),
+  };
+}
+
+/** Asserts an RFC 9457 problem reply with this status and code; returns its body. */
+export async function expectProblem(response: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  const text = await response.text();
+  expect({ status: response.status, body: text }).toMatchObject({ status });
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String) });
+  return body;
+}
+
+export interface StoredMail {
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+  at: number;
+}
+
+/** Mails to one address, oldest first, from aws-ses-v2-local's GET /store. */
+export async function mailsTo(email: string): Promise<StoredMail[]> {
+  const response = await fetch(`${stack.mailUrl}/store`);
+  const { emails } = (await response.json()) as { emails: StoredMail[] };
+  return emails.filter((mail) => mail.destination.to.includes(email));
+}
+
+const linkPattern = /\/verify\?token=([A-Za-z0-9_.~-]+)/;
+
+/** The token of the newest verification link mailed to `email`. */
+export async function latestVerificationToken(email: string): Promise<string> {
+  const mails = (await mailsTo(email)).filter((mail) => linkPattern.test(mail.body.text ?? ''));
+  const token = linkPattern.exec(mails.at(-1)?.body.text ?? '')?.[1];
+  if (!token) throw new Error(`no verification mail for ${email}`);
+  return token;
+}
+
+export async function register(email: string, password = PASSWORD, username?: string): Promise<Response> {
+  return postJson('/auth/register', { email, password, ...(username ? { username } : {}) });
+}
+
+export interface SignedIn {
+  email: string;
+  userId: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+async function signedIn(email: string, response: Response): Promise<SignedIn> {
+  expect(response.status).toBe(200);
+  const refreshToken = refreshCookieOf(response)?.value;
+  const body = (await response.json()) as { user?: { id: string }; accessToken: string };
+  if (!refreshToken) throw new Error('no refresh cookie in the reply');
+  return { email, userId: body.user!.id, accessToken: body.accessToken, refreshToken };
+}
+
+/** A fresh account, registered and verified through its mailed link: the first session. */
+export async function newVerifiedUser(label = 'user', username?: string): Promise<SignedIn> {
+  const email = uniqueEmail(label);
+  expect((await register(email, PASSWORD, username)).status).toBe(202);
+  const token = await latestVerificationToken(email);
+  return signedIn(email, await postJson('/auth/verify', { token }));
+}
+
+/** Another session of an existing account. */
+export async function login(email: string, password = PASSWORD): Promise<SignedIn> {
+  return signedIn(email, await postJson('/auth/login', { email, password }));
+}
+
+export function refresh(refreshToken: string | undefined, headers: Record<string, string> = {}): Promise<Response> {
+  return api('/auth/refresh', { method: 'POST', headers: { ...(refreshToken ? withCookie(refreshToken) : {}), ...headers } });
+}
+
+export function me(accessToken: string): Promise<Response> {
+  return api('/me', { headers: bearer(accessToken) });
+}
+
+/** The claims of a JWT, unverified (to learn a session id or forge a variant). */
+export function claimsOf(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** A DynamoDB client on DynamoDB Local, to check what the API left in the table. */
+export function tableClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: stack.ddbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,397 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  AuthError,
+  createAuthClient,
+  type AuthClient,
+  type AuthClientOptions,
+  type BroadcastChannelLike,
+  type LockManagerLike,
+  type StorageLike,
+} from '../../web/client';
+
+const baseUrl = 'https://api.example.test/prod';
+const user = { id: 'u1', email: 'ada@example.com', emailVerified: true, createdAt: '2026-01-01T00:00:00.000Z' };
+
+function problem(status: number, code: string, extra: Record<string, unknown> = {}): Response {
+  return new Response(JSON.stringify({ type: `urn:serverless-auth:error:${code}`, title: `title of ${code}`, status, code, ...extra }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+/**
+ * A fake of the API behind `fetch`: it issues numbered access tokens, accepts only the newest
+ * one on /me and /auth/logout, and answers /auth/refresh as told. Every request is recorded.
+ */
+function fakeApi() {
+  const api = {
+    requests: [] as Request[],
+    issued: 0,
+    validToken: null as string | null,
+    expiresIn: 900,
+    refreshReply: null as null | (() => Response),
+    /** Holds refresh replies back until released, so that callers can pile up behind one refresh. */
+    refreshGate: null as Promise<void> | null,
+    calls(path: string) {
+      return api.requests.filter((r) => new URL(r.url).pathname === `/prod${path}`).length;
+    },
+    /** Expiry of the valid token (the fake clock of vi.useFakeTimers moves it). */
+    validUntil: Infinity,
+    issue() {
+      api.validToken = `access-${++api.issued}`;
+      api.validUntil = Date.now() + api.expiresIn * 1000;
+      return { accessToken: api.validToken, tokenType: 'Bearer', expiresIn: api.expiresIn };
+    },
+    fetch: (async (input: RequestInfo | URL) => {
+      const request = input as Request;
+      api.requests.push(request);
+      // A client that loops on 401s would otherwise spin on microtasks forever.
+      if (api.requests.length > 100) throw new Error('the client is looping');
+      const path = new URL(request.url).pathname.replace('/prod', '');
+      const bearer = request.headers.get('Authorization');
+      const authorized = bearer === `Bearer ${api.validToken}` && Date.now() < api.validUntil;
+      await Promise.resolve();
+      switch (path) {
+        case '/auth/register':
+          return json(202, { message: 'Check your mail.' });
+        case '/auth/login':
+        case '/auth/verify':
+          return json(200, { user, ...api.issue() });
+        case '/auth/refresh':
+          if (api.refreshGate) await api.refreshGate;
+          return api.refreshReply?.() ?? json(200, api.issue());
+        case '/auth/logout':
+          return authorized ? new Response(null, { status: 204 }) : problem(401, 'unauthorized');
+        case '/me':
+          return authorized ? json(200, { user }) : problem(401, 'unauthorized');
+        default:
+          return problem(404, 'not_found');
+      }
+    }) as typeof fetch,
+  };
+  return api;
+}
+
+function memoryStorage(): StorageLike & { values: Map<string, string> } {
+  const values = new Map<string, string>();
+  return {
+    values,
+    getItem: (key) => values.get(key) ?? null,
+    setItem: (key, value) => void values.set(key, value),
+    removeItem: (key) => void values.delete(key),
+  };
+}
+
+/** Web Locks as a browser has them for one origin: one holder at a time, the others queue. */
+function fakeLocks(): LockManagerLike {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    request<T>(_name: string, callback: () => Promise<T>) {
+      const turn = tail.then(callback);
+      tail = turn.catch(() => {});
+      return turn;
+    },
+  };
+}
+
+/** BroadcastChannels of one origin: a message reaches every other channel, not the sender. */
+function fakeChannels() {
+  const members: Array<(data: unknown) => void> = [];
+  return (): BroadcastChannelLike => {
+    let deliver: (data: unknown) => void = () => {};
+    const self = (data: unknown) => deliver(data);
+    members.push(self);
+    return {
+      postMessage: (data) => members.filter((m) => m !== self).forEach((m) => m(structuredClone(data))),
+      addEventListener: (_type, listener) => {
+        deliver = (data) => listener({ data });
+      },
+      close: () => void members.splice(members.indexOf(self), 1),
+    };
+  };
+}
+
+const clients: AuthClient[] = [];
+
+function newClient(api: ReturnType<typeof fakeApi>, options: Partial<AuthClientOptions> = {}): AuthClient {
+  const client = createAuthClient({ baseUrl, fetch: api.fetch, locks: null, broadcast: null, storage: null, ...options });
+  clients.push(client);
+  return client;
+}
+
+afterEach(() => {
+  clients.splice(0).forEach((c) => c.close());
+  vi.useRealTimers();
+});
+
+describe('web client', () => {
+  it('sends the access token as a Bearer header and every request with credentials', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+
+    // Act
+    const me = await client.me();
+
+    // Assess
+    expect(me.email).toBe('ada@example.com');
+    const meRequest = api.requests.at(-1)!;
+    expect(meRequest.headers.get('Authorization')).toBe('Bearer access-1');
+    expect(api.requests.every((r) => r.credentials === 'include')).toBe(true);
+  });
+
+  it('never sends the token to another origin', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+
+    // Act
+    await client.fetch('https://elsewhere.example.test/prod/me');
+
+    // Assess
+    expect(api.requests.at(-1)!.headers.get('Authorization')).toBeNull();
+  });
+
+  it('refreshes once for many concurrent requests that meet a 401, then retries each', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+    api.validToken = 'revoked-by-the-server';
+    let releaseRefresh = () => {};
+    api.refreshGate = new Promise((resolve) => (releaseRefresh = resolve));
+
+    // Act
+    const replies = Array.from({ length: 5 }, () => client.fetch('/me'));
+    await vi.waitFor(() => expect(api.calls('/auth/refresh')).toBe(1));
+    releaseRefresh();
+    const statuses = (await Promise.all(replies)).map((r) => r.status);
+
+    // Assess
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(api.calls('/auth/refresh')).toBe(1);
+  });
+
+  it('retries only once: a second 401 is handed back to the caller', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+    api.validToken = 'nothing-the-client-holds';
+    api.refreshReply = () => json(200, { accessToken: 'also-refused', tokenType: 'Bearer', expiresIn: 900 });
+
+    // Act
+    const response = await client.fetch('/me');
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(api.calls('/me')).toBe(2);
+    expect(api.calls('/auth/refresh')).toBe(1);
+  });
+
+  it('ends the session and tells the app when the API refuses the refresh', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+    const ended = vi.fn();
+    client.on('session-ended', ended);
+    api.validToken = 'revoked-by-the-server';
+    api.refreshReply = () => problem(401, 'refresh_token_reused');
+
+    // Act
+    const response = await client.fetch('/me');
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(ended).toHaveBeenCalledExactlyOnceWith({ reason: 'refresh-refused', code: 'refresh_token_reused' });
+    expect(client.isSignedIn()).toBe(false);
+  });
+
+  it('refreshes shortly before the access token expires while the page is in use', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const api = fakeApi();
+    api.expiresIn = 300;
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+
+    // Act
+    await vi.advanceTimersByTimeAsync(299_000);
+
+    // Assess
+    expect(api.calls('/auth/refresh')).toBe(1);
+    expect(api.calls('/me')).toBe(0);
+  });
+
+  it('refreshes before sending a request whose token has expired instead of meeting a 401', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+    api.refreshReply = () => problem(503, 'service_unavailable'); // the background refresh fails...
+    await vi.advanceTimersByTimeAsync(901_000);
+    api.refreshReply = null; // ...and the service is back when the user acts
+
+    // Act
+    const me = await client.me();
+
+    // Assess
+    expect(me.email).toBe('ada@example.com');
+    expect(api.calls('/me')).toBe(1);
+  });
+
+  it('restores the session on page load with one refresh', async () => {
+    // Prepare
+    const api = fakeApi();
+    const storage = memoryStorage();
+    await newClient(api, { storage }).login({ email: 'ada@example.com', password: 'correct horse' });
+    const reloaded = newClient(api, { storage });
+
+    // Act
+    const signedIn = await reloaded.restore();
+
+    // Assess
+    expect(signedIn).toBe(true);
+    expect(api.calls('/auth/refresh')).toBe(1);
+    const refresh = api.requests.find((r) => r.url.endsWith('/auth/refresh'))!;
+    expect(refresh.method).toBe('POST');
+    expect(refresh.headers.get('Content-Type')).toBe('application/json');
+    expect(await refresh.text()).toBe('{}');
+  });
+
+  it('does not call the API on page load when this browser never signed in or has logged out', async () => {
+    // Prepare
+    const api = fakeApi();
+    const storage = memoryStorage();
+    const earlier = newClient(api, { storage });
+    await earlier.login({ email: 'ada@example.com', password: 'correct horse' });
+    await earlier.logout();
+    const requestsBefore = api.requests.length;
+
+    // Act
+    const signedIn = await newClient(api, { storage }).restore();
+
+    // Assess
+    expect(signedIn).toBe(false);
+    expect(api.requests.length).toBe(requestsBefore);
+  });
+
+  it('keeps the access token out of storage and out of URLs', async () => {
+    // Prepare
+    const api = fakeApi();
+    const storage = memoryStorage();
+    const client = newClient(api, { storage });
+
+    // Act
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+    await client.refresh();
+    await client.me();
+
+    // Assess
+    const stored = [...storage.values].join(' ');
+    expect(stored).not.toMatch(/access-\d/);
+    expect(api.requests.some((r) => /access-\d/.test(r.url))).toBe(false);
+  });
+
+  it('turns problem+json replies into AuthErrors carrying status, code, title and field errors', async () => {
+    // Prepare
+    const api = fakeApi();
+    const errors = [{ field: 'password', message: 'Too short.' }];
+    api.fetch = (async () => problem(400, 'validation_failed', { detail: 'Check the fields.', errors })) as typeof fetch;
+    const client = newClient(api);
+
+    // Act
+    const error = await client.register({ email: 'ada@example.com', password: 'short' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({ status: 400, code: 'validation_failed', title: 'title of validation_failed', detail: 'Check the fields.', errors });
+  });
+
+  it('reports an unreachable API as a network_error AuthError', async () => {
+    // Prepare
+    const api = fakeApi();
+    api.fetch = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as typeof fetch;
+    const client = newClient(api);
+
+    // Act
+    const error = await client.login({ email: 'ada@example.com', password: 'x' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 0, code: 'network_error' });
+  });
+
+  it('logs out with the chosen scope, forgets the token and tells the app', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: 'correct horse' });
+    const ended = vi.fn();
+    client.on('session-ended', ended);
+
+    // Act
+    await client.logout({ scope: 'all' });
+
+    // Assess
+    const logout = api.requests.find((r) => r.url.endsWith('/auth/logout'))!;
+    expect(await logout.json()).toEqual({ scope: 'all' });
+    expect(logout.headers.get('Authorization')).toBe('Bearer access-1');
+    expect(ended).toHaveBeenCalledWith({ reason: 'logout' });
+    expect(client.isSignedIn()).toBe(false);
+  });
+
+  describe('across tabs', () => {
+    function twoTabs(api: ReturnType<typeof fakeApi>, storage = memoryStorage()) {
+      const locks = fakeLocks();
+      const channel = fakeChannels();
+      return [newClient(api, { locks, broadcast: channel(), storage }), newClient(api, { locks, broadcast: channel(), storage })] as const;
+    }
+
+    it('two tabs restoring at once refresh once and share the token', async () => {
+      // Prepare
+      const api = fakeApi();
+      const storage = memoryStorage();
+      await newClient(api, { storage }).login({ email: 'ada@example.com', password: 'correct horse' });
+      const [first, second] = twoTabs(api, storage);
+
+      // Act
+      const signedIn = await Promise.all([first.restore(), second.restore()]);
+
+      // Assess
+      expect(signedIn).toEqual([true, true]);
+      expect(api.calls('/auth/refresh')).toBe(1);
+      expect((await first.fetch('/me')).status).toBe(200);
+      expect((await second.fetch('/me')).status).toBe(200);
+    });
+
+    it('a tab signing in or out is seen by the other tab', async () => {
+      // Prepare
+      const api = fakeApi();
+      const [first, second] = twoTabs(api);
+      const events: string[] = [];
+      second.on('session-started', ({ reason }) => events.push(`started:${reason}`));
+      second.on('session-ended', ({ reason }) => events.push(`ended:${reason}`));
+
+      // Act
+      await first.login({ email: 'ada@example.com', password: 'correct horse' });
+      const meInSecondTab = await second.me();
+      await first.logout();
+
+      // Assess
+      expect(meInSecondTab.email).toBe('ada@example.com');
+      expect(events).toEqual(['started:other-tab', 'ended:other-tab']);
+      expect(second.isSignedIn()).toBe(false);
+      expect(api.calls('/auth/refresh')).toBe(0);
+    });
+  });
+});

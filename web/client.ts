@@ -1,0 +1,393 @@
+/**
+ * Browser client for the auth API (DESIGN §3, §7). Dependency-free.
+ *
+ * - The access token lives in this closure only: never in storage, never in a URL.
+ * - The refresh token lives only in its HttpOnly cookie (Path=/auth); every request is sent with
+ *   `credentials: 'include'` so the browser attaches and stores it.
+ * - Refreshes are single-flight: concurrent callers share one refresh. Tabs of the same origin
+ *   take turns through Web Locks and share the fresh access token (and "session ended") through
+ *   a BroadcastChannel, so two tabs do not rotate the same refresh token at once.
+ * - The client refreshes shortly before the access token expires while the page is visible, and
+ *   before sending a request with an expiring token, so a normal session never meets a 401.
+ * - One non-secret flag in localStorage ("this browser may have a session") lets the page-load
+ *   restore skip the refresh on a first visit or after logout: a refresh without a cookie would
+ *   answer 401, which browsers log as a console error.
+ */
+
+export interface User {
+  id: string;
+  email: string;
+  username?: string;
+  emailVerified: boolean;
+  createdAt: string;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A failed call: the problem+json reply of the API, or status 0 / `network_error` when it was unreachable. */
+export class AuthError extends Error {
+  override name = 'AuthError';
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail?: string;
+  readonly errors?: FieldError[];
+  /** From Retry-After on 429/503 replies. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(problem: {
+    status: number;
+    code: string;
+    title: string;
+    detail?: string;
+    errors?: FieldError[];
+    retryAfterSeconds?: number;
+    cause?: unknown;
+  }) {
+    super(problem.detail ?? problem.title, { cause: problem.cause });
+    this.status = problem.status;
+    this.code = problem.code;
+    this.title = problem.title;
+    this.detail = problem.detail;
+    this.errors = problem.errors;
+    this.retryAfterSeconds = problem.retryAfterSeconds;
+  }
+}
+
+/** The part of `navigator.locks` the client uses. */
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** The part of `BroadcastChannel` the client uses. */
+export interface BroadcastChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  close(): void;
+}
+
+/** The part of `localStorage` the client uses (for the session flag only, never a token). */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface AuthClientOptions {
+  /** Where the API lives, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod` or `location.origin`. */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  /** Defaults to `navigator.locks` when the browser has it; `null` turns cross-tab locking off. */
+  locks?: LockManagerLike | null;
+  /** Defaults to a `BroadcastChannel` when the browser has it; `null` turns cross-tab sharing off. */
+  broadcast?: BroadcastChannelLike | null;
+  /** Defaults to `localStorage`; `null` means "always try to restore". */
+  storage?: StorageLike | null;
+}
+
+export interface AuthEvents {
+  /** A session became available: after login/verify, a restore, or another tab signing in. */
+  'session-started': { reason: 'sign-in' | 'restore' | 'other-tab' };
+  /**
+   * The session is over and the client holds no token: after logout, after the API refused a
+   * refresh (`code` says why: invalid_refresh_token, session_expired, refresh_token_reused), or
+   * because another tab saw either. Send the user to the login screen.
+   */
+  'session-ended': { reason: 'logout' | 'refresh-refused' | 'other-tab'; code?: string };
+}
+
+export interface AuthClient {
+  register(input: { email: string; password: string; username?: string }): Promise<{ message: string }>;
+  /** POSTs the token from a verification link; activates the account and signs in. */
+  verify(token: string): Promise<User>;
+  resendVerification(email: string): Promise<{ message: string }>;
+  login(input: ({ email: string } | { username: string }) & { password: string }): Promise<User>;
+  /** Ends this session (or every session of the user) and tells the other tabs. */
+  logout(options?: { scope?: 'session' | 'all' }): Promise<void>;
+  me(): Promise<User>;
+  /** Forces a refresh; false when there is no session (it then emits 'session-ended'). */
+  refresh(): Promise<boolean>;
+  /** Call once on page load: one refresh if this browser may have a session. True when signed in. */
+  restore(): Promise<boolean>;
+  /**
+   * `fetch` for the API: paths starting with `/` are relative to baseUrl; the Bearer token is added
+   * only to requests for baseUrl (never sent elsewhere); a 401 triggers one refresh and one retry,
+   * and a second 401 is returned as is.
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  isSignedIn(): boolean;
+  on<K extends keyof AuthEvents>(type: K, listener: (detail: AuthEvents[K]) => void): () => void;
+  /** Stops the refresh timer and the cross-tab channel. */
+  close(): void;
+}
+
+interface AccessToken {
+  token: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  /** Epoch ms: from here on the token counts as "about to expire" and gets refreshed first. */
+  refreshAt: number;
+}
+
+type TabMessage = { type: 'token'; access: AccessToken } | { type: 'session-ended' };
+
+interface TokenReply {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+/** Refresh a minute early, or a fifth of the lifetime for short-lived tokens (tests use seconds). */
+function refreshLeadMs(lifetimeMs: number): number {
+  return Math.min(60_000, lifetimeMs / 5);
+}
+
+export function createAuthClient(options: AuthClientOptions): AuthClient {
+  const apiBase = new URL(options.baseUrl, globalThis.location?.href).href.replace(/\/+$/, '');
+  const send = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const locks = options.locks !== undefined ? options.locks : defaultLocks();
+  const channel = options.broadcast !== undefined ? options.broadcast : defaultChannel(`serverless-auth:${apiBase}`);
+  const storage = options.storage !== undefined ? options.storage : defaultStorage();
+  const lockName = `serverless-auth:refresh:${apiBase}`;
+  const sessionFlagKey = `serverless-auth:may-have-session:${apiBase}`;
+
+  const listeners = new Map<keyof AuthEvents, Set<(detail: never) => void>>();
+  let access: AccessToken | null = null;
+  let refreshing: Promise<string | null> | null = null;
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function emit<K extends keyof AuthEvents>(type: K, detail: AuthEvents[K]): void {
+    for (const listener of listeners.get(type) ?? []) (listener as (d: AuthEvents[K]) => void)(detail);
+  }
+
+  function mayHaveSession(): boolean {
+    return access !== null || storage === null || storage.getItem(sessionFlagKey) === '1';
+  }
+
+  function isFresh(token: AccessToken): boolean {
+    return Date.now() < token.refreshAt;
+  }
+
+  function adopt(next: AccessToken, reason: AuthEvents['session-started']['reason']): void {
+    const wasSignedOut = access === null;
+    access = next;
+    storage?.setItem(sessionFlagKey, '1');
+    scheduleRefresh();
+    if (reason !== 'other-tab') channel?.postMessage({ type: 'token', access: next } satisfies TabMessage);
+    if (wasSignedOut) emit('session-started', { reason });
+  }
+
+  function adoptReply(reply: TokenReply, reason: AuthEvents['session-started']['reason']): string {
+    const lifetimeMs = reply.expiresIn * 1000;
+    const now = Date.now();
+    adopt({ token: reply.accessToken, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs - refreshLeadMs(lifetimeMs) }, reason);
+    return reply.accessToken;
+  }
+
+  function endSession(detail: AuthEvents['session-ended']): void {
+    access = null;
+    clearTimeout(refreshTimer);
+    storage?.removeItem(sessionFlagKey);
+    if (detail.reason !== 'other-tab') channel?.postMessage({ type: 'session-ended' } satisfies TabMessage);
+    emit('session-ended', detail);
+  }
+
+  function scheduleRefresh(): void {
+    clearTimeout(refreshTimer);
+    if (access === null) return;
+    refreshTimer = setTimeout(refreshIfInUse, Math.max(0, access.refreshAt - Date.now()));
+  }
+
+  /** A hidden tab waits: it refreshes when it becomes visible again (or before its next request). */
+  function refreshIfInUse(): void {
+    if (access === null || isFresh(access) || globalThis.document?.visibilityState === 'hidden') return;
+    // A failure here is not the caller's problem: a network error is retried before the next
+    // request, and a refused refresh has already emitted 'session-ended'.
+    refreshAccessToken(access.token).catch(() => {});
+  }
+
+  channel?.addEventListener('message', ({ data }) => {
+    const message = data as TabMessage;
+    if (message?.type === 'token') {
+      // Messages can cross: keep whichever token lives longer.
+      if (access === null || message.access.expiresAt > access.expiresAt) adopt(message.access, 'other-tab');
+    } else if (message?.type === 'session-ended' && access !== null) {
+      endSession({ reason: 'other-tab' });
+    }
+  });
+  globalThis.document?.addEventListener('visibilitychange', refreshIfInUse);
+
+  /**
+   * The single flight: every caller that finds the token stale joins the refresh in progress.
+   * `staleToken` is the token the caller found wanting; if a newer one already arrived (from
+   * this tab or, via the channel, another) it is used without asking the server.
+   */
+  function refreshAccessToken(staleToken: string | null): Promise<string | null> {
+    if (access !== null && access.token !== staleToken && isFresh(access)) return Promise.resolve(access.token);
+    if (!mayHaveSession()) return Promise.resolve(null);
+    refreshing ??= (async () => {
+      const exchange = async (): Promise<string | null> => {
+        // While this tab waited for the lock, another tab may have refreshed and shared its token.
+        if (access !== null && access.token !== staleToken && isFresh(access)) return access.token;
+        return exchangeRefreshCookie();
+      };
+      return locks ? locks.request(lockName, exchange) : exchange();
+    })().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  }
+
+  async function exchangeRefreshCookie(): Promise<string | null> {
+    const response = await transmit(jsonRequest('/auth/refresh', {}));
+    if (response.ok) return adoptReply((await response.json()) as TokenReply, 'restore');
+    const error = await toAuthError(response);
+    if (response.status !== 401) throw error;
+    endSession({ reason: 'refresh-refused', code: error.code });
+    return null;
+  }
+
+  /** The token to send now: refreshed first if it is about to expire, so the request does not meet a 401. */
+  async function tokenForRequest(): Promise<string | null> {
+    if (access !== null && isFresh(access)) return access.token;
+    const current = access?.token ?? null;
+    try {
+      return await refreshAccessToken(current);
+    } catch {
+      // Refresh unreachable: the current token may still have a few seconds of life.
+      return access?.token ?? null;
+    }
+  }
+
+  async function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const resolved = typeof input === 'string' && input.startsWith('/') ? apiBase + input : input;
+    const request = new Request(resolved, { ...init, credentials: 'include' });
+    if (!isApiUrl(request.url)) return transmit(request);
+
+    const token = await tokenForRequest();
+    const response = await transmit(withBearer(request, token));
+    if (response.status !== 401) return response;
+    const fresh = await refreshAccessToken(token);
+    if (fresh === null) return response;
+    return transmit(withBearer(request, fresh));
+  }
+
+  function isApiUrl(url: string): boolean {
+    return url === apiBase || url.startsWith(`${apiBase}/`) || url.startsWith(`${apiBase}?`);
+  }
+
+  function withBearer(request: Request, token: string | null): Request {
+    const attempt = request.clone();
+    if (token !== null) attempt.headers.set('Authorization', `Bearer ${token}`);
+    return attempt;
+  }
+
+  function jsonRequest(path: string, body: unknown): Request {
+    return new Request(apiBase + path, {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function transmit(request: Request): Promise<Response> {
+    try {
+      return await send(request);
+    } catch (cause) {
+      throw new AuthError({ status: 0, code: 'network_error', title: 'The service could not be reached.', cause });
+    }
+  }
+
+  async function expectOk<T>(response: Response): Promise<T> {
+    if (!response.ok) throw await toAuthError(response);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  async function signIn(path: string, body: unknown): Promise<User> {
+    const reply = await expectOk<TokenReply & { user: User }>(await transmit(jsonRequest(path, body)));
+    adoptReply(reply, 'sign-in');
+    return reply.user;
+  }
+
+  return {
+    register: async (input) => expectOk(await transmit(jsonRequest('/auth/register', input))),
+    verify: (token) => signIn('/auth/verify', { token }),
+    resendVerification: async (email) => expectOk(await transmit(jsonRequest('/auth/verify/resend', { email }))),
+    login: (input) => signIn('/auth/login', input),
+
+    async logout({ scope = 'session' } = {}) {
+      if (!mayHaveSession()) return;
+      const response = await authorizedFetch('/auth/logout', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ scope }),
+      });
+      // A 401 here means the session was already over: the outcome the caller wanted.
+      if (!response.ok && response.status !== 401) throw await toAuthError(response);
+      if (access !== null || response.ok) endSession({ reason: 'logout' });
+    },
+
+    async me() {
+      const { user } = await expectOk<{ user: User }>(await authorizedFetch('/me'));
+      return user;
+    },
+
+    refresh: async () => (await refreshAccessToken(access?.token ?? null)) !== null,
+    restore: async () => (await refreshAccessToken(null)) !== null,
+    fetch: authorizedFetch,
+    isSignedIn: () => access !== null,
+
+    on(type, listener) {
+      const set = listeners.get(type) ?? new Set();
+      listeners.set(type, set);
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+
+    close() {
+      clearTimeout(refreshTimer);
+      channel?.close();
+      globalThis.document?.removeEventListener('visibilitychange', refreshIfInUse);
+    },
+  };
+}
+
+async function toAuthError(response: Response): Promise<AuthError> {
+  const isJson = /json/i.test(response.headers.get('Content-Type') ?? '');
+  const problem = (isJson ? await response.json().catch(() => ({})) : {}) as Partial<{
+    code: string;
+    title: string;
+    detail: string;
+    errors: FieldError[];
+  }>;
+  const retryAfter = Number(response.headers.get('Retry-After'));
+  return new AuthError({
+    status: response.status,
+    code: typeof problem.code === 'string' ? problem.code : 'unexpected_response',
+    title: problem.title ?? (response.statusText || `HTTP ${response.status}`),
+    detail: problem.detail,
+    errors: problem.errors,
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  });
+}
+
+function defaultLocks(): LockManagerLike | null {
+  return (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks ?? null;
+}
+
+function defaultChannel(name: string): BroadcastChannelLike | null {
+  return typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(name);
+}
+
+function defaultStorage(): StorageLike | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    // Storage can be blocked (privacy settings, sandboxed iframes): then always try to restore.
+    return null;
+  }
+}
