@@ -11,7 +11,7 @@ const origins = z
   .string()
   .default('')
   .transform((raw) => raw.split(',').map((o) => o.trim()).filter(Boolean))
-  .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, 'must be a bare origin like https://app.example.com')));
+  .pipe(z.array(z.string().refine((o) => /^https?:/.test(o) && URL.canParse(o) && new URL(o).origin === o, 'must list bare origins like https://app.example.com')));
 
 export const configSchema = z.object({
   TABLE_NAME: z.string().min(1),

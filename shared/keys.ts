@@ -25,7 +25,7 @@ export interface SigningKey {
 }
 
 /** Keys re-read after this long, so a rotation reaches warm functions without a redeploy. */
-const KEY_CACHE_MS = 5 * 60_000;
+export const KEY_CACHE_MS = 5 * 60_000;
 /** An unknown kid triggers a re-read, but at most this often, so forged kids cannot hammer the secret. */
 const UNKNOWN_KID_REFRESH_MS = 60_000;
 

@@ -251,8 +251,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       const page = method === 'GET' || method === 'HEAD' ? staticReply(path) : undefined;
       return page ?? gatewayReply('MISSING_AUTHENTICATION_TOKEN', 404, origin, requestId);
     }
-    // DEFAULT_4XX keeps the gateway's own status (413) with the shared problem+json body.
-    if (tooLarge) return gatewayReply('DEFAULT_4XX', 413, origin, requestId);
+    if (tooLarge) return gatewayReply('REQUEST_TOO_LARGE', 413, origin, requestId);
 
     const request: IncomingRequest = {
       method,

@@ -10,6 +10,8 @@ export const gatewayResponses = [
   { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized' },
   { type: 'ACCESS_DENIED', status: 403, code: 'forbidden' },
   { type: 'THROTTLED', status: 429, code: 'rate_limited' },
+  // The only WAF rule is the per-IP rate limit, so a WAF block is a 429 to the client.
+  { type: 'WAF_FILTERED', status: 429, code: 'rate_limited' },
   { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found' },
   { type: 'REQUEST_TOO_LARGE', status: 413, code: 'payload_too_large' },
   // DEFAULT_4XX keeps the status the gateway chose (413, 415, ...); only the body is shaped.

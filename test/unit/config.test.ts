@@ -24,6 +24,8 @@ describe('configuration', () => {
     expect(() => parseConfig({ TABLE_NAME: 't', COOKIE_SAMESITE: 'strictest' })).toThrow(/COOKIE_SAMESITE/);
     expect(() => parseConfig({ TABLE_NAME: 't', SCRYPT_N: '1000' })).toThrow(/SCRYPT_N.*power of two/);
     expect(() => parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: 'https://a.example.com/path' })).toThrow(/ALLOWED_ORIGINS/);
+    expect(() => parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: '*' })).toThrow(/ALLOWED_ORIGINS/);
+    expect(() => parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: 'ftp://files.example.com' })).toThrow(/ALLOWED_ORIGINS/);
   });
 
   it('reads the allowed origins as a comma-separated list', () => {

@@ -1,0 +1,186 @@
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS, corsHeaders } from '../shared/http/cors';
+import { gatewayResponseBody, gatewayResponses } from '../shared/http/gateway-responses';
+import { PROBLEM_CONTENT_TYPE } from '../shared/errors';
+import { authorizer as authorizerSpec, routes } from '../shared/routes';
+import type { ServiceFunction } from './service-function';
+
+export interface AuthApiProps {
+  stageName: string;
+  /** The function of every route, by functionName. */
+  functions: ReadonlyMap<string, ServiceFunction>;
+  authorizer: ServiceFunction;
+  authorizerCacheTtlSeconds: number;
+  allowedOrigins: readonly string[];
+  throttle: { rateLimit: number; burstLimit: number };
+  logRetention: logs.RetentionDays;
+  customDomain?: { domainName: string; certificateArn: string };
+}
+
+/**
+ * The REST API, generated from the route table: one method per route, the REQUEST authorizer on
+ * exactly the protected ones, CORS preflights for the allowed origins, problem+json Gateway
+ * Responses, stage throttling, JSON access logs and X-Ray tracing.
+ */
+export class AuthApi extends Construct {
+  readonly api: apigateway.RestApi;
+  readonly jwksUrl: string;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AuthApiProps) {
+    super(scope, id);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.accessLogs = accessLogs;
+
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Email/password authentication (serverless-auth)',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // The account-wide CloudWatch role for execution logs stays untouched (see the APIG6 note).
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName,
+        tracingEnabled: true,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    const authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
+      handler: props.authorizer.function,
+      identitySources: [apigateway.IdentitySource.header(authorizerSpec.identitySource)],
+      // The documented upper bound on how long a revoked access token keeps working.
+      resultsCacheTtl: Duration.seconds(props.authorizerCacheTtlSeconds),
+    });
+
+    const publicMethods: apigateway.Method[] = [];
+    const withPreflight = new Set<apigateway.Resource>();
+    for (const route of routes) {
+      const fn = props.functions.get(route.functionName);
+      if (!fn) throw new Error(`No function built for route ${route.method} ${route.path} (${route.functionName})`);
+      const resource = this.api.root.resourceForPath(route.path);
+      const method = resource.addMethod(
+        route.method,
+        new apigateway.LambdaIntegration(fn.function, { allowTestInvoke: false }),
+        route.auth === 'protected'
+          ? { authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM }
+          : { authorizationType: apigateway.AuthorizationType.NONE },
+      );
+      if (route.auth === 'public') publicMethods.push(method);
+      if (!withPreflight.has(resource)) {
+        withPreflight.add(resource);
+        resource.addCorsPreflight({
+          allowOrigins: [...props.allowedOrigins],
+          allowHeaders: CORS_ALLOWED_HEADERS,
+          allowMethods: CORS_ALLOWED_METHODS,
+          allowCredentials: true,
+          maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+        });
+      }
+    }
+
+    const responseHeaders = gatewayResponseHeaders(props.allowedOrigins);
+    for (const response of gatewayResponses) {
+      this.api.addGatewayResponse(response.type, {
+        type: apigateway.ResponseType.of(response.type),
+        // DEFAULT_4XX/5XX keep the status API Gateway chose (413, 415, 502, 504, ...).
+        statusCode: response.type.startsWith('DEFAULT_') ? undefined : String(response.status),
+        responseHeaders,
+        templates: { 'application/json': gatewayResponseBody(response.type) },
+      });
+    }
+
+    if (props.customDomain) {
+      const domain = this.api.addDomainName('Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+        endpointType: apigateway.EndpointType.REGIONAL,
+        securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+      });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        description: `Point ${props.customDomain.domainName} here (CNAME or Route 53 alias)`,
+        value: domain.domainNameAliasDomainName,
+      });
+    }
+
+    this.jwksUrl = this.api.urlForPath('/.well-known/jwks.json');
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API (the stage)', value: this.api.url });
+    new CfnOutput(this, 'JwksUrl', { description: 'Public keys that verify access tokens', value: this.jwksUrl });
+
+    for (const method of publicMethods) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Public by design (shared/routes.ts): sign-up, verification, login, refresh (authenticated by its HttpOnly cookie in the handler), and the JWKS (public keys).',
+      });
+    }
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'This service is the user pool: protected routes use its own Lambda REQUEST authorizer (ES256 access token plus a live-session check), not Cognito.',
+      },
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Every handler validates its body with the zod schema that also shapes the problem+json field errors; a gateway model would duplicate that schema and answer in a different error shape.',
+      },
+      {
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Access logs (JSON, including $context.error.message, $context.authorizer.error and $context.integrationErrorMessage) record every request. Execution logging needs the account-wide API Gateway CloudWatch role, which a stack should not take over for every other API in the region.',
+      },
+    );
+  }
+}
+
+/**
+ * CORS headers for replies API Gateway makes itself. A Gateway Response can only carry a static
+ * header or one copied from the request. With one allowed origin, that origin is written in.
+ * With several, the request's Origin is echoed: these bodies are fixed error documents with no
+ * user data, so echoing reveals nothing, while a missing header would hide the 401 that tells the
+ * browser client to refresh. Replies from handlers still check the allowlist.
+ */
+export function gatewayResponseHeaders(allowedOrigins: readonly string[]): Record<string, string> {
+  const [first] = allowedOrigins;
+  const quoted = Object.fromEntries(Object.entries(corsHeaders(first, allowedOrigins)).map(([name, value]) => [name, `'${value}'`]));
+  return {
+    ...quoted,
+    'Access-Control-Allow-Origin': allowedOrigins.length === 1 ? `'${first}'` : 'method.request.header.Origin',
+    'Content-Type': `'${PROBLEM_CONTENT_TYPE}'`,
+  };
+}
+
+function accessLogFormat(): apigateway.AccessLogFormat {
+  const F = apigateway.AccessLogField;
+  return apigateway.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: F.contextRequestId(),
+      requestTime: F.contextRequestTime(),
+      ip: F.contextIdentitySourceIp(),
+      userAgent: F.contextIdentityUserAgent(),
+      method: F.contextHttpMethod(),
+      resourcePath: F.contextResourcePath(),
+      status: F.contextStatus(),
+      protocol: F.contextProtocol(),
+      responseLength: F.contextResponseLength(),
+      responseLatency: F.contextResponseLatency(),
+      integrationLatency: F.contextIntegrationLatency(),
+      errorType: F.contextErrorResponseType(),
+      errorMessage: F.contextErrorMessage(),
+      authorizerStatus: F.contextAuthorizerStatus(),
+      authorizerLatency: F.contextAuthorizerLatency(),
+      authorizerError: F.contextAuthorizerError(),
+      integrationError: F.contextIntegrationErrorMessage(),
+      wafStatus: F.contextWafStatus(),
+      userId: F.contextAuthorizer('userId'),
+      xrayTraceId: F.contextXrayTraceId(),
+    }),
+  );
+}

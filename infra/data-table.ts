@@ -1,0 +1,39 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { tableSchema } from '../shared/table';
+
+export interface DataTableProps {
+  /** Keep the table (and refuse deletion) when the stack goes away: the default for any real stage. */
+  retainData: boolean;
+}
+
+/**
+ * The single table of shared/table.ts: on demand (no capacity to plan for a spiky login load),
+ * point-in-time recovery, TTL clean-up of expired items, and the sparse sessions-by-user index.
+ */
+export class DataTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: DataTableProps) {
+    super(scope, id);
+    const { partitionKey, sortKey, sessionsByUserIndex, timeToLiveAttribute } = tableSchema;
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute,
+      deletionProtection: props.retainData,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.table.addGlobalSecondaryIndex({
+      indexName: sessionsByUserIndex.indexName,
+      partitionKey: { name: sessionsByUserIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sessionsByUserIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+
+export interface SenderIdentityProps {
+  /** The mailFrom address, or its domain. */
+  identity: string;
+  fromAddress: string;
+  /** false when the identity already exists in the account. */
+  create: boolean;
+  /** Verified recipient addresses while the account is in the SES sandbox. */
+  sandboxRecipients: readonly string[];
+}
+
+/**
+ * The SES identity mail is sent from, and the ARNs the send permission is scoped to. A domain
+ * identity gets Easy DKIM: its three CNAME records are stack outputs to copy into DNS. An
+ * address identity is verified by the link SES mails to it at deploy.
+ */
+export class SenderIdentity extends Construct {
+  /** Identities a sending function may use: the sender (address and, for a domain, the domain). */
+  readonly identityArns: string[];
+
+  constructor(scope: Construct, id: string, props: SenderIdentityProps) {
+    super(scope, id);
+    const isDomain = !props.identity.includes('@');
+
+    if (props.create) {
+      const identity = new ses.EmailIdentity(this, 'Identity', {
+        identity: isDomain ? ses.Identity.domain(props.identity) : ses.Identity.email(props.identity),
+      });
+      if (isDomain) {
+        identity.dkimRecords.forEach((record, index) => {
+          new CfnOutput(this, `DkimRecord${index + 1}`, {
+            description: `DKIM CNAME ${index + 1} of 3 for ${props.identity}: name, then value`,
+            value: `${record.name} CNAME ${record.value}`,
+          });
+        });
+      }
+    }
+
+    // SES authorises a send against the From address's identity and, for an address under a
+    // verified domain, against the domain's; in the sandbox also against each recipient's.
+    const identities = new Set([props.identity, props.fromAddress, ...props.sandboxRecipients]);
+    this.identityArns = [...identities].map((name) =>
+      Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: name }),
+    );
+  }
+}

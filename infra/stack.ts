@@ -1,0 +1,113 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import path from 'node:path';
+import { authorizer, routes, type FunctionAccess } from '../shared/routes';
+import { Alarms } from './alarms';
+import { AuthApi } from './api';
+import { functionEnvironment, senderIdentityOf, type StackConfig } from './config';
+import { DataTable } from './data-table';
+import { grantAccess, type ServiceResources } from './grants';
+import { pascalCase } from './names';
+import { SenderIdentity } from './sender-identity';
+import { ServiceFunction } from './service-function';
+import { SigningKeys } from './signing-keys';
+import { RateLimitWaf } from './waf';
+
+/** Where functions/<name>/handler.ts live. */
+const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', 'functions');
+
+/**
+ * Memory for the functions that run scrypt (N=2^17, r=8, p=1: 128 MiB for the hash alone).
+ * Lambda hands out CPU in proportion to memory and 1769 MB is one full vCPU: scrypt is CPU-bound
+ * and single-threaded, so this is the size where a hash is as fast as it gets, and costs about
+ * the same per call as a smaller size that takes proportionally longer.
+ */
+export const PASSWORD_HASHING_MEMORY_MB = 1769;
+export const DEFAULT_MEMORY_MB = 256;
+export const FUNCTION_TIMEOUT = Duration.seconds(10);
+
+export interface AuthStackProps extends StackProps {
+  config: StackConfig;
+}
+
+/** Everything the service needs in one account and region; see infra/DEPLOY.md. */
+export class AuthStack extends Stack {
+  constructor(scope: Construct, id: string, props: AuthStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    const data = new DataTable(this, 'Data', { retainData: config.retainData });
+    const keys = new SigningKeys(this, 'Keys', {
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      rotationDays: config.signingKeyRotationDays,
+      logRetention,
+    });
+    const senderIdentity = senderIdentityOf(config);
+    const sender = new SenderIdentity(this, 'Sender', {
+      identity: senderIdentity,
+      fromAddress: config.mailFrom.address,
+      create: config.createSenderIdentity,
+      sandboxRecipients: config.sesSandboxRecipients,
+    });
+
+    const resources: ServiceResources = {
+      table: data.table,
+      secrets: keys.secrets,
+      mail: { identityArns: sender.identityArns, fromAddress: config.mailFrom.address },
+    };
+    const environment = functionEnvironment(config, data.table.tableName);
+    const buildFunction = (name: string, access: FunctionAccess) => {
+      const fn = new ServiceFunction(this, pascalCase(name), {
+        entry: path.join(FUNCTIONS_DIR, name, 'handler.ts'),
+        description: `serverless-auth ${name}`,
+        memorySize: access.hashesPasswords ? PASSWORD_HASHING_MEMORY_MB : DEFAULT_MEMORY_MB,
+        timeout: FUNCTION_TIMEOUT,
+        environment,
+        logRetention,
+      });
+      grantAccess(fn, access, resources);
+      return fn;
+    };
+    const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access)]));
+    const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access);
+
+    const api = new AuthApi(this, 'Http', {
+      stageName: config.stage,
+      functions: routeFunctions,
+      authorizer: authorizerFunction,
+      authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
+      allowedOrigins: config.allowedOrigins,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      logRetention,
+      customDomain: config.apiDomainName && config.apiCertificateArn ? { domainName: config.apiDomainName, certificateArn: config.apiCertificateArn } : undefined,
+    });
+    // No traffic before the keys exist: the stage goes live only after the key manager ran.
+    api.api.deploymentStage.node.addDependency(keys.ready);
+
+    if (config.waf) {
+      new RateLimitWaf(this, 'Waf', { stageArn: api.api.deploymentStage.stageArn, stageName: config.stage, limitPer5Minutes: config.wafRateLimit });
+    } else {
+      Validations.of(api.api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'WAF turned off for this stage with the context flag waf=false (a dev stage); the per-account login lockout in code still applies.',
+      });
+    }
+
+    const alarms = new Alarms(this, 'Alarms', {
+      api: api.api,
+      accessLogs: api.accessLogs,
+      stageName: config.stage,
+      functions: new Map([...routeFunctions, ['key-manager', keys.manager]]),
+      authorizer: authorizerFunction,
+      table: data.table,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'TableName', { value: data.table.tableName });
+    new CfnOutput(this, 'SenderIdentity', { description: 'SES identity mail is sent from (verify it before sign-ups work)', value: senderIdentity });
+    new CfnOutput(this, 'KeyManagerFunction', { description: 'Invoke with {"action":"rotate"} to rotate the signing key now', value: keys.manager.function.functionName });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to get the alarms', value: alarms.topic.topicArn });
+  }
+}

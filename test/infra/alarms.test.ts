@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pascalCase } from '../../infra/names';
+import { routes } from '../../shared/routes';
+import { synthesize } from './support/synth';
+import { TemplateView } from './support/template';
+
+let view: TemplateView;
+
+beforeAll(() => {
+  view = new TemplateView(synthesize().template);
+});
+
+const alarm = (name: string) => {
+  const match = view.ofType('AWS::CloudWatch::Alarm').find((a) => a.path === `Alarms/${name}`);
+  if (!match) throw new Error(`no alarm ${name}`);
+  return match.props;
+};
+
+describe('alarms', () => {
+  it('every alarm notifies the alarm topic when it fires and when it clears', () => {
+    // Act
+    const alarms = view.ofType('AWS::CloudWatch::Alarm');
+
+    // Assess
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const { props } of alarms) {
+      expect(props.AlarmActions.map((a: unknown) => view.resolve(a))).toEqual(['Alarms/Topic']);
+      expect(props.OKActions.map((a: unknown) => view.resolve(a))).toEqual(['Alarms/Topic']);
+      expect(props.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  it('fire on API 5xx answers', () => {
+    // Act
+    const api5xx = alarm('Api5xx');
+
+    // Assess
+    expect(api5xx).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Statistic: 'Sum', Threshold: 5 });
+  });
+
+  it('fire when the authorizer fails, counted from AUTHORIZER_FAILURE in the access log (a thrown "Unauthorized" is a 401, not a failure)', () => {
+    // Act
+    const [filter] = view.ofType('AWS::Logs::MetricFilter');
+    const failures = alarm('AuthorizerFailures');
+
+    // Assess
+    expect(view.resolve(filter!.props.LogGroupName)).toBe('Http/AccessLogs');
+    expect(filter!.props.FilterPattern).toContain('$.errorType = "AUTHORIZER_FAILURE"');
+    expect(filter!.props.FilterPattern).toContain('$.errorType = "AUTHORIZER_CONFIGURATION_ERROR"');
+    expect(failures).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: filter!.props.MetricTransformations[0].MetricName, Threshold: 1 });
+  });
+
+  it.each([...routes.map((r) => r.functionName), 'key-manager'])('fire when function %s fails', (name) => {
+    // Act
+    const errors = alarm(`${pascalCase(name)}Errors`);
+
+    // Assess
+    expect(errors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 1 });
+  });
+
+  it('fire when any function or the table is throttled', () => {
+    // Act
+    const lambdaThrottles = alarm('LambdaThrottles');
+    const tableThrottles = alarm('DynamoDbThrottles');
+
+    // Assess
+    const throttleMetrics = lambdaThrottles.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+    expect(new Set(throttleMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['Throttles']));
+    const throttledFunctions = throttleMetrics.map((m: any) => view.resolve(m.Dimensions[0].Value)).sort();
+    const everyFunction = view.ofType('AWS::Lambda::Function').map((f) => f.path).sort();
+    expect(throttledFunctions).toEqual(everyFunction);
+    const tableMetrics = tableThrottles.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+    expect(new Set(tableMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['ThrottledRequests']));
+  });
+
+  it('fire on refresh-token reuse, the metric the core publishes with Powertools', () => {
+    // Act
+    const reuse = alarm('RefreshTokenReuse');
+
+    // Assess
+    expect(reuse).toMatchObject({
+      Namespace: 'ServerlessAuth',
+      MetricName: 'RefreshTokenReuse',
+      Dimensions: [{ Name: 'service', Value: 'serverless-auth' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+});
+
+describe('alarm topic', () => {
+  it('refuses publishers that do not use TLS', () => {
+    // Act
+    const [policy] = view.ofType('AWS::SNS::TopicPolicy');
+
+    // Assess
+    expect(policy!.props.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('mails the alarmEmail address when one is configured', () => {
+    // Act
+    const { template } = synthesize({ alarmEmail: 'ops@example.com' });
+
+    // Assess
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('has no subscription by default', () => {
+    // Act
+    const subscriptions = view.ofType('AWS::SNS::Subscription');
+
+    // Assess
+    expect(subscriptions).toEqual([]);
+  });
+});

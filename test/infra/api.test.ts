@@ -1,0 +1,232 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pascalCase } from '../../infra/names';
+import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS } from '../../shared/http/cors';
+import { gatewayResponses } from '../../shared/http/gateway-responses';
+import { routes } from '../../shared/routes';
+import { synthesize } from './support/synth';
+import { TemplateView } from './support/template';
+
+const APP_ORIGIN = 'https://app.example.com';
+
+let view: TemplateView;
+
+beforeAll(() => {
+  view = new TemplateView(synthesize().template);
+});
+
+describe('routes', () => {
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s is served by its own function through a Lambda proxy integration', (_, route) => {
+    // Act
+    const method = view.method(route.method, route.path);
+
+    // Assess
+    expect(method.props.Integration.Type).toBe('AWS_PROXY');
+    expect(view.resolve(method.props.Integration.Uri)).toContain(`/${pascalCase(route.functionName)}/Function.Arn/invocations`);
+  });
+
+  it('exposes no method that is not in the route table, besides CORS preflights', () => {
+    // Act
+    const methods = view.ofType('AWS::ApiGateway::Method').filter((m) => m.props.HttpMethod !== 'OPTIONS');
+
+    // Assess
+    expect(methods).toHaveLength(routes.length);
+  });
+
+  it.each(routes.filter((r) => r.auth === 'protected').map((r) => [`${r.method} ${r.path}`, r] as const))(
+    'protected route %s requires the REQUEST authorizer',
+    (_, route) => {
+      // Act
+      const method = view.method(route.method, route.path);
+
+      // Assess
+      expect(method.props.AuthorizationType).toBe('CUSTOM');
+      expect(view.resolve(method.props.AuthorizerId)).toBe('Http/Authorizer');
+    },
+  );
+
+  it.each(routes.filter((r) => r.auth === 'public').map((r) => [`${r.method} ${r.path}`, r] as const))('public route %s has no authorizer', (_, route) => {
+    // Act
+    const method = view.method(route.method, route.path);
+
+    // Assess
+    expect(method.props.AuthorizationType).toBe('NONE');
+    expect(method.props.AuthorizerId).toBeUndefined();
+  });
+});
+
+describe('authorizer', () => {
+  it('is a REQUEST authorizer on the Authorization header, run by the authorizer function, caching results 30 s', () => {
+    // Act
+    const [authorizer] = view.ofType('AWS::ApiGateway::Authorizer');
+
+    // Assess
+    expect(authorizer!.props).toMatchObject({
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 30,
+    });
+    expect(view.resolve(authorizer!.props.AuthorizerUri)).toContain('/Authorizer/Function.Arn/invocations');
+    view.template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+  });
+
+  it('takes its result cache TTL from context', () => {
+    // Act
+    const { template } = synthesize({ authorizerCacheTtlSeconds: '0' });
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+  });
+});
+
+describe('CORS', () => {
+  it.each([...new Set(routes.map((r) => r.path))])('answers preflights on %s for the allowed origin, with credentials and no authorizer', (path) => {
+    // Act
+    const preflight = view.method('OPTIONS', path);
+
+    // Assess
+    expect(preflight.props.AuthorizationType).toBe('NONE');
+    expect(preflight.props.Integration.Type).toBe('MOCK');
+    expect(preflight.props.Integration.IntegrationResponses[0].ResponseParameters).toEqual({
+      'method.response.header.Access-Control-Allow-Origin': `'${APP_ORIGIN}'`,
+      'method.response.header.Access-Control-Allow-Credentials': "'true'",
+      'method.response.header.Access-Control-Allow-Headers': `'${CORS_ALLOWED_HEADERS.join(',')}'`,
+      'method.response.header.Access-Control-Allow-Methods': `'${CORS_ALLOWED_METHODS.join(',')}'`,
+      'method.response.header.Access-Control-Max-Age': "'600'",
+      'method.response.header.Vary': "'Origin'",
+    });
+  });
+
+  it('with several allowed origins, preflights echo only an origin from the list', () => {
+    // Act
+    const { template } = synthesize({ allowedOrigins: 'https://a.example.com,https://b.example.com' });
+
+    // Assess
+    const preflight = new TemplateView(template).method('OPTIONS', '/auth/login');
+    const echo = preflight.props.Integration.IntegrationResponses[0].ResponseTemplates['application/json'] as string;
+    expect(echo).toContain('$origin == "https://b.example.com"');
+    expect(echo).toContain('#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)');
+  });
+});
+
+describe('gateway responses', () => {
+  it.each(gatewayResponses.map((r) => [r.type, r] as const))('%s is problem+json with the CORS headers of the allowed origin', (type, response) => {
+    // Act
+    const [gatewayResponse] = view.ofType('AWS::ApiGateway::GatewayResponse').filter((g) => g.props.ResponseType === type);
+
+    // Assess
+    expect(gatewayResponse!.props.ResponseParameters).toMatchObject({
+      'gatewayresponse.header.Content-Type': "'application/problem+json'",
+      'gatewayresponse.header.Access-Control-Allow-Origin': `'${APP_ORIGIN}'`,
+      'gatewayresponse.header.Access-Control-Allow-Credentials': "'true'",
+      'gatewayresponse.header.Vary': "'Origin'",
+    });
+    const body = JSON.parse(gatewayResponse!.props.ResponseTemplates['application/json']);
+    expect(body).toMatchObject({ code: response.code, status: response.status, type: `urn:serverless-auth:error:${response.code}` });
+  });
+
+  it('keeps the exact status for named responses and the gateway’s own status for DEFAULT_4XX/5XX', () => {
+    // Act
+    const statusByType = Object.fromEntries(view.ofType('AWS::ApiGateway::GatewayResponse').map((g) => [g.props.ResponseType, g.props.StatusCode]));
+
+    // Assess
+    const expected = Object.fromEntries(gatewayResponses.map((r) => [r.type, r.type.startsWith('DEFAULT_') ? undefined : String(r.status)]));
+    expect(statusByType).toEqual(expected);
+    expect(statusByType).toMatchObject({ UNAUTHORIZED: '401', MISSING_AUTHENTICATION_TOKEN: '404', DEFAULT_4XX: undefined, DEFAULT_5XX: undefined });
+  });
+
+  it('with several allowed origins, echo the request Origin (static error bodies, see api.ts)', () => {
+    // Act
+    const { template } = synthesize({ allowedOrigins: ['https://a.example.com', 'https://b.example.com'] });
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin' }),
+    });
+  });
+});
+
+describe('stage', () => {
+  it('throttles every method, traces with X-Ray and writes JSON access logs with authorizer and integration errors', () => {
+    // Act
+    const [stage] = view.ofType('AWS::ApiGateway::Stage');
+
+    // Assess
+    expect(stage!.props).toMatchObject({
+      StageName: 'dev',
+      TracingEnabled: true,
+      MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200, DataTraceEnabled: false }],
+    });
+    expect(view.resolve(stage!.props.AccessLogSetting.DestinationArn)).toMatch(/:log-group:Http\/AccessLogs$/);
+    const fields = JSON.parse(stage!.props.AccessLogSetting.Format);
+    expect(fields).toMatchObject({
+      status: '$context.status',
+      errorType: '$context.error.responseType',
+      authorizerError: '$context.authorizer.error',
+      integrationError: '$context.integrationErrorMessage',
+    });
+  });
+
+  it('keeps access logs for the configured retention', () => {
+    // Act
+    const [accessLogs] = view.ofType('AWS::Logs::LogGroup').filter((g) => g.path === 'Http/AccessLogs');
+
+    // Assess
+    expect(accessLogs!.props.RetentionInDays).toBe(30);
+  });
+
+  it('outputs the API URL and the JWKS URL', () => {
+    // Act
+    const apiUrl = view.output('HttpApiUrl');
+    const jwksUrl = view.output('HttpJwksUrl');
+
+    // Assess
+    expect(apiUrl.value).toMatch(/^https:\/\/Http\/Api\.execute-api\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/Http\/Api\/DeploymentStage\.dev\/$/);
+    expect(jwksUrl.value).toMatch(/\/\.well-known\/jwks\.json$/);
+  });
+
+  it('serves a custom domain with TLS 1.2 when one is configured', () => {
+    // Act
+    const { template } = synthesize({
+      apiDomainName: 'api.example.com',
+      apiCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-aaaa-bbbb-cccc-123456789abc',
+    });
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'api.example.com',
+      SecurityPolicy: 'TLS_1_2',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    template.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
+  });
+});
+
+describe('WAF', () => {
+  it('rate-limits each client IP on /auth/*, with or without the stage in the path, and guards the stage', () => {
+    // Act
+    const [acl] = view.ofType('AWS::WAFv2::WebACL');
+    const [association] = view.ofType('AWS::WAFv2::WebACLAssociation');
+
+    // Assess
+    expect(acl!.props).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    const [rule] = acl!.props.Rules;
+    expect(rule.Action).toEqual({ Block: {} });
+    expect(rule.Statement.RateBasedStatement).toMatchObject({ AggregateKeyType: 'IP', Limit: 300 });
+    const prefixes = rule.Statement.RateBasedStatement.ScopeDownStatement.OrStatement.Statements.map(
+      (s: any) => s.ByteMatchStatement.SearchString,
+    );
+    expect(prefixes).toEqual(['/dev/auth/', '/auth/']);
+    expect(view.resolve(association!.props.ResourceArn)).toContain('/restapis/Http/Api/stages/Http/Api/DeploymentStage.dev');
+  });
+
+  it('can be turned off with the waf context flag', () => {
+    // Act
+    const { template } = synthesize({ waf: 'false' });
+
+    // Assess
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+  });
+});

@@ -1,0 +1,140 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tableSchema } from '../../shared/table';
+import { synthesize } from './support/synth';
+import { TemplateView } from './support/template';
+
+let view: TemplateView;
+
+beforeAll(() => {
+  view = new TemplateView(synthesize().template);
+});
+
+describe('table', () => {
+  it('is the single table of shared/table.ts: on demand, point-in-time recovery, TTL and the sessions index', () => {
+    // Act
+    const tables = view.ofType('AWS::DynamoDB::Table');
+
+    // Assess
+    expect(tables).toHaveLength(1);
+    expect(tables[0]!.props).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: tableSchema.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableSchema.sortKey, KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: tableSchema.timeToLiveAttribute, Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: tableSchema.sessionsByUserIndex.indexName,
+          KeySchema: [
+            { AttributeName: tableSchema.sessionsByUserIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: tableSchema.sessionsByUserIndex.sortKey, KeyType: 'RANGE' },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('survives the stack by default: deletion protection and Retain', () => {
+    // Act
+    const template = view.template;
+
+    // Assess
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+  });
+
+  it('goes away with a dev stack that opts out with retainData=false', () => {
+    // Act
+    const { template } = synthesize({ retainData: 'false' });
+
+    // Assess
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+});
+
+describe('mail sender', () => {
+  it('creates an SES identity for the sender address', () => {
+    // Act
+    const identities = view.ofType('AWS::SES::EmailIdentity');
+
+    // Assess
+    expect(identities.map((i) => i.props.EmailIdentity)).toEqual(['no-reply@example.com']);
+  });
+
+  it('for a domain sender, outputs the three DKIM CNAME records to publish', () => {
+    // Act
+    const domainView = new TemplateView(synthesize({ mailFrom: 'Example <no-reply@example.com>', senderIdentity: 'example.com' }).template);
+
+    // Assess
+    expect(domainView.ofType('AWS::SES::EmailIdentity').map((i) => i.props.EmailIdentity)).toEqual(['example.com']);
+    const dkim = [1, 2, 3].map((n) => domainView.output(`SenderDkimRecord${n}`).value);
+    expect(dkim).toEqual([1, 2, 3].map((n) => `Sender/Identity.DkimDNSTokenName${n} CNAME Sender/Identity.DkimDNSTokenValue${n}`));
+  });
+
+  it('uses an existing identity without creating one when createSenderIdentity=false', () => {
+    // Act
+    const { template } = synthesize({ createSenderIdentity: false });
+
+    // Assess
+    template.resourceCountIs('AWS::SES::EmailIdentity', 0);
+  });
+});
+
+describe('signing keys', () => {
+  it('keeps three secrets whose values never appear in the template', () => {
+    // Act
+    const secrets = view.ofType('AWS::SecretsManager::Secret');
+
+    // Assess
+    expect(secrets.map((s) => s.path).sort()).toEqual(['Keys/PublicKeys', 'Keys/RefreshTokenKey', 'Keys/SigningKey']);
+    for (const secret of secrets) {
+      expect(secret.props.SecretString).toBeUndefined();
+      expect(secret.props.GenerateSecretString).toEqual({});
+    }
+    expect(JSON.stringify(view.template.toJSON())).not.toMatch(/BEGIN (EC )?PRIVATE KEY/);
+  });
+
+  it('fills them at deploy through the key manager, before the API stage goes live', () => {
+    // Act
+    const [keyMaterial] = view.ofType('Custom::SigningKeys');
+    const stage = view.template.findResources('AWS::ApiGateway::Stage');
+
+    // Assess
+    expect(view.resolve(keyMaterial!.props.ServiceToken)).toBe('Keys/KeyManager/Function.Arn');
+    expect(Object.keys(keyMaterial!.props).filter((key) => key !== 'ServiceToken').sort()).toEqual(['publicKeys', 'refreshKey', 'signingKey']);
+    const dependsOn = Object.values(stage)[0]!.DependsOn as string[];
+    expect(dependsOn.map((id) => view.pathOf(id))).toContain('Keys/KeyMaterial/Default');
+  });
+
+  it('lets the key manager read and write the three key secrets and nothing else', () => {
+    // Act
+    const manager = view.ofType('AWS::Lambda::Function').find((f) => f.path === 'Keys/KeyManager/Function')!;
+    const statements = view.statementsOf(manager).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:') || a.startsWith('dynamodb:') || a.startsWith('ses:')));
+
+    // Assess
+    expect(statements).toEqual([
+      { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: ['Keys/PublicKeys', 'Keys/RefreshTokenKey', 'Keys/SigningKey'] },
+    ]);
+  });
+
+  it('runs the key manager every hour to move a rotation along, with the access-token TTL it must wait out', () => {
+    // Act
+    const [rule] = view.ofType('AWS::Events::Rule');
+    const manager = view.ofType('AWS::Lambda::Function').find((f) => f.path === 'Keys/KeyManager/Function')!;
+
+    // Assess
+    expect(rule!.props.ScheduleExpression).toBe('rate(1 hour)');
+    expect(view.resolve(rule!.props.Targets[0].Arn)).toBe('Keys/KeyManager/Function.Arn');
+    expect(JSON.parse(rule!.props.Targets[0].Input)).toEqual({ action: 'maintain' });
+    expect(manager.props.Environment.Variables).toMatchObject({ ACCESS_TOKEN_TTL_SECONDS: '900', SIGNING_KEY_ROTATION_DAYS: '90' });
+  });
+});

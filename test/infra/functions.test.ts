@@ -1,0 +1,201 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../shared/config';
+import { functionNames } from '../../shared/routes';
+import { synthesize } from './support/synth';
+import { TemplateView, type Statement } from './support/template';
+
+let view: TemplateView;
+
+beforeAll(() => {
+  view = new TemplateView(synthesize().template);
+});
+
+const TABLE = 'Data/Table.Arn';
+const SESSIONS_INDEX = 'Data/Table.Arn/index/sessions-by-user';
+const SENDER_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com';
+const FROM_CONFIGURED_ADDRESS = ' if {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}';
+
+const readItems = [`dynamodb:GetItem on ${TABLE}`];
+const writeItems = ['ConditionCheckItem', 'DeleteItem', 'PutItem', 'UpdateItem'].map((action) => `dynamodb:${action} on ${TABLE}`);
+const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`];
+const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${secret}`;
+
+/** Least privilege, written out per function: what each may do beyond its own logs and X-Ray. */
+const expectedPermissions: Record<string, string[]> = {
+  register: [...readItems, ...writeItems, ...sendMail],
+  verify: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'resend-verification': [...readItems, ...writeItems, ...sendMail],
+  login: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  me: [...readItems],
+  jwks: [readSecret('PublicKeys')],
+  authorizer: [...readItems, readSecret('PublicKeys')],
+};
+
+const expectedSecretIds: Record<string, string[]> = {
+  register: [],
+  verify: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'resend-verification': [],
+  login: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  refresh: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  logout: [],
+  me: [],
+  jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
+  authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
+};
+
+/** "action on resource [if condition]" for every permission of a function, whatever the statement grouping. */
+const permissionsOf = (statements: Statement[]) =>
+  statements
+    .flatMap((s) => s.actions.flatMap((action) => s.resources.map((resource) => `${action} on ${resource}${s.condition ? ` if ${JSON.stringify(s.condition)}` : ''}`)))
+    .sort();
+
+const permissionsBeyondLogsAndTracing = (name: string) =>
+  permissionsOf(view.statementsOf(view.lambda(name))).filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'));
+
+describe('runtime', () => {
+  it.each(functionNames)('%s runs the ESM bundle on Node.js 24, arm64, with source maps and X-Ray', (name) => {
+    // Act
+    const fn = view.lambda(name);
+
+    // Assess
+    expect(fn.props).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 10,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON' },
+    });
+    expect(fn.props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('gives the password-hashing functions a full vCPU (1769 MB) and every other function 256 MB', () => {
+    // Act
+    const memory = Object.fromEntries(functionNames.map((name) => [name, view.lambda(name).props.MemorySize]));
+
+    // Assess
+    expect(memory).toEqual({
+      register: 1769,
+      login: 1769,
+      verify: 256,
+      'resend-verification': 256,
+      refresh: 256,
+      logout: 256,
+      me: 256,
+      jwks: 256,
+      authorizer: 256,
+    });
+  });
+});
+
+describe('logs', () => {
+  it('gives each function a log group of its own, kept 30 days', () => {
+    // Act
+    const logGroups = [...functionNames, 'key-manager'].map((name) =>
+      name === 'key-manager' ? view.ofType('AWS::Lambda::Function').find((f) => f.path === 'Keys/KeyManager/Function')! : view.lambda(name),
+    ).map((fn) => view.resolve(fn.props.LoggingConfig.LogGroup));
+    const retention = Object.fromEntries(view.ofType('AWS::Logs::LogGroup').map((g) => [g.path, g.props.RetentionInDays]));
+
+    // Assess
+    expect(new Set(logGroups).size).toBe(functionNames.length + 1);
+    for (const group of logGroups) expect(retention[group]).toBe(30);
+  });
+
+  it('takes the retention from context', () => {
+    // Act
+    const { template } = synthesize({ logRetentionDays: '365' });
+
+    // Assess
+    const retentions = new TemplateView(template).ofType('AWS::Logs::LogGroup').map((g) => g.props.RetentionInDays);
+    expect(new Set(retentions)).toEqual(new Set([365]));
+  });
+
+  it.each(functionNames)('%s may write only to its own log group', (name) => {
+    // Act
+    const logPermissions = permissionsOf(view.statementsOf(view.lambda(name))).filter((p) => p.startsWith('logs:'));
+
+    // Assess
+    const ownLogGroup = `${view.resolve(view.lambda(name).props.LoggingConfig.LogGroup)}.Arn`;
+    expect(logPermissions).toEqual([`logs:CreateLogStream on ${ownLogGroup}`, `logs:PutLogEvents on ${ownLogGroup}`]);
+  });
+});
+
+describe('configuration', () => {
+  it.each(functionNames)('%s gets its settings under the names shared/config.ts reads', (name) => {
+    // Act
+    const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
+
+    // Assess
+    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS']);
+    expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
+    expect(env).toMatchObject({
+      ACCESS_TOKEN_TTL_SECONDS: '900',
+      SESSION_IDLE_TIMEOUT_SECONDS: '1800',
+      SESSION_MAX_AGE_SECONDS: '86400',
+      COOKIE_SAMESITE: 'None',
+      ALLOWED_ORIGINS: 'https://app.example.com',
+      APP_URL: 'https://app.example.com',
+      MAIL_FROM: 'no-reply@example.com',
+    });
+    expect(view.resolve(env.TABLE_NAME)).toBe('Data/Table');
+  });
+
+  it('passes lifetimes and cookie settings from context', () => {
+    // Act
+    const { template } = synthesize({ accessTokenTtlSeconds: '300', sessionMaxAgeSeconds: 3600, cookieSameSite: 'Strict' });
+
+    // Assess
+    const env = new TemplateView(template).lambda('login').props.Environment.Variables;
+    expect(env).toMatchObject({ ACCESS_TOKEN_TTL_SECONDS: '300', SESSION_MAX_AGE_SECONDS: '3600', COOKIE_SAMESITE: 'Strict' });
+  });
+
+  it.each(functionNames)('%s knows the ids of only the secrets it may read', (name) => {
+    // Act
+    const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
+
+    // Assess
+    expect(Object.keys(env).filter((key) => key.endsWith('_SECRET_ID')).sort()).toEqual(expectedSecretIds[name]);
+    expect(Object.keys(env).filter((key) => ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEYS', 'REFRESH_TOKEN_KEY'].includes(key))).toEqual([]);
+  });
+});
+
+describe('least privilege', () => {
+  it.each(functionNames)('%s may do exactly what its route-table entry lists', (name) => {
+    // Act
+    const permissions = permissionsBeyondLogsAndTracing(name);
+
+    // Assess
+    expect(permissions).toEqual([...expectedPermissions[name]!].sort());
+  });
+
+  it('lets the authorizer read sessions and public keys, and nothing that signs or writes', () => {
+    // Act
+    const permissions = permissionsBeyondLogsAndTracing('authorizer');
+
+    // Assess
+    expect(permissions).toEqual([`dynamodb:GetItem on ${TABLE}`, 'secretsmanager:GetSecretValue on Keys/PublicKeys']);
+  });
+
+  it('uses no wildcard resource except for X-Ray, which has no resource-level permissions', () => {
+    // Act
+    const wildcards = functionNames.flatMap((name) => view.statementsOf(view.lambda(name)).filter((s) => s.resources.some((r) => r.includes('*'))));
+
+    // Assess
+    for (const statement of wildcards) expect(statement.actions).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
+  it('lets the mail-sending functions also reach verified sandbox recipients, and no one else', () => {
+    // Act
+    const { template } = synthesize({ sesSandboxRecipients: 'tester@example.org' });
+
+    // Assess
+    const sandboxView = new TemplateView(template);
+    const mail = permissionsOf(sandboxView.statementsOf(sandboxView.lambda('register'))).filter((p) => p.startsWith('ses:'));
+    expect(mail).toEqual([
+      `ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`,
+      `ses:SendEmail on ${SENDER_IDENTITY.replace('no-reply@example.com', 'tester@example.org')}${FROM_CONFIGURED_ADDRESS}`,
+    ]);
+  });
+});

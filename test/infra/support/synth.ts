@@ -1,0 +1,44 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING_STACKS, PATH_METADATA_ENABLE_CONTEXT } from 'aws-cdk-lib/cx-api';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readStackConfig } from '../../../infra/config';
+import { AuthStack } from '../../../infra/stack';
+
+/** The context `npx cdk synth` uses: cdk.json's, feature flags included. */
+export const cdkJsonContext: Record<string, unknown> = JSON.parse(
+  readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'cdk.json'), 'utf8'),
+).context;
+
+export interface SynthOptions {
+  /** Bundle the functions for real (slow: esbuild per function). Off, the code assets are placeholders. */
+  bundle?: boolean;
+}
+
+/**
+ * Builds the stack the way infra/app.ts does, from cdk.json's context plus `overrides` (as if
+ * passed with -c). Assertion tests skip bundling: they look at the template, not at the code.
+ */
+export function synthesize(overrides: Record<string, unknown> = {}, options: SynthOptions = {}) {
+  const app = new App({
+    // CloudFormation's own template validation is part of `cdk synth` (cdk-synth.test.ts); here it
+    // would only triple the time of every assertion file.
+    builtinCloudFormationValidation: false,
+    outdir: mkdtempSync(path.join(tmpdir(), 'serverless-auth-cdk-')),
+    context: {
+      ...cdkJsonContext,
+      ...overrides,
+      // As the CLI does: resources carry their construct path, which the assertions name them by.
+      [PATH_METADATA_ENABLE_CONTEXT]: true,
+      ...(options.bundle ? {} : { [BUNDLING_STACKS]: [] }),
+    },
+  });
+  const config = readStackConfig((key) => app.node.tryGetContext(key));
+  const stack = new AuthStack(app, `ServerlessAuth-${config.stage}`, { config });
+  const template = Template.fromStack(stack);
+  // The template is in memory now; the cloud assembly on disk is not needed.
+  rmSync(app.outdir, { recursive: true, force: true });
+  return { app, stack, config, template };
+}
