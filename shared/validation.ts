@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ApiError } from './errors';
+import * as z from 'zod';
 import { isCommonPassword } from './common-passwords';
 
 /** Rejects C0/C1 control characters and other invisible format characters. */
@@ -58,14 +57,3 @@ export const loginBody = z
   });
 
 export const logoutBody = z.object({ scope: z.enum(['session', 'all']).default('session') });
-
-/** Parses a request body, or throws 400 validation_failed listing every invalid field. */
-export function validate<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : '(body)',
-    message: issue.message,
-  }));
-  throw new ApiError('validation_failed', { errors });
-}

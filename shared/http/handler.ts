@@ -6,10 +6,10 @@ import type { z } from 'zod';
 import { getConfig } from '../config';
 import { ApiError } from '../errors';
 import { logger } from '../observability';
-import { validate } from '../validation';
 import { jsonBody } from './body';
 import { corsHeaders, isOriginAllowed } from './cors';
 import { problemResponse } from './problem';
+import { validate } from './validate';
 
 export interface AuthContext {
   userId: string;

@@ -35,24 +35,29 @@ export async function signAccessToken(userId: string, sessionId: string): Promis
  * issuer, audience and token_use are pinned; the key comes only from configuration, by kid.
  */
 export async function verifyAccessToken(token: string): Promise<AccessClaims | undefined> {
-  const decoded = jwt.decode(token, { complete: true });
-  if (!decoded || typeof decoded.payload !== 'object') return undefined;
-  const header = decoded.header as unknown as Record<string, unknown>;
-  if (header.alg !== ALGORITHM || FORBIDDEN_HEADERS.some((name) => name in header)) return undefined;
-  const key = await findPublicKey(header.kid);
-  if (!key) return undefined;
   const config = getConfig();
-  let payload: jwt.JwtPayload | string;
-  try {
-    payload = jwt.verify(token, key, {
-      algorithms: [ALGORITHM],
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      clockTolerance: CLOCK_SKEW_SECONDS,
-    });
-  } catch {
-    return undefined;
-  }
+  let keyLoadFailure: unknown;
+  const payload = await new Promise<jwt.JwtPayload | string | undefined>((resolve) =>
+    jwt.verify(
+      token,
+      // Resolving the key from the header inside verify decodes the token once (hot path).
+      (header, callback) => {
+        const fields = header as unknown as Record<string, unknown>;
+        if (header.alg !== ALGORITHM || FORBIDDEN_HEADERS.some((name) => name in fields)) return callback(new Error('refused header'));
+        findPublicKey(header.kid).then(
+          (key) => (key ? callback(null, key) : callback(new Error('unknown kid'))),
+          (error: Error) => {
+            keyLoadFailure = error;
+            callback(error);
+          },
+        );
+      },
+      { algorithms: [ALGORITHM], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockTolerance: CLOCK_SKEW_SECONDS },
+      (error, verified) => resolve(error ? undefined : verified),
+    ),
+  );
+  // Keys we could not load are an outage (API Gateway answers 500), not a bad token (401).
+  if (keyLoadFailure) throw keyLoadFailure;
   if (typeof payload !== 'object' || payload.token_use !== 'access') return undefined;
   const { sub, sid, jti, exp } = payload;
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return undefined;

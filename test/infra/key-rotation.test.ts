@@ -61,7 +61,7 @@ describe('first deploy', () => {
     const refreshKey = await getRefreshTokenKey();
 
     // Assess
-    const signature = sign('sha256', Buffer.from('payload'), createPrivateKey(signingKey.privateKey));
+    const signature = sign('sha256', Buffer.from('payload'), signingKey.privateKey);
     expect(verify('sha256', Buffer.from('payload'), publicKey!, signature)).toBe(true);
     expect(refreshKey).toHaveLength(32);
   });

@@ -1,10 +1,13 @@
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import jwt from 'jsonwebtoken';
-import { describe, expect, it } from 'vitest';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it, vi } from 'vitest';
+import { resetConfig } from '../../shared/config';
+import { resetKeyCache } from '../../shared/keys';
 import { handler } from '../../functions/authorizer/handler';
 import { signAccessToken } from '../../shared/tokens/access-token';
-import { awsError, ddbMock, givenSession, sessionKey } from '../support/aws';
+import { awsError, ddbMock, givenSession, secretsMock, sessionKey } from '../support/aws';
 import { authorizerEvent, TEST_METHOD_ARN_PREFIX } from '../support/events';
 import { publicKeyPem, signingKey } from '../support/keys';
 
@@ -226,5 +229,22 @@ describe('Lambda authorizer', () => {
 
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).not.toBe('Unauthorized');
+  });
+
+  it('fails with an error, not Unauthorized, when the public keys cannot be loaded from Secrets Manager', async () => {
+    const session = liveSession();
+    const token = sign(accessClaims(session));
+    vi.stubEnv('JWT_PUBLIC_KEYS', '');
+    vi.stubEnv('JWT_PUBLIC_KEYS_SECRET_ID', 'public-keys');
+    resetConfig();
+    resetKeyCache();
+    secretsMock.on(GetSecretValueCommand).rejects(awsError('ThrottlingException'));
+
+    const error = await authorize(`Bearer ${token}`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect((error as Error).name).toBe('ThrottlingException');
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { resetConfig } from '../../shared/config';
 import { resetKeyCache } from '../../shared/keys';
 import { testEnvironment } from './keys';
@@ -10,6 +10,7 @@ import { testEnvironment } from './keys';
 Object.assign(process.env, testEnvironment);
 
 afterEach(() => {
+  vi.unstubAllEnvs();
   Object.assign(process.env, testEnvironment);
   resetConfig();
   resetKeyCache();

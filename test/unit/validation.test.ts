@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors';
-import { loginBody, registerBody, validate } from '../../shared/validation';
+import { validate } from '../../shared/http/validate';
+import { loginBody, registerBody } from '../../shared/validation';
 
 const fieldsOf = (fn: () => unknown) => {
   try {
