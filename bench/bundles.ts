@@ -1,0 +1,116 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { esbuildOptions } from '../infra/bundling';
+import { authorizer, functionNames, routes, type FunctionAccess } from '../shared/routes';
+import { item, type BenchItem } from './results';
+
+/**
+ * Every function bundled exactly as the stack bundles it (infra/bundling.ts), plus baseline
+ * bundles built with the same settings that hold only the libraries a function cannot do
+ * without. What a function adds on top of its baseline is the cost of our own code.
+ */
+export const repoRoot = join(import.meta.dirname, '..');
+
+export const baselineNames = {
+  empty: 'empty bundle',
+  jsonwebtoken: 'jsonwebtoken bundle',
+  dynamodb: 'DynamoDB client bundle',
+  jsonwebtokenDynamodb: 'jsonwebtoken + DynamoDB bundle',
+  dynamodbSes: 'DynamoDB + SES bundle',
+} as const;
+
+export type BaselineKey = keyof typeof baselineNames;
+
+const baselineEntries: Record<BaselineKey, string> = {
+  empty: 'empty.ts',
+  jsonwebtoken: 'jsonwebtoken.ts',
+  dynamodb: 'dynamodb.ts',
+  jsonwebtokenDynamodb: 'jsonwebtoken-dynamodb.ts',
+  dynamodbSes: 'dynamodb-ses.ts',
+};
+
+export interface Bundle {
+  name: string;
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+export interface FunctionBundle extends Bundle {
+  /** The baseline this function's size and import time are held against. */
+  baseline: BaselineKey;
+}
+
+export interface BuiltBundles {
+  functions: FunctionBundle[];
+  baselines: Record<BaselineKey, Bundle>;
+}
+
+function accessOf(functionName: string): FunctionAccess {
+  if (functionName === authorizer.functionName) return authorizer.access;
+  const route = routes.find((r) => r.functionName === functionName);
+  if (!route) throw new Error(`no route for function ${functionName}`);
+  return route.access;
+}
+
+/** The least a function needs: the authorizer jsonwebtoken and DynamoDB (DESIGN §9), the rest their AWS clients. */
+function baselineFor(functionName: string): BaselineKey {
+  if (functionName === authorizer.functionName) return 'jsonwebtokenDynamodb';
+  const access = accessOf(functionName);
+  if (access.sendsMail) return 'dynamodbSes';
+  if (access.table.length > 0) return 'dynamodb';
+  return 'empty';
+}
+
+async function bundle(name: string, entry: string, outDir: string): Promise<Bundle> {
+  // index.mjs, as the CDK names an ESM bundle: Node must load it as a module.
+  const file = join(outDir, name, 'index.mjs');
+  await mkdir(join(outDir, name), { recursive: true });
+  await build({
+    ...esbuildOptions,
+    mainFields: [...esbuildOptions.mainFields],
+    external: [...esbuildOptions.external],
+    entryPoints: [entry],
+    outfile: file,
+    absWorkingDir: repoRoot,
+    logLevel: 'error',
+  });
+  const [{ size }, content] = await Promise.all([stat(file), readFile(file)]);
+  return { name, file, bytes: size, gzipBytes: gzipSync(content).length };
+}
+
+export async function buildBundles(outDir: string): Promise<BuiltBundles> {
+  const functions = await Promise.all(
+    functionNames.map(async (name) => ({
+      ...(await bundle(name, join(repoRoot, 'functions', name, 'handler.ts'), outDir)),
+      baseline: baselineFor(name),
+    })),
+  );
+  const baselineList = await Promise.all(
+    (Object.keys(baselineEntries) as BaselineKey[]).map(
+      async (key) => [key, await bundle(`baseline-${key}`, join(repoRoot, 'bench', 'baselines', baselineEntries[key]), outDir)] as const,
+    ),
+  );
+  return { functions, baselines: Object.fromEntries(baselineList) as Record<BaselineKey, Bundle> };
+}
+
+const kib = (bytes: number) => bytes / 1024;
+const single = (value: number) => ({ median: value, min: value, max: value, runs: 1 });
+
+/** Bundle sizes: each function against its baseline bundle (sizes do not vary between runs). */
+export function sizeItems(bundles: BuiltBundles): BenchItem[] {
+  return bundles.functions.map((fn) => {
+    const baseline = bundles.baselines[fn.baseline];
+    return item({
+      name: `bundle size: ${fn.name}`,
+      unit: 'KiB',
+      value: single(kib(fn.bytes)),
+      baseline: { name: baselineNames[fn.baseline], value: single(kib(baseline.bytes)) },
+      ratio: fn.baseline === 'empty' ? null : single(fn.bytes / baseline.bytes),
+      budget: null,
+      note: `gzip ${kib(fn.gzipBytes).toFixed(0)} KiB (baseline ${kib(baseline.gzipBytes).toFixed(0)} KiB)`,
+    });
+  });
+}

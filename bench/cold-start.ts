@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { authorizer } from '../shared/routes';
+import { baselineNames, type BaselineKey, type BuiltBundles, type Bundle } from './bundles';
+import { item, type BenchItem } from './results';
+import { pairedRatios, shuffled, summarize } from './stats';
+
+/**
+ * A bundle's cold start, as far as it is ours to spend: the time from `import()` to a ready
+ * module in a fresh Node process (Node's own start-up is the same for every bundle and left out).
+ * Each bundle is measured right beside its baseline (in random order), pair after pair in a new
+ * random order every round, so a busy moment of the machine hits both sides of a ratio alike.
+ * CPU time is recorded too: unlike wall time it does not grow while other processes hold the
+ * cores, and on a small Lambda (a fraction of a vCPU) it is what the import really costs.
+ */
+const run = promisify(execFile);
+
+/** DESIGN §9: the authorizer's import may cost at most 1.2 × a bundle of jsonwebtoken and the DynamoDB client. */
+const AUTHORIZER_COLD_START_BUDGET = 1.2;
+
+/** The deployed functions run with NODE_OPTIONS=--enable-source-maps (infra/service-function.ts). */
+export const DEPLOYED_NODE_FLAGS = ['--enable-source-maps'];
+
+const IMPORT_SCRIPT = `
+const cpu = process.cpuUsage();
+const started = performance.now();
+await import(process.env.BENCH_MODULE_URL);
+const wallMs = performance.now() - started;
+const { user, system } = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify({ wallMs, cpuMs: (user + system) / 1000 }));
+process.exit(0);
+`;
+
+interface ImportTime {
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function importTime(file: string, env: NodeJS.ProcessEnv): Promise<ImportTime> {
+  const { stdout } = await run(process.execPath, [...DEPLOYED_NODE_FLAGS, '--input-type=module', '-e', IMPORT_SCRIPT], {
+    env: { ...env, BENCH_MODULE_URL: pathToFileURL(file).href },
+    timeout: 30_000,
+  });
+  return JSON.parse(stdout) as ImportTime;
+}
+
+interface Pair {
+  name: string;
+  target: Bundle;
+  baseline: Bundle;
+  baselineLabel: string;
+  budget: number | null;
+}
+
+interface PairSamples {
+  target: ImportTime[];
+  baseline: ImportTime[];
+}
+
+async function measurePairs(pairs: readonly Pair[], rounds: number, env: NodeJS.ProcessEnv): Promise<Map<Pair, PairSamples>> {
+  const samples = new Map<Pair, PairSamples>(pairs.map((p) => [p, { target: [], baseline: [] }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const pair of shuffled(pairs)) {
+      const sides = shuffled(['target', 'baseline'] as const);
+      for (const side of sides) samples.get(pair)![side].push(await importTime(pair[side].file, env));
+    }
+  }
+  return samples;
+}
+
+function pairItem(pair: Pair, { target, baseline }: PairSamples): BenchItem {
+  const wall = (times: ImportTime[]) => times.map((t) => t.wallMs);
+  const cpu = (times: ImportTime[]) => times.map((t) => t.cpuMs);
+  const cpuRatio = summarize(pairedRatios(cpu(target), cpu(baseline)));
+  return item({
+    name: pair.name,
+    unit: 'ms',
+    value: summarize(wall(target)),
+    baseline: { name: pair.baselineLabel, value: summarize(wall(baseline)) },
+    ratio: summarize(pairedRatios(wall(target), wall(baseline))),
+    budget: pair.budget,
+    note: `CPU ${summarize(cpu(target)).median.toFixed(0)} vs ${summarize(cpu(baseline)).median.toFixed(0)} ms (${cpuRatio.median.toFixed(2)}×)`,
+  });
+}
+
+/** Import time of every function against its baseline bundle, and of each baseline against the empty bundle. */
+export async function benchColdStarts(bundles: BuiltBundles, env: NodeJS.ProcessEnv, rounds: number): Promise<BenchItem[]> {
+  const functionPairs: Pair[] = bundles.functions.map((fn) => ({
+    name: `cold start (import): ${fn.name}`,
+    target: fn,
+    baseline: bundles.baselines[fn.baseline],
+    baselineLabel: baselineNames[fn.baseline],
+    budget: fn.name === authorizer.functionName ? AUTHORIZER_COLD_START_BUDGET : null,
+  }));
+  const baselinePairs: Pair[] = (Object.entries(bundles.baselines) as Array<[BaselineKey, Bundle]>)
+    .filter(([key]) => key !== 'empty')
+    .map(([key, bundle]) => ({
+      name: `cold start (import): ${baselineNames[key]}`,
+      target: bundle,
+      baseline: bundles.baselines.empty,
+      baselineLabel: baselineNames.empty,
+      budget: null,
+    }));
+  const pairs = [...functionPairs, ...baselinePairs];
+  const samples = await measurePairs(pairs, rounds, env);
+  return pairs.map((pair) => pairItem(pair, samples.get(pair)!));
+}

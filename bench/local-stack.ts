@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { startLocalStack, type LocalStack } from '../infra/local/stack';
+import type { KeyEnvironment } from './environment';
+
+/**
+ * The local stack (DESIGN §6) on free ports, driven over HTTP like a browser would. Its own
+ * handlers hash with a cheap scrypt cost: the accounts made through it only need sessions; the
+ * password-hashing figures come from the bundles with the production cost.
+ */
+export const PASSWORD = 'correct horse battery staple';
+const REFRESH_COOKIE = 'refresh_token';
+
+export async function startBenchStack(keys: KeyEnvironment): Promise<LocalStack> {
+  return startLocalStack({ quiet: true, env: { ...keys, SCRYPT_N: '1024', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+}
+
+export const uniqueEmail = (label: string) => `bench-${label}-${randomUUID().slice(0, 8)}@example.com`;
+
+interface StoredMail {
+  destination: { to: string[] };
+  body: { text?: string };
+}
+
+const linkPattern = /\/verify\?token=([A-Za-z0-9_.~-]+)/;
+
+/** The token of the newest verification link mailed to `email`, from aws-ses-v2-local's GET /store. */
+export async function verificationToken(mailUrl: string, email: string): Promise<string> {
+  const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
+  const mail = emails.filter((m) => m.destination.to.includes(email) && linkPattern.test(m.body.text ?? '')).at(-1);
+  const token = linkPattern.exec(mail?.body.text ?? '')?.[1];
+  if (!token) throw new Error(`no verification mail for ${email}`);
+  return token;
+}
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+}
+
+export function refreshCookieOf(response: Response): string {
+  const header = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${REFRESH_COOKIE}=`));
+  if (!header) throw new Error(`no refresh cookie in the reply (${response.status})`);
+  return header.slice(REFRESH_COOKIE.length + 1).split(';')[0]!;
+}
+
+async function post(url: string, body: unknown, expected: number): Promise<Response> {
+  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== expected) throw new Error(`POST ${new URL(url).pathname}: ${response.status} ${await response.text()}`);
+  return response;
+}
+
+async function session(response: Response): Promise<Session> {
+  const { accessToken } = (await response.json()) as { accessToken: string };
+  return { accessToken, refreshToken: refreshCookieOf(response) };
+}
+
+/** Register, open the mailed link, verify: the account's first session. */
+export async function newVerifiedAccount(stack: LocalStack, label: string): Promise<{ email: string; session: Session }> {
+  const email = uniqueEmail(label);
+  await post(`${stack.apiUrl}/auth/register`, { email, password: PASSWORD }, 202);
+  const token = await verificationToken(stack.mailUrl, email);
+  return { email, session: await session(await post(`${stack.apiUrl}/auth/verify`, { token }, 200)) };
+}
+
+export async function logIn(stack: LocalStack, email: string): Promise<Session> {
+  return session(await post(`${stack.apiUrl}/auth/login`, { email, password: PASSWORD }, 200));
+}
+
+/** POST /auth/refresh with a refresh cookie, as the browser client sends it; the rotated token back. */
+export async function refresh(stack: LocalStack, refreshToken: string): Promise<string> {
+  const response = await fetch(`${stack.apiUrl}/auth/refresh`, { method: 'POST', headers: { Cookie: `${REFRESH_COOKIE}=${refreshToken}` } });
+  if (response.status !== 200) throw new Error(`POST /auth/refresh: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
+  return refreshCookieOf(response);
+}

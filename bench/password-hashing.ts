@@ -1,0 +1,154 @@
+import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { DEPLOYED_NODE_FLAGS } from './cold-start';
+import { childEnvironment, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
+import { PASSWORD, uniqueEmail, verificationToken } from './local-stack';
+import { item, type BenchItem } from './results';
+import { now, pairedRatios, shuffled, summarize } from './stats';
+
+/**
+ * Login and register through their bundles with the production scrypt cost, each against one
+ * bare scrypt hash with the same parameters measured in the same rounds (DESIGN §9: login may
+ * cost at most 1.15 × that hash: everything besides the hash is overhead). And the memory a
+ * hashing function reaches, in a fresh process, against a fresh process doing only the hash.
+ */
+export const PRODUCTION_SCRYPT = { N: 131_072, r: 8, p: 1, keyBytes: 32, maxmem: 256 * 1024 * 1024 };
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keyBytes: number, options: ScryptOptions) => Promise<Buffer>;
+
+export function bareHash(): Promise<Buffer> {
+  const { keyBytes, ...options } = PRODUCTION_SCRYPT;
+  return scryptAsync(PASSWORD, randomBytes(16), keyBytes, options);
+}
+
+async function invoke(handler: Handler, name: string, event: unknown, expectedStatus: number): Promise<void> {
+  const reply = (await handler(event, context(name))) as APIGatewayProxyResult;
+  if (reply.statusCode !== expectedStatus) throw new Error(`${name} answered ${reply.statusCode}: ${reply.body}`);
+}
+
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = now();
+  await action();
+  return now() - started;
+}
+
+export interface PasswordHashingSetup {
+  loginBundle: string;
+  registerBundle: string;
+  /** functionEnvironment() pointed at the local stack's emulators. */
+  env: Record<string, string>;
+  apiUrl: string;
+  mailUrl: string;
+  rounds: number;
+}
+
+export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise<{ items: BenchItem[]; account: string }> {
+  const env = { ...setup.env, SCRYPT_N: String(PRODUCTION_SCRYPT.N) };
+  const register = await loadBundleHandler(setup.registerBundle, env, 'register');
+  const login = await loadBundleHandler(setup.loginBundle, env, 'login');
+  const registerEvent = () => jsonPostEvent('/auth/register', { email: uniqueEmail('register'), password: PASSWORD });
+
+  // The account that logs in: registered by the bundle (production hash), verified through the stack.
+  const email = uniqueEmail('login');
+  await invoke(register, 'register', jsonPostEvent('/auth/register', { email, password: PASSWORD }), 202);
+  const token = await verificationToken(setup.mailUrl, email);
+  const verified = await fetch(`${setup.apiUrl}/auth/verify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+  if (verified.status !== 200) throw new Error(`verify answered ${verified.status}`);
+  // A fresh event per call: the middy pipeline parses the body in place.
+  const loginEvent = () => jsonPostEvent('/auth/login', { email, password: PASSWORD });
+
+  // Warm-up: the first call of each pays for connections and lazy loading, as a cold start would.
+  await bareHash();
+  await invoke(login, 'login', loginEvent(), 200);
+
+  const samples = { hash: [] as number[], login: [] as number[], register: [] as number[] };
+  const steps = {
+    hash: () => bareHash(),
+    login: () => invoke(login, 'login', loginEvent(), 200),
+    register: () => invoke(register, 'register', registerEvent(), 202),
+  };
+  for (let round = 0; round < setup.rounds; round++) {
+    for (const step of shuffled(Object.keys(steps) as Array<keyof typeof steps>)) samples[step].push(await timed(steps[step]));
+  }
+
+  const baseline = { name: 'one scrypt hash (N=2^17, r=8, p=1)', value: summarize(samples.hash) };
+  return {
+    account: email,
+    items: [
+      item({
+        name: 'login handler (production scrypt)',
+        unit: 'ms',
+        value: summarize(samples.login),
+        baseline,
+        ratio: summarize(pairedRatios(samples.login, samples.hash)),
+        budget: 1.15,
+        note: 'DynamoDB Local; 3 reads, 1 write, 1 ES256 signature besides the hash',
+      }),
+      item({
+        name: 'register handler (production scrypt)',
+        unit: 'ms',
+        value: summarize(samples.register),
+        baseline,
+        ratio: summarize(pairedRatios(samples.register, samples.hash)),
+        budget: null,
+        note: 'includes a transaction and one SES send (aws-ses-v2-local)',
+      }),
+    ],
+  };
+}
+
+const MEMORY_SCRIPT = `
+const { handler } = await import(process.env.BENCH_MODULE_URL);
+const reply = await handler(JSON.parse(process.env.BENCH_EVENT), {
+  functionName: 'bench', awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => 10000,
+});
+process.stdout.write(JSON.stringify({ status: reply.statusCode, maxRssKiB: process.resourceUsage().maxRSS }));
+process.exit(0);
+`;
+
+const BARE_HASH_SCRIPT = `
+const { scryptSync, randomBytes } = await import('node:crypto');
+const { keyBytes, ...options } = JSON.parse(process.env.BENCH_SCRYPT);
+scryptSync('${PASSWORD}', randomBytes(16), keyBytes, options);
+process.stdout.write(JSON.stringify({ status: 0, maxRssKiB: process.resourceUsage().maxRSS }));
+process.exit(0);
+`;
+
+async function peakRssMiB(script: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, [...DEPLOYED_NODE_FLAGS, '--input-type=module', '-e', script], { env, timeout: 60_000 });
+  const { status, maxRssKiB } = JSON.parse(stdout) as { status: number; maxRssKiB: number };
+  if (status !== 0 && status !== 200 && status !== 202) throw new Error(`the invocation answered ${status}`);
+  return maxRssKiB / 1024;
+}
+
+/** RSS high-water mark of one cold invocation (import + handler) in a fresh process, per run. */
+export async function benchPeakMemory(setup: PasswordHashingSetup & { account: string; lambdaMemoryMb: number }): Promise<BenchItem[]> {
+  const env = childEnvironment({ ...setup.env, SCRYPT_N: String(PRODUCTION_SCRYPT.N) });
+  const cases = [
+    { name: 'login', file: setup.loginBundle, event: () => jsonPostEvent('/auth/login', { email: setup.account, password: PASSWORD }) },
+    { name: 'register', file: setup.registerBundle, event: () => jsonPostEvent('/auth/register', { email: uniqueEmail('memory'), password: PASSWORD }) },
+  ];
+  const bare: number[] = [];
+  const peaks = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < setup.rounds; round++) {
+    bare.push(await peakRssMiB(BARE_HASH_SCRIPT, { ...env, BENCH_SCRYPT: JSON.stringify(PRODUCTION_SCRYPT) }));
+    for (const c of cases) {
+      const runEnv = { ...env, BENCH_MODULE_URL: pathToFileURL(c.file).href, BENCH_EVENT: JSON.stringify(c.event()) };
+      peaks.get(c.name)!.push(await peakRssMiB(MEMORY_SCRIPT, runEnv));
+    }
+  }
+  return cases.map((c) =>
+    item({
+      name: `${c.name} peak memory (RSS, cold invocation)`,
+      unit: 'MiB',
+      value: summarize(peaks.get(c.name)!),
+      baseline: { name: 'fresh process: one scrypt hash', value: summarize(bare) },
+      ratio: summarize(pairedRatios(peaks.get(c.name)!, bare)),
+      budget: null,
+      note: `Lambda memory ${setup.lambdaMemoryMb} MB`,
+    }),
+  );
+}
