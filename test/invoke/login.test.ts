@@ -5,7 +5,7 @@ import { handler } from '../../functions/login/handler';
 import { awsError, ddbMock, givenUser } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { publicKeyPem } from '../support/keys';
-import { json, setCookies } from '../support/replies';
+import { expectProblem, json, setCookies } from '../support/replies';
 
 const alice = { id: 'user-alice', email: 'alice@example.com', username: 'Alice', password: 'correct horse battery' };
 const login = (body: unknown, headers?: Record<string, string>) => handler(apiEvent({ path: '/auth/login', body, headers }), lambdaContext);
@@ -61,14 +61,7 @@ describe('POST /auth/login', () => {
     const unknown = await login({ email: 'nobody@example.com', password: 'not the password' });
 
     for (const reply of [wrong, unknown]) {
-      expect(reply.statusCode).toBe(401);
-      expect(reply.headers?.['Content-Type']).toBe('application/problem+json');
-      expect(json(reply)).toEqual({
-        type: 'urn:serverless-auth:error:invalid_credentials',
-        title: 'The email, username or password is incorrect.',
-        status: 401,
-        code: 'invalid_credentials',
-      });
+      expectProblem(reply, 401, 'invalid_credentials');
     }
     const counted = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key);
     expect(counted).toEqual([

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/me/handler';
 import { awsError, ddbMock, givenUser } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
-import { json } from '../support/replies';
+import { expectProblem, json } from '../support/replies';
 
 const alice = { id: 'user-alice', email: 'alice@example.com', username: 'Alice', password: 'correct horse battery' };
 const me = (auth: { userId: string; sessionId: string } | null = { userId: alice.id, sessionId: 'sess-alice-laptop-0001' }) =>
@@ -30,14 +30,7 @@ describe('GET /me', () => {
   it('answers 401 unauthorized when the user no longer exists', async () => {
     const reply = await me({ userId: 'user-deleted', sessionId: 'sess-deleted-000001' });
 
-    expect(reply.statusCode).toBe(401);
-    expect(reply.headers?.['Content-Type']).toBe('application/problem+json');
-    expect(json(reply)).toEqual({
-      type: 'urn:serverless-auth:error:unauthorized',
-      title: 'Authentication is required.',
-      status: 401,
-      code: 'unauthorized',
-    });
+    expectProblem(reply, 401, 'unauthorized');
   });
 
   it('answers 401 unauthorized when the authorizer context is missing', async () => {

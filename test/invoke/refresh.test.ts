@@ -7,7 +7,7 @@ import { deriveRefreshToken } from '../../shared/tokens/refresh-token';
 import { awsError, ddbMock, givenSession, sessionItem, sessionKey } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { publicKeyPem } from '../support/keys';
-import { cookieValue, json, setCookies } from '../support/replies';
+import { cookieValue, expectProblem, json, setCookies } from '../support/replies';
 
 const alice = 'user-alice';
 const newSessionId = () => randomBytes(16).toString('base64url');
@@ -99,14 +99,7 @@ describe('POST /auth/refresh', () => {
 
       const reply = presented === undefined ? await refresh() : await withCookie(presented);
 
-      expect(reply.statusCode).toBe(401);
-      expect(reply.headers?.['Content-Type']).toBe('application/problem+json');
-      expect(json(reply)).toEqual({
-        type: 'urn:serverless-auth:error:invalid_refresh_token',
-        title: 'The refresh token is missing or invalid.',
-        status: 401,
-        code: 'invalid_refresh_token',
-      });
+      expectProblem(reply, 401, 'invalid_refresh_token');
       expect(setCookies(reply)).toEqual([]);
       expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
     });

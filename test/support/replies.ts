@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { expect } from 'vitest';
 
 /** Reads a handler's reply the way a client would. */
 export function json<T = Record<string, any>>(result: APIGatewayProxyResult): T {
@@ -12,4 +13,11 @@ export function setCookies(result: APIGatewayProxyResult): string[] {
 export function cookieValue(result: APIGatewayProxyResult, name: string): string | undefined {
   const cookie = setCookies(result).find((c) => c.startsWith(`${name}=`));
   return cookie?.slice(name.length + 1).split(';')[0];
+}
+
+/** Asserts an RFC 9457 problem reply: status, content type, and a body of exactly type, title, status and code. */
+export function expectProblem(result: APIGatewayProxyResult, status: number, code: string): void {
+  expect(result.statusCode).toBe(status);
+  expect(result.headers?.['Content-Type']).toBe('application/problem+json');
+  expect(json(result)).toEqual({ type: `urn:serverless-auth:error:${code}`, title: expect.any(String), status, code });
 }
