@@ -7,7 +7,7 @@ import { logoutBody } from '../../shared/validation';
 const auth = createAuthContext();
 
 /** POST /auth/logout — revokes this session (or all of the user's) and clears the refresh cookie. */
-export const handler = httpHandler({ body: logoutBody, guardOrigin: true, authenticated: true }, async ({ body, auth: caller, event }) => {
+export const handler = httpHandler({ body: logoutBody, guardOrigin: true, authenticated: true }, async ({ body, caller, event }) => {
   await logout(auth, caller, body.scope);
   return { status: 204, cookies: [clearedRefreshCookie(cookieOptionsFor(event, auth.config))] };
 });

@@ -11,7 +11,8 @@ import { corsHeaders, isOriginAllowed } from './cors';
 import { problemResponse } from './problem';
 import { validate } from './validate';
 
-export interface AuthContext {
+/** Who is calling, as the authorizer established it. */
+export interface Caller {
   userId: string;
   sessionId: string;
 }
@@ -21,7 +22,7 @@ export interface HttpRequest<Body> {
   /** Lower-cased header names. */
   header(name: string): string | undefined;
   /** The authorizer's context; present on protected routes only. */
-  auth: AuthContext;
+  caller: Caller;
   event: APIGatewayProxyEvent;
 }
 
@@ -65,7 +66,7 @@ export function httpHandler<Schema extends z.ZodType | undefined = undefined>(
     const reply = await route({
       body: (options.body ? validate(options.body, event.body) : undefined) as BodyOf<Schema>,
       header: (name) => headers[name.toLowerCase()] ?? undefined,
-      auth: options.authenticated ? authContext(event) : (undefined as unknown as AuthContext),
+      caller: options.authenticated ? callerOf(event) : (undefined as unknown as Caller),
       event,
     });
     return toResult(reply);
@@ -83,7 +84,7 @@ function toResult(reply: HttpReply): APIGatewayProxyResult {
   };
 }
 
-function authContext(event: APIGatewayProxyEvent): AuthContext {
+function callerOf(event: APIGatewayProxyEvent): Caller {
   const context = event.requestContext?.authorizer;
   const userId = context?.userId;
   const sessionId = context?.sessionId;
