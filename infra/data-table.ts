@@ -33,7 +33,8 @@ export class DataTable extends Construct {
       indexName: sessionsByUserIndex.indexName,
       partitionKey: { name: sessionsByUserIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: sessionsByUserIndex.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...sessionsByUserIndex.projectedAttributes],
     });
   }
 }

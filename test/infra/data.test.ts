@@ -32,6 +32,7 @@ describe('table', () => {
             { AttributeName: tableSchema.sessionsByUserIndex.partitionKey, KeyType: 'HASH' },
             { AttributeName: tableSchema.sessionsByUserIndex.sortKey, KeyType: 'RANGE' },
           ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['id', 'revokedAt'] },
         },
       ],
     });
