@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/logout/handler';
 import { awsError, ddbMock, sessionKey } from '../support/aws';
 import { apiEvent, lambdaContext, type ApiEventOptions } from '../support/events';
-import { json, setCookies } from '../support/replies';
+import { expectProblem, json, setCookies } from '../support/replies';
 
 const caller = { userId: 'user-alice', sessionId: 'sess-alice-laptop-0001' };
 const clearedCookie = 'refresh_token=; Max-Age=0; Path=/auth; HttpOnly; Secure; SameSite=Strict';
@@ -115,13 +115,7 @@ describe('POST /auth/logout', () => {
   it('answers 401 unauthorized when the authorizer context is missing, revoking nothing', async () => {
     const reply = await handler(apiEvent({ path: '/auth/logout', body: { scope: 'all' } }), lambdaContext);
 
-    expect(reply.statusCode).toBe(401);
-    expect(json(reply)).toEqual({
-      type: 'urn:serverless-auth:error:unauthorized',
-      title: 'Authentication is required.',
-      status: 401,
-      code: 'unauthorized',
-    });
+    expectProblem(reply, 401, 'unauthorized');
     expect(ddbMock.calls()).toHaveLength(0);
   });
 

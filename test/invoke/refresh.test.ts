@@ -158,13 +158,7 @@ describe('POST /auth/refresh', () => {
 
       const reply = await withCookie(await deriveRefreshToken(sessionId, 4));
 
-      expect(reply.statusCode).toBe(401);
-      expect(json(reply)).toEqual({
-        type: 'urn:serverless-auth:error:refresh_token_reused',
-        title: 'The refresh token was already used; the session has been revoked.',
-        status: 401,
-        code: 'refresh_token_reused',
-      });
+      expectProblem(reply, 401, 'refresh_token_reused');
       expect(setCookies(reply)).toEqual([]);
       expect(revokeCalls()).toHaveLength(1);
       expect(revokeCalls()[0]!.args[0].input).toMatchObject({ Key: sessionKey(sessionId), ExpressionAttributeValues: { ':now': expect.any(Number) } });
@@ -246,14 +240,8 @@ describe('POST /auth/refresh', () => {
 
     const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
 
-    expect(reply.statusCode).toBe(503);
+    expectProblem(reply, 503, 'service_unavailable');
     expect(reply.headers?.['Retry-After']).toBe('5');
-    expect(json(reply)).toEqual({
-      type: 'urn:serverless-auth:error:service_unavailable',
-      title: 'The service is temporarily unavailable; try again shortly.',
-      status: 503,
-      code: 'service_unavailable',
-    });
     expect(setCookies(reply)).toEqual([]);
   });
 
