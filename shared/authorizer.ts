@@ -18,7 +18,7 @@ export function bearerToken(headers: Record<string, string | undefined> | null |
   return match?.[1];
 }
 
-/** arn:aws:execute-api:region:account:api/stage/METHOD/path → arn:aws:execute-api:region:account:api/stage/* /* */
+/** The method ARN with its method and path replaced by wildcards: every route of the same API stage. */
 export function stageWideResource(methodArn: string): string {
   const [apiArn, stage] = methodArn.split('/');
   return `${apiArn}/${stage}/*/*`;

@@ -29,6 +29,9 @@ export const errorCatalog = {
 
 export type ErrorCode = keyof typeof errorCatalog;
 
+/** Seconds a client should wait after a 503 caused by an AWS dependency (DynamoDB, SES, Secrets Manager). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
 export interface FieldError {
   field: string;
   message: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../errors';
+import { ApiError, OUTAGE_RETRY_AFTER_SECONDS } from '../errors';
 import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import type { PendingVerification, UserRecord } from '../stores';
@@ -13,11 +13,12 @@ export const RESENDS_PER_EMAIL_PER_HOUR = 5;
 export const REGISTRATION_ACCEPTED = 'If the address can be used, a mail with a confirmation link is on its way.';
 export const RESEND_ACCEPTED = 'If the address has an unconfirmed account, a new confirmation link is on its way.';
 
+const RATE_WINDOW_SECONDS = 3600;
+
 async function enforceRate(ctx: AuthContext, key: string, perHour: number): Promise<void> {
-  const hits = await ctx.limits.hit(key, 3600, ctx.now());
-  if (hits > perHour) {
-    const retryAfterSeconds = 3600 - (Math.floor(ctx.now() / 1000) % 3600);
-    throw new ApiError('rate_limited', { retryAfterSeconds });
+  const now = ctx.now();
+  if ((await ctx.limits.hit(key, RATE_WINDOW_SECONDS, now)) > perHour) {
+    throw new ApiError('rate_limited', { retryAfterSeconds: RATE_WINDOW_SECONDS - (Math.floor(now / 1000) % RATE_WINDOW_SECONDS) });
   }
 }
 
@@ -33,17 +34,16 @@ function verificationLink(ctx: AuthContext, token: string): string {
 }
 
 /** Mail failures become a 503: the request was fine, delivery was not; the caller may retry. */
-async function sendOrUnavailable(send: () => Promise<void>, userId: string | undefined): Promise<boolean> {
+async function sendMail(send: () => Promise<void>, userId: string): Promise<void> {
   try {
     await send();
-    return true;
   } catch (error) {
     recordSecurityEvent('VerificationMailFailure', { userId, error: error instanceof Error ? error.name : 'unknown' });
-    return false;
+    throw new ApiError('service_unavailable', { retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS, detail: 'The mail could not be sent.' });
   }
 }
 
-const mailUnavailable = () => new ApiError('service_unavailable', { retryAfterSeconds: 5, detail: 'The mail could not be sent.' });
+const usernameTaken = () => new ApiError('username_taken', { errors: [{ field: 'username', message: 'is already taken' }] });
 
 /**
  * Sign-up. The reply is the same whether the address is new, pending or taken (enumeration
@@ -56,17 +56,17 @@ export async function register(ctx: AuthContext, input: { email: string; passwor
 
   if (existing?.emailVerified) {
     const loginUrl = new URL('/', ctx.config.APP_URL).toString();
-    if (!(await sendOrUnavailable(() => ctx.mailer.sendAlreadyRegistered(existing.email, loginUrl), existing.id))) throw mailUnavailable();
+    await sendMail(() => ctx.mailer.sendAlreadyRegistered(existing.email, loginUrl), existing.id);
     return;
   }
 
   const { token, verification } = freshVerification(ctx);
   if (existing) {
     const outcome = await ctx.users.replacePending(existing, { passwordHash, username: input.username, verification });
-    if (outcome === 'username_taken') throw new ApiError('username_taken', { errors: [{ field: 'username', message: 'is already taken' }] });
+    if (outcome === 'username_taken') throw usernameTaken();
     // Another sign-up for the same address got in first; its mail is on the way.
     if (outcome === 'changed_meanwhile') return;
-    if (!(await sendOrUnavailable(() => ctx.mailer.sendVerification(existing.email, verificationLink(ctx, token)), existing.id))) throw mailUnavailable();
+    await sendMail(() => ctx.mailer.sendVerification(existing.email, verificationLink(ctx, token)), existing.id);
     return;
   }
 
@@ -80,13 +80,15 @@ export async function register(ctx: AuthContext, input: { email: string; passwor
     verification,
   };
   const outcome = await ctx.users.createPending(user);
-  if (outcome === 'username_taken') throw new ApiError('username_taken', { errors: [{ field: 'username', message: 'is already taken' }] });
+  if (outcome === 'username_taken') throw usernameTaken();
   // A simultaneous sign-up for the same address won the race: exactly one account, same reply.
   if (outcome === 'email_taken') return;
-  if (!(await sendOrUnavailable(() => ctx.mailer.sendVerification(user.email, verificationLink(ctx, token)), user.id))) {
+  try {
+    await sendMail(() => ctx.mailer.sendVerification(user.email, verificationLink(ctx, token)), user.id);
+  } catch (error) {
     // Nothing half-written: without its mail the account is undone, so the next sign-up starts clean.
-    await ctx.users.deletePending(user).catch((error) => logger.error('could not undo registration', { userId: user.id, error: String(error) }));
-    throw mailUnavailable();
+    await ctx.users.deletePending(user).catch((undoError) => logger.error('could not undo registration', { userId: user.id, error: String(undoError) }));
+    throw error;
   }
 }
 
@@ -97,5 +99,5 @@ export async function resendVerification(ctx: AuthContext, email: string): Promi
   if (!user || user.emailVerified) return;
   const { token, verification } = freshVerification(ctx);
   if (!(await ctx.users.replaceVerification(user, verification))) return;
-  if (!(await sendOrUnavailable(() => ctx.mailer.sendVerification(user.email, verificationLink(ctx, token)), user.id))) throw mailUnavailable();
+  await sendMail(() => ctx.mailer.sendVerification(user.email, verificationLink(ctx, token)), user.id);
 }

@@ -1,10 +1,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, PROBLEM_CONTENT_TYPE, problemBody } from '../errors';
+import { ApiError, OUTAGE_RETRY_AFTER_SECONDS, PROBLEM_CONTENT_TYPE, problemBody } from '../errors';
 import { isAwsOutage } from '../aws/errors';
 import { logger } from '../observability';
-
-/** Seconds a client should wait after a 503 caused by an AWS dependency. */
-export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The one place that turns an error into a reply. ApiErrors carry their code (4xx details are
