@@ -1,6 +1,8 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import jwt from 'jsonwebtoken';
 import { expect } from 'vitest';
 import { errorCatalog, type ErrorCode } from '../../shared/errors';
+import { publicKeyPem } from './keys';
 
 /** Reads a handler's reply the way a client would. */
 export function json<T = Record<string, any>>(result: APIGatewayProxyResult): T {
@@ -21,4 +23,24 @@ export function expectProblem(result: APIGatewayProxyResult, status: number, cod
   expect(result.statusCode).toBe(status);
   expect(result.headers?.['Content-Type']).toBe('application/problem+json');
   expect(json(result)).toEqual({ type: `urn:serverless-auth:error:${code}`, title: errorCatalog[code].title, status, code });
+}
+
+/**
+ * Asserts the reply that starts a session (login, verify): 200 with the user, an ES256 access
+ * token for them, no secret in the body, and exactly one refresh cookie for a fresh 1-day session.
+ * Returns the access token's claims.
+ */
+export function expectSignedIn(result: APIGatewayProxyResult, user: Record<string, unknown>): jwt.JwtPayload {
+  expect(result.statusCode).toBe(200);
+  const body = json(result);
+  expect(body.user).toEqual(user);
+  expect(body.tokenType).toBe('Bearer');
+  expect(body.expiresIn).toBe(900);
+  expect(JSON.stringify(body)).not.toMatch(/refresh|passwordHash|scrypt|vt1_/);
+  const claims = jwt.verify(body.accessToken, publicKeyPem, { algorithms: ['ES256'] }) as jwt.JwtPayload;
+  expect(claims).toMatchObject({ sub: user.id, token_use: 'access', iss: 'serverless-auth', aud: 'serverless-auth-api' });
+  expect(setCookies(result)).toEqual([
+    expect.stringMatching(/^refresh_token=rt1\.[\w-]+\.0\.[\w-]{43}; Max-Age=86400; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/),
+  ]);
+  return claims;
 }
