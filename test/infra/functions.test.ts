@@ -29,6 +29,8 @@ const expectedPermissions: Record<string, string[]> = {
   refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   me: [...readItems],
+  'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'revoke-session': [...readItems, ...writeItems],
   jwks: [readSecret('PublicKeys')],
   authorizer: [...readItems, readSecret('PublicKeys')],
 };
@@ -41,6 +43,8 @@ const expectedSecretIds: Record<string, string[]> = {
   refresh: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   logout: [],
   me: [],
+  'list-sessions': [],
+  'revoke-session': [],
   jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
 };
@@ -84,6 +88,8 @@ describe('runtime', () => {
       refresh: 256,
       logout: 256,
       me: 256,
+      'list-sessions': 256,
+      'revoke-session': 256,
       jwks: 256,
       authorizer: 256,
     });
