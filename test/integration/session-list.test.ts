@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { SessionView } from '../../shared/auth/sessions';
 import {
   api,
   bearer,
@@ -14,14 +15,7 @@ import {
 } from './support';
 
 /** GET /auth/sessions and DELETE /auth/sessions/{id} on the local stack: DESIGN §3.1 session rows, §4.3. */
-interface ListedSession {
-  id: string;
-  current: boolean;
-  createdAt: string;
-  lastUsedAt: string;
-  userAgent: string | null;
-  ipAddress: string | null;
-}
+type ListedSession = SessionView;
 
 const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Mobile/15E148 Safari/604.1';
