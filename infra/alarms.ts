@@ -31,6 +31,9 @@ const FIVE_MINUTES = Duration.minutes(5);
  * API 5xx, authorizer failures, function errors, throttling (Lambda and DynamoDB), and
  * refresh-token reuse (a stolen token was presented; the session was revoked).
  */
+/** CloudWatch's limit on the metrics of one metric-math alarm. */
+const MAX_METRICS_PER_ALARM = 10;
+
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
 
@@ -77,18 +80,22 @@ export class Alarms extends Construct {
       alarm(`${pascalCase(name)}Errors`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `Function ${name} failed (uncaught error or timeout)`);
     }
 
+    // A metric-math alarm takes at most 10 metrics: one alarm per 10 functions, so new routes just add one.
     const allFunctions = [...props.functions.values(), props.authorizer];
-    alarm(
-      'LambdaThrottles',
-      new cloudwatch.MathExpression({
-        label: 'Throttled invocations of all functions',
-        expression: allFunctions.map((_, index) => `t${index}`).join(' + '),
-        usingMetrics: Object.fromEntries(allFunctions.map((fn, index) => [`t${index}`, fn.function.metricThrottles({ statistic: 'Sum' })])),
-        period: FIVE_MINUTES,
-      }),
-      1,
-      'A function was throttled (concurrency limit reached)',
-    );
+    for (let first = 0; first < allFunctions.length; first += MAX_METRICS_PER_ALARM) {
+      const group = allFunctions.slice(first, first + MAX_METRICS_PER_ALARM);
+      alarm(
+        first === 0 ? 'LambdaThrottles' : `LambdaThrottles${first / MAX_METRICS_PER_ALARM + 1}`,
+        new cloudwatch.MathExpression({
+          label: 'Throttled invocations of these functions',
+          expression: group.map((_, index) => `t${index}`).join(' + '),
+          usingMetrics: Object.fromEntries(group.map((fn, index) => [`t${index}`, fn.function.metricThrottles({ statistic: 'Sum' })])),
+          period: FIVE_MINUTES,
+        }),
+        1,
+        'A function was throttled (concurrency limit reached)',
+      );
+    }
     alarm(
       'DynamoDbThrottles',
       props.table.metricThrottledRequestsForOperations({

@@ -16,7 +16,7 @@ export interface FunctionAccess {
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   /** Folder under functions/ holding handler.ts. */
   functionName: string;
@@ -58,6 +58,14 @@ export const routes: readonly Route[] = [
   {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',
     access: { ...none, secrets: ['publicKeys'] },
+  },
+  {
+    method: 'GET', path: '/.well-known/openid-configuration', functionName: 'openid-configuration', auth: 'public',
+    access: none,
+  },
+  {
+    method: 'GET', path: '/openapi.json', functionName: 'openapi', auth: 'public',
+    access: none,
   },
 ];
 
