@@ -69,7 +69,7 @@ const discovery = z.object({
   claims_supported: z.array(z.string()).optional(),
 });
 
-const openApiDocument = z.looseObject({ openapi: z.string().startsWith('3.1'), info: z.looseObject({}), paths: z.looseObject({}) });
+const openApiDocument = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });
 
 const REFRESH_COOKIE_DOC = { name: 'refresh_token', description: 'The HttpOnly refresh cookie set by login, verify and refresh.' };
 
