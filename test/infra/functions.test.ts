@@ -30,6 +30,8 @@ const expectedPermissions: Record<string, string[]> = {
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   me: [...readItems],
   jwks: [readSecret('PublicKeys')],
+  'openid-configuration': [],
+  openapi: [],
   authorizer: [...readItems, readSecret('PublicKeys')],
 };
 
@@ -42,6 +44,8 @@ const expectedSecretIds: Record<string, string[]> = {
   logout: [],
   me: [],
   jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
+  'openid-configuration': [],
+  openapi: [],
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
 };
 
@@ -85,6 +89,8 @@ describe('runtime', () => {
       logout: 256,
       me: 256,
       jwks: 256,
+      'openid-configuration': 256,
+      openapi: 256,
       authorizer: 256,
     });
   });
