@@ -68,6 +68,14 @@ export const routes: readonly Route[] = [
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',
     access: { ...none, secrets: ['publicKeys'] },
   },
+  {
+    method: 'GET', path: '/.well-known/openid-configuration', functionName: 'openid-configuration', auth: 'public',
+    access: none,
+  },
+  {
+    method: 'GET', path: '/openapi.json', functionName: 'openapi', auth: 'public',
+    access: none,
+  },
 ];
 
 /**

@@ -32,6 +32,8 @@ const expectedPermissions: Record<string, string[]> = {
   'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'revoke-session': [...readItems, ...writeItems],
   jwks: [readSecret('PublicKeys')],
+  'openid-configuration': [],
+  openapi: [],
   authorizer: [...readItems, readSecret('PublicKeys')],
 };
 
@@ -46,6 +48,8 @@ const expectedSecretIds: Record<string, string[]> = {
   'list-sessions': [],
   'revoke-session': [],
   jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
+  'openid-configuration': [],
+  openapi: [],
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
 };
 
@@ -91,6 +95,8 @@ describe('runtime', () => {
       'list-sessions': 256,
       'revoke-session': 256,
       jwks: 256,
+      'openid-configuration': 256,
+      openapi: 256,
       authorizer: 256,
     });
   });
