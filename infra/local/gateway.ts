@@ -26,6 +26,8 @@ export interface StaticFile {
 export interface GatewayOptions {
   /** Every function of shared/routes.ts by functionName, the authorizer included. */
   handlers: Readonly<Record<string, LambdaHandler>>;
+  /** What the handlers were loaded from, reported by GET /health. */
+  handlerSource?: 'sources' | 'bundles';
   allowedOrigins: readonly string[];
   /** 0 = no caching (the local default, so a logout shows at once); > 0 mirrors AWS's result cache. */
   authorizerCacheTtlSeconds: number;
@@ -273,7 +275,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const requestId = randomUUID();
 
     if (path === '/health' && method === 'GET') {
-      return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'ok' }) };
+      return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'ok', handlers: options.handlerSource ?? 'sources' }) };
     }
     if (method === 'OPTIONS' && resourcePaths.has(path)) {
       return { status: 204, headers: { ...preflightHeaders(origin, options.allowedOrigins) }, body: '' };
