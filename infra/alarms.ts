@@ -97,7 +97,7 @@ export class Alarms extends Construct {
     // "Unauthorized" for a 401), so they cannot tell failures apart. API Gateway can: it logs
     // AUTHORIZER_FAILURE / AUTHORIZER_CONFIGURATION_ERROR when the authorizer crashed or timed out.
     const { namespace, dimensionsMap } = serviceMetrics(props.stageName);
-    const authorizerFailures = new logs.MetricFilter(this, 'AuthorizerFailuresFilter', {
+    new logs.MetricFilter(this, 'AuthorizerFailuresFilter', {
       logGroup: props.accessLogs,
       filterPattern: logs.FilterPattern.any(
         logs.FilterPattern.stringValue('$.errorType', '=', 'AUTHORIZER_FAILURE'),
@@ -114,7 +114,7 @@ export class Alarms extends Construct {
       new cloudwatch.Metric({ namespace, metricName: 'AuthorizerFailures', dimensionsMap: { stage: props.stageName }, period: FIVE_MINUTES, statistic: 'Sum' }),
       1,
       'The authorizer failed (crash, timeout or bad policy): callers got 503 instead of 200 or 401',
-    ).node.addDependency(authorizerFailures);
+    );
 
     for (const [name, fn] of props.functions) {
       alarm(`${pascalCase(name)}Errors`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `Function ${name} failed (uncaught error or timeout)`);
