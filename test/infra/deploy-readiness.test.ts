@@ -2,12 +2,17 @@ import { APIGatewayClient, BadRequestException, GetAccountCommand, UpdateAccount
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_METRICS_PER_ALARM } from '../../infra/alarms';
 import { ensureCloudWatchRole } from '../../infra/api-gateway-account/handler';
 import { authorizer, routes, type Route } from '../../shared/routes';
 import { synthesize } from './support/synth';
 import { TemplateView } from './support/template';
+
+// The role setter logs its retries; the infra project has no test environment that silences it.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+});
 
 const REPO_ROOT = path.join(import.meta.dirname, '..', '..');
 
