@@ -1,8 +1,7 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import { esbuildOptions } from '../infra/bundling';
+import { bundleHandler } from '../infra/bundling';
 import { authorizer, functionNames, routes, type FunctionAccess } from '../shared/routes';
 import { item, type BenchItem } from './results';
 
@@ -65,18 +64,7 @@ function baselineFor(functionName: string): BaselineKey {
 }
 
 async function bundle(name: string, entry: string, outDir: string): Promise<Bundle> {
-  // index.mjs, as the CDK names an ESM bundle: Node must load it as a module.
-  const file = join(outDir, name, 'index.mjs');
-  await mkdir(join(outDir, name), { recursive: true });
-  await build({
-    ...esbuildOptions,
-    mainFields: [...esbuildOptions.mainFields],
-    external: [...esbuildOptions.external],
-    entryPoints: [entry],
-    outfile: file,
-    absWorkingDir: repoRoot,
-    logLevel: 'error',
-  });
+  const file = await bundleHandler(name, entry, outDir, repoRoot);
   const [{ size }, content] = await Promise.all([stat(file), readFile(file)]);
   return { name, file, bytes: size, gzipBytes: gzipSync(content).length };
 }

@@ -1,20 +1,30 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability';
 import { pascalCase } from './names';
 import type { ServiceFunction } from './service-function';
 
-/** Namespace and dimension the core publishes its security metrics under (shared/observability.ts). */
-export const SERVICE_METRICS = { namespace: 'ServerlessAuth', dimensions: { service: 'serverless-auth' } } as const;
+/**
+ * Namespace and dimensions the core publishes its security metrics under (shared/observability.ts):
+ * the stage is a dimension, so stages sharing an account never feed each other's alarms.
+ */
+export function serviceMetrics(stageName: string) {
+  return { namespace: METRICS_NAMESPACE, dimensionsMap: { service: SERVICE_NAME, stage: stageName } };
+}
+
+/** CloudWatch's limit on the metrics one alarm may combine in a math expression. */
+export const MAX_METRICS_PER_ALARM = 10;
 
 export interface AlarmsProps {
-  api: apigateway.RestApi;
+  stage: apigateway.Stage;
   accessLogs: logs.ILogGroup;
   stageName: string;
   /** Every function of the stack except the authorizer, by name. */
@@ -26,27 +36,48 @@ export interface AlarmsProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+}
+
 /**
  * Alarms on what a user would notice or an operator must act on, all notifying one SNS topic:
  * API 5xx, authorizer failures, function errors, throttling (Lambda and DynamoDB), and
- * refresh-token reuse (a stolen token was presented; the session was revoked).
+ * refresh-token reuse (a stolen token was presented; the session was revoked). Alarms are
+ * derived from the functions given, one per function or per group of at most
+ * MAX_METRICS_PER_ALARM, so a new function needs no change here. Every alarm is named
+ * `<stack name>-<alarm>`: the topic lets exactly those alarms publish.
  */
-/** CloudWatch refuses an alarm on a math expression over more than 10 metrics. */
-const MAX_METRICS_PER_ALARM = 10;
-
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    const alarmNamePrefix = `${stack.stackName}-`;
 
     this.topic = new sns.Topic(this, 'Topic', { displayName: `serverless-auth ${props.stageName} alarms`, enforceSSL: true });
+    // A topic policy replaces SNS's default one, so CloudWatch needs its own allow: only for this
+    // account's alarms of this stack.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${alarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     // Not encrypted with KMS: notifications carry alarm names and metric values only, and
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key (a customer key costs monthly).
     const notify = new actions.SnsAction(this.topic);
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
       const created = new cloudwatch.Alarm(this, name, {
+        alarmName: `${alarmNamePrefix}${name}`,
         alarmDescription: description,
         metric,
         threshold,
@@ -59,22 +90,31 @@ export class Alarms extends Construct {
       return created;
     };
 
-    alarm('Api5xx', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5, 'The API answered 5xx at least 5 times in 5 minutes');
+    // The stage's own metrics (ApiName and Stage dimensions), not every stage of an API by that name.
+    alarm('Api5xx', props.stage.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5, 'The API answered 5xx at least 5 times in 5 minutes');
 
     // The authorizer's Lambda "Errors" count every rejected token (API Gateway wants a thrown
     // "Unauthorized" for a 401), so they cannot tell failures apart. API Gateway can: it logs
     // AUTHORIZER_FAILURE / AUTHORIZER_CONFIGURATION_ERROR when the authorizer crashed or timed out.
-    const authorizerFailures = new logs.MetricFilter(this, 'AuthorizerFailuresFilter', {
+    const { namespace, dimensionsMap } = serviceMetrics(props.stageName);
+    new logs.MetricFilter(this, 'AuthorizerFailuresFilter', {
       logGroup: props.accessLogs,
       filterPattern: logs.FilterPattern.any(
         logs.FilterPattern.stringValue('$.errorType', '=', 'AUTHORIZER_FAILURE'),
         logs.FilterPattern.stringValue('$.errorType', '=', 'AUTHORIZER_CONFIGURATION_ERROR'),
       ),
-      metricNamespace: SERVICE_METRICS.namespace,
-      metricName: `AuthorizerFailures-${props.stageName}`,
+      metricNamespace: namespace,
+      metricName: 'AuthorizerFailures',
+      // Filter dimensions come from the log line: the access log records the stage.
+      dimensions: { stage: '$.stage' },
       metricValue: '1',
     });
-    alarm('AuthorizerFailures', authorizerFailures.metric({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The authorizer failed (crash, timeout or bad policy): callers got 500 instead of 200 or 401');
+    alarm(
+      'AuthorizerFailures',
+      new cloudwatch.Metric({ namespace, metricName: 'AuthorizerFailures', dimensionsMap: { stage: props.stageName }, period: FIVE_MINUTES, statistic: 'Sum' }),
+      1,
+      'The authorizer failed (crash, timeout or bad policy): callers got 503 instead of 200 or 401',
+    );
 
     for (const [name, fn] of props.functions) {
       alarm(`${pascalCase(name)}Errors`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `Function ${name} failed (uncaught error or timeout)`);
@@ -83,21 +123,20 @@ export class Alarms extends Construct {
     // One alarm holds at most 10 metrics (CloudWatch's limit): the functions are split across
     // LambdaThrottles, LambdaThrottles2, ... in groups of that size.
     const allFunctions = [...props.functions.values(), props.authorizer];
-    for (let first = 0; first < allFunctions.length; first += MAX_METRICS_PER_ALARM) {
-      const group = allFunctions.slice(first, first + MAX_METRICS_PER_ALARM);
-      const groupNumber = first / MAX_METRICS_PER_ALARM + 1;
+    const groups = chunks(allFunctions, MAX_METRICS_PER_ALARM);
+    groups.forEach((group, groupIndex) => {
       alarm(
-        groupNumber === 1 ? 'LambdaThrottles' : `LambdaThrottles${groupNumber}`,
+        groups.length === 1 ? 'LambdaThrottles' : `LambdaThrottles${groupIndex + 1}`,
         new cloudwatch.MathExpression({
-          label: 'Throttled invocations of these functions',
+          label: `Throttled invocations of ${group.length} functions`,
           expression: group.map((_, index) => `t${index}`).join(' + '),
           usingMetrics: Object.fromEntries(group.map((fn, index) => [`t${index}`, fn.function.metricThrottles({ statistic: 'Sum' })])),
           period: FIVE_MINUTES,
         }),
         1,
-        'A function was throttled (concurrency limit reached)',
+        `A function was throttled (concurrency limit reached): ${group.map((fn) => fn.node.id).join(', ')}`,
       );
-    }
+    });
     alarm(
       'DynamoDbThrottles',
       props.table.metricThrottledRequestsForOperations({
@@ -117,7 +156,7 @@ export class Alarms extends Construct {
 
     alarm(
       'RefreshTokenReuse',
-      new cloudwatch.Metric({ ...SERVICE_METRICS, metricName: 'RefreshTokenReuse', period: FIVE_MINUTES, statistic: 'Sum' }),
+      new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'RefreshTokenReuse', period: FIVE_MINUTES, statistic: 'Sum' }),
       1,
       'A refresh token was used twice outside the grace window: likely theft; the session was revoked',
     );

@@ -1,16 +1,18 @@
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS, corsHeaders } from '../shared/http/cors';
-import { gatewayResponseBody, gatewayResponses } from '../shared/http/gateway-responses';
+import { gatewayResponseBody, gatewayResponses, gatewayRetryAfterSeconds } from '../shared/http/gateway-responses';
 import { PROBLEM_CONTENT_TYPE } from '../shared/errors';
-import { authorizer as authorizerSpec, routes } from '../shared/routes';
+import { authorizer as authorizerSpec, type Route } from '../shared/routes';
 import type { ServiceFunction } from './service-function';
 
 export interface AuthApiProps {
   stageName: string;
+  /** The route table the API is generated from. */
+  routes: readonly Route[];
   /** The function of every route, by functionName. */
   functions: ReadonlyMap<string, ServiceFunction>;
   authorizer: ServiceFunction;
@@ -38,9 +40,13 @@ export class AuthApi extends Construct {
     this.accessLogs = accessLogs;
 
     this.api = new apigateway.RestApi(this, 'Api', {
+      // Named after the stack (ServerlessAuth-<stage>): the ApiName metric dimension then tells
+      // this stage apart from every other stage and API in the region.
+      restApiName: Stack.of(this).stackName,
       description: 'Email/password authentication (serverless-auth)',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      // The account-wide CloudWatch role for execution logs stays untouched (see the APIG6 note).
+      // CDK's own AWS::ApiGateway::Account would overwrite the account-wide CloudWatch role on
+      // every deploy; the stack sets it only where none is set (ApiGatewayCloudWatchRole).
       cloudWatchRole: false,
       deployOptions: {
         stageName: props.stageName,
@@ -61,7 +67,7 @@ export class AuthApi extends Construct {
 
     const publicMethods: apigateway.Method[] = [];
     const withPreflight = new Set<apigateway.Resource>();
-    for (const route of routes) {
+    for (const route of props.routes) {
       const fn = props.functions.get(route.functionName);
       if (!fn) throw new Error(`No function built for route ${route.method} ${route.path} (${route.functionName})`);
       const resource = this.api.root.resourceForPath(route.path);
@@ -87,11 +93,12 @@ export class AuthApi extends Construct {
 
     const responseHeaders = gatewayResponseHeaders(props.allowedOrigins);
     for (const response of gatewayResponses) {
+      const retryAfter = gatewayRetryAfterSeconds(response.type);
       this.api.addGatewayResponse(response.type, {
         type: apigateway.ResponseType.of(response.type),
         // DEFAULT_4XX/5XX keep the status API Gateway chose (413, 415, 502, 504, ...).
         statusCode: response.type.startsWith('DEFAULT_') ? undefined : String(response.status),
-        responseHeaders,
+        responseHeaders: retryAfter === undefined ? responseHeaders : { ...responseHeaders, 'Retry-After': `'${retryAfter}'` },
         templates: { 'application/json': gatewayResponseBody(response.type) },
       });
     }
@@ -134,7 +141,7 @@ export class AuthApi extends Construct {
       {
         id: 'AwsSolutions-APIG6',
         reason:
-          'Access logs (JSON, including $context.error.message, $context.authorizer.error and $context.integrationErrorMessage) record every request. Execution logging needs the account-wide API Gateway CloudWatch role, which a stack should not take over for every other API in the region.',
+          'Execution logging is off on purpose: at INFO it writes request details of a password service to CloudWatch, and its errors are already in the access logs (JSON, including $context.error.message, $context.authorizer.error and $context.integrationErrorMessage), which record every request. Both kinds of logging need the account-wide API Gateway CloudWatch role; the stack sets one only where the account has none (ApiGatewayCloudWatchRole).',
       },
     );
   }
@@ -167,6 +174,7 @@ function accessLogFormat(): apigateway.AccessLogFormat {
       userAgent: F.contextIdentityUserAgent(),
       method: F.contextHttpMethod(),
       resourcePath: F.contextResourcePath(),
+      stage: F.contextStage(),
       status: F.contextStatus(),
       protocol: F.contextProtocol(),
       responseLength: F.contextResponseLength(),

@@ -1,5 +1,7 @@
 import type { BuildOptions } from 'esbuild';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 
 /**
  * How every function is bundled, in esbuild's own terms. The CDK stack derives its bundling
@@ -40,3 +42,24 @@ export const nodejsBundling: BundlingOptions = {
   externalModules: [...esbuildOptions.external],
   banner: esbuildOptions.banner.js,
 };
+
+/**
+ * Bundles one handler module with exactly these settings into `<outDir>/<name>/index.mjs` (the
+ * file name the CDK gives an ESM bundle). The benchmark and the local stack's bundle mode build
+ * with this; the stack builds through NodejsFunction with nodejsBundling.
+ */
+export async function bundleHandler(name: string, entry: string, outDir: string, projectRoot: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const file = path.join(outDir, name, 'index.mjs');
+  await mkdir(path.join(outDir, name), { recursive: true });
+  await build({
+    ...esbuildOptions,
+    mainFields: [...esbuildOptions.mainFields],
+    external: [...esbuildOptions.external],
+    entryPoints: [entry],
+    outfile: file,
+    absWorkingDir: projectRoot,
+    logLevel: 'error',
+  });
+  return file;
+}

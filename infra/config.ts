@@ -60,8 +60,10 @@ export const contextSchema = z
     mailFrom,
     /** SES identity to create or use: the mailFrom address (default) or its domain. */
     senderIdentity: z.union([emailAddress, domainName]).optional(),
-    /** false when the identity already exists in the account (made by hand or another stack). */
-    createSenderIdentity: flag(true),
+    /** true on the one stage that owns the SES identity (it is created there and kept when that
+     *  stage is destroyed); every other stage uses the existing identity. SES has one identity
+     *  per address or domain per account and region, so a second stage creating it would fail. */
+    createSenderIdentity: flag(false),
     /** While the account is in the SES sandbox, mail can only go to verified addresses, and the
      *  sending role needs permission on those recipients' identities too. */
     sesSandboxRecipients: list(emailAddress).default([]),
@@ -144,6 +146,7 @@ export function senderIdentityOf(config: StackConfig): string {
  */
 export function functionEnvironment(config: StackConfig, tableName: string): Record<string, string> {
   return {
+    STAGE: config.stage,
     TABLE_NAME: tableName,
     ACCESS_TOKEN_TTL_SECONDS: String(config.accessTokenTtlSeconds),
     SESSION_IDLE_TIMEOUT_SECONDS: String(config.sessionIdleTimeoutSeconds),

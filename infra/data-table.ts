@@ -26,7 +26,9 @@ export class DataTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute,
       deletionProtection: props.retainData,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Kept on delete and replacement, but a table whose first create is rolled back goes with
+      // the rollback: it holds nothing yet, and a kept one would block every retry by its name-less twin.
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
 
     this.table.addGlobalSecondaryIndex({

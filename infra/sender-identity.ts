@@ -1,4 +1,4 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 
@@ -6,7 +6,7 @@ export interface SenderIdentityProps {
   /** The mailFrom address, or its domain. */
   identity: string;
   fromAddress: string;
-  /** false when the identity already exists in the account. */
+  /** true only on the stage that owns the identity; the others use the existing one. */
   create: boolean;
   /** Verified recipient addresses while the account is in the SES sandbox. */
   sandboxRecipients: readonly string[];
@@ -29,6 +29,8 @@ export class SenderIdentity extends Construct {
       const identity = new ses.EmailIdentity(this, 'Identity', {
         identity: isDomain ? ses.Identity.domain(props.identity) : ses.Identity.email(props.identity),
       });
+      // Other stages in the account send through it: destroying this stage must not unverify them.
+      identity.applyRemovalPolicy(RemovalPolicy.RETAIN);
       if (isDomain) {
         identity.dkimRecords.forEach((record, index) => {
           new CfnOutput(this, `DkimRecord${index + 1}`, {

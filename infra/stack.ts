@@ -2,9 +2,10 @@ import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cd
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import path from 'node:path';
-import { authorizer, routes, type FunctionAccess } from '../shared/routes';
+import { authorizer, FUNCTION_TIMEOUT_SECONDS, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
+import { ApiGatewayCloudWatchRole } from './api-gateway-account';
 import { functionEnvironment, senderIdentityOf, type StackConfig } from './config';
 import { DataTable } from './data-table';
 import { grantAccess, type ServiceResources } from './grants';
@@ -26,17 +27,21 @@ const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', 'functions');
  */
 export const PASSWORD_HASHING_MEMORY_MB = 1769;
 export const DEFAULT_MEMORY_MB = 256;
-export const FUNCTION_TIMEOUT = Duration.seconds(10);
+export const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 
 export interface AuthStackProps extends StackProps {
   config: StackConfig;
+  /** The route table to build; shared/routes.ts unless a test passes a longer one. */
+  routes?: readonly Route[];
+  /** Where functions/<name>/handler.ts live; the repository's functions/ unless a test says otherwise. */
+  functionsDir?: string;
 }
 
-/** Everything the service needs in one account and region; see infra/DEPLOY.md. */
+/** Everything the service needs in one account and region; see the README's "Deploying to AWS". */
 export class AuthStack extends Stack {
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
-    const { config } = props;
+    const { config, routes = routeTable, functionsDir = FUNCTIONS_DIR } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
 
     const data = new DataTable(this, 'Data', { retainData: config.retainData });
@@ -59,9 +64,10 @@ export class AuthStack extends Stack {
       mail: { identityArns: sender.identityArns, fromAddress: config.mailFrom.address },
     };
     const environment = functionEnvironment(config, data.table.tableName);
+    const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });
     const buildFunction = (name: string, access: FunctionAccess) => {
       const fn = new ServiceFunction(this, pascalCase(name), {
-        entry: path.join(FUNCTIONS_DIR, name, 'handler.ts'),
+        entry: path.join(functionsDir, name, 'handler.ts'),
         description: `serverless-auth ${name}`,
         memorySize: access.hashesPasswords ? PASSWORD_HASHING_MEMORY_MB : DEFAULT_MEMORY_MB,
         timeout: FUNCTION_TIMEOUT,
@@ -76,6 +82,7 @@ export class AuthStack extends Stack {
 
     const api = new AuthApi(this, 'Http', {
       stageName: config.stage,
+      routes,
       functions: routeFunctions,
       authorizer: authorizerFunction,
       authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
@@ -92,6 +99,8 @@ export class AuthStack extends Stack {
     }
     // No traffic before the keys exist: the stage goes live only after the key manager ran.
     api.api.deploymentStage.node.addDependency(keys.ready);
+    // Access logging fails to create in an account without an API Gateway CloudWatch role.
+    api.api.deploymentStage.node.addDependency(cloudWatchRole.setting);
 
     if (config.waf) {
       new RateLimitWaf(this, 'Waf', { stageArn: api.api.deploymentStage.stageArn, stageName: config.stage, limitPer5Minutes: config.wafRateLimit });
@@ -103,7 +112,7 @@ export class AuthStack extends Stack {
     }
 
     const alarms = new Alarms(this, 'Alarms', {
-      api: api.api,
+      stage: api.api.deploymentStage,
       accessLogs: api.accessLogs,
       stageName: config.stage,
       functions: new Map([...routeFunctions, ['key-manager', keys.manager]]),

@@ -25,6 +25,12 @@ export interface Route {
   access: FunctionAccess;
 }
 
+/**
+ * How long every function may run. The stack configures it on each Lambda and the local gateway
+ * enforces it, so a handler that hangs fails locally the way it fails on AWS.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+
 const none: FunctionAccess = { table: [], secrets: [], sendsMail: false, hashesPasswords: false };
 
 export const routes: readonly Route[] = [

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { secretsManager } from '../../shared/aws/secrets';
 import { generateRefreshTokenKey, generateSigningKeyPair } from '../../shared/keygen';
 import { logger } from '../../shared/observability';
+import { answerCloudFormation } from '../custom-resource-response';
 import { planKeyMaintenance, rotationPolicy, type StoredKeys } from './rotation';
 
 /**
@@ -25,7 +26,7 @@ const environment = z.object({
 type ScheduledEvent = { action?: 'maintain' | 'rotate' };
 
 export async function handler(event: CloudFormationCustomResourceEvent | ScheduledEvent): Promise<unknown> {
-  if ('RequestType' in event) return answerCloudFormation(event);
+  if ('RequestType' in event) return answerDeploy(event);
   return maintainKeys({ rotateNow: event.action === 'rotate' });
 }
 
@@ -70,31 +71,10 @@ async function readSecret(secretId: string): Promise<string | undefined> {
   }
 }
 
-/** The custom resource protocol: always answer, or CloudFormation waits an hour for us. */
-async function answerCloudFormation(event: CloudFormationCustomResourceEvent): Promise<void> {
-  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
-  let reason = 'keys ready';
-  try {
-    // Deleting the stack deletes the secrets themselves; nothing to do here.
+/** Deploys run the maintenance once; deleting the stack deletes the secrets themselves. */
+function answerDeploy(event: CloudFormationCustomResourceEvent): Promise<void> {
+  return answerCloudFormation(event, 'signing-keys', async () => {
     if (event.RequestType !== 'Delete') await maintainKeys({ rotateNow: false });
-  } catch (error) {
-    logger.error('key maintenance failed', { error: error as Error });
-    status = 'FAILED';
-    reason = `key maintenance failed: ${(error as Error).name}: ${(error as Error).message}`.slice(0, 1000);
-  }
-  const response = await fetch(event.ResponseURL, {
-    method: 'PUT',
-    signal: AbortSignal.timeout(10_000),
-    // The pre-signed URL expects no content type.
-    headers: { 'content-type': '' },
-    body: JSON.stringify({
-      Status: status,
-      Reason: reason,
-      PhysicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : 'signing-keys',
-      StackId: event.StackId,
-      RequestId: event.RequestId,
-      LogicalResourceId: event.LogicalResourceId,
-    }),
+    return { reason: 'keys ready' };
   });
-  if (!response.ok) throw new Error(`CloudFormation response was refused: HTTP ${response.status}`);
 }

@@ -5,6 +5,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/routes';
 
 /**
  * API Gateway REST (v1) event shapes built from a plain HTTP request, so the handlers locally get
@@ -16,8 +17,11 @@ export const LOCAL_API_ID = 'localapi';
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'local';
 
-/** API Gateway's REST integration timeout; a handler still running after it gives a 504. */
+/** API Gateway's REST integration timeout; only a function allowed to run longer can reach it (504). */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
+
+/** Each function's Lambda timeout, the value the stack configures. */
+export const FUNCTION_TIMEOUT_MS = FUNCTION_TIMEOUT_SECONDS * 1000;
 
 export interface IncomingRequest {
   method: string;
@@ -216,7 +220,7 @@ export function buildEvents(request: IncomingRequest, route: RouteMatch, identit
 }
 
 /** The Lambda context object a handler receives (Powertools reads the request id and names from it). */
-export function lambdaContext(functionName: string, requestId: string, startedAt = Date.now()): Context {
+export function lambdaContext(functionName: string, requestId: string, timeoutMs = FUNCTION_TIMEOUT_MS, startedAt = Date.now()): Context {
   const unsupported = () => {
     throw new Error('callback-style completion is not supported; return a promise');
   };
@@ -229,7 +233,7 @@ export function lambdaContext(functionName: string, requestId: string, startedAt
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/local-${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, startedAt + INTEGRATION_TIMEOUT_MS - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, startedAt + timeoutMs - Date.now()),
     done: unsupported,
     fail: unsupported,
     succeed: unsupported,

@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { authorizer, matchPath, routes, type Route } from '../../shared/routes';
 import { corsHeaders, preflightHeaders } from '../../shared/http/cors';
-import { gatewayResponseBody, type GatewayResponseType } from '../../shared/http/gateway-responses';
+import { gatewayResponseBody, gatewayRetryAfterSeconds, type GatewayResponseType } from '../../shared/http/gateway-responses';
 import { PROBLEM_CONTENT_TYPE } from '../../shared/errors';
-import { buildEvents, INTEGRATION_TIMEOUT_MS, lambdaContext, type IncomingRequest } from './events';
+import { buildEvents, FUNCTION_TIMEOUT_MS, INTEGRATION_TIMEOUT_MS, lambdaContext, type IncomingRequest } from './events';
 import { evaluatePolicy, isWellFormedAuthorizerResult, type PolicyDocument } from './policy';
 
 /**
@@ -26,9 +26,13 @@ export interface StaticFile {
 export interface GatewayOptions {
   /** Every function of shared/routes.ts by functionName, the authorizer included. */
   handlers: Readonly<Record<string, LambdaHandler>>;
+  /** What the handlers were loaded from, reported by GET /health. */
+  handlerSource?: 'sources' | 'bundles';
   allowedOrigins: readonly string[];
   /** 0 = no caching (the local default, so a logout shows at once); > 0 mirrors AWS's result cache. */
   authorizerCacheTtlSeconds: number;
+  /** How long a function may run before it counts as timed out: the stack's Lambda timeout by default. */
+  functionTimeoutMs?: number;
   /** Demo page files by URL path ('/', '/app.js', ...). */
   staticFiles?: Readonly<Record<string, StaticFile>>;
   /** One line per request, e.g. `POST /auth/login 200 41ms`. */
@@ -70,12 +74,35 @@ function readBody(req: IncomingMessage): Promise<{ body: Buffer; tooLarge: boole
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+/** How an invocation ended, as API Gateway sees it. */
+type Invocation =
+  | { outcome: 'returned'; result: unknown }
+  | { outcome: 'threw'; error: unknown }
+  /** Lambda stopped the function at its timeout: a function error, like a throw. */
+  | { outcome: 'functionTimeout' }
+  /** API Gateway stopped waiting (29 s) before Lambda did. */
+  | { outcome: 'integrationTimeout' };
+
+/**
+ * Runs a handler the way Lambda and API Gateway bound it: whichever of the function's timeout and
+ * the integration timeout comes first ends the wait. (Locally the handler's promise keeps running
+ * in the background; on Lambda the sandbox is frozen. Its eventual result is ignored either way.)
+ */
+async function invokeWithin(handler: LambdaHandler, event: unknown, context: Context, functionTimeoutMs: number): Promise<Invocation> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
+  const functionTimesOutFirst = functionTimeoutMs <= INTEGRATION_TIMEOUT_MS;
+  const timeout = new Promise<Invocation>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ outcome: functionTimesOutFirst ? 'functionTimeout' : 'integrationTimeout' }),
+      Math.min(functionTimeoutMs, INTEGRATION_TIMEOUT_MS),
+    );
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  // A handler that throws before returning its promise fails the same way as one that rejects.
+  const run = Promise.resolve().then(() => handler(event, context)).then(
+    (result): Invocation => ({ outcome: 'returned', result }),
+    (error: unknown): Invocation => ({ outcome: 'threw', error }),
+  );
+  return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
 }
 
 function isProxyResult(result: unknown): result is {
@@ -143,6 +170,9 @@ const isResourcePath = (path: string) => routes.some((route) => matchPath(route.
 
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const now = options.now ?? Date.now;
+  const functionTimeoutMs = options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS;
+  const invoke = (functionName: string, event: unknown) =>
+    invokeWithin(handlerFor(functionName), event, lambdaContext(functionName, randomUUID(), functionTimeoutMs), functionTimeoutMs);
   const authorizationCache = new Map<string, CachedAuthorization>();
 
   const handlerFor = (functionName: string): LambdaHandler => {
@@ -152,9 +182,15 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   };
 
   function gatewayReply(type: GatewayResponseType, status: number, origin: string | undefined, requestId: string): Reply {
+    const retryAfter = gatewayRetryAfterSeconds(type);
     return {
       status,
-      headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, 'x-amzn-RequestId': requestId, ...corsHeaders(origin, options.allowedOrigins) },
+      headers: {
+        'Content-Type': PROBLEM_CONTENT_TYPE,
+        'x-amzn-RequestId': requestId,
+        ...corsHeaders(origin, options.allowedOrigins),
+        ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
+      },
       body: gatewayResponseBody(type),
     };
   }
@@ -164,15 +200,17 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const cached = ttlMs > 0 ? authorizationCache.get(events.identity!) : undefined;
     if (cached && cached.expiresAt > now()) return cached;
 
-    let result: unknown;
-    try {
-      result = await handlerFor(authorizer.functionName)(events.authorizerEvent(), lambdaContext(authorizer.functionName, randomUUID()));
-    } catch (error) {
+    const invocation = await invoke(authorizer.functionName, events.authorizerEvent());
+    if (invocation.outcome === 'threw') {
+      const { error } = invocation;
       // The one error message API Gateway understands: 'Unauthorized' means 401.
       if (error instanceof Error && error.message === 'Unauthorized') return { outcome: 'refused', type: 'UNAUTHORIZED', status: 401 };
-      return { outcome: 'refused', type: 'DEFAULT_5XX', status: 500 };
     }
-    if (!isWellFormedAuthorizerResult(result)) return { outcome: 'refused', type: 'DEFAULT_5XX', status: 500 };
+    // Crashed or timed out: AUTHORIZER_FAILURE, a policy API Gateway cannot read:
+    // AUTHORIZER_CONFIGURATION_ERROR; both answered 503 + Retry-After (shared/http/gateway-responses.ts).
+    if (invocation.outcome !== 'returned') return { outcome: 'refused', type: 'AUTHORIZER_FAILURE', status: 503 };
+    const { result } = invocation;
+    if (!isWellFormedAuthorizerResult(result)) return { outcome: 'refused', type: 'AUTHORIZER_CONFIGURATION_ERROR', status: 503 };
 
     const authorization = {
       principalId: result.principalId,
@@ -214,16 +252,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       authorizerContext = authorization.authorizer;
     }
 
-    let result: unknown;
-    try {
-      const invocation = handlerFor(route.functionName)(events.proxyEvent(authorizerContext), lambdaContext(route.functionName, randomUUID()));
-      result = await withTimeout(invocation, INTEGRATION_TIMEOUT_MS);
-    } catch {
-      // A function error reaches the client as 502 "Internal server error", never as its message.
-      return gatewayReply('DEFAULT_5XX', 502, origin, events.requestId);
-    }
-    if (result === 'timeout') return gatewayReply('DEFAULT_5XX', 504, origin, events.requestId);
-    const reply = replyFromResult(result);
+    const invocation = await invoke(route.functionName, events.proxyEvent(authorizerContext));
+    // A function error, a Lambda timeout included ("Task timed out"), reaches the client as 502
+    // "Internal server error", never with its message; only the 29 s integration timeout is a 504.
+    if (invocation.outcome === 'threw' || invocation.outcome === 'functionTimeout') return gatewayReply('DEFAULT_5XX', 502, origin, events.requestId);
+    if (invocation.outcome === 'integrationTimeout') return gatewayReply('DEFAULT_5XX', 504, origin, events.requestId);
+    const reply = replyFromResult(invocation.result);
     if (!reply) return gatewayReply('DEFAULT_5XX', 502, origin, events.requestId);
     reply.headers['x-amzn-RequestId'] = events.requestId;
     return reply;
@@ -254,7 +288,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const requestId = randomUUID();
 
     if (path === '/health' && method === 'GET') {
-      return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'ok' }) };
+      return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'ok', handlers: options.handlerSource ?? 'sources' }) };
     }
     if (method === 'OPTIONS' && isResourcePath(path)) {
       return { status: 204, headers: { ...preflightHeaders(origin, options.allowedOrigins) }, body: '' };

@@ -2,20 +2,37 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { functionNames } from '../../shared/routes';
+import { bundleHandler } from '../bundling';
 import type { LambdaHandler } from './gateway';
 import { LocalStackError } from './errors';
 
 /**
- * Imports every function's handler.ts — the very modules that are deployed — into this process.
- * Importing is their cold start: they read their configuration now, so process.env must already
- * hold the local settings, and a configuration error stops the stack at start, with its message.
+ * What the local gateway runs: the TypeScript sources (the default, quick to start and to debug),
+ * or the esbuild bundles built with the stack's own settings (infra/bundling.ts), the artifact
+ * Lambda runs.
  */
-export async function loadHandlers(repoRoot: string): Promise<Record<string, LambdaHandler>> {
+export type HandlerSource = 'sources' | 'bundles';
+
+export function handlerSourceOf(raw: string | undefined): HandlerSource {
+  if (raw === undefined || raw === '' || raw === 'sources') return 'sources';
+  if (raw === 'bundles') return 'bundles';
+  throw new LocalStackError(`LOCAL_HANDLERS must be "sources" or "bundles", got "${raw}"`);
+}
+
+/**
+ * Imports every function's handler into this process. Importing is their cold start: they read
+ * their configuration now, so process.env must already hold the local settings, and a
+ * configuration error stops the stack at start, with its message. With `bundles`, each function
+ * is first bundled into `bundleDir`, as the stack bundles it, and the bundle is imported.
+ */
+export async function loadHandlers(repoRoot: string, source: HandlerSource = 'sources', bundleDir?: string): Promise<Record<string, LambdaHandler>> {
   const entries = await Promise.all(
     functionNames.map(async (name) => {
       const file = join(repoRoot, 'functions', name, 'handler.ts');
       if (!existsSync(file)) throw new LocalStackError(`functions/${name}/handler.ts does not exist`);
-      const module = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+      if (source === 'bundles' && !bundleDir) throw new Error('bundles need a bundleDir');
+      const loaded = source === 'bundles' ? await bundleHandler(name, file, bundleDir!, repoRoot) : file;
+      const module = (await import(pathToFileURL(loaded).href)) as { handler?: unknown };
       if (typeof module.handler !== 'function') throw new LocalStackError(`functions/${name}/handler.ts does not export a handler function`);
       return [name, module.handler as LambdaHandler] as const;
     }),

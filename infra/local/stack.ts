@@ -1,4 +1,6 @@
 import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +9,7 @@ import { loadDemoFiles } from './demo';
 import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
 import { LocalStackError } from './errors';
 import { createGateway } from './gateway';
-import { loadHandlers } from './handlers';
+import { handlerSourceOf, loadHandlers } from './handlers';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
 import { startMailServer } from './mail';
 
@@ -140,9 +142,17 @@ export async function runLocalStack(
     await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, tableName);
 
     const mailUrl = `http://localhost:${mail.port}`;
-    const [handlers, staticFiles] = await Promise.all([loadHandlers(repoRoot), loadDemoFiles(repoRoot, mailUrl)]);
+    const handlerSource = handlerSourceOf(process.env.LOCAL_HANDLERS);
+    let bundleDir: string | undefined;
+    if (handlerSource === 'bundles') {
+      const dir = mkdtempSync(join(tmpdir(), 'serverless-auth-bundles-'));
+      bundleDir = dir;
+      teardown.add(async () => rmSync(dir, { recursive: true, force: true }));
+    }
+    const [handlers, staticFiles] = await Promise.all([loadHandlers(repoRoot, handlerSource, bundleDir), loadDemoFiles(repoRoot, mailUrl)]);
     listener = createGateway({
       handlers,
+      handlerSource,
       staticFiles,
       allowedOrigins: process.env.ALLOWED_ORIGINS!.split(',').map((o) => o.trim()).filter(Boolean),
       authorizerCacheTtlSeconds: authorizerCacheTtl(process.env.AUTHORIZER_CACHE_TTL_SECONDS!),
@@ -172,6 +182,8 @@ export interface StartLocalStackOptions {
   env?: Partial<Record<string, string>>;
   /** Discard the stack's own output (request lines, handler logs). Errors still surface. */
   quiet?: boolean;
+  /** Run the esbuild bundles the stack deploys instead of the TypeScript sources (LOCAL_HANDLERS). */
+  handlers?: 'sources' | 'bundles';
 }
 
 /** What the child reports once it is ready (see start.ts). */
@@ -192,6 +204,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     MAIL_PORT: String(options.mailPort ?? 0),
     DDB_PORT: String(options.ddbPort ?? 0),
     LOCAL_STACK_QUIET: options.quiet ? '1' : '',
+    ...(options.handlers ? { LOCAL_HANDLERS: options.handlers } : {}),
   });
 
   const child = fork(join(repoRoot, 'infra', 'local', 'start.ts'), [], {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_METRICS_PER_ALARM } from '../../infra/alarms';
 import { pascalCase } from '../../infra/names';
 import { routes } from '../../shared/routes';
 import { synthesize } from './support/synth';
@@ -30,12 +31,22 @@ describe('alarms', () => {
     }
   });
 
-  it('fire on API 5xx answers', () => {
+  it('fire on 5xx answers of this stage only (ApiName and Stage dimensions)', () => {
     // Act
     const api5xx = alarm('Api5xx');
 
     // Assess
     expect(api5xx).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Statistic: 'Sum', Threshold: 5 });
+    const dimensions = Object.fromEntries(api5xx.Dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, view.resolve(d.Value)]));
+    expect(dimensions).toEqual({ ApiName: 'ServerlessAuth-dev', Stage: 'Http/Api/DeploymentStage.dev' });
+  });
+
+  it('are named after the stack, so the topic policy can name them', () => {
+    // Act
+    const names = view.ofType('AWS::CloudWatch::Alarm').map((a) => a.props.AlarmName as string);
+
+    // Assess
+    for (const name of names) expect(name).toMatch(/^ServerlessAuth-dev-\w+$/);
   });
 
   it('fire when the authorizer fails, counted from AUTHORIZER_FAILURE in the access log (a thrown "Unauthorized" is a 401, not a failure)', () => {
@@ -47,7 +58,8 @@ describe('alarms', () => {
     expect(view.resolve(filter!.props.LogGroupName)).toBe('Http/AccessLogs');
     expect(filter!.props.FilterPattern).toContain('$.errorType = "AUTHORIZER_FAILURE"');
     expect(filter!.props.FilterPattern).toContain('$.errorType = "AUTHORIZER_CONFIGURATION_ERROR"');
-    expect(failures).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: filter!.props.MetricTransformations[0].MetricName, Threshold: 1 });
+    expect(filter!.props.MetricTransformations[0]).toMatchObject({ MetricNamespace: 'ServerlessAuth', MetricName: 'AuthorizerFailures', Dimensions: [{ Key: 'stage', Value: '$.stage' }] });
+    expect(failures).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'AuthorizerFailures', Dimensions: [{ Name: 'stage', Value: 'dev' }], Threshold: 1 });
   });
 
   it.each([...routes.map((r) => r.functionName), 'key-manager'])('fire when function %s fails', (name) => {
@@ -60,21 +72,25 @@ describe('alarms', () => {
 
   it('fire when any function or the table is throttled', () => {
     // Act
+    // One alarm, or one per group of at most MAX_METRICS_PER_ALARM functions (LambdaThrottles1, 2, ...).
     const lambdaThrottles = view.ofType('AWS::CloudWatch::Alarm').filter((a) => /^Alarms\/LambdaThrottles\d*$/.test(a.path));
     const tableThrottles = alarm('DynamoDbThrottles');
 
     // Assess
-    for (const { props } of lambdaThrottles) expect(props.Metrics.filter((m: any) => m.MetricStat).length).toBeLessThanOrEqual(10);
+    for (const { props } of lambdaThrottles) {
+      expect(props.Metrics.filter((m: any) => m.MetricStat).length).toBeLessThanOrEqual(MAX_METRICS_PER_ALARM);
+    }
     const throttleMetrics = lambdaThrottles.flatMap(({ props }) => props.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric));
     expect(new Set(throttleMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['Throttles']));
     const throttledFunctions = throttleMetrics.map((m: any) => view.resolve(m.Dimensions[0].Value)).sort();
-    const everyFunction = view.ofType('AWS::Lambda::Function').map((f) => f.path).sort();
+    // All but the deploy-time setter of the account's API Gateway logging role.
+    const everyFunction = view.ofType('AWS::Lambda::Function').map((f) => f.path).filter((p) => !p.startsWith('ApiGatewayCloudWatchRole/')).sort();
     expect(throttledFunctions).toEqual(everyFunction);
     const tableMetrics = tableThrottles.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
     expect(new Set(tableMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['ThrottledRequests']));
   });
 
-  it('fire on refresh-token reuse, the metric the core publishes with Powertools', () => {
+  it('fire on refresh-token reuse of this stage, the metric the core publishes with Powertools', () => {
     // Act
     const reuse = alarm('RefreshTokenReuse');
 
@@ -82,7 +98,10 @@ describe('alarms', () => {
     expect(reuse).toMatchObject({
       Namespace: 'ServerlessAuth',
       MetricName: 'RefreshTokenReuse',
-      Dimensions: [{ Name: 'service', Value: 'serverless-auth' }],
+      Dimensions: [
+        { Name: 'service', Value: 'serverless-auth' },
+        { Name: 'stage', Value: 'dev' },
+      ],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -99,6 +118,18 @@ describe('alarm topic', () => {
     expect(policy!.props.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
+  });
+
+  it("lets CloudWatch publish, but only for this account's alarms of this stack", () => {
+    // Act
+    const [policy] = view.ofType('AWS::SNS::TopicPolicy');
+
+    // Assess
+    const allow = (policy!.props.PolicyDocument.Statement as Array<Record<string, any>>).find((s) => s.Effect === 'Allow');
+    expect(allow).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' });
+    expect(view.resolve(allow!.Resource)).toBe('Alarms/Topic');
+    expect(view.resolve(allow!.Condition.StringEquals['aws:SourceAccount'])).toBe('${AWS::AccountId}');
+    expect(view.resolve(allow!.Condition.ArnLike['aws:SourceArn'])).toBe('arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:ServerlessAuth-dev-*');
   });
 
   it('mails the alarmEmail address when one is configured', () => {

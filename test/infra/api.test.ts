@@ -2,7 +2,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pascalCase } from '../../infra/names';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS } from '../../shared/http/cors';
-import { gatewayResponses } from '../../shared/http/gateway-responses';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../../shared/errors';
+import { gatewayResponses, THROTTLED_RETRY_AFTER_SECONDS } from '../../shared/http/gateway-responses';
 import { routes } from '../../shared/routes';
 import { synthesize } from './support/synth';
 import { TemplateView } from './support/template';
@@ -158,6 +159,25 @@ describe('gateway responses', () => {
     const expected = Object.fromEntries(gatewayResponses.map((r) => [r.type, r.type.startsWith('DEFAULT_') ? undefined : String(r.status)]));
     expect(statusByType).toEqual(expected);
     expect(statusByType).toMatchObject({ UNAUTHORIZED: '401', MISSING_AUTHENTICATION_TOKEN: '404', DEFAULT_4XX: undefined, DEFAULT_5XX: undefined });
+  });
+
+  it.each(['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR'])('%s (authorizer crashed or timed out) is a 503 service_unavailable with Retry-After, not a bare 500', (type) => {
+    // Act
+    const [gatewayResponse] = view.ofType('AWS::ApiGateway::GatewayResponse').filter((g) => g.props.ResponseType === type);
+
+    // Assess
+    expect(gatewayResponse!.props.StatusCode).toBe('503');
+    expect(gatewayResponse!.props.ResponseParameters['gatewayresponse.header.Retry-After']).toBe(`'${OUTAGE_RETRY_AFTER_SECONDS}'`);
+    expect(JSON.parse(gatewayResponse!.props.ResponseTemplates['application/json'])).toMatchObject({ status: 503, code: 'service_unavailable' });
+  });
+
+  it('THROTTLED is a 429 with Retry-After', () => {
+    // Act
+    const [throttled] = view.ofType('AWS::ApiGateway::GatewayResponse').filter((g) => g.props.ResponseType === 'THROTTLED');
+
+    // Assess
+    expect(throttled!.props.StatusCode).toBe('429');
+    expect(throttled!.props.ResponseParameters['gatewayresponse.header.Retry-After']).toBe(`'${THROTTLED_RETRY_AFTER_SECONDS}'`);
   });
 
   it('with several allowed origins, echo the request Origin (static error bodies, see api.ts)', () => {

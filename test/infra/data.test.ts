@@ -38,13 +38,13 @@ describe('table', () => {
     });
   });
 
-  it('survives the stack by default: deletion protection and Retain', () => {
+  it('survives the stack and a replacement by default, but not the rollback of a failed first create', () => {
     // Act
     const template = view.template;
 
     // Assess
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
     });
@@ -63,17 +63,32 @@ describe('table', () => {
 });
 
 describe('mail sender', () => {
-  it('creates an SES identity for the sender address', () => {
+  it('creates no SES identity by default, so a second stage with the same sender deploys', () => {
     // Act
     const identities = view.ofType('AWS::SES::EmailIdentity');
 
     // Assess
-    expect(identities.map((i) => i.props.EmailIdentity)).toEqual(['no-reply@example.com']);
+    expect(identities).toEqual([]);
+    expect(view.output('SenderIdentity').value).toBe('no-reply@example.com');
+  });
+
+  it('creates the identity on the stage that owns it (createSenderIdentity=true) and keeps it when that stage is destroyed', () => {
+    // Act
+    const { template } = synthesize({ createSenderIdentity: 'true' });
+
+    // Assess
+    template.hasResource('AWS::SES::EmailIdentity', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { EmailIdentity: 'no-reply@example.com' },
+    });
   });
 
   it('for a domain sender, outputs the three DKIM CNAME records to publish', () => {
     // Act
-    const domainView = new TemplateView(synthesize({ mailFrom: 'Example <no-reply@example.com>', senderIdentity: 'example.com' }).template);
+    const domainView = new TemplateView(
+      synthesize({ mailFrom: 'Example <no-reply@example.com>', senderIdentity: 'example.com', createSenderIdentity: true }).template,
+    );
 
     // Assess
     expect(domainView.ofType('AWS::SES::EmailIdentity').map((i) => i.props.EmailIdentity)).toEqual(['example.com']);
@@ -81,12 +96,14 @@ describe('mail sender', () => {
     expect(dkim).toEqual([1, 2, 3].map((n) => `Sender/Identity.DkimDNSTokenName${n} CNAME Sender/Identity.DkimDNSTokenValue${n}`));
   });
 
-  it('uses an existing identity without creating one when createSenderIdentity=false', () => {
+  it('uses an existing identity without creating one when createSenderIdentity=false, still scoping SendEmail to it', () => {
     // Act
     const { template } = synthesize({ createSenderIdentity: false });
 
     // Assess
     template.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    const send = new TemplateView(template).statementsOf(new TemplateView(template).lambda('register')).find((s) => s.actions.includes('ses:SendEmail'));
+    expect(send?.resources).toEqual(['arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com']);
   });
 });
 

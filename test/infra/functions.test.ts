@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../shared/config';
-import { functionNames } from '../../shared/routes';
+import { FUNCTION_TIMEOUT_SECONDS, functionNames } from '../../shared/routes';
 import { synthesize } from './support/synth';
 import { TemplateView, type Statement } from './support/template';
 
@@ -72,7 +72,7 @@ describe('runtime', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      Timeout: 10,
+      Timeout: FUNCTION_TIMEOUT_SECONDS,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON' },
     });
@@ -140,7 +140,8 @@ describe('configuration', () => {
     const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
 
     // Assess
-    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS']);
+    // STAGE is read by shared/observability.ts as a metric dimension, before any config is parsed.
+    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE']);
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
     expect(env).toMatchObject({
       ACCESS_TOKEN_TTL_SECONDS: '900',
@@ -150,6 +151,7 @@ describe('configuration', () => {
       ALLOWED_ORIGINS: 'https://app.example.com',
       APP_URL: 'https://app.example.com',
       MAIL_FROM: 'no-reply@example.com',
+      STAGE: 'dev',
     });
     expect(view.resolve(env.TABLE_NAME)).toBe('Data/Table');
   });

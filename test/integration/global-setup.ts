@@ -36,9 +36,14 @@ export const integrationSettings = {
   JWT_AUDIENCE: 'serverless-auth-integration-api',
 };
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return provideIntegrationStack(project, 'sources');
+}
+
+/** Starts the stack on the handlers' sources or on their esbuild bundles, and provides it to the tests. */
+export async function provideIntegrationStack(project: TestProject, handlers: 'sources' | 'bundles'): Promise<() => Promise<void>> {
   const keys = generateKeyEnvironment();
-  const stack = await startLocalStack({ env: { ...keys, ...integrationSettings }, quiet: true });
+  const stack = await startLocalStack({ env: { ...keys, ...integrationSettings }, quiet: true, handlers });
   project.provide('integrationStack', {
     apiUrl: stack.apiUrl,
     mailUrl: stack.mailUrl,

@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, MAX_REQUEST_BYTES, type GatewayOptions, type LambdaHandler } from '../../infra/local/gateway';
+import { FUNCTION_TIMEOUT_MS } from '../../infra/local/events';
 import { evaluatePolicy } from '../../infra/local/policy';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../../shared/errors';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/routes';
 
 /**
  * The local gateway with tiny fake functions in place of the real handlers: what API Gateway
@@ -165,6 +168,56 @@ describe('local gateway: proxy integration', () => {
   });
 });
 
+describe('local gateway: function timeout', () => {
+  it('answers 502 internal_error, as API Gateway does for a Lambda "Task timed out", once a function runs past its timeout', async () => {
+    // Prepare
+    const hanging: LambdaHandler = () => new Promise(() => undefined);
+    const url = await startGateway({ handlers: { login: hanging }, functionTimeoutMs: 50 });
+
+    // Act
+    const response = await fetch(`${url}/auth/login`, { method: 'POST', headers: { Origin: ORIGIN } });
+
+    // Assess
+    expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(await response.json()).toMatchObject({ code: 'internal_error' });
+  });
+
+  it('still hands over the answer of a function that finishes within its timeout', async () => {
+    // Prepare
+    const slowButInTime: LambdaHandler = () => new Promise((resolve) => setTimeout(() => resolve({ statusCode: 200, body: '{"ok":true}' }), 20));
+    const url = await startGateway({ handlers: { login: slowButInTime }, functionTimeoutMs: 2_000 });
+
+    // Act
+    const response = await fetch(`${url}/auth/login`, { method: 'POST' });
+
+    // Assess
+    expect(response.status).toBe(200);
+  });
+
+  it("gives each function the stack's Lambda timeout by default, and tells the handler through its context", async () => {
+    // Prepare
+    let remainingMs = -1;
+    const url = await startGateway({
+      handlers: {
+        jwks: async (_event, context) => {
+          remainingMs = context.getRemainingTimeInMillis();
+          return { statusCode: 200, body: '{}' };
+        },
+      },
+    });
+
+    // Act
+    await fetch(`${url}/.well-known/jwks.json`);
+
+    // Assess
+    expect(FUNCTION_TIMEOUT_MS).toBe(FUNCTION_TIMEOUT_SECONDS * 1000);
+    expect(remainingMs).toBeGreaterThan(0);
+    expect(remainingMs).toBeLessThanOrEqual(FUNCTION_TIMEOUT_MS);
+  });
+});
+
 describe('local gateway: routing, CORS and limits', () => {
   it('answers 404 not_found for an unknown path and for a method the path does not have', async () => {
     // Prepare
@@ -274,8 +327,8 @@ describe('local gateway: the REQUEST authorizer', () => {
 
   it.each([
     ['throws "Unauthorized"', async () => { throw new Error('Unauthorized'); }, 401, 'unauthorized'],
-    ['throws anything else', async () => { throw new Error('boom'); }, 500, 'internal_error'],
-    ['returns no policy', async () => ({ principalId: 'x' }), 500, 'internal_error'],
+    ['throws anything else (AUTHORIZER_FAILURE)', async () => { throw new Error('boom'); }, 503, 'service_unavailable'],
+    ['returns no policy (AUTHORIZER_CONFIGURATION_ERROR)', async () => ({ principalId: 'x' }), 503, 'service_unavailable'],
     ['returns a Deny', async () => ({ principalId: 'x', policyDocument: { Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: '*' }] } }), 403, 'forbidden'],
   ] as const)('answers %s from the authorizer with %i and never calls the handler', async (_, authorizer, status, code) => {
     // Prepare
@@ -290,6 +343,34 @@ describe('local gateway: the REQUEST authorizer', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(await response.json()).toMatchObject({ code });
+    expect(me.events).toHaveLength(0);
+  });
+
+  it('answers an authorizer outage with 503 and Retry-After, as the deployed Gateway Responses do', async () => {
+    // Prepare
+    const url = await startGateway({ handlers: { authorizer: async () => { throw new Error('DynamoDB is down'); }, me: ok } });
+
+    // Act
+    const response = await fetch(`${url}/me`, { headers: { Authorization: 'Bearer abc' } });
+
+    // Assess
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe(String(OUTAGE_RETRY_AFTER_SECONDS));
+    expect(await response.text()).not.toContain('DynamoDB');
+  });
+
+  it('answers 503 when the authorizer runs past its timeout, and never calls the handler', async () => {
+    // Prepare
+    const me = recording();
+    const hanging: LambdaHandler = () => new Promise(() => undefined);
+    const url = await startGateway({ handlers: { authorizer: hanging, me: me.handler }, functionTimeoutMs: 50 });
+
+    // Act
+    const response = await fetch(`${url}/me`, { headers: { Authorization: 'Bearer abc' } });
+
+    // Assess
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'service_unavailable' });
     expect(me.events).toHaveLength(0);
   });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStackConfig } from '../../../infra/config';
 import { AuthStack } from '../../../infra/stack';
+import type { Route } from '../../../shared/routes';
 
 /** The context `npx cdk synth` uses: cdk.json's, feature flags included. */
 export const cdkJsonContext: Record<string, unknown> = JSON.parse(
@@ -15,6 +16,9 @@ export const cdkJsonContext: Record<string, unknown> = JSON.parse(
 export interface SynthOptions {
   /** Bundle the functions for real (slow: esbuild per function). Off, the code assets are placeholders. */
   bundle?: boolean;
+  /** A route table in place of shared/routes.ts. */
+  routes?: readonly Route[];
+  functionsDir?: string;
 }
 
 /**
@@ -36,7 +40,7 @@ export function synthesize(overrides: Record<string, unknown> = {}, options: Syn
     },
   });
   const config = readStackConfig((key) => app.node.tryGetContext(key));
-  const stack = new AuthStack(app, `ServerlessAuth-${config.stage}`, { config });
+  const stack = new AuthStack(app, `ServerlessAuth-${config.stage}`, { config, routes: options.routes, functionsDir: options.functionsDir });
   const template = Template.fromStack(stack);
   // The template is in memory now; the cloud assembly on disk is not needed.
   rmSync(app.outdir, { recursive: true, force: true });
