@@ -7,6 +7,7 @@ import { getConfig } from '../config';
 import { ApiError } from '../errors';
 import { logger } from '../observability';
 import { jsonBody } from './body';
+import { joinedCookieHeader } from './cookies';
 import { corsHeaders, isOriginAllowed } from './cors';
 import { problemResponse } from './problem';
 import { validate } from './validate';
@@ -19,7 +20,7 @@ export interface Caller {
 
 export interface HttpRequest<Body> {
   body: Body;
-  /** Lower-cased header names. */
+  /** Lower-cased header names. `cookie` is every Cookie line of the request, joined. */
   header(name: string): string | undefined;
   /** The authorizer's context; present on protected routes only. */
   caller: Caller;
@@ -65,7 +66,7 @@ export function httpHandler<Schema extends z.ZodType | undefined = undefined>(
     const headers = event.headers ?? {};
     const reply = await route({
       body: (options.body ? validate(options.body, event.body) : undefined) as BodyOf<Schema>,
-      header: (name) => headers[name.toLowerCase()] ?? undefined,
+      header: (name) => (name.toLowerCase() === 'cookie' ? joinedCookieHeader(event) : (headers[name.toLowerCase()] ?? undefined)),
       caller: options.authenticated ? callerOf(event) : (undefined as unknown as Caller),
       event,
     });
