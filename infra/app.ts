@@ -13,7 +13,7 @@ const app = new App();
 
 let config: StackConfig;
 try {
-  config = readStackConfig((key) => app.node.tryGetContext(key));
+  config = readStackConfig(app.node.getAllContext());
 } catch (error) {
   // A configuration mistake deserves one clear line, not a stack trace.
   if (!(error instanceof ContextError)) throw error;

@@ -3,12 +3,24 @@ import { z } from 'zod';
 /**
  * Deploy-time configuration, read from cdk context (`-c key=value` or the "context" block of
  * cdk.json). Values from `-c` always arrive as strings, values from cdk.json may be JSON numbers,
- * booleans or arrays: every field accepts both. A bad or missing value fails synth with a message
- * naming the context key, before any resource is built.
+ * booleans or arrays: every field accepts both. A bad or missing value, or a key that is not
+ * one of ours (a typo would otherwise be ignored), fails synth with one line per problem naming
+ * the key and the rule, before any resource is built.
  */
 
-const wholeNumber = () => z.coerce.number({ error: 'must be a number' }).int('must be a whole number');
-const positiveSeconds = (fallback: number) => wholeNumber().positive('must be a positive number of seconds').default(fallback);
+/**
+ * Numbers from `-c` arrive as strings. Each rule has its own message, so a value out of range
+ * says the range ("must be between 0 and 3600"), not only that something is wrong.
+ */
+const notANumber = (rule: string) => (issue: { code: string }) => (issue.code === 'invalid_type' ? `must be ${rule}` : undefined);
+const wholeNumber = (range: { min: number; max?: number }) => {
+  const rule = range.max === undefined ? `a whole number, at least ${range.min}` : `a whole number between ${range.min} and ${range.max}`;
+  const inRange = range.max === undefined ? `must be at least ${range.min}` : `must be between ${range.min} and ${range.max}`;
+  const schema = z.coerce.number({ error: notANumber(rule) }).int(`must be ${rule}`).min(range.min, inRange);
+  return range.max === undefined ? schema : schema.max(range.max, inRange);
+};
+const positiveSeconds = (fallback: number) => wholeNumber({ min: 1 }).default(fallback);
+const positiveNumber = () => z.coerce.number({ error: notANumber('a positive number') }).positive('must be a positive number');
 
 /** `true`/`false` from cdk.json, or the strings "true"/"false" from `-c`. */
 const flag = (fallback: boolean) =>
@@ -26,15 +38,21 @@ const list = (item: z.ZodType<string, string>) =>
 const emailAddress = z.email();
 const domainName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name');
 
-/** A bare origin (scheme, host, optional port) as browsers send it in the Origin header. */
-const origin = z
-  .url({ protocol: /^https?$/ })
-  .refine(isBareOrigin, 'must be a bare origin like https://app.example.com (no path, no trailing slash)');
-
-function isBareOrigin(value: string): boolean {
-  // zod runs refinements even after the URL check failed, so this must not throw on "*".
-  return URL.canParse(value) && new URL(value).origin === value;
-}
+/**
+ * A bare origin (scheme, host, optional port) as browsers send it in the Origin header. One
+ * message per value: `*` is named for what it is (credentials and a wildcard never go together).
+ */
+const origin = z.string().superRefine((value, ctx) => {
+  const problem =
+    value === '*'
+      ? '`*` is forbidden: the API answers with credentials, so list each allowed origin'
+      : !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)
+        ? 'must be an http(s) origin like https://app.example.com'
+        : new URL(value).origin !== value
+          ? 'must be a bare origin like https://app.example.com (no path, no trailing slash)'
+          : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** `Name <address>` or a bare address, as the From header of a mail. */
 const mailFrom = z
@@ -77,24 +95,35 @@ export const contextSchema = z
     cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default('Strict'),
     /** API Gateway caches authorizer results this long: the upper bound on how long a revoked
      *  access token still works. 0 turns the cache off. API Gateway allows at most 3600. */
-    authorizerCacheTtlSeconds: wholeNumber().min(0).max(3600).default(30),
-    throttleRateLimit: z.coerce.number({ error: 'must be a number' }).positive().default(100),
-    throttleBurstLimit: wholeNumber().positive().default(200),
+    authorizerCacheTtlSeconds: wholeNumber({ min: 0, max: 3600 }).default(30),
+    throttleRateLimit: positiveNumber().default(100),
+    throttleBurstLimit: wholeNumber({ min: 1 }).default(200),
     waf: flag(true),
     /** Requests per IP per 5 minutes to /auth/* before WAF blocks that IP. WAF's minimum is 10. */
-    wafRateLimit: wholeNumber().min(10).max(2_000_000_000).default(300),
+    wafRateLimit: wholeNumber({ min: 10, max: 2_000_000_000 }).default(300),
     /** Keep the table when the stack is deleted, and refuse to delete it by accident. Only a
      *  throw-away dev stage should turn this off. */
     retainData: flag(true),
-    logRetentionDays: wholeNumber()
+    logRetentionDays: wholeNumber({ min: 1 })
       .refine((days) => (retentionDays as readonly number[]).includes(days), `must be one of ${retentionDays.join(', ')}`)
       .default(30),
-    signingKeyRotationDays: wholeNumber().min(1).max(3650).default(90),
+    signingKeyRotationDays: wholeNumber({ min: 1, max: 3650 }).default(90),
     alarmEmail: emailAddress.optional(),
     /** Custom domain for the API (a regional ACM certificate in the stack's region). Serving the
      *  API from the app's own site is what lets SameSite=Strict cookies reach it. */
     apiDomainName: domainName.optional(),
     apiCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN').optional(),
+    /** `iss` of the access tokens (JWT_ISSUER); unset, the API's own base URL (infra/issuer.ts). */
+    issuer: z
+      .url({ protocol: /^https$/, error: 'must be an https URL like https://auth.example.com' })
+      .refine((url) => !url.endsWith('/') && !/[?#]/.test(url), 'must be a base URL without a trailing slash, query or fragment')
+      .optional(),
+    /** `aud` of the access tokens (JWT_AUDIENCE); unset, the functions keep their built-in default. */
+    audience: z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]{1,256}$/, 'must be 1 to 256 visible ASCII characters, no spaces')
+      .optional(),
   })
   .superRefine((config, ctx) => {
     if (config.sessionIdleTimeoutSeconds > config.sessionMaxAgeSeconds) {
@@ -120,18 +149,59 @@ export class ContextError extends Error {
   override name = 'ContextError';
 }
 
-/** Reads every key of the schema from cdk context; throws a ContextError naming each bad key. */
-export function readStackConfig(tryGetContext: (key: string) => unknown): StackConfig {
-  const raw = Object.fromEntries(Object.keys(contextSchema.shape).map((key) => [key, tryGetContext(key)]));
+/**
+ * Context keys that CDK itself or its CLI put there: feature flags (`@aws-cdk/...:flag`), its own
+ * settings (`aws:cdk:...`), cached lookups (`availability-zones:account=...`), acknowledged
+ * notices. Ours are plain camelCase names, never with ":" or a leading "@".
+ */
+const isCdkOwnKey = (key: string) => key.startsWith('@') || key.includes(':') || /^(cdk|cli)-/.test(key) || key === 'acknowledged-issue-numbers';
+
+/** Reads every key of the schema from cdk context; throws a ContextError with one line per problem. */
+export function readStackConfig(context: Record<string, unknown>): StackConfig {
+  const knownKeys = Object.keys(contextSchema.shape);
+  const raw = Object.fromEntries(knownKeys.map((key) => [key, context[key]]));
+  const unknownKeys = Object.keys(context).filter((key) => !isCdkOwnKey(key) && !knownKeys.includes(key));
   const result = contextSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  if (result.success && unknownKeys.length === 0) return result.data;
+
+  const problems = unknownKeys.map((key) => {
+    const suggestion = closestKey(key, knownKeys);
+    return `unknown context key ${key}${suggestion ? `: did you mean ${suggestion}?` : ''}`;
+  });
+  // One line per key (and list item): a value that breaks several rules is reported by its first.
+  const seen = new Set<string>();
+  for (const issue of result.success ? [] : result.error.issues) {
+    const where = issue.path.join('.');
+    if (seen.has(where)) continue;
+    seen.add(where);
     const key = String(issue.path[0] ?? '(context)');
     const missing = raw[key] === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union');
-    const message = missing ? 'is required' : issue.message;
-    return `${key}: ${message}`;
-  });
-  throw new ContextError(`Invalid cdk context (set it with -c key=value or in cdk.json): ${problems.join('; ')}`);
+    problems.push(`${key}: ${missing ? 'is required' : issue.message}`);
+  }
+  throw new ContextError(['Invalid cdk context (set it with -c key=value or in cdk.json):', ...problems.map((p) => `  ${p}`)].join('\n'));
+}
+
+/** The known key nearest to a typo (case-insensitive edit distance), if it is near enough to be the one meant. */
+function closestKey(key: string, knownKeys: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const known of knownKeys) {
+    const distance = editDistance(key.toLowerCase(), known.toLowerCase());
+    if (!best || distance < best.distance) best = { key: known, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** The SES identity the stack creates or uses and scopes send permission to. */

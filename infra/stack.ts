@@ -97,6 +97,10 @@ export class AuthStack extends Stack {
     for (const fn of [...routeFunctions.values(), authorizerFunction]) {
       for (const [name, value] of Object.entries(tokenIdentity)) fn.function.addEnvironment(name, value);
     }
+    // Outputs named for what they are (ApiUrl, not HttpApiUrl1A2B…), and RestApi's own Endpoint
+    // output dropped: it only repeats ApiUrl.
+    api.api.node.tryRemoveChild('Endpoint');
+    for (const output of api.node.findAll()) if (output instanceof CfnOutput) output.overrideLogicalId(output.node.id);
     // No traffic before the keys exist: the stage goes live only after the key manager ran.
     api.api.deploymentStage.node.addDependency(keys.ready);
     // Access logging fails to create in an account without an API Gateway CloudWatch role.

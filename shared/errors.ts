@@ -17,6 +17,8 @@ export const errorCatalog = {
   origin_not_allowed: { status: 403, title: 'The request origin is not allowed.' },
   not_found: { status: 404, title: 'No such resource.' },
   method_not_allowed: { status: 405, title: 'The method is not allowed on this resource.' },
+  // Local stack only: its servers answer only the loopback host names (DNS rebinding).
+  misdirected_request: { status: 421, title: 'This server answers only requests for localhost, 127.0.0.1 or [::1].' },
   request_rejected: { status: 400, title: 'The request was rejected.' },
   username_taken: { status: 409, title: 'The username is already taken.' },
   payload_too_large: { status: 413, title: 'The request body is too large.' },

@@ -15,12 +15,28 @@ export const emailField = z
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
+/** Bounds the work before normalizing: NFKC can turn one code point into up to 18. */
+const PASSWORD_INPUT_MAX = 1024;
 
-export const newPasswordField = z
+/**
+ * Every password field starts here: one NFKC normalization at input, so the length rule, the
+ * common-password list, the hash and a later login all see the same string. Without it
+ * "ｐａｓｓｗｏｒｄ" (full-width) would pass the common-password check and then log in as
+ * "password", and "e\u0301" (e + combining accent) would count as two characters.
+ */
+export const passwordInput = z
   .string()
-  .refine((p) => [...p].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
-  .refine((p) => [...p].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
-  .refine((p) => !isCommonPassword(p), 'is too common; choose another');
+  .max(PASSWORD_INPUT_MAX, `must be at most ${PASSWORD_INPUT_MAX} characters`)
+  .transform((password) => password.normalize('NFKC'));
+
+/** A password being chosen: the rules run on the normalized string. */
+export const newPasswordField = passwordInput.pipe(
+  z
+    .string()
+    .refine((p) => [...p].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+    .refine((p) => [...p].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
+    .refine((p) => !isCommonPassword(p), 'is too common; choose another'),
+);
 
 /** Usernames never contain "@", so a login identifier is unambiguous. */
 export const usernameField = z
@@ -43,7 +59,7 @@ export const loginBody = z
   .object({
     email: z.string().trim().min(1).max(254).refine(noControlCharacters, 'must not contain control characters').optional(),
     username: z.string().trim().min(1).max(254).refine(noControlCharacters, 'must not contain control characters').optional(),
-    password: z.string().min(1).max(1024),
+    password: passwordInput.pipe(z.string().min(1, 'is required')),
   })
   .refine((b) => (b.email === undefined) !== (b.username === undefined), {
     message: 'give either email or username',

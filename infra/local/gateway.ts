@@ -5,6 +5,7 @@ import { authorizer, matchPath, routes, type Route } from '../../shared/routes';
 import { corsHeaders, preflightHeaders } from '../../shared/http/cors';
 import { gatewayResponseBody, gatewayRetryAfterSeconds, type GatewayResponseType } from '../../shared/http/gateway-responses';
 import { PROBLEM_CONTENT_TYPE } from '../../shared/errors';
+import { isLoopbackHost, misdirectedReply } from './host-guard';
 import { buildEvents, FUNCTION_TIMEOUT_MS, INTEGRATION_TIMEOUT_MS, lambdaContext, type IncomingRequest } from './events';
 import { evaluatePolicy, isWellFormedAuthorizerResult, type PolicyDocument } from './policy';
 
@@ -13,7 +14,8 @@ import { evaluatePolicy, isWellFormedAuthorizerResult, type PolicyDocument } fro
  * shared/routes.ts. It does what the deployed REST API does between the client and the
  * functions: routing, CORS preflights, the 10 MB payload limit, the REQUEST authorizer (IAM
  * policy evaluated against the method ARN, result cache keyed by the Authorization header),
- * proxy integration events and results, and the problem+json Gateway Responses.
+ * proxy integration events and results, and the problem+json Gateway Responses. It answers
+ * only the Host names localhost, 127.0.0.1 and [::1] (421 otherwise: DNS rebinding).
  * It also serves the demo page and `GET /health` on the same port.
  */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -281,6 +283,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   }
 
   async function respond(req: IncomingMessage): Promise<Reply> {
+    if (!isLoopbackHost(req.headers.host)) return misdirectedReply();
     const { body, tooLarge } = await readBody(req);
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://local').pathname;

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
-import { readRefreshToken } from '../tokens/refresh-token';
+import { firstValidRefreshToken } from '../tokens/refresh-token';
 import type { AuthContext } from './context';
 import type { SessionClient } from './session-client';
 import { decideRefresh, sessionState } from './session-rules';
@@ -10,11 +10,12 @@ import { issueTokens, type IssuedTokens } from './tokens';
  * Rotates the refresh token. Of N simultaneous refreshes with one token exactly one advances the
  * generation (conditional write); the others see the just-replaced token inside the grace window
  * and get the same successor. Any older token revokes the whole session.
+ * With several refresh cookies (say a stale one on a wider path), the first one we issued counts.
  */
-export async function refreshSession(ctx: AuthContext, presentedToken: string | undefined, client: SessionClient = {}): Promise<IssuedTokens> {
-  const claims = await readRefreshToken(presentedToken);
+export async function refreshSession(ctx: AuthContext, presentedTokens: readonly string[], client: SessionClient = {}): Promise<IssuedTokens> {
+  const claims = await firstValidRefreshToken(presentedTokens);
   if (!claims) {
-    if (presentedToken) recordSecurityEvent('InvalidRefreshToken');
+    if (presentedTokens.length) recordSecurityEvent('InvalidRefreshToken');
     throw new ApiError('invalid_refresh_token');
   }
 

@@ -1,10 +1,9 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CreateUserOutcome, PendingVerification, ReplacePendingOutcome, SessionRecord, UserRecord, UserStore } from '../stores';
 import { cancellationReasons } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { transactWrite, type TransactItem } from './dynamodb-transactions';
 
 /**
  * Items: USER#<id> (the user), EMAIL#<email> and USERNAME#<lower-case name> (uniqueness, pointing
@@ -80,7 +79,7 @@ export class DynamoUserStore implements UserStore {
       items.push({ Put: { TableName: this.tableName, Item: { ...key.username(user.username), userId: user.id }, ConditionExpression: 'attribute_not_exists(pk)' } });
     }
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await transactWrite(this.client, items);
       return 'created';
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -124,7 +123,7 @@ export class DynamoUserStore implements UserStore {
       items.push({ Delete: { TableName: this.tableName, Key: key.username(existing.username) } });
     }
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await transactWrite(this.client, items);
       return 'replaced';
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -142,7 +141,7 @@ export class DynamoUserStore implements UserStore {
       { Delete: { TableName: this.tableName, Key: key.verification(user.verification.tokenHash) } },
     ];
     if (user.username) items.push({ Delete: { TableName: this.tableName, Key: key.username(user.username), ...owned } });
-    await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    await transactWrite(this.client, items);
   }
 
   async replaceVerification(user: UserRecord, verification: PendingVerification): Promise<boolean> {
@@ -193,7 +192,7 @@ export class DynamoUserStore implements UserStore {
   /** Runs a transaction whose first item is a conditional write on the user row; false when that condition failed. */
   private async writeUnlessUserChanged(items: TransactItem[]): Promise<boolean> {
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await transactWrite(this.client, items);
       return true;
     } catch (error) {
       if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;

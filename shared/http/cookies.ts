@@ -40,13 +40,36 @@ export function clearedRefreshCookie(options: CookieOptions): string {
   return refreshCookie('', 0, options);
 }
 
-/** The value of one cookie from a Cookie header (first occurrence wins, as browsers send the most specific first). */
-export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
-  if (!cookieHeader) return undefined;
+/**
+ * Every Cookie header line of a request, joined as one header (RFC 9113 §8.2.3 splits cookies
+ * over several lines; so may any client). API Gateway's `headers` keep only the last line of a
+ * repeated header; `multiValueHeaders` hold all of them.
+ */
+export function joinedCookieHeader(event: {
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+}): string | undefined {
+  const isCookie = (name: string) => name.toLowerCase() === 'cookie';
+  const allLines = Object.entries(event.multiValueHeaders ?? {}).flatMap(([name, values]) => (isCookie(name) ? (values ?? []) : []));
+  const lastLine = Object.entries(event.headers ?? {}).flatMap(([name, value]) => (isCookie(name) && value ? [value] : []));
+  const lines = allLines.length ? allLines : lastLine;
+  return lines.length ? lines.join('; ') : undefined;
+}
+
+/** Every non-empty value of a cookie from a Cookie header, in the order sent (the most specific path first). */
+export function readCookies(cookieHeader: string | undefined, name: string): string[] {
+  if (!cookieHeader) return [];
+  const values: string[] = [];
   for (const part of cookieHeader.split(';')) {
     const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    if (value) values.push(value);
   }
-  return undefined;
+  return values;
+}
+
+/** The first value of one cookie from a Cookie header (browsers send the most specific first). */
+export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
+  return readCookies(cookieHeader, name)[0];
 }

@@ -8,6 +8,7 @@ import { ApiError } from '../errors';
 import { logger } from '../observability';
 import { jsonBody } from './body';
 import { callerFrom, type Caller } from './caller';
+import { joinedCookieHeader } from './cookies';
 import { corsHeaders, isOriginAllowed } from './cors';
 import { problemResponse } from './problem';
 import { validate } from './validate';
@@ -16,7 +17,7 @@ export type { Caller } from './caller';
 
 export interface HttpRequest<Body> {
   body: Body;
-  /** Lower-cased header names. */
+  /** Lower-cased header names. `cookie` is every Cookie line of the request, joined. */
   header(name: string): string | undefined;
   /** The authorizer's context; present on protected routes only. */
   caller: Caller;
@@ -62,7 +63,7 @@ export function httpHandler<Schema extends z.ZodType | undefined = undefined>(
     const headers = event.headers ?? {};
     const reply = await route({
       body: (options.body ? validate(options.body, event.body) : undefined) as BodyOf<Schema>,
-      header: (name) => headers[name.toLowerCase()] ?? undefined,
+      header: (name) => (name.toLowerCase() === 'cookie' ? joinedCookieHeader(event) : (headers[name.toLowerCase()] ?? undefined)),
       caller: options.authenticated ? callerFrom(event) : (undefined as unknown as Caller),
       event,
     });

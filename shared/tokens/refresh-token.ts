@@ -20,21 +20,42 @@ function mac(key: Buffer, sessionId: string, generation: number): Buffer {
   return createHmac('sha256', key).update(`refresh:${sessionId}:${generation}`).digest();
 }
 
-export async function deriveRefreshToken(sessionId: string, generation: number): Promise<string> {
-  const key = await getRefreshTokenKey();
+function encode(key: Buffer, sessionId: string, generation: number): string {
   return `${PREFIX}.${sessionId}.${generation}.${mac(key, sessionId, generation).toString('base64url')}`;
 }
 
-/** The session and generation a token stands for, or undefined if it is not one we issued. */
+export async function deriveRefreshToken(sessionId: string, generation: number): Promise<string> {
+  return encode(await getRefreshTokenKey(), sessionId, generation);
+}
+
+/**
+ * The session and generation a token stands for, or undefined if it is not one we issued.
+ * Only the exact string we issued is accepted: the token is re-encoded from its claims and
+ * compared whole, so a padded or otherwise re-spelled signature (base64url decoding is lenient
+ * about padding, stray characters and the unused low bits of the last character) or a
+ * generation with leading zeros is refused rather than read as the same token.
+ */
 export async function readRefreshToken(token: string | undefined): Promise<RefreshTokenClaims | undefined> {
   if (!token || token.length > 200) return undefined;
   const parts = token.split('.');
   if (parts.length !== 4 || parts[0] !== PREFIX) return undefined;
-  const [, sessionId, generationText, signature] = parts as [string, string, string, string];
+  const [, sessionId, generationText] = parts as [string, string, string, string];
   if (!sessionIdPattern.test(sessionId) || !/^(0|[1-9]\d{0,9})$/.test(generationText)) return undefined;
   const generation = Number(generationText);
-  const expected = mac(await getRefreshTokenKey(), sessionId, generation);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  const given = Buffer.from(token);
+  const canonical = Buffer.from(encode(await getRefreshTokenKey(), sessionId, generation));
+  if (given.length !== canonical.length || !timingSafeEqual(given, canonical)) return undefined;
   return { sessionId, generation };
+}
+
+/**
+ * Of several presented tokens (several refresh_token cookies), the first that is one we issued,
+ * with its claims; a stale or foreign cookie in front of the real one does not hide it.
+ */
+export async function firstValidRefreshToken(tokens: readonly string[]): Promise<RefreshTokenClaims | undefined> {
+  for (const token of tokens) {
+    const claims = await readRefreshToken(token);
+    if (claims) return claims;
+  }
+  return undefined;
 }

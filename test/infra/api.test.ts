@@ -223,8 +223,8 @@ describe('stage', () => {
 
   it('outputs the API URL and the JWKS URL', () => {
     // Act
-    const apiUrl = view.output('HttpApiUrl');
-    const jwksUrl = view.output('HttpJwksUrl');
+    const apiUrl = view.output('ApiUrl');
+    const jwksUrl = view.output('JwksUrl');
 
     // Assess
     expect(apiUrl.value).toMatch(/^https:\/\/Http\/Api\.execute-api\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/Http\/Api\/DeploymentStage\.dev\/$/);

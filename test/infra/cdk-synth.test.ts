@@ -91,13 +91,26 @@ describe('npx cdk synth', () => {
     for (const load of loads) expect(load).toEqual({ code: 0, output: 'function' });
   }, 120_000);
 
-  it('fails on a bad context value with one line naming the key', async () => {
+  it('fails on bad context with one line per problem, naming the key and the rule', async () => {
     // Act
-    const run = await cdk(['synth', '--quiet', '-c', 'allowedOrigins=https://app.example.com/', '--output', path.join(outdir, 'bad')]);
+    const run = await cdk([
+      'synth', '--quiet',
+      '-c', 'allowedOrigins=https://app.example.com/',
+      '-c', 'authorizerCacheTtlSeconds=5000',
+      '-c', 'wafRatelimit=50',
+      '--output', path.join(outdir, 'bad'),
+    ]);
 
     // Assess
     expect(run.code).not.toBe(0);
-    expect(run.output).toContain('Invalid cdk context (set it with -c key=value or in cdk.json): allowedOrigins: must be a bare origin');
+    expect(run.output).toContain(
+      [
+        'Invalid cdk context (set it with -c key=value or in cdk.json):',
+        '  unknown context key wafRatelimit: did you mean wafRateLimit?',
+        '  allowedOrigins: must be a bare origin like https://app.example.com (no path, no trailing slash)',
+        '  authorizerCacheTtlSeconds: must be between 0 and 3600',
+      ].join('\n'),
+    );
     expect(run.output).not.toMatch(/\n\s+at /);
   }, 120_000);
 });

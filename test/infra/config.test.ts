@@ -3,7 +3,7 @@ import { ContextError, functionEnvironment, readStackConfig } from '../../infra/
 import { parseConfig } from '../../shared/config';
 
 const required = { mailFrom: 'no-reply@example.com', appUrl: 'https://app.example.com', allowedOrigins: 'https://app.example.com' };
-const read = (context: Record<string, unknown>) => readStackConfig((key) => context[key]);
+const read = (context: Record<string, unknown>) => readStackConfig(context);
 const errorOf = (context: Record<string, unknown>) => {
   try {
     read(context);
@@ -64,7 +64,7 @@ describe('cdk context', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ContextError);
-    expect(error.message).toMatch(new RegExp(`: ${key}: `));
+    expect(error.message).toMatch(new RegExp(`^  ${key}: `, 'm'));
   });
 
   it('reads -c strings and cdk.json values alike', () => {
@@ -98,5 +98,78 @@ describe('cdk context', () => {
       APP_URL: 'https://app.example.com',
       MAIL_FROM: 'no-reply@example.com',
     });
+  });
+
+  it('fails on an unknown key, suggesting the known key it is closest to', () => {
+    // Act
+    const error = errorOf({ ...required, wafRatelimit: '50', acessTokenTtl: '60', somethingElseEntirely: 'x' });
+
+    // Assess
+    expect(error).toBeInstanceOf(ContextError);
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  unknown context key wafRatelimit: did you mean wafRateLimit?',
+      '  unknown context key acessTokenTtl',
+      '  unknown context key somethingElseEntirely',
+    ]);
+  });
+
+  it('ignores the keys CDK and its CLI put into context: feature flags, its own settings, lookups', () => {
+    // Prepare
+    const cdkOwn = {
+      '@aws-cdk/core:enablePartitionLiterals': true,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:bundling-stacks': [],
+      'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+      'acknowledged-issue-numbers': [12345],
+      'cdk-assets-version': '1',
+    };
+
+    // Act
+    const config = read({ ...required, ...cdkOwn });
+
+    // Assess
+    expect(config.stage).toBe('dev');
+  });
+
+  it.each([
+    ['authorizerCacheTtlSeconds', '5000', 'must be between 0 and 3600'],
+    ['authorizerCacheTtlSeconds', '-1', 'must be between 0 and 3600'],
+    ['authorizerCacheTtlSeconds', 'thirty', 'must be a whole number between 0 and 3600'],
+    ['wafRateLimit', '5', 'must be between 10 and 2000000000'],
+    ['accessTokenTtlSeconds', '0', 'must be at least 1'],
+    ['accessTokenTtlSeconds', '1.5', 'must be a whole number, at least 1'],
+    ['throttleRateLimit', 'fast', 'must be a positive number'],
+    ['signingKeyRotationDays', '4000', 'must be between 1 and 3650'],
+    ['issuer', 'http://auth.example.com', 'must be an https URL like https://auth.example.com'],
+    ['issuer', 'serverless-auth', 'must be an https URL like https://auth.example.com'],
+    ['audience', 'two words', 'must be 1 to 256 visible ASCII characters, no spaces'],
+  ])('says the rule %s breaks with %j, in one line', (key, value, rule) => {
+    // Act
+    const error = errorOf({ ...required, [key]: value });
+
+    // Assess
+    expect(error.message.split('\n').slice(1)).toEqual([`  ${key}: ${rule}`]);
+  });
+
+  it("says once that allowedOrigins='*' is forbidden", () => {
+    // Act
+    const error = errorOf({ ...required, allowedOrigins: '*' });
+
+    // Assess
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  allowedOrigins: `*` is forbidden: the API answers with credentials, so list each allowed origin',
+    ]);
+  });
+
+  it('lists every problem, one line each', () => {
+    // Act
+    const error = errorOf({ ...required, allowedOrigins: 'https://a.example.com/path', waf: 'no', wafRatelimit: '50' });
+
+    // Assess
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  unknown context key wafRatelimit: did you mean wafRateLimit?',
+      '  allowedOrigins: must be a bare origin like https://app.example.com (no path, no trailing slash)',
+      '  waf: must be true or false',
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/local/stack';
 import { tableSchema } from '../../shared/table';
+import { getWithHost } from '../support/http';
 import { allowedOrigin, api, expectProblem, foreignOrigin, stack, tableClient } from './support';
 
 /** What `npm start` promises besides the API itself: DESIGN §6. */
@@ -26,6 +27,24 @@ describe('the local stack', () => {
     expect(root.status).toBe(200);
     expect(root.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await verify.text()).toBe(await root.text());
+  });
+
+  it('answers neither the API nor the mail store to a Host other than the loopback names (DNS rebinding)', async () => {
+    // Prepare: what a page on a rebound evil.example would send to 127.0.0.1.
+    const apiPort = new URL(stack.apiUrl).port;
+    const mailPort = new URL(stack.mailUrl).port;
+
+    // Act
+    const api421 = await getWithHost(`http://127.0.0.1:${apiPort}/.well-known/jwks.json`, `evil.example:${apiPort}`);
+    const mail421 = await getWithHost(`http://127.0.0.1:${mailPort}/store`, `evil.example:${mailPort}`);
+    const apiLocal = await getWithHost(`http://127.0.0.1:${apiPort}/.well-known/jwks.json`, `127.0.0.1:${apiPort}`);
+    const mailLocal = await getWithHost(`http://127.0.0.1:${mailPort}/store`, `localhost:${mailPort}`);
+
+    // Assess
+    expect([api421.status, mail421.status]).toEqual([421, 421]);
+    expect(JSON.parse(api421.body)).toMatchObject({ code: 'misdirected_request' });
+    expect(mail421.body).not.toContain('emails');
+    expect([apiLocal.status, mailLocal.status]).toEqual([200, 200]);
   });
 
   it('shows the mails in the viewer and as JSON', async () => {

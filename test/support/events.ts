@@ -17,6 +17,8 @@ export interface ApiEventOptions {
   /** A raw body string, sent as is (malformed JSON, oversize bodies). */
   rawBody?: string;
   headers?: Record<string, string>;
+  /** A header sent on several lines: as API Gateway does, `headers` gets the last, `multiValueHeaders` all. */
+  repeatedHeaders?: Record<string, string[]>;
   auth?: { userId: string; sessionId: string };
   /** How the client reached the API: a custom domain (default) or the execute-api URL with its /prod stage prefix. */
   via?: 'custom-domain' | 'execute-api';
@@ -35,13 +37,14 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
     'X-Forwarded-For': '203.0.113.7',
     ...(body !== null && options.rawBody === undefined ? { 'Content-Type': 'application/json' } : {}),
     ...options.headers,
+    ...Object.fromEntries(Object.entries(options.repeatedHeaders ?? {}).map(([name, lines]) => [name, lines.at(-1)!])),
   };
   return {
     resource: options.resource ?? options.path,
     path: options.path,
     httpMethod: method,
     headers,
-    multiValueHeaders: multiValue(headers),
+    multiValueHeaders: { ...multiValue(headers), ...options.repeatedHeaders },
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     pathParameters: options.pathParameters ?? null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCookie, refreshCookie, refreshCookiePath } from '../../shared/http/cookies';
+import { joinedCookieHeader, readCookie, readCookies, refreshCookie, refreshCookiePath } from '../../shared/http/cookies';
 
 describe('refresh cookie', () => {
   it('is HttpOnly, Secure, scoped to /auth, with the configured SameSite and lifetime', () => {
@@ -23,5 +23,32 @@ describe('refresh cookie', () => {
     expect(readCookie('theme=dark; refresh_token=rt1.a.0.b; other=1', 'refresh_token')).toBe('rt1.a.0.b');
     expect(readCookie('refresh_token=', 'refresh_token')).toBeUndefined();
     expect(readCookie(undefined, 'refresh_token')).toBeUndefined();
+  });
+
+  it('is read in every copy, in the order sent, skipping empty ones', () => {
+    expect(readCookies('refresh_token=first; theme=dark; refresh_token=; refresh_token=second', 'refresh_token')).toEqual(['first', 'second']);
+    expect(readCookies(undefined, 'refresh_token')).toEqual([]);
+  });
+});
+
+describe('several Cookie header lines', () => {
+  it('are joined in order from multiValueHeaders, whose last line alone is all that headers keeps', () => {
+    // Prepare: what API Gateway hands a function for two Cookie lines.
+    const event = {
+      headers: { cookie: 'refresh_token=second' },
+      multiValueHeaders: { cookie: ['theme=dark; refresh_token=first', 'refresh_token=second'] },
+    };
+
+    // Act
+    const joined = joinedCookieHeader(event);
+
+    // Assess
+    expect(joined).toBe('theme=dark; refresh_token=first; refresh_token=second');
+    expect(readCookies(joined, 'refresh_token')).toEqual(['first', 'second']);
+  });
+
+  it('fall back to the single header when there are no multi-value headers, whatever its spelling', () => {
+    expect(joinedCookieHeader({ headers: { Cookie: 'a=1' }, multiValueHeaders: null })).toBe('a=1');
+    expect(joinedCookieHeader({ headers: { host: 'x' } })).toBeUndefined();
   });
 });

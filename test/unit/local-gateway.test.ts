@@ -4,9 +4,11 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, MAX_REQUEST_BYTES, type GatewayOptions, type LambdaHandler } from '../../infra/local/gateway';
 import { FUNCTION_TIMEOUT_MS } from '../../infra/local/events';
+import { guardHost, isLoopbackHost } from '../../infra/local/host-guard';
 import { evaluatePolicy } from '../../infra/local/policy';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../../shared/errors';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/routes';
+import { getWithHost } from '../support/http';
 
 /**
  * The local gateway with tiny fake functions in place of the real handlers: what API Gateway
@@ -506,5 +508,65 @@ describe('local gateway: path parameters', () => {
 
     expect(reply.status).toBe(204);
     expect(reply.headers.get('access-control-allow-methods')?.split(',')).toContain('DELETE');
+  });
+});
+
+describe('local servers and DNS rebinding', () => {
+  it.each(['localhost', 'localhost:3000', 'LOCALHOST:3000', '127.0.0.1', '127.0.0.1:8025', '[::1]', '[::1]:3000'])('accept the loopback Host %s', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each([
+    'evil.example',
+    'evil.example:3000',
+    'localhost.evil.example',
+    'localhost.',
+    '127.0.0.2',
+    '127.0.0.1.nip.io',
+    '[::2]',
+    '::1',
+    'localhost:3000:1',
+    'localhost@evil.example',
+    '',
+    undefined,
+  ])('refuse the Host %j', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+  });
+
+  it('the gateway answers a rebound request with 421 problem+json and never calls the function', async () => {
+    // Prepare
+    const jwks = recording();
+    const url = await startGateway({ handlers: { jwks: jwks.handler } });
+
+    // Act
+    const rebound = await getWithHost(`${url}/.well-known/jwks.json`, 'evil.example');
+    const page = await getWithHost(`${url}/health`, 'attacker.example:80');
+    const local = await getWithHost(`${url}/.well-known/jwks.json`, `localhost:${new URL(url).port}`);
+
+    // Assess
+    expect(rebound.status).toBe(421);
+    expect(rebound.contentType).toBe('application/problem+json');
+    expect(JSON.parse(rebound.body)).toMatchObject({ status: 421, code: 'misdirected_request' });
+    expect(page.status).toBe(421);
+    expect(local.status).toBe(200);
+    expect(jwks.events).toHaveLength(1);
+  });
+
+  it('the guard in front of a server it did not build (the mail store) refuses other hosts and passes loopback ones on', async () => {
+    // Prepare
+    const seen: string[] = [];
+    server = guardHost(createServer((req, res) => void (seen.push(req.url!), res.end('mails'))));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // Act
+    const rebound = await getWithHost(`${url}/store`, 'evil.example');
+    const local = await getWithHost(`${url}/store`, '[::1]');
+
+    // Assess
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body)).toMatchObject({ code: 'misdirected_request' });
+    expect(local).toMatchObject({ status: 200, body: 'mails' });
+    expect(seen).toEqual(['/store']);
   });
 });

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken, verifyAccessToken } from '../../shared/tokens/access-token';
-import { deriveRefreshToken, readRefreshToken } from '../../shared/tokens/refresh-token';
+import { deriveRefreshToken, firstValidRefreshToken, readRefreshToken } from '../../shared/tokens/refresh-token';
 import { hashVerificationToken, newVerificationToken } from '../../shared/tokens/verification-token';
 import { generateSigningKeyPair } from '../../shared/keygen';
 import { signingKey, testEnvironment } from '../support/keys';
@@ -57,6 +57,65 @@ describe('refresh tokens', () => {
     for (const token of [undefined, '', 'rt1', 'rt1.a.b.c', 'rt2.AAAAAAAAAAAAAAAAAAAAAA.0.x', 'rt1.AAAAAAAAAAAAAAAAAAAAAA.01.x', 'x'.repeat(500)]) {
       expect(await readRefreshToken(token)).toBeUndefined();
     }
+  });
+
+  it('are accepted only in the encoding we issued: re-spellings that decode to the same MAC are refused', async () => {
+    // Prepare: a token whose signature has a "-" or "_", so standard base64 spells it differently.
+    const sessionId = 'AAAAAAAAAAAAAAAAAAAAAA';
+    let generation = 1;
+    let token = await deriveRefreshToken(sessionId, generation);
+    while (!/[-_]/.test(token.split('.')[3]!)) token = await deriveRefreshToken(sessionId, ++generation);
+    const signature = token.split('.')[3]!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 43 characters carry 258 bits for a 256-bit MAC: the last character's two low bits are unused.
+    const lastIndex = alphabet.indexOf(signature.at(-1)!);
+    const withDirtyPaddingBits = signature.slice(0, -1) + alphabet[lastIndex ^ 1];
+    const respellings = [
+      `${signature}=`,
+      withDirtyPaddingBits,
+      signature.replaceAll('-', '+').replaceAll('_', '/'),
+      `${signature.slice(0, 10)}!${signature.slice(10)}`,
+    ];
+
+    // Act
+    const answers = await Promise.all(respellings.map((respelled) => readRefreshToken(`rt1.${sessionId}.${generation}.${respelled}`)));
+
+    // Assess: each is the same MAC to a lenient decoder, and refused.
+    for (const respelled of respellings) expect(Buffer.from(respelled, 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(true);
+    expect(answers).toEqual([undefined, undefined, undefined, undefined]);
+    expect(await readRefreshToken(token)).toEqual({ sessionId, generation });
+  });
+
+  it('are refused with a re-spelled prefix or generation', async () => {
+    // Prepare
+    const token = await deriveRefreshToken('AAAAAAAAAAAAAAAAAAAAAA', 7);
+    const [, sessionId, , signature] = token.split('.');
+
+    // Act
+    const answers = await Promise.all([
+      readRefreshToken(`RT1.${sessionId}.7.${signature}`),
+      readRefreshToken(`rt1.${sessionId}.07.${signature}`),
+      readRefreshToken(`rt1.${sessionId}.7.0.${signature}`),
+      readRefreshToken(` ${token}`),
+    ]);
+
+    // Assess
+    expect(answers).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('of several presented, the first one we issued wins, whatever comes before it', async () => {
+    // Prepare
+    const stale = (await deriveRefreshToken('BBBBBBBBBBBBBBBBBBBBBB', 2)).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const real = await deriveRefreshToken('CCCCCCCCCCCCCCCCCCCCCC', 5);
+    const later = await deriveRefreshToken('DDDDDDDDDDDDDDDDDDDDDD', 1);
+
+    // Act
+    const chosen = await firstValidRefreshToken(['garbage', stale, real, later]);
+    const none = await firstValidRefreshToken(['garbage', stale]);
+
+    // Assess
+    expect(chosen).toEqual({ sessionId: 'CCCCCCCCCCCCCCCCCCCCCC', generation: 5 });
+    expect(none).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors';
 import { validate } from '../../shared/http/validate';
-import { loginBody, registerBody } from '../../shared/validation';
+import { loginBody, newPasswordField, registerBody } from '../../shared/validation';
 
 const fieldsOf = (fn: () => unknown) => {
   try {
@@ -50,5 +50,60 @@ describe('login input', () => {
   it('needs exactly one of email and username', () => {
     expect(fieldsOf(() => validate(loginBody, { password: 'x' }))).toEqual(['email']);
     expect(fieldsOf(() => validate(loginBody, { email: 'a@b.co', username: 'bob', password: 'x' }))).toEqual(['email']);
+  });
+});
+
+describe('password normalization (NFKC, once, at input)', () => {
+  it('refuses a full-width spelling of a common password as common', () => {
+    // Act
+    const fields = fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: 'ｐａｓｓｗｏｒｄ' }));
+
+    // Assess
+    expect(fields).toEqual(['password']);
+  });
+
+  it('counts the length after composition, so four accented letters made of eight code points are too short', () => {
+    // Prepare
+    const decomposed = 'e\u0301'.repeat(4);
+
+    // Act
+    const fields = fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: decomposed }));
+
+    // Assess
+    expect([...decomposed]).toHaveLength(8);
+    expect(fields).toEqual(['password']);
+  });
+
+  it('hands the normalized string on, so sign-up and login hash the same password', () => {
+    // Prepare
+    const typedOnSignUp = 'ｃｏｒｒｅｃｔ horse \u0065\u0301';
+    const typedOnLogin = 'correct horse \u00e9';
+
+    // Act
+    const chosen = validate(registerBody, { email: 'a@b.co', password: typedOnSignUp }).password;
+    const presented = validate(loginBody, { email: 'a@b.co', password: typedOnLogin }).password;
+
+    // Assess
+    expect(chosen).toBe('correct horse \u00e9');
+    expect(presented).toBe(chosen);
+    expect(validate(newPasswordField, typedOnSignUp)).toBe(chosen);
+  });
+
+  it('accepts 128 characters after normalization and refuses 129', () => {
+    // Prepare: each "ﬀ" ligature is one code point that NFKC expands to two.
+    const ligatures = (count: number) => 'ﬀ'.repeat(count);
+
+    // Act
+    const fields = fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: `${ligatures(64)}x` }));
+    const accepted = validate(registerBody, { email: 'a@b.co', password: ligatures(64) }).password;
+
+    // Assess
+    expect(fields).toEqual(['password']);
+    expect(accepted).toBe('ff'.repeat(64));
+  });
+
+  it('refuses an empty or oversized login password without normalizing it', () => {
+    expect(fieldsOf(() => validate(loginBody, { email: 'a@b.co', password: '' }))).toEqual(['password']);
+    expect(fieldsOf(() => validate(loginBody, { email: 'a@b.co', password: 'x'.repeat(1025) }))).toEqual(['password']);
   });
 });

@@ -39,7 +39,7 @@ export function synthesize(overrides: Record<string, unknown> = {}, options: Syn
       ...(options.bundle ? {} : { [BUNDLING_STACKS]: [] }),
     },
   });
-  const config = readStackConfig((key) => app.node.tryGetContext(key));
+  const config = readStackConfig(app.node.getAllContext());
   const stack = new AuthStack(app, `ServerlessAuth-${config.stage}`, { config, routes: options.routes, functionsDir: options.functionsDir });
   const template = Template.fromStack(stack);
   // The template is in memory now; the cloud assembly on disk is not needed.

@@ -1,0 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isTransactionConflict } from './errors';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Attempts per transaction. A conflict means another request is writing one of the same items
+ * right now (two sign-ups racing for a username, a refresh against a logout); it is over in
+ * milliseconds, so a few quick retries almost always get through.
+ */
+export const TRANSACTION_ATTEMPTS = 4;
+const BASE_DELAY_MS = 10;
+
+/**
+ * Every TransactWriteItems of the service goes through here. A transaction conflict is retried
+ * after a jittered, doubling pause (10, 20, 40 ms at most, "full jitter" so racing writers do not
+ * collide again in step); when it still conflicts, the error goes up and is answered as 503 with
+ * Retry-After (aws/errors.ts). A failed condition is never retried: it is the answer.
+ */
+export async function transactWrite(client: DynamoDBDocumentClient, items: TransactItem[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      if (!isTransactionConflict(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      await sleep(Math.random() * BASE_DELAY_MS * 2 ** (attempt - 1));
+    }
+  }
+}

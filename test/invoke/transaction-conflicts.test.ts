@@ -1,0 +1,123 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../functions/verify/handler';
+import { dynamo } from '../../shared/aws/dynamodb';
+import { TRANSACTION_ATTEMPTS, transactWrite } from '../../shared/aws/dynamodb-transactions';
+import { problemResponse } from '../../shared/http/problem';
+import { hashVerificationToken } from '../../shared/tokens/verification-token';
+import { awsError, ddbMock, givenUser, transactionCanceled } from '../support/aws';
+import { apiEvent, lambdaContext } from '../support/events';
+import { expectProblem, setCookies } from '../support/replies';
+
+/**
+ * DynamoDB cancels a transaction that meets another one on the same item (TransactionConflict).
+ * That is a race, not a fault of the request: it is retried a few times, then answered 503.
+ */
+const token = 'vt1_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd';
+const tokenHash = hashVerificationToken(token);
+const alice = { id: 'user-alice', email: 'alice@example.com', password: 'correct horse battery' };
+const verify = () => handler(apiEvent({ path: '/auth/verify', body: { token } }), lambdaContext);
+
+async function givenPendingUser() {
+  await givenUser({ ...alice, emailVerified: false, verificationTokenHash: tokenHash, verificationExpiresAt: Date.now() + 3_600_000 });
+  ddbMock.on(GetCommand, { Key: { pk: `VERIFY#${tokenHash}`, sk: 'VERIFY' } }).resolves({ Item: { userId: alice.id } });
+}
+
+const conflict = () => transactionCanceled(['None', 'TransactionConflict', 'None']);
+const transactionAttempts = () => ddbMock.commandCalls(TransactWriteCommand).length;
+
+describe('DynamoDB transaction conflicts', () => {
+  it('retries a transaction cancelled by a conflict and answers as if nothing happened', async () => {
+    // Prepare
+    await givenPendingUser();
+    ddbMock.on(TransactWriteCommand).rejectsOnce(conflict()).rejectsOnce(conflict()).resolves({});
+
+    // Act
+    const reply = await verify();
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(setCookies(reply)).toHaveLength(1);
+    expect(transactionAttempts()).toBe(3);
+  });
+
+  it('retries a TransactionConflictException the same way', async () => {
+    // Prepare
+    await givenPendingUser();
+    ddbMock.on(TransactWriteCommand).rejectsOnce(awsError('TransactionConflictException')).resolves({});
+
+    // Act
+    const reply = await verify();
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(transactionAttempts()).toBe(2);
+  });
+
+  it(`gives up after ${TRANSACTION_ATTEMPTS} attempts with 503 service_unavailable, Retry-After and no cookie`, async () => {
+    // Prepare
+    await givenPendingUser();
+    ddbMock.on(TransactWriteCommand).rejects(conflict());
+
+    // Act
+    const reply = await verify();
+
+    // Assess
+    expectProblem(reply, 503, 'service_unavailable');
+    expect(Number(reply.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(setCookies(reply)).toEqual([]);
+    expect(transactionAttempts()).toBe(TRANSACTION_ATTEMPTS);
+  });
+
+  it('never retries a failed condition, even next to a conflict: the condition is the answer', async () => {
+    // Prepare
+    await givenPendingUser();
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'TransactionConflict', 'None']));
+
+    // Act
+    const reply = await verify();
+
+    // Assess
+    expectProblem(reply, 400, 'invalid_token');
+    expect(transactionAttempts()).toBe(1);
+  });
+});
+
+describe('transactWrite, the one way the stores send a transaction', () => {
+  const items = [{ Put: { TableName: 'auth-test', Item: { pk: 'X', sk: 'X' } } }];
+
+  it('sends the items once when there is no conflict', async () => {
+    // Act
+    await transactWrite(dynamo, items);
+
+    // Assess
+    expect(ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input)).toEqual([{ TransactItems: items }]);
+  });
+
+  it('passes any other failure straight up, unretried, so outages and conditions keep their meaning', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).rejects(awsError('ValidationException'));
+
+    // Act
+    const failure = await transactWrite(dynamo, items).catch((error: unknown) => error);
+
+    // Assess
+    expect((failure as Error).name).toBe('ValidationException');
+    expect(problemResponse(failure).statusCode).toBe(500);
+    expect(transactionAttempts()).toBe(1);
+  });
+
+  it('turns a conflict that outlasts the retries into a 503 with Retry-After', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).rejects(awsError('TransactionConflictException'));
+
+    // Act
+    const failure = await transactWrite(dynamo, items).catch((error: unknown) => error);
+
+    // Assess
+    const reply = problemResponse(failure);
+    expectProblem(reply, 503, 'service_unavailable');
+    expect(reply.headers?.['Retry-After']).toBeDefined();
+    expect(transactionAttempts()).toBe(TRANSACTION_ATTEMPTS);
+  });
+});
