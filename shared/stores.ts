@@ -33,6 +33,8 @@ export interface SessionRecord {
   revokedAt?: number;
 }
 
+export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
+
 export type CreateUserOutcome = 'created' | 'email_taken' | 'username_taken';
 export type ReplacePendingOutcome = 'replaced' | 'username_taken' | 'changed_meanwhile';
 
@@ -60,10 +62,18 @@ export interface UserStore {
 
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
-  /** Strongly consistent: rotation decisions must see the latest generation. */
+  /**
+   * Eventually consistent (the authorizer's liveness check: a read may lag a write by about a
+   * second, well inside the documented revocation bound). Rotation never decides on a read.
+   */
   get(sessionId: string): Promise<SessionRecord | undefined>;
-  /** Advances the generation iff it is still `from` and the session is not revoked; false if another request won. */
-  advanceGeneration(sessionId: string, from: number, now: number): Promise<boolean>;
+  /**
+   * One conditional write: advances the generation iff it is still `from`, the session is not
+   * revoked, not idle for `idleTimeoutMs` and not past its absolute end at `now`. Otherwise it
+   * writes nothing and answers the session as it was at that moment (undefined when none), so
+   * the caller can tell a grace-window repeat from reuse or expiry without a second read.
+   */
+  rotate(sessionId: string, from: number, now: number, idleTimeoutMs: number): Promise<RotationOutcome>;
   revoke(sessionId: string, now: number): Promise<void>;
   /** Revokes every live session of a user; returns how many. */
   revokeAllOfUser(userId: string, now: number): Promise<number>;

@@ -6,7 +6,7 @@ import { handler as refreshHandler } from '../../functions/refresh/handler';
 import { handler as registerHandler } from '../../functions/register/handler';
 import { logger } from '../../shared/observability';
 import { hashVerificationToken } from '../../shared/tokens/verification-token';
-import { awsError, ddbMock, givenSession, givenUser, sesMock } from '../support/aws';
+import { awsError, ddbMock, givenRotationSucceeds, givenUser, sesMock } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { linkToken, sentMails } from '../support/mail';
 import { cookieValue, json } from '../support/replies';
@@ -66,7 +66,7 @@ describe('logs', () => {
     const failed = await loginHandler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: wrongPassword } }), lambdaContext);
     const signedIn = await loginHandler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: alice.password } }), lambdaContext);
     const refreshToken = cookieValue(signedIn, 'refresh_token')!;
-    givenSession({ id: refreshToken.split('.')[1]!, userId: alice.id });
+    givenRotationSucceeds({ id: refreshToken.split('.')[1]!, userId: alice.id });
     const refreshed = await refreshHandler(
       apiEvent({ path: '/auth/refresh', headers: { Cookie: `refresh_token=${refreshToken}`, Origin: 'https://app.example.com' } }),
       lambdaContext,
