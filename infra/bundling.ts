@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+const shim = (name: string) => join(import.meta.dirname, 'bundle-shims', `${name}.ts`);
 
 /**
  * How every function is bundled, in esbuild's own terms. The CDK stack derives its bundling
@@ -13,6 +16,13 @@ import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodej
  *   exact SDK version the tests ran, tree-shaken to the clients in use.
  * - Source maps without sources content: stack traces name our files and lines (with
  *   NODE_OPTIONS=--enable-source-maps) while the bundle stays small.
+ * - Left out, because on Lambda's Node 24 they are dead weight that every cold start would parse
+ *   (each stand-in in infra/bundle-shims/ says why it is safe):
+ *   - the SDK's default credential chain (@aws-sdk/credential-provider-node: profiles, SSO, web
+ *     identity, instance metadata and their STS/SSO clients): Lambda puts the role's credentials
+ *     in the environment, so the bundles read them there (fromEnv) and nothing else;
+ *   - semver, which jsonwebtoken only asks whether Node is newer than 16.9 (yes, always).
+ *   Tests and the local stack run the sources, not the bundles, with the full SDK.
  */
 export const esbuildOptions = {
   bundle: true,
@@ -24,6 +34,10 @@ export const esbuildOptions = {
   sourcemap: true,
   sourcesContent: false,
   external: [],
+  alias: {
+    '@aws-sdk/credential-provider-node': shim('credential-provider-node'),
+    semver: shim('semver'),
+  },
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
@@ -39,4 +53,5 @@ export const nodejsBundling: BundlingOptions = {
   sourcesContent: esbuildOptions.sourcesContent,
   externalModules: [...esbuildOptions.external],
   banner: esbuildOptions.banner.js,
+  esbuildArgs: Object.fromEntries(Object.entries(esbuildOptions.alias).map(([from, to]) => [`--alias:${from}`, to])),
 };
