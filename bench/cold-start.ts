@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { authorizer } from '../shared/routes';
 import { baselineNames, type BaselineKey, type BuiltBundles, type Bundle } from './bundles';
 import { item, type BenchItem } from './results';
 import { pairedRatios, shuffled, summarize } from './stats';
@@ -16,8 +15,8 @@ import { pairedRatios, shuffled, summarize } from './stats';
  */
 const run = promisify(execFile);
 
-/** DESIGN §9: the authorizer's import may cost at most 1.2 × a bundle of jsonwebtoken and the DynamoDB client. */
-const AUTHORIZER_COLD_START_BUDGET = 1.2;
+/** DESIGN §9: every function's import may cost at most 1.1 × its baseline bundle (bench/bundles.ts). */
+const COLD_START_BUDGET = 1.1;
 
 /** The deployed functions run with NODE_OPTIONS=--enable-source-maps (infra/service-function.ts). */
 export const DEPLOYED_NODE_FLAGS = ['--enable-source-maps'];
@@ -91,7 +90,7 @@ export async function benchColdStarts(bundles: BuiltBundles, env: NodeJS.Process
     target: fn,
     baseline: bundles.baselines[fn.baseline],
     baselineLabel: baselineNames[fn.baseline],
-    budget: fn.name === authorizer.functionName ? AUTHORIZER_COLD_START_BUDGET : null,
+    budget: COLD_START_BUDGET,
   }));
   const baselinePairs: Pair[] = (Object.entries(bundles.baselines) as Array<[BaselineKey, Bundle]>)
     .filter(([key]) => key !== 'empty')

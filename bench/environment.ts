@@ -25,8 +25,6 @@ export function functionEnvironment(keys: KeyEnvironment, endpoints?: Endpoints)
     ...(endpoints ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.ddbEndpoint, AWS_ENDPOINT_URL_SES: endpoints.sesEndpoint } : {}),
     ...keys,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    // Lambda runs Node 24; the SDK's "Node 20 is getting old" warning is this machine's, not the function's.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 
@@ -55,6 +53,11 @@ function incoming(method: string, path: string, headers: string[], body = '') {
 
 export function jsonPostEvent(path: string, body: unknown): unknown {
   const request = incoming('POST', path, ['Content-Type', 'application/json'], JSON.stringify(body));
+  return buildEvents(request, { resource: path, resourceId: 'bench' }, authorizer.identitySource).proxyEvent(undefined);
+}
+
+export function cookiePostEvent(path: string, cookie: string): unknown {
+  const request = incoming('POST', path, ['Cookie', cookie]);
   return buildEvents(request, { resource: path, resourceId: 'bench' }, authorizer.identitySource).proxyEvent(undefined);
 }
 

@@ -4,14 +4,14 @@ import type { KeyEnvironment } from './environment';
 
 /**
  * The local stack (DESIGN §6) on free ports, driven over HTTP like a browser would. Its own
- * handlers hash with a cheap scrypt cost: the accounts made through it only need sessions; the
+ * handlers hash with a cheap argon2id cost: the accounts made through it only need sessions; the
  * password-hashing figures come from the bundles with the production cost.
  */
 export const PASSWORD = 'correct horse battery staple';
 const REFRESH_COOKIE = 'refresh_token';
 
 export async function startBenchStack(keys: KeyEnvironment): Promise<LocalStack> {
-  return startLocalStack({ quiet: true, env: { ...keys, SCRYPT_N: '1024', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  return startLocalStack({ quiet: true, env: { ...keys, ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1'} });
 }
 
 export const uniqueEmail = (label: string) => `bench-${label}-${randomUUID().slice(0, 8)}@example.com`;

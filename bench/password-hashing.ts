@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { argon2, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,18 +10,33 @@ import { item, type BenchItem } from './results';
 import { now, pairedRatios, shuffled, summarize } from './stats';
 
 /**
- * Login and register through their bundles with the production scrypt cost, each against one
- * bare scrypt hash with the same parameters measured in the same rounds (DESIGN §9: login may
- * cost at most 1.15 × that hash: everything besides the hash is overhead). And the memory a
- * hashing function reaches, in a fresh process, against a fresh process doing only the hash.
+ * Login and register through their bundles with the production hash (argon2id at its default
+ * cost), each against one bare argon2id hash with the same parameters measured in the same rounds
+ * (DESIGN §9: login may cost at most 1.15 × that hash: everything besides the hash is overhead).
+ * The production hash itself against the first version's scrypt N=2^17, r=8, p=1 (expected
+ * ≤ 0.3 ×). And the memory a hashing function reaches, in a fresh process, against a fresh
+ * process doing only the hash.
  */
-export const PRODUCTION_SCRYPT = { N: 131_072, r: 8, p: 1, keyBytes: 32, maxmem: 256 * 1024 * 1024 };
+export const PRODUCTION_ARGON2 = { memory: 19_456, passes: 2, parallelism: 1, tagLength: 32 };
+export const FIRST_VERSION_SCRYPT = { N: 131_072, r: 8, p: 1, keyBytes: 32, maxmem: 256 * 1024 * 1024 };
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keyBytes: number, options: ScryptOptions) => Promise<Buffer>;
 
 export function bareHash(): Promise<Buffer> {
-  const { keyBytes, ...options } = PRODUCTION_SCRYPT;
+  return new Promise((resolve, reject) =>
+    argon2('argon2id', { message: PASSWORD, nonce: randomBytes(16), ...PRODUCTION_ARGON2 }, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+}
+
+function bareScrypt(): Promise<Buffer> {
+  const { keyBytes, ...options } = FIRST_VERSION_SCRYPT;
   return scryptAsync(PASSWORD, randomBytes(16), keyBytes, options);
+}
+
+/** The functions' environment with the production hashing cost: the configuration's defaults. */
+function productionCost(env: Record<string, string>): Record<string, string> {
+  const { ARGON2_MEMORY_KIB: _memory, ARGON2_PASSES: _passes, ...rest } = env;
+  return rest;
 }
 
 async function invoke(handler: Handler, name: string, event: unknown, expectedStatus: number): Promise<void> {
@@ -46,7 +61,9 @@ export interface PasswordHashingSetup {
 }
 
 export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise<{ items: BenchItem[]; account: string }> {
-  const env = { ...setup.env, SCRYPT_N: String(PRODUCTION_SCRYPT.N) };
+  const env = productionCost(setup.env);
+  delete process.env.ARGON2_MEMORY_KIB;
+  delete process.env.ARGON2_PASSES;
   const register = await loadBundleHandler(setup.registerBundle, env, 'register');
   const login = await loadBundleHandler(setup.loginBundle, env, 'login');
   const registerEvent = () => jsonPostEvent('/auth/register', { email: uniqueEmail('register'), password: PASSWORD });
@@ -64,9 +81,10 @@ export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise
   await bareHash();
   await invoke(login, 'login', loginEvent(), 200);
 
-  const samples = { hash: [] as number[], login: [] as number[], register: [] as number[] };
+  const samples = { hash: [] as number[], scrypt: [] as number[], login: [] as number[], register: [] as number[] };
   const steps = {
     hash: () => bareHash(),
+    scrypt: () => bareScrypt(),
     login: () => invoke(login, 'login', loginEvent(), 200),
     register: () => invoke(register, 'register', registerEvent(), 202),
   };
@@ -74,12 +92,21 @@ export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise
     for (const step of shuffled(Object.keys(steps) as Array<keyof typeof steps>)) samples[step].push(await timed(steps[step]));
   }
 
-  const baseline = { name: 'one scrypt hash (N=2^17, r=8, p=1)', value: summarize(samples.hash) };
+  const baseline = { name: 'one argon2id hash (m=19456 KiB, t=2, p=1)', value: summarize(samples.hash) };
   return {
     account: email,
     items: [
       item({
-        name: 'login handler (production scrypt)',
+        name: 'production password hash (argon2id)',
+        unit: 'ms',
+        value: summarize(samples.hash),
+        baseline: { name: 'one scrypt hash (N=2^17, r=8, p=1), the first version', value: summarize(samples.scrypt) },
+        ratio: summarize(pairedRatios(samples.hash, samples.scrypt)),
+        budget: 0.3,
+        note: 'node:crypto, in this process',
+      }),
+      item({
+        name: 'login handler (production argon2id)',
         unit: 'ms',
         value: summarize(samples.login),
         baseline,
@@ -88,7 +115,7 @@ export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise
         note: 'DynamoDB Local; 3 reads, 1 write, 1 ES256 signature besides the hash',
       }),
       item({
-        name: 'register handler (production scrypt)',
+        name: 'register handler (production argon2id)',
         unit: 'ms',
         value: summarize(samples.register),
         baseline,
@@ -110,9 +137,8 @@ process.exit(0);
 `;
 
 const BARE_HASH_SCRIPT = `
-const { scryptSync, randomBytes } = await import('node:crypto');
-const { keyBytes, ...options } = JSON.parse(process.env.BENCH_SCRYPT);
-scryptSync('${PASSWORD}', randomBytes(16), keyBytes, options);
+const { argon2Sync, randomBytes } = await import('node:crypto');
+argon2Sync('argon2id', { message: '${PASSWORD}', nonce: randomBytes(16), ...JSON.parse(process.env.BENCH_ARGON2) });
 process.stdout.write(JSON.stringify({ status: 0, maxRssKiB: process.resourceUsage().maxRSS }));
 process.exit(0);
 `;
@@ -126,7 +152,7 @@ async function peakRssMiB(script: string, env: NodeJS.ProcessEnv): Promise<numbe
 
 /** RSS high-water mark of one cold invocation (import + handler) in a fresh process, per run. */
 export async function benchPeakMemory(setup: PasswordHashingSetup & { account: string; lambdaMemoryMb: number }): Promise<BenchItem[]> {
-  const env = childEnvironment({ ...setup.env, SCRYPT_N: String(PRODUCTION_SCRYPT.N) });
+  const env = childEnvironment(productionCost(setup.env));
   const cases = [
     { name: 'login', file: setup.loginBundle, event: () => jsonPostEvent('/auth/login', { email: setup.account, password: PASSWORD }) },
     { name: 'register', file: setup.registerBundle, event: () => jsonPostEvent('/auth/register', { email: uniqueEmail('memory'), password: PASSWORD }) },
@@ -134,7 +160,7 @@ export async function benchPeakMemory(setup: PasswordHashingSetup & { account: s
   const bare: number[] = [];
   const peaks = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < setup.rounds; round++) {
-    bare.push(await peakRssMiB(BARE_HASH_SCRIPT, { ...env, BENCH_SCRYPT: JSON.stringify(PRODUCTION_SCRYPT) }));
+    bare.push(await peakRssMiB(BARE_HASH_SCRIPT, { ...env, BENCH_ARGON2: JSON.stringify(PRODUCTION_ARGON2) }));
     for (const c of cases) {
       const runEnv = { ...env, BENCH_MODULE_URL: pathToFileURL(c.file).href, BENCH_EVENT: JSON.stringify(c.event()) };
       peaks.get(c.name)!.push(await peakRssMiB(MEMORY_SCRIPT, runEnv));
@@ -145,7 +171,7 @@ export async function benchPeakMemory(setup: PasswordHashingSetup & { account: s
       name: `${c.name} peak memory (RSS, cold invocation)`,
       unit: 'MiB',
       value: summarize(peaks.get(c.name)!),
-      baseline: { name: 'fresh process: one scrypt hash', value: summarize(bare) },
+      baseline: { name: 'fresh process: one argon2id hash', value: summarize(bare) },
       ratio: summarize(pairedRatios(peaks.get(c.name)!, bare)),
       budget: null,
       note: `Lambda memory ${setup.lambdaMemoryMb} MB`,

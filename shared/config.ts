@@ -36,7 +36,9 @@ export const configSchema = z.object({
   ALLOWED_ORIGINS: origins,
   APP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:3000'),
   MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'no-reply@example.com'),
-  SCRYPT_N: z._default(z.coerce.number().check(z.int(), z.minimum(2), z.refine((n: number) => (n & (n - 1)) === 0, 'must be a power of two')), 131_072),
+  // argon2id cost (OWASP minimum by default). Tests lower it; argon2 itself needs m >= 8 KiB, t >= 1.
+  ARGON2_MEMORY_KIB: z._default(z.coerce.number().check(z.int(), z.minimum(8), z.maximum(4_194_304)), 19_456),
+  ARGON2_PASSES: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(16)), 2),
   // Key material: either the value itself (local stack, tests) or a Secrets Manager id (AWS).
   JWT_PRIVATE_KEY: z.optional(z.string()),
   JWT_PRIVATE_KEY_SECRET_ID: z.optional(z.string()),

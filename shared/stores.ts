@@ -38,6 +38,8 @@ export interface SessionRecord {
   ipAddress?: string;
 }
 
+export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
+
 export type CreateUserOutcome = 'created' | 'email_taken' | 'username_taken';
 export type ReplacePendingOutcome = 'replaced' | 'username_taken' | 'changed_meanwhile';
 
@@ -65,13 +67,19 @@ export interface UserStore {
 
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
-  /** Strongly consistent: rotation decisions must see the latest generation. */
+  /**
+   * Eventually consistent (the authorizer's liveness check: a read may lag a write by about a
+   * second, well inside the documented revocation bound). Rotation never decides on a read.
+   */
   get(sessionId: string): Promise<SessionRecord | undefined>;
   /**
-   * Advances the generation iff it is still `from` and the session is not revoked; false if another
-   * request won. Records the refreshing device in the same write.
+   * One conditional write: advances the generation iff it is still `from`, the session is not
+   * revoked, not idle for `idleTimeoutMs` and not past its absolute end at `now`. Otherwise it
+   * writes nothing and answers the session as it was at that moment (undefined when none), so
+   * the caller can tell a grace-window repeat from reuse or expiry without a second read.
+   * Records the refreshing device in the same write.
    */
-  advanceGeneration(sessionId: string, from: number, now: number, client?: SessionClient): Promise<boolean>;
+  rotate(sessionId: string, from: number, now: number, idleTimeoutMs: number, client?: SessionClient): Promise<RotationOutcome>;
   revoke(sessionId: string, now: number): Promise<void>;
   /**
    * The user's sessions not yet revoked (lifetimes are the caller's to judge), plus `alsoInclude`

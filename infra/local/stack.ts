@@ -178,7 +178,7 @@ export interface StartLocalStackOptions {
   port?: number;
   mailPort?: number;
   ddbPort?: number;
-  /** Settings for the handlers and the gateway (e.g. SCRYPT_N, REFRESH_GRACE_SECONDS, key material). */
+  /** Settings for the handlers and the gateway (e.g. ARGON2_MEMORY_KIB, REFRESH_GRACE_SECONDS, key material). */
   env?: Partial<Record<string, string>>;
   /** Discard the stack's own output (request lines, handler logs). Errors still surface. */
   quiet?: boolean;

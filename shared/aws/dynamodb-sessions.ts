@@ -1,6 +1,8 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SessionClient } from '../auth/session-client';
-import type { SessionRecord, SessionStore } from '../stores';
+import type { RotationOutcome, SessionRecord, SessionStore } from '../stores';
 import { tableSchema } from '../table';
 import { isConditionFailure } from './errors';
 
@@ -80,27 +82,32 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async get(sessionId: string): Promise<SessionRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: sessionKey(sessionId), ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: sessionKey(sessionId) }));
     return Item ? toRecord(Item) : undefined;
   }
 
-  async advanceGeneration(sessionId: string, from: number, now: number, client: SessionClient = {}): Promise<boolean> {
+  async rotate(sessionId: string, from: number, now: number, idleTimeoutMs: number, client: SessionClient = {}): Promise<RotationOutcome> {
     // Session list: the device of this refresh, in the same write (userAgent/ipAddress are not projected into the index).
     const device = clientUpdate(client);
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: sessionKey(sessionId),
           UpdateExpression: `SET generation = :next, rotatedAt = :now, lastUsedAt = :now${device.set}`,
-          ConditionExpression: 'generation = :from AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':from': from, ':next': from + 1, ':now': now, ...device.values },
+          // The same edges as sessionState(): live while now < absoluteExpiresAt and now < lastUsedAt + idle.
+          ConditionExpression: 'generation = :from AND attribute_not_exists(revokedAt) AND absoluteExpiresAt > :now AND lastUsedAt > :idleSince',
+          ExpressionAttributeValues: { ':from': from, ':next': from + 1, ':now': now, ':idleSince': now - idleTimeoutMs, ...device.values },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { rotated: true, session: toRecord(Attributes!) };
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // lib-dynamodb translates outputs, not exceptions: the old item arrives in wire format.
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return { rotated: false, current: item ? toRecord(unmarshall(item)) : undefined };
     }
   }
 

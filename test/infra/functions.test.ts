@@ -79,14 +79,14 @@ describe('runtime', () => {
     expect(fn.props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
-  it('gives the password-hashing functions a full vCPU (1769 MB) and every other function 256 MB', () => {
+  it('gives the password-hashing functions 1024 MB (CPU for argon2id) and every other function 256 MB', () => {
     // Act
     const memory = Object.fromEntries(functionNames.map((name) => [name, view.lambda(name).props.MemorySize]));
 
     // Assess
     expect(memory).toEqual({
-      register: 1769,
-      login: 1769,
+      register: 1024,
+      login: 1024,
       verify: 256,
       'resend-verification': 256,
       refresh: 256,

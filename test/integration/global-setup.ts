@@ -30,7 +30,8 @@ declare module 'vitest' {
 
 export const integrationSettings = {
   // Cheap password hashing: the production cost is covered by the unit tests and the benchmark.
-  SCRYPT_N: '1024',
+  ARGON2_MEMORY_KIB: '1024',
+  ARGON2_PASSES: '1',
   // Short enough to test "after the grace window" in a few seconds.
   REFRESH_GRACE_SECONDS: '2',
   JWT_AUDIENCE: 'serverless-auth-integration-api',

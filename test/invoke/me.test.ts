@@ -23,7 +23,7 @@ describe('GET /me', () => {
     expect(json(reply)).toEqual({
       user: { id: alice.id, email: alice.email, username: 'Alice', emailVerified: true, createdAt: '2026-11-01T00:00:00.000Z' },
     });
-    expect(reply.body).not.toMatch(/passwordHash|scrypt|verification|ffffffff/);
+    expect(reply.body).not.toMatch(/passwordHash|argon2id|scrypt|verification|ffffffff/);
     expect(ddbMock.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({ pk: `USER#${alice.id}`, sk: 'USER' });
   });
 

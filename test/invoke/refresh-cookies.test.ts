@@ -3,7 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/refresh/handler';
 import { deriveRefreshToken } from '../../shared/tokens/refresh-token';
-import { ddbMock, givenSession } from '../support/aws';
+import { ddbMock, givenRotationSucceeds } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { cookieValue, expectProblem } from '../support/replies';
 
@@ -16,8 +16,7 @@ describe('POST /auth/refresh with several cookies', () => {
   it('reads the refresh cookie from any Cookie line, not only the last one', async () => {
     // Prepare
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 2 });
-    ddbMock.on(UpdateCommand).resolves({});
+    givenRotationSucceeds({ id: sessionId, userId: alice, generation: 2 });
 
     // Act
     const reply = await refreshWithCookieLines([`refresh_token=${await deriveRefreshToken(sessionId, 2)}`, 'theme=dark']);
@@ -30,8 +29,7 @@ describe('POST /auth/refresh with several cookies', () => {
   it('uses the first refresh_token whose MAC verifies when a forged or stale one comes first', async () => {
     // Prepare
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 5 });
-    ddbMock.on(UpdateCommand).resolves({});
+    givenRotationSucceeds({ id: sessionId, userId: alice, generation: 5 });
     const real = await deriveRefreshToken(sessionId, 5);
     const forged = `rt1.${newSessionId()}.0.${'A'.repeat(43)}`;
 

@@ -4,7 +4,7 @@ import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/refresh/handler';
 import { deriveRefreshToken } from '../../shared/tokens/refresh-token';
-import { awsError, ddbMock, givenSession, sessionItem, sessionKey } from '../support/aws';
+import { awsError, ddbMock, givenRotationRefused, givenRotationSucceeds, ROTATION_UPDATE, sessionKey } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { publicKeyPem } from '../support/keys';
 import { cookieValue, expectProblem, json, setCookies } from '../support/replies';
@@ -16,13 +16,14 @@ const refresh = (headers: Record<string, string> = {}) => handler(apiEvent({ pat
 const withCookie = (token: string, headers: Record<string, string> = {}) => refresh({ Cookie: `refresh_token=${token}`, ...headers });
 
 const revokeCalls = () => ddbMock.commandCalls(UpdateCommand, { UpdateExpression: 'SET revokedAt = :now' });
+/** Every UpdateItem sent; a refused rotation wrote nothing, so `[ROTATION_UPDATE]` alone means no change. */
+const updatesSent = () => ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression);
 
 describe('POST /auth/refresh', () => {
   it('rotates the refresh token: a new access token in the body, the next generation in the cookie', async () => {
     // Prepare
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 3 });
-    ddbMock.on(UpdateCommand).resolves({});
+    givenRotationSucceeds({ id: sessionId, userId: alice, generation: 3 });
     const presented = await deriveRefreshToken(sessionId, 3);
 
     // Act
@@ -41,28 +42,32 @@ describe('POST /auth/refresh', () => {
     expect(reply.body).not.toMatch(/rt1\./);
   });
 
-  it('advances the generation with a write conditional on the presented generation and a live session, recording the device in it', async () => {
+  it('advances the generation with one write conditional on the presented generation and a live, unexpired session, recording the device in it', async () => {
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 3 });
-    ddbMock.on(UpdateCommand).resolves({});
+    givenRotationSucceeds({ id: sessionId, userId: alice, generation: 3 });
 
+    const before = Date.now();
     await withCookie(await deriveRefreshToken(sessionId, 3));
 
+    expect(ddbMock.calls()).toHaveLength(1);
     const [write] = ddbMock.commandCalls(UpdateCommand);
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
     expect(write!.args[0].input).toMatchObject({
       TableName: 'auth-test',
       Key: sessionKey(sessionId),
-      UpdateExpression: 'SET generation = :next, rotatedAt = :now, lastUsedAt = :now, userAgent = :userAgent, ipAddress = :ipAddress',
-      ConditionExpression: 'generation = :from AND attribute_not_exists(revokedAt)',
-      ExpressionAttributeValues: { ':from': 3, ':next': 4, ':now': expect.any(Number), ':userAgent': 'vitest', ':ipAddress': '203.0.113.7' },
+      UpdateExpression: ROTATION_UPDATE,
+      ConditionExpression: 'generation = :from AND attribute_not_exists(revokedAt) AND absoluteExpiresAt > :now AND lastUsedAt > :idleSince',
+      ExpressionAttributeValues: { ':from': 3, ':next': 4, ':now': expect.any(Number), ':idleSince': expect.any(Number), ':userAgent': 'vitest', ':ipAddress': '203.0.113.7' },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+    const values = write!.args[0].input.ExpressionAttributeValues!;
+    expect(values[':now']).toBeGreaterThanOrEqual(before);
+    expect(values[':now'] - values[':idleSince']).toBe(30 * 60_000);
   });
 
   it('sets the rotated cookie HttpOnly, Secure, on /auth, SameSite=Strict, for what is left of the session', async () => {
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 0, absoluteExpiresAt: Date.now() + 7_200_000 });
-    ddbMock.on(UpdateCommand).resolves({});
+    givenRotationSucceeds({ id: sessionId, userId: alice, generation: 0, absoluteExpiresAt: Date.now() + 7_200_000 });
 
     const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
 
@@ -94,7 +99,7 @@ describe('POST /auth/refresh', () => {
       ['garbage', async () => 'not-a-refresh-token'],
     ])('%s', async (_case, token) => {
       const sessionId = newSessionId();
-      givenSession({ id: sessionId, userId: alice, generation: 0 });
+      givenRotationSucceeds({ id: sessionId, userId: alice, generation: 0 });
       const presented = await token(sessionId);
 
       const reply = presented === undefined ? await refresh() : await withCookie(presented);
@@ -106,7 +111,10 @@ describe('POST /auth/refresh', () => {
   });
 
   it('refuses a well-formed token of a session that does not exist with 401 invalid_refresh_token', async () => {
-    const reply = await withCookie(await deriveRefreshToken(newSessionId(), 0));
+    const sessionId = newSessionId();
+    givenRotationRefused(sessionId);
+
+    const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
 
     expect(reply.statusCode).toBe(401);
     expect(json(reply).code).toBe('invalid_refresh_token');
@@ -114,13 +122,13 @@ describe('POST /auth/refresh', () => {
 
   it('refuses the token of a revoked session with 401 invalid_refresh_token and writes nothing', async () => {
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 2, revokedAt: Date.now() - 60_000 });
+    givenRotationRefused(sessionId, { id: sessionId, userId: alice, generation: 2, revokedAt: Date.now() - 60_000 });
 
     const reply = await withCookie(await deriveRefreshToken(sessionId, 2));
 
     expect(reply.statusCode).toBe(401);
     expect(json(reply).code).toBe('invalid_refresh_token');
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(updatesSent()).toEqual([ROTATION_UPDATE]);
   });
 
   it.each([
@@ -128,33 +136,32 @@ describe('POST /auth/refresh', () => {
     ['past its absolute lifetime', { absoluteExpiresAt: Date.now() - 1_000 }],
   ])('answers 401 session_expired for a session %s', async (_case, times) => {
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 1, ...times });
+    givenRotationRefused(sessionId, { id: sessionId, userId: alice, generation: 1, ...times });
 
     const reply = await withCookie(await deriveRefreshToken(sessionId, 1));
 
     expect(reply.statusCode).toBe(401);
     expect(json(reply)).toMatchObject({ code: 'session_expired', title: 'The session has expired.' });
     expect(setCookies(reply)).toEqual([]);
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(updatesSent()).toEqual([ROTATION_UPDATE]);
   });
 
   describe('reuse detection', () => {
     it('answers the token replaced 2 s ago with the same successor the winner got, and revokes nothing', async () => {
       const sessionId = newSessionId();
-      givenSession({ id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 2_000 });
+      givenRotationRefused(sessionId, { id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 2_000 });
 
       const reply = await withCookie(await deriveRefreshToken(sessionId, 4));
 
       expect(reply.statusCode).toBe(200);
       expect(json(reply)).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
       expect(cookieValue(reply, 'refresh_token')).toBe(await deriveRefreshToken(sessionId, 5));
-      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+      expect(updatesSent()).toEqual([ROTATION_UPDATE]);
     });
 
     it('treats the replaced token presented 11 s after rotation as theft: 401 refresh_token_reused and the session revoked', async () => {
       const sessionId = newSessionId();
-      givenSession({ id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 11_000 });
-      ddbMock.on(UpdateCommand).resolves({});
+      givenRotationRefused(sessionId, { id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 11_000 });
 
       const reply = await withCookie(await deriveRefreshToken(sessionId, 4));
 
@@ -162,13 +169,12 @@ describe('POST /auth/refresh', () => {
       expect(setCookies(reply)).toEqual([]);
       expect(revokeCalls()).toHaveLength(1);
       expect(revokeCalls()[0]!.args[0].input).toMatchObject({ Key: sessionKey(sessionId), ExpressionAttributeValues: { ':now': expect.any(Number) } });
-      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+      expect(updatesSent()).toEqual([ROTATION_UPDATE, 'SET revokedAt = :now']);
     });
 
     it('treats an older generation as theft, even right after a rotation: 401 refresh_token_reused and the session revoked', async () => {
       const sessionId = newSessionId();
-      givenSession({ id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 1_000 });
-      ddbMock.on(UpdateCommand).resolves({});
+      givenRotationRefused(sessionId, { id: sessionId, userId: alice, generation: 5, rotatedAt: Date.now() - 1_000 });
 
       const reply = await withCookie(await deriveRefreshToken(sessionId, 3));
 
@@ -180,24 +186,22 @@ describe('POST /auth/refresh', () => {
 
   it('hands the loser of a simultaneous refresh the successor the winner just wrote', async () => {
     const sessionId = newSessionId();
-    const before = sessionItem({ id: sessionId, userId: alice, generation: 3 });
-    const afterWinner = sessionItem({ id: sessionId, userId: alice, generation: 4, rotatedAt: Date.now() });
-    ddbMock.on(GetCommand, { Key: sessionKey(sessionId) }).resolvesOnce({ Item: before }).resolves({ Item: afterWinner });
-    ddbMock.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    // A simultaneous refresh won: the refused write carries the item as the winner left it.
+    givenRotationRefused(sessionId, { id: sessionId, userId: alice, generation: 4, rotatedAt: Date.now() });
 
     const reply = await withCookie(await deriveRefreshToken(sessionId, 3));
 
     expect(reply.statusCode).toBe(200);
     expect(cookieValue(reply, 'refresh_token')).toBe(await deriveRefreshToken(sessionId, 4));
-    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(2);
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+    expect(updatesSent()).toEqual([ROTATION_UPDATE]);
     expect(revokeCalls()).toHaveLength(0);
   });
 
   describe('Origin guard and CORS', () => {
     it('refuses a request from an origin not on the allowlist with 403 origin_not_allowed, touching nothing', async () => {
       const sessionId = newSessionId();
-      givenSession({ id: sessionId, userId: alice });
+      givenRotationSucceeds({ id: sessionId, userId: alice });
 
       const reply = await withCookie(await deriveRefreshToken(sessionId, 0), { Origin: 'https://evil.example' });
 
@@ -210,8 +214,7 @@ describe('POST /auth/refresh', () => {
 
     it('answers an allowed origin with credentialed CORS headers echoing it', async () => {
       const sessionId = newSessionId();
-      givenSession({ id: sessionId, userId: alice });
-      ddbMock.on(UpdateCommand).resolves({});
+      givenRotationSucceeds({ id: sessionId, userId: alice });
 
       const reply = await withCookie(await deriveRefreshToken(sessionId, 0), { Origin: 'https://app.example.com' });
 
@@ -224,8 +227,7 @@ describe('POST /auth/refresh', () => {
 
     it('serves a request without an Origin header (same-origin or non-browser client)', async () => {
       const sessionId = newSessionId();
-      givenSession({ id: sessionId, userId: alice });
-      ddbMock.on(UpdateCommand).resolves({});
+      givenRotationSucceeds({ id: sessionId, userId: alice });
 
       const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
 
@@ -236,7 +238,7 @@ describe('POST /auth/refresh', () => {
 
   it('answers 503 with Retry-After when DynamoDB throttles', async () => {
     const sessionId = newSessionId();
-    ddbMock.on(GetCommand).rejects(awsError('ProvisionedThroughputExceededException'));
+    ddbMock.on(UpdateCommand).rejects(awsError('ProvisionedThroughputExceededException'));
 
     const reply = await withCookie(await deriveRefreshToken(sessionId, 0));
 
@@ -247,7 +249,6 @@ describe('POST /auth/refresh', () => {
 
   it('answers 503 with Retry-After when the rotation write is throttled, keeping the old cookie valid', async () => {
     const sessionId = newSessionId();
-    givenSession({ id: sessionId, userId: alice, generation: 2 });
     ddbMock.on(UpdateCommand).rejects(awsError('ThrottlingException'));
 
     const reply = await withCookie(await deriveRefreshToken(sessionId, 2));

@@ -45,7 +45,7 @@ describe('POST /auth/register', () => {
       pk: expect.stringMatching(/^USER#/), sk: 'USER', email: 'alice@example.com', username: 'Alice',
       emailVerified: false, verificationTokenHash: tokenHash,
     });
-    expect(user.Item!.passwordHash).toMatch(/^scrypt\$N=\d+,r=8,p=1\$[\w-]+\$[\w-]+$/);
+    expect(user.Item!.passwordHash).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=1\$[\w-]+\$[\w-]+$/);
     const userId = user.Item!.id as string;
     expect(items![1]!.Put).toMatchObject({ Item: { pk: 'EMAIL#alice@example.com', sk: 'EMAIL', userId }, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(items![2]!.Put!.Item).toMatchObject({ pk: `VERIFY#${tokenHash}`, sk: 'VERIFY', userId });
@@ -106,7 +106,7 @@ describe('POST /auth/register', () => {
     const update = items![0]!.Update!;
     expect(update.Key).toEqual({ pk: 'USER#user-alice', sk: 'USER' });
     expect(update.ConditionExpression).toBe('emailVerified = :false AND verificationTokenHash = :oldToken');
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':oldToken': oldHash, ':token': newHash, ':hash': expect.stringMatching(/^scrypt\$/) });
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':oldToken': oldHash, ':token': newHash, ':hash': expect.stringMatching(/^\$argon2id\$/) });
     expect(items![1]!.Put!.Item).toMatchObject({ pk: `VERIFY#${newHash}`, userId: 'user-alice' });
     expect(items![2]!.Delete!.Key).toEqual({ pk: `VERIFY#${oldHash}`, sk: 'VERIFY' });
     expect(JSON.stringify(items)).not.toContain(alice.password);

@@ -7,7 +7,7 @@ import { handler as revokeHandler } from '../../functions/revoke-session/handler
 import { handler as verifyHandler } from '../../functions/verify/handler';
 import { deriveRefreshToken } from '../../shared/tokens/refresh-token';
 import { hashVerificationToken } from '../../shared/tokens/verification-token';
-import { awsError, ddbMock, givenSession, givenUser, sessionItem, sessionKey, type StoredSession } from '../support/aws';
+import { awsError, ddbMock, givenRotationSucceeds, givenSession, givenUser, sessionItem, sessionKey, type StoredSession } from '../support/aws';
 import { apiEvent, lambdaContext, type ApiEventOptions } from '../support/events';
 import { expectProblem, json, setCookies } from '../support/replies';
 
@@ -355,7 +355,7 @@ describe('the device a session records', () => {
   });
 
   it("refresh records the refreshing device in the rotation's conditional write", async () => {
-    givenSession({ id: caller.sessionId, userId: alice, generation: 2, userAgent: 'Old/1.0', ipAddress: '192.0.2.1' });
+    givenRotationSucceeds({ id: caller.sessionId, userId: alice, generation: 2, userAgent: 'Old/1.0', ipAddress: '192.0.2.1' });
 
     const reply = await refreshHandler(
       apiEvent({ path: '/auth/refresh', ...device, headers: { ...device.headers, Cookie: `refresh_token=${await deriveRefreshToken(caller.sessionId, 2)}` } }),

@@ -1,6 +1,7 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach } from 'vitest';
 import { hashPassword } from '../../shared/passwords';
@@ -97,4 +98,25 @@ export function givenSession(session: StoredSession): Record<string, unknown> {
   const item = sessionItem(session);
   ddbMock.on(GetCommand, { Key: sessionKey(session.id) }).resolves({ Item: item });
   return item;
+}
+
+/** The refresh token rotation's UpdateItem, as refresh sends it for a test event (which carries a User-Agent and a source IP). */
+export const ROTATION_UPDATE = 'SET generation = :next, rotatedAt = :now, lastUsedAt = :now, userAgent = :userAgent, ipAddress = :ipAddress';
+/** Only the rotation asks for the old item on a refused condition. */
+const rotationOf = (id: string) => ({ Key: sessionKey(id), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const });
+
+/** DynamoDB accepts the rotation of this session: it answers the item after the write (ALL_NEW). */
+export function givenRotationSucceeds(session: StoredSession): void {
+  const now = Date.now();
+  const after = { ...sessionItem(session), generation: (session.generation ?? 0) + 1, rotatedAt: now, lastUsedAt: now };
+  ddbMock.on(UpdateCommand, rotationOf(session.id)).resolves({ Attributes: after });
+}
+
+/**
+ * DynamoDB refuses the rotation's condition: ConditionalCheckFailedException carrying the item as
+ * it was (ALL_OLD) in wire format, as the SDK throws it; no item when the session does not exist.
+ */
+export function givenRotationRefused(id: string, session?: StoredSession): void {
+  const extra = session ? { Item: marshall(sessionItem(session)) } : {};
+  ddbMock.on(UpdateCommand, rotationOf(id)).rejects(awsError('ConditionalCheckFailedException', 400, extra));
 }

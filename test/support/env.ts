@@ -5,7 +5,7 @@ import { testEnvironment } from './keys';
 
 /**
  * Unit and invoke tests run the real modules with this environment: a table name, fresh test
- * keys, and a cheap scrypt cost (the production cost is tested in test/unit/passwords.test.ts).
+ * keys, and a cheap argon2id cost (the production cost is tested in test/unit/passwords.test.ts).
  */
 Object.assign(process.env, testEnvironment);
 

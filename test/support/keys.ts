@@ -15,7 +15,8 @@ export const testEnvironment = {
   MAIL_FROM: 'auth@example.com',
   // The issuer is the API's base URL, as on AWS.
   JWT_ISSUER: 'https://auth.example.com',
-  SCRYPT_N: '1024',
+  ARGON2_MEMORY_KIB: '1024',
+  ARGON2_PASSES: '1',
   POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
   ...testKeys,

@@ -36,7 +36,7 @@ export function expectSignedIn(result: APIGatewayProxyResult, user: Record<strin
   expect(body.user).toEqual(user);
   expect(body.tokenType).toBe('Bearer');
   expect(body.expiresIn).toBe(900);
-  expect(JSON.stringify(body)).not.toMatch(/refresh|passwordHash|scrypt|vt1_/);
+  expect(JSON.stringify(body)).not.toMatch(/refresh|passwordHash|argon2id|scrypt|vt1_/);
   const claims = jwt.verify(body.accessToken, publicKeyPem, { algorithms: ['ES256'] }) as jwt.JwtPayload;
   expect(claims).toMatchObject({ sub: user.id, token_use: 'access', iss: testEnvironment.JWT_ISSUER, aud: 'serverless-auth-api' });
   expect(setCookies(result)).toEqual([

@@ -11,7 +11,8 @@ describe('configuration', () => {
       VERIFICATION_TOKEN_TTL_SECONDS: 86_400,
       COOKIE_SAMESITE: 'Strict',
       ALLOWED_ORIGINS: [],
-      SCRYPT_N: 131_072,
+      ARGON2_MEMORY_KIB: 19_456,
+      ARGON2_PASSES: 2,
     });
   });
 
@@ -22,7 +23,9 @@ describe('configuration', () => {
   it('fails naming the variable when a value is malformed', () => {
     expect(() => parseConfig({ TABLE_NAME: 't', ACCESS_TOKEN_TTL_SECONDS: 'soon' })).toThrow(/ACCESS_TOKEN_TTL_SECONDS/);
     expect(() => parseConfig({ TABLE_NAME: 't', COOKIE_SAMESITE: 'strictest' })).toThrow(/COOKIE_SAMESITE/);
-    expect(() => parseConfig({ TABLE_NAME: 't', SCRYPT_N: '1000' })).toThrow(/SCRYPT_N.*power of two/);
+    expect(() => parseConfig({ TABLE_NAME: 't', ARGON2_MEMORY_KIB: '4' })).toThrow(/ARGON2_MEMORY_KIB/);
+    expect(() => parseConfig({ TABLE_NAME: 't', ARGON2_MEMORY_KIB: '19.5' })).toThrow(/ARGON2_MEMORY_KIB/);
+    expect(() => parseConfig({ TABLE_NAME: 't', ARGON2_PASSES: '0' })).toThrow(/ARGON2_PASSES/);
     expect(() => parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: 'https://a.example.com/path' })).toThrow(/ALLOWED_ORIGINS/);
     expect(() => parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: '*' })).toThrow(/ALLOWED_ORIGINS/);
     expect(() => parseConfig({ TABLE_NAME: 't', ALLOWED_ORIGINS: 'ftp://files.example.com' })).toThrow(/ALLOWED_ORIGINS/);
