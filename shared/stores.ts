@@ -69,18 +69,30 @@ export interface SessionStore {
   revokeAllOfUser(userId: string, now: number): Promise<number>;
 }
 
-export interface LoginAttemptState {
+/** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */
+export interface AttemptCounter {
+  /** Consecutive attempts not (yet) followed by a success: counted before the hash. */
   failures: number;
-  /** Epoch milliseconds; absent when not locked. */
   lockedUntil?: number;
+  /** When the failures are forgotten. */
+  expiresAt: number;
+}
+
+export interface StoredAttempts extends AttemptCounter {
+  /** Bumped by every write: the compare-and-set token. */
+  version: number;
 }
 
 export interface LimitStore {
-  getLoginAttempts(key: string): Promise<LoginAttemptState>;
-  /** Counts one more consecutive failure and returns the new count. */
-  recordLoginFailure(key: string, now: number): Promise<number>;
-  lockLogin(key: string, until: number): Promise<void>;
-  clearLoginAttempts(key: string): Promise<void>;
+  /** The counter as stored, forgotten ones included (TTL deletes late); strongly consistent. */
+  getAttempts(key: string): Promise<StoredAttempts | undefined>;
+  /**
+   * Replaces the counter by `next` iff it is still `seen` (absent when undefined) and no lock runs
+   * past `now`, so no write can shorten a longer lock; false when another request changed it first.
+   */
+  saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean>;
+  /** A success: the count starts again. */
+  clearAttempts(key: string): Promise<void>;
   /** Fixed-window counter: the number of hits in the current window, this one included. */
   hit(key: string, windowSeconds: number, now: number): Promise<number>;
 }

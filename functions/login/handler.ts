@@ -1,5 +1,5 @@
 import { login } from '../../shared/auth/login';
-import { cookieOptionsFor } from '../../shared/http/cookies';
+import { cookieOptionsFor, DEVICE_COOKIE, readCookie } from '../../shared/http/cookies';
 import { httpHandler } from '../../shared/http/handler';
 import { sessionReply } from '../../shared/http/session-reply';
 import { createAuthContext } from '../../shared/services';
@@ -7,8 +7,8 @@ import { loginBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** POST /auth/login — email or username plus password; starts a new session. */
-export const handler = httpHandler({ body: loginBody }, async ({ body, event }) => {
-  const { user, tokens } = await login(auth, body);
+/** POST /auth/login — email or username plus password (and the device cookie, if any); starts a new session. */
+export const handler = httpHandler({ body: loginBody }, async ({ body, header, event }) => {
+  const { user, tokens } = await login(auth, { ...body, deviceToken: readCookie(header('cookie'), DEVICE_COOKIE) });
   return sessionReply(tokens, cookieOptionsFor(event, auth.config), user);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCookie, refreshCookie, refreshCookiePath } from '../../shared/http/cookies';
+import { deviceCookie, readCookie, refreshCookie, refreshCookiePath } from '../../shared/http/cookies';
 
 describe('refresh cookie', () => {
   it('is HttpOnly, Secure, scoped to /auth, with the configured SameSite and lifetime', () => {
@@ -23,5 +23,15 @@ describe('refresh cookie', () => {
     expect(readCookie('theme=dark; refresh_token=rt1.a.0.b; other=1', 'refresh_token')).toBe('rt1.a.0.b');
     expect(readCookie('refresh_token=', 'refresh_token')).toBeUndefined();
     expect(readCookie(undefined, 'refresh_token')).toBeUndefined();
+  });
+});
+
+describe('device cookie', () => {
+  it('is HttpOnly, Secure, a year long, with the configured SameSite, and only sent to the login route under the stage prefix', () => {
+    const path = refreshCookiePath({ path: '/auth/login', requestContext: { path: '/prod/auth/login' } });
+
+    expect(deviceCookie('dv1.u.d.1.s', 31_536_000, { sameSite: 'Lax', path })).toBe(
+      'device=dv1.u.d.1.s; Max-Age=31536000; Path=/prod/auth/login; HttpOnly; Secure; SameSite=Lax',
+    );
   });
 });
