@@ -91,6 +91,11 @@ export interface LimitStore {
    * past `now`, so no write can shorten a longer lock; false when another request changed it first.
    */
   saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean>;
+  /**
+   * Moves the lock to `until` (and the memory to `expiresAt`) iff that lengthens a running lock:
+   * the lock is measured from when the failure was known, and never shortened.
+   */
+  extendLock(key: string, until: number, expiresAt: number): Promise<void>;
   /** A success: the count starts again. */
   clearAttempts(key: string): Promise<void>;
   /** Fixed-window counter: the number of hits in the current window, this one included. */

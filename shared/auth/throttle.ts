@@ -9,9 +9,11 @@ import type { AuthContext } from './context';
  *
  * An attempt is counted BEFORE the password is hashed, by one conditional write on the counter
  * (compare-and-set on its version, refused while a lock runs), and the attempt that reaches the
- * limit sets the lock in that same write. A success resets the counter; a failure needs no second
- * write because it was already counted. So however many requests race, at most
- * FAILURES_BEFORE_LOCK of them get a comparison before the lock, and one per lock afterwards.
+ * limit sets the lock in that same write, so the requests racing it are refused while it hashes.
+ * A success resets the counter; a failure was already counted and only lengthens its lock to run
+ * from the moment the failure was known (a conditional write that never shortens a lock). So
+ * however many requests race, at most FAILURES_BEFORE_LOCK of them get a comparison before the
+ * lock, and one per lock afterwards.
  */
 export const FAILURES_BEFORE_LOCK = 5;
 export const MAX_LOCK_SECONDS = 15 * 60;
@@ -120,6 +122,11 @@ async function settle(ctx: AuthContext, key: string, counted: AttemptCounter, ve
   if (matches) {
     await ctx.limits.clearAttempts(key);
   } else {
+    if (counted.lockedUntil !== undefined) {
+      // The lock was set when the attempt was counted; it runs its full length from the failure.
+      const until = ctx.now() + lockSecondsAfter(counted.failures) * 1000;
+      await ctx.limits.extendLock(key, until, until + FAILURE_MEMORY_SECONDS * 1000);
+    }
     recordSecurityEvent('LoginFailure', { ...subject, throttle: kindOf(key), failures: counted.failures, lockSeconds: lockSecondsAfter(counted.failures) });
   }
   return matches;

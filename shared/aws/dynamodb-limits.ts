@@ -54,6 +54,23 @@ export class DynamoLimitStore implements LimitStore {
     }
   }
 
+  async extendLock(key: string, until: number, expiresAt: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: attemptsKey(key),
+          UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
+          ConditionExpression: 'lockedUntil < :until',
+          ExpressionAttributeValues: { ':until': until, ':expires': Math.ceil(expiresAt / 1000) },
+        }),
+      );
+    } catch (error) {
+      // A longer lock, a success reset or a newer counter got there first: nothing to lengthen.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async clearAttempts(key: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: attemptsKey(key) }));
   }

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/login/handler';
 import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
@@ -117,6 +117,9 @@ describe('POST /auth/login', () => {
     const until = write!.Item!.lockedUntil as number;
     expect(until - before).toBeGreaterThanOrEqual(1000);
     expect(until - Date.now()).toBeLessThanOrEqual(1000);
+    const [extension] = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(extension).toMatchObject({ Key: aliceByEmail, UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires', ConditionExpression: 'lockedUntil < :until' });
+    expect(extension!.ExpressionAttributeValues![':until']).toBeGreaterThanOrEqual(until);
   });
 
   it('refuses even the right password while locked, with 429 too_many_attempts and Retry-After, without hashing', async () => {

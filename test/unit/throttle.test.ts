@@ -85,6 +85,11 @@ class InMemoryLimitStore implements LimitStore {
     return true;
   }
 
+  async extendLock(key: string, until: number, expiresAt: number) {
+    const current = this.items.get(key);
+    if (current?.lockedUntil !== undefined && current.lockedUntil < until) this.items.set(key, { ...current, lockedUntil: until, expiresAt });
+  }
+
   async clearAttempts(key: string) {
     this.items.delete(key);
   }
@@ -117,6 +122,31 @@ describe('throttled password checks', () => {
     const refusals = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as ApiError);
     expect(refusals).toHaveLength(25);
     expect(refusals.every((e) => e.code === 'too_many_attempts' && e.options.retryAfterSeconds! >= 1)).toBe(true);
+  });
+
+  it('runs the lock its full length from the failure, however long the hash took', async () => {
+    const store = new InMemoryLimitStore();
+    let clock = now;
+    const ctx = { limits: store, now: () => clock } as unknown as AuthContext;
+    const key = throttleKeys.login('username', 'alice');
+    const slowWrongPassword = async () => {
+      clock += 700;
+      return false;
+    };
+
+    for (let i = 0; i < 5; i++) await throttledPasswordCheck(ctx, key, slowWrongPassword);
+
+    expect(store.items.get(key)).toMatchObject({ failures: 5, lockedUntil: clock + 1000 });
+  });
+
+  it('never shortens a longer lock when a failure is known', async () => {
+    const store = new InMemoryLimitStore();
+    const key = throttleKeys.login('email', 'a@example.com');
+    store.items.set(key, { failures: 9, lockedUntil: now + 600_000, expiresAt: now + 600_000 + memoryMs, version: 9 });
+
+    await store.extendLock(key, now + 1000, now + 1000 + memoryMs);
+
+    expect(store.items.get(key)!.lockedUntil).toBe(now + 600_000);
   });
 
   it('resets the count after a success', async () => {
