@@ -136,10 +136,10 @@ export function claimsOf(jwt: string): Record<string, unknown> {
 }
 
 /** A DynamoDB client on DynamoDB Local, to check what the API left in the table. */
-export function tableClient(): DynamoDBDocumentClient {
+export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint: stack.ddbEndpoint,
+      endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
