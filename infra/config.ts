@@ -79,6 +79,14 @@ export const contextSchema = z
     throttleRateLimit: z.coerce.number({ error: 'must be a number' }).positive().default(100),
     throttleBurstLimit: wholeNumber().positive().default(200),
     waf: flag(true),
+    /**
+     * Reserved concurrency for each password-hashing function (login, register): a login flood
+     * then cannot take the account's whole Lambda concurrency, and is capped at this many at once.
+     * Off by default: AWS refuses a deploy that would leave the account fewer than 100 unreserved
+     * executions, and new accounts often have a quota of only 10 (check yours with
+     * `aws lambda get-account-settings` before turning it on).
+     */
+    passwordFunctionsReservedConcurrency: wholeNumber().min(1, 'must be at least 1 (leave it unset to turn it off)').max(10_000).optional(),
     /** Requests per IP per 5 minutes to /auth/* before WAF blocks that IP. WAF's minimum is 10. */
     wafRateLimit: wholeNumber().min(10).max(2_000_000_000).default(300),
     /** Keep the table when the stack is deleted, and refuse to delete it by accident. Only a
