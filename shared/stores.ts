@@ -74,6 +74,11 @@ export interface AttemptCounter {
   /** Consecutive attempts not (yet) followed by a success: counted before the hash. */
   failures: number;
   lockedUntil?: number;
+  /**
+   * Set by the attempt that reaches the limit: until its outcome is known (or this time passes,
+   * should it never be), no other attempt is counted, however short its lock.
+   */
+  settlesBy?: number;
   /** When the failures are forgotten. */
   expiresAt: number;
 }
@@ -87,15 +92,16 @@ export interface LimitStore {
   /** The counter as stored, forgotten ones included (TTL deletes late); strongly consistent. */
   getAttempts(key: string): Promise<StoredAttempts | undefined>;
   /**
-   * Replaces the counter by `next` iff it is still `seen` (absent when undefined) and no lock runs
-   * past `now`, so no write can shorten a longer lock; false when another request changed it first.
+   * Replaces the counter by `next` iff it is still `seen` (absent when undefined), no lock runs
+   * past `now` and no attempt is in flight, so no write can shorten a longer lock; false when
+   * another request changed it first. The written version is `seen.version + 1` (1 when absent).
    */
   saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean>;
   /**
-   * Moves the lock to `until` (and the memory to `expiresAt`) iff that lengthens a running lock:
-   * the lock is measured from when the failure was known, and never shortened.
+   * The attempt that wrote `version` failed: its lock now runs from `until` and the window opens
+   * when that passes. Only if nothing was written since and the lock only gets longer.
    */
-  extendLock(key: string, until: number, expiresAt: number): Promise<void>;
+  settleFailure(key: string, version: number, until: number, expiresAt: number): Promise<void>;
   /** A success: the count starts again. */
   clearAttempts(key: string): Promise<void>;
   /** Fixed-window counter: the number of hits in the current window, this one included. */

@@ -9,9 +9,10 @@ import type { AuthContext } from './context';
  *
  * An attempt is counted BEFORE the password is hashed, by one conditional write on the counter
  * (compare-and-set on its version, refused while a lock runs), and the attempt that reaches the
- * limit sets the lock in that same write, so the requests racing it are refused while it hashes.
- * A success resets the counter; a failure was already counted and only lengthens its lock to run
- * from the moment the failure was known (a conditional write that never shortens a lock). So
+ * limit sets the lock in that same write and keeps the window closed until its outcome is known
+ * (settlesBy), so the requests racing it are refused however long it hashes. A success resets the
+ * counter; a failure was already counted and only sets its lock to run from the moment the
+ * failure was known (a conditional write that never shortens a lock) and opens the window. So
  * however many requests race, at most FAILURES_BEFORE_LOCK of them get a comparison before the
  * lock, and one per lock afterwards.
  */
@@ -25,6 +26,11 @@ export const MAX_LOCK_SECONDS = 15 * 60;
  * locked for cookie-less clients whatever the memory; device cookies are what keeps the owner in.)
  */
 export const FAILURE_MEMORY_SECONDS = 60 * 60;
+/**
+ * How long the attempt that reaches the limit keeps the window closed at most, should its outcome
+ * never be written (its function died while hashing): longer than any function's timeout.
+ */
+export const SETTLE_SECONDS = 60;
 /** Compare-and-set rounds before a request gives up on a counter other requests keep changing. */
 const MAX_RACE_ROUNDS = 8;
 
@@ -49,24 +55,26 @@ export function lockSecondsAfter(failures: number): number {
 export type ThrottlePolicy = 'lockout' | 'device';
 
 export type AttemptDecision = { kind: 'proceed'; next: AttemptCounter } | { kind: 'refuse'; retryAfterSeconds: number };
+type Claim = { kind: 'proceed'; next: AttemptCounter; version: number } | { kind: 'refuse'; retryAfterSeconds: number };
 
 /** Whether one more attempt may be counted on this counter, and the counter if it is. */
 export function decideAttempt(stored: AttemptCounter | undefined, now: number, policy: ThrottlePolicy): AttemptDecision {
   // DynamoDB's TTL deletes late: a forgotten counter is treated as absent here, not there.
-  const current: Pick<AttemptCounter, 'failures' | 'lockedUntil'> = stored && stored.expiresAt > now ? stored : { failures: 0 };
+  const current: Omit<AttemptCounter, 'expiresAt'> = stored && stored.expiresAt > now ? stored : { failures: 0 };
   if (policy === 'device') {
     if (current.failures >= FAILURES_BEFORE_LOCK) return { kind: 'refuse', retryAfterSeconds: secondsUntil(stored!.expiresAt, now) };
     return { kind: 'proceed', next: { failures: current.failures + 1, expiresAt: now + FAILURE_MEMORY_SECONDS * 1000 } };
   }
-  if (current.lockedUntil !== undefined && current.lockedUntil > now) {
-    return { kind: 'refuse', retryAfterSeconds: secondsUntil(current.lockedUntil, now) };
-  }
+  const locked = current.lockedUntil !== undefined && current.lockedUntil > now;
+  const inFlight = current.settlesBy !== undefined && current.settlesBy > now;
+  if (locked || inFlight) return { kind: 'refuse', retryAfterSeconds: secondsUntil(current.lockedUntil ?? now, now) };
   const failures = current.failures + 1;
   const lockSeconds = lockSecondsAfter(failures);
-  const lockedUntil = lockSeconds > 0 ? now + lockSeconds * 1000 : undefined;
+  if (lockSeconds === 0) return { kind: 'proceed', next: { failures, expiresAt: now + FAILURE_MEMORY_SECONDS * 1000 } };
+  const lockedUntil = now + lockSeconds * 1000;
   return {
     kind: 'proceed',
-    next: { failures, ...(lockedUntil ? { lockedUntil } : {}), expiresAt: (lockedUntil ?? now) + FAILURE_MEMORY_SECONDS * 1000 },
+    next: { failures, lockedUntil, settlesBy: now + SETTLE_SECONDS * 1000, expiresAt: lockedUntil + FAILURE_MEMORY_SECONDS * 1000 },
   };
 }
 
@@ -75,13 +83,13 @@ function secondsUntil(time: number, now: number): number {
 }
 
 /** Counts one attempt on `key` with a conditional write, re-reading when another request won the race. */
-async function claimAttempt(ctx: AuthContext, key: string, policy: ThrottlePolicy): Promise<AttemptDecision> {
+async function claimAttempt(ctx: AuthContext, key: string, policy: ThrottlePolicy): Promise<Claim> {
   for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
     const stored: StoredAttempts | undefined = await ctx.limits.getAttempts(key);
     const now = ctx.now();
     const decision = decideAttempt(stored, now, policy);
     if (decision.kind === 'refuse') return decision;
-    if (await ctx.limits.saveAttempts(key, stored, decision.next, now)) return decision;
+    if (await ctx.limits.saveAttempts(key, stored, decision.next, now)) return { ...decision, version: (stored?.version ?? 0) + 1 };
   }
   // Only a flood of parallel attempts on one counter gets here: refusing is the safe answer.
   return { kind: 'refuse', retryAfterSeconds: 1 };
@@ -102,7 +110,7 @@ export async function throttledPasswordCheck(ctx: AuthContext, key: string, veri
     recordSecurityEvent('LoginLockout', { ...subject, throttle: kindOf(key) });
     throw new ApiError('too_many_attempts', { retryAfterSeconds: decision.retryAfterSeconds });
   }
-  return settle(ctx, key, decision.next, verify, subject);
+  return settle(ctx, key, decision, verify, subject);
 }
 
 /**
@@ -114,10 +122,11 @@ export async function trustedDevicePasswordCheck(ctx: AuthContext, deviceId: str
   const key = throttleKeys.device(deviceId);
   const decision = await claimAttempt(ctx, key, 'device');
   if (decision.kind === 'refuse') return undefined;
-  return settle(ctx, key, decision.next, verify, subject);
+  return settle(ctx, key, decision, verify, subject);
 }
 
-async function settle(ctx: AuthContext, key: string, counted: AttemptCounter, verify: Verify, subject: Subject): Promise<boolean> {
+async function settle(ctx: AuthContext, key: string, claim: Extract<Claim, { kind: 'proceed' }>, verify: Verify, subject: Subject): Promise<boolean> {
+  const counted = claim.next;
   const matches = await verify();
   if (matches) {
     await ctx.limits.clearAttempts(key);
@@ -125,7 +134,7 @@ async function settle(ctx: AuthContext, key: string, counted: AttemptCounter, ve
     if (counted.lockedUntil !== undefined) {
       // The lock was set when the attempt was counted; it runs its full length from the failure.
       const until = ctx.now() + lockSecondsAfter(counted.failures) * 1000;
-      await ctx.limits.extendLock(key, until, until + FAILURE_MEMORY_SECONDS * 1000);
+      await ctx.limits.settleFailure(key, claim.version, until, until + FAILURE_MEMORY_SECONDS * 1000);
     }
     recordSecurityEvent('LoginFailure', { ...subject, throttle: kindOf(key), failures: counted.failures, lockSeconds: lockSecondsAfter(counted.failures) });
   }

@@ -21,6 +21,7 @@ export class DynamoLimitStore implements LimitStore {
     return {
       failures: Number(Item.failures ?? 0),
       ...(typeof Item.lockedUntil === 'number' ? { lockedUntil: Item.lockedUntil } : {}),
+      ...(typeof Item.settlesBy === 'number' ? { settlesBy: Item.settlesBy } : {}),
       expiresAt: Number(Item.expiresAt ?? 0) * 1000,
       version: Number(Item.version ?? 0),
     };
@@ -29,7 +30,8 @@ export class DynamoLimitStore implements LimitStore {
   async saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean> {
     const unchanged = seen
       ? {
-          ConditionExpression: 'version = :seen AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now)',
+          ConditionExpression:
+            'version = :seen AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(settlesBy) OR settlesBy <= :now)',
           ExpressionAttributeValues: { ':seen': seen.version, ':now': now },
         }
       : { ConditionExpression: 'attribute_not_exists(pk)' };
@@ -41,6 +43,7 @@ export class DynamoLimitStore implements LimitStore {
             ...attemptsKey(key),
             failures: next.failures,
             ...(next.lockedUntil !== undefined ? { lockedUntil: next.lockedUntil } : {}),
+            ...(next.settlesBy !== undefined ? { settlesBy: next.settlesBy } : {}),
             version: (seen?.version ?? 0) + 1,
             expiresAt: Math.ceil(next.expiresAt / 1000),
           },
@@ -54,19 +57,19 @@ export class DynamoLimitStore implements LimitStore {
     }
   }
 
-  async extendLock(key: string, until: number, expiresAt: number): Promise<void> {
+  async settleFailure(key: string, version: number, until: number, expiresAt: number): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: attemptsKey(key),
-          UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
-          ConditionExpression: 'lockedUntil < :until',
-          ExpressionAttributeValues: { ':until': until, ':expires': Math.ceil(expiresAt / 1000) },
+          UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires REMOVE settlesBy',
+          ConditionExpression: 'version = :version AND lockedUntil <= :until',
+          ExpressionAttributeValues: { ':version': version, ':until': until, ':expires': Math.ceil(expiresAt / 1000) },
         }),
       );
     } catch (error) {
-      // A longer lock, a success reset or a newer counter got there first: nothing to lengthen.
+      // A success reset, or a later attempt after settlesBy passed, got there first: nothing to settle.
       if (!isConditionFailure(error)) throw error;
     }
   }

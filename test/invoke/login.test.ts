@@ -102,7 +102,7 @@ describe('POST /auth/login', () => {
     ]);
   });
 
-  it('sets the 1 s lock in the same write as the fifth attempt, guarded against racing writes and longer locks', async () => {
+  it('sets the 1 s lock in the same write as the fifth attempt, keeping the window closed until its outcome is written', async () => {
     await givenUser(alice);
     ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(4));
 
@@ -111,14 +111,22 @@ describe('POST /auth/login', () => {
 
     expect(reply.statusCode).toBe(401);
     const [write] = attemptWrites();
-    expect(write!.ConditionExpression).toBe('version = :seen AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now)');
+    expect(write!.ConditionExpression).toBe(
+      'version = :seen AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(settlesBy) OR settlesBy <= :now)',
+    );
     expect(write!.ExpressionAttributeValues![':seen']).toBe(4);
     expect(write!.Item).toMatchObject({ failures: 5, version: 5 });
     const until = write!.Item!.lockedUntil as number;
     expect(until - before).toBeGreaterThanOrEqual(1000);
     expect(until - Date.now()).toBeLessThanOrEqual(1000);
     const [extension] = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(extension).toMatchObject({ Key: aliceByEmail, UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires', ConditionExpression: 'lockedUntil < :until' });
+    expect(write!.Item!.settlesBy).toBeGreaterThan(until);
+    expect(extension).toMatchObject({
+      Key: aliceByEmail,
+      UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires REMOVE settlesBy',
+      ConditionExpression: 'version = :version AND lockedUntil <= :until',
+      ExpressionAttributeValues: expect.objectContaining({ ':version': 5 }),
+    });
     expect(extension!.ExpressionAttributeValues![':until']).toBeGreaterThanOrEqual(until);
   });
 

@@ -4,6 +4,7 @@ import {
   decideAttempt,
   FAILURE_MEMORY_SECONDS,
   lockSecondsAfter,
+  SETTLE_SECONDS,
   throttledPasswordCheck,
   throttleKeys,
   trustedDevicePasswordCheck,
@@ -37,7 +38,16 @@ describe('identifier and account counters', () => {
   it('sets the lock with the attempt that reaches five, before its password is checked', () => {
     const decision = decideAttempt({ failures: 4, expiresAt: now + memoryMs }, now, 'lockout');
 
-    expect(decision).toEqual({ kind: 'proceed', next: { failures: 5, lockedUntil: now + 1000, expiresAt: now + 1000 + memoryMs } });
+    expect(decision).toEqual({
+      kind: 'proceed',
+      next: { failures: 5, lockedUntil: now + 1000, settlesBy: now + SETTLE_SECONDS * 1000, expiresAt: now + 1000 + memoryMs },
+    });
+  });
+
+  it('keeps the window closed while the attempt that reached the limit is still hashing, however long its lock', () => {
+    const decision = decideAttempt({ failures: 5, lockedUntil: now - 5_000, settlesBy: now + 50_000, expiresAt: now + memoryMs }, now, 'lockout');
+
+    expect(decision).toEqual({ kind: 'refuse', retryAfterSeconds: 1 });
   });
 
   it('refuses while locked, with the whole seconds left (at least 1)', () => {
@@ -79,15 +89,19 @@ class InMemoryLimitStore implements LimitStore {
   async saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, at: number) {
     await new Promise((resolve) => setImmediate(resolve));
     const current = this.items.get(key);
-    const unchanged = seen ? current?.version === seen.version && (current.lockedUntil === undefined || current.lockedUntil <= at) : current === undefined;
+    const unchanged = seen
+      ? current?.version === seen.version && (current.lockedUntil ?? 0) <= at && (current.settlesBy ?? 0) <= at
+      : current === undefined;
     if (!unchanged) return false;
     this.items.set(key, { ...next, version: (seen?.version ?? 0) + 1 });
     return true;
   }
 
-  async extendLock(key: string, until: number, expiresAt: number) {
+  async settleFailure(key: string, version: number, until: number, expiresAt: number) {
     const current = this.items.get(key);
-    if (current?.lockedUntil !== undefined && current.lockedUntil < until) this.items.set(key, { ...current, lockedUntil: until, expiresAt });
+    if (current?.version !== version || (current.lockedUntil ?? Infinity) > until) return;
+    const { settlesBy: _settled, ...rest } = current;
+    this.items.set(key, { ...rest, lockedUntil: until, expiresAt });
   }
 
   async clearAttempts(key: string) {
@@ -137,16 +151,31 @@ describe('throttled password checks', () => {
     for (let i = 0; i < 5; i++) await throttledPasswordCheck(ctx, key, slowWrongPassword);
 
     expect(store.items.get(key)).toMatchObject({ failures: 5, lockedUntil: clock + 1000 });
+    expect(store.items.get(key)!.settlesBy).toBeUndefined();
   });
 
   it('never shortens a longer lock when a failure is known', async () => {
     const store = new InMemoryLimitStore();
     const key = throttleKeys.login('email', 'a@example.com');
-    store.items.set(key, { failures: 9, lockedUntil: now + 600_000, expiresAt: now + 600_000 + memoryMs, version: 9 });
+    store.items.set(key, { failures: 9, lockedUntil: now + 600_000, settlesBy: now + 60_000, expiresAt: now + 600_000 + memoryMs, version: 9 });
 
-    await store.extendLock(key, now + 1000, now + 1000 + memoryMs);
+    await store.settleFailure(key, 9, now + 1000, now + 1000 + memoryMs);
 
     expect(store.items.get(key)!.lockedUntil).toBe(now + 600_000);
+  });
+
+  it('opens the window one lock after the failure of the attempt that reached the limit', async () => {
+    const store = new InMemoryLimitStore();
+    let clock = now;
+    const ctx = { limits: store, now: () => clock } as unknown as AuthContext;
+    const key = throttleKeys.login('email', 'b@example.com');
+    for (let i = 0; i < 5; i++) await throttledPasswordCheck(ctx, key, async () => false);
+
+    clock += 1001;
+    let compared = false;
+    await throttledPasswordCheck(ctx, key, async () => (compared = true));
+
+    expect(compared).toBe(true);
   });
 
   it('resets the count after a success', async () => {
