@@ -99,6 +99,14 @@ export const contextSchema = z
     throttleRateLimit: positiveNumber().default(100),
     throttleBurstLimit: wholeNumber({ min: 1 }).default(200),
     waf: flag(true),
+    /**
+     * Reserved concurrency for each password-hashing function (login, register): a login flood
+     * then cannot take the account's whole Lambda concurrency, and is capped at this many at once.
+     * Off by default: AWS refuses a deploy that would leave the account fewer than 100 unreserved
+     * executions, and new accounts often have a quota of only 10 (check yours with
+     * `aws lambda get-account-settings` before turning it on).
+     */
+    passwordFunctionsReservedConcurrency: wholeNumber({ min: 1, max: 10_000 }).optional(),
     /** Requests per IP per 5 minutes to /auth/* before WAF blocks that IP. WAF's minimum is 10. */
     wafRateLimit: wholeNumber({ min: 10, max: 2_000_000_000 }).default(300),
     /** Keep the table when the stack is deleted, and refuse to delete it by accident. Only a

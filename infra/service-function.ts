@@ -18,6 +18,8 @@ export interface ServiceFunctionProps {
   timeout: Duration;
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
+  /** Reserves (and caps) this many concurrent executions; undefined: the account's shared pool. */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export class ServiceFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -73,6 +73,8 @@ export class AuthStack extends Stack {
         entry: path.join(functionsDir, name, 'handler.ts'),
         description: `serverless-auth ${name}`,
         memorySize: access.hashesPasswords ? PASSWORD_HASHING_MEMORY_MB : DEFAULT_MEMORY_MB,
+        // Off unless the context key sets it: see passwordFunctionsReservedConcurrency in config.ts.
+        reservedConcurrentExecutions: access.hashesPasswords ? config.passwordFunctionsReservedConcurrency : undefined,
         timeout: FUNCTION_TIMEOUT,
         environment,
         logRetention,
@@ -110,7 +112,12 @@ export class AuthStack extends Stack {
     api.api.deploymentStage.node.addDependency(cloudWatchRole.setting);
 
     if (config.waf) {
-      new RateLimitWaf(this, 'Waf', { stageArn: api.api.deploymentStage.stageArn, stageName: config.stage, limitPer5Minutes: config.wafRateLimit });
+      new RateLimitWaf(this, 'Waf', {
+        stageArn: api.api.deploymentStage.stageArn,
+        stageName: config.stage,
+        limitPer5Minutes: config.wafRateLimit,
+        logRetention,
+      });
     } else {
       Validations.of(api.api.deploymentStage).acknowledge({
         id: 'AwsSolutions-APIG3',

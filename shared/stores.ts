@@ -91,18 +91,41 @@ export interface SessionStore {
   revokeAllOfUser(userId: string, now: number): Promise<number>;
 }
 
-export interface LoginAttemptState {
+/** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */
+export interface AttemptCounter {
+  /** Consecutive attempts not (yet) followed by a success: counted before the hash. */
   failures: number;
-  /** Epoch milliseconds; absent when not locked. */
   lockedUntil?: number;
+  /**
+   * Set by the attempt that reaches the limit: until its outcome is known (or this time passes,
+   * should it never be), no other attempt is counted, however short its lock.
+   */
+  settlesBy?: number;
+  /** When the failures are forgotten. */
+  expiresAt: number;
+}
+
+export interface StoredAttempts extends AttemptCounter {
+  /** Bumped by every write: the compare-and-set token. */
+  version: number;
 }
 
 export interface LimitStore {
-  getLoginAttempts(key: string): Promise<LoginAttemptState>;
-  /** Counts one more consecutive failure and returns the new count. */
-  recordLoginFailure(key: string, now: number): Promise<number>;
-  lockLogin(key: string, until: number): Promise<void>;
-  clearLoginAttempts(key: string): Promise<void>;
+  /** The counter as stored, forgotten ones included (TTL deletes late); strongly consistent. */
+  getAttempts(key: string): Promise<StoredAttempts | undefined>;
+  /**
+   * Replaces the counter by `next` iff it is still `seen` (absent when undefined), no lock runs
+   * past `now` and no attempt is in flight, so no write can shorten a longer lock; false when
+   * another request changed it first. The written version is `seen.version + 1` (1 when absent).
+   */
+  saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean>;
+  /**
+   * The attempt that wrote `version` failed: its lock now runs from `until` and the window opens
+   * when that passes. Only if nothing was written since and the lock only gets longer.
+   */
+  settleFailure(key: string, version: number, until: number, expiresAt: number): Promise<void>;
+  /** A success: the count starts again. */
+  clearAttempts(key: string): Promise<void>;
   /** Fixed-window counter: the number of hits in the current window, this one included. */
   hit(key: string, windowSeconds: number, now: number): Promise<number>;
 }

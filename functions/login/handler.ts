@@ -1,5 +1,5 @@
 import { login } from '../../shared/auth/login';
-import { cookieOptionsFor } from '../../shared/http/cookies';
+import { cookieOptionsFor, DEVICE_COOKIE, readCookie } from '../../shared/http/cookies';
 import { httpHandler } from '../../shared/http/handler';
 import { sessionClientOf } from '../../shared/http/session-client';
 import { sessionReply } from '../../shared/http/session-reply';
@@ -8,8 +8,8 @@ import { loginBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** POST /auth/login — email or username plus password; starts a new session. */
-export const handler = httpHandler({ body: loginBody }, async ({ body, event }) => {
-  const { user, tokens } = await login(auth, body, sessionClientOf(event));
+/** POST /auth/login — email or username plus password (and the device cookie, if any); starts a new session. */
+export const handler = httpHandler({ body: loginBody }, async ({ body, header, event }) => {
+  const { user, tokens } = await login(auth, { ...body, deviceToken: readCookie(header('cookie'), DEVICE_COOKIE) }, sessionClientOf(event));
   return sessionReply(tokens, cookieOptionsFor(event, auth.config), user);
 });

@@ -1,43 +1,40 @@
 import { ApiError } from '../errors';
-import { logger, recordSecurityEvent } from '../observability';
+import { logger } from '../observability';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords';
+import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import type { SessionClient } from './session-client';
-import { lockSecondsAfter } from './session-rules';
+import { throttledPasswordCheck, throttleKeys, trustedDevicePasswordCheck } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
 export interface LoginInput {
   kind: 'email' | 'username';
+  /** Trimmed and lower-cased. */
   identifier: string;
   password: string;
+  /** The device cookie's value, if the browser sent one. */
+  deviceToken?: string;
 }
 
 /**
- * Password login. Unknown accounts cost one dummy hash and count failures under their
- * identifier, so they look exactly like wrong passwords. "Not verified" is only said after a
- * correct password. Failures lock the account for 2^(n-5) s from the 5th on; a success resets.
+ * Password login. The attempt is counted on the identifier AS TYPED, not on the account it
+ * resolves to: a locked username says nothing about which email belongs to it, and an attacker
+ * hammering the username does not lock out the owner logging in by email. A valid device cookie
+ * of the resolved account counts on that device's own counter instead, so the owner's browsers
+ * are not locked out by anyone else. Unknown accounts cost one dummy hash and are counted alike.
+ * "Not verified" is only said after a correct password.
  */
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const user = input.kind === 'email' ? await ctx.users.findByEmail(input.identifier) : await ctx.users.findByUsername(input.identifier);
-  const throttleKey = user ? `user#${user.id}` : `${input.kind}#${input.identifier}`;
+  const verify = () => verifyPassword(input.password, user?.passwordHash);
+  const subject = { userId: user?.id };
 
-  const attempts = await ctx.limits.getLoginAttempts(throttleKey);
-  const now = ctx.now();
-  if (attempts.lockedUntil !== undefined && attempts.lockedUntil > now) {
-    recordSecurityEvent('LoginLockout', { userId: user?.id });
-    throw new ApiError('too_many_attempts', { retryAfterSeconds: (attempts.lockedUntil - now) / 1000 });
-  }
+  const device = await readDeviceToken(input.deviceToken, ctx.now());
+  const trustedDevice = user && device?.userId === user.id ? device : undefined;
+  let passwordMatches = trustedDevice ? await trustedDevicePasswordCheck(ctx, trustedDevice.deviceId, verify, subject) : undefined;
+  passwordMatches ??= await throttledPasswordCheck(ctx, throttleKeys.login(input.kind, input.identifier), verify, subject);
+  if (!user || !passwordMatches) throw new ApiError('invalid_credentials');
 
-  const passwordMatches = await verifyPassword(input.password, user?.passwordHash);
-  if (!user || !passwordMatches) {
-    const failures = await ctx.limits.recordLoginFailure(throttleKey, ctx.now());
-    const lockSeconds = lockSecondsAfter(failures);
-    if (lockSeconds > 0) await ctx.limits.lockLogin(throttleKey, ctx.now() + lockSeconds * 1000);
-    recordSecurityEvent('LoginFailure', { userId: user?.id, failures, lockSeconds });
-    throw new ApiError('invalid_credentials');
-  }
-
-  if (attempts.failures > 0) await ctx.limits.clearLoginAttempts(throttleKey);
   if (!user.emailVerified) throw new ApiError('email_not_verified');
 
   if (needsRehash(user.passwordHash)) {

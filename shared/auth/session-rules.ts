@@ -37,12 +37,3 @@ export function decideRefresh(session: SessionRecord, generation: number, now: n
 export function remainingLifetimeSeconds(session: SessionRecord, now: number): number {
   return Math.max(0, Math.ceil((session.absoluteExpiresAt - now) / 1000));
 }
-
-/** Lockout after consecutive failures: 2^(n-5) seconds from the 5th on, capped at 15 minutes. */
-export const LOGIN_FAILURES_BEFORE_LOCK = 5;
-export const MAX_LOCK_SECONDS = 15 * 60;
-
-export function lockSecondsAfter(failures: number): number {
-  if (failures < LOGIN_FAILURES_BEFORE_LOCK) return 0;
-  return Math.min(2 ** (failures - LOGIN_FAILURES_BEFORE_LOCK), MAX_LOCK_SECONDS);
-}

@@ -1,14 +1,13 @@
-import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LimitStore, LoginAttemptState } from '../stores';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttemptCounter, LimitStore, StoredAttempts } from '../stores';
+import { isConditionFailure } from './errors';
 
 /**
- * LOGINFAIL#<key>: consecutive login failures and the lock, per account (or per unknown
- * identifier, so unknown and known accounts behave alike). RATE#<key>#<window>: fixed-window
- * request counters. Both expire through TTL once they no longer matter.
+ * ATTEMPTS#<key>: a password-attempt counter (login identifier, account or device) with its lock
+ * and a version for compare-and-set. RATE#<key>#<window>: fixed-window request counters. Both
+ * expire through TTL once they no longer matter.
  */
-const loginKey = (key: string) => ({ pk: `LOGINFAIL#${key}`, sk: 'LOGINFAIL' });
-/** Failure counts are forgotten a day after the last failure. */
-const LOGIN_FAILURE_MEMORY_SECONDS = 86_400;
+const attemptsKey = (key: string) => ({ pk: `ATTEMPTS#${key}`, sk: 'ATTEMPTS' });
 
 export class DynamoLimitStore implements LimitStore {
   constructor(
@@ -16,38 +15,67 @@ export class DynamoLimitStore implements LimitStore {
     private readonly tableName: string,
   ) {}
 
-  async getLoginAttempts(key: string): Promise<LoginAttemptState> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: loginKey(key), ConsistentRead: true }));
-    const failures = typeof Item?.failures === 'number' ? Item.failures : 0;
-    return typeof Item?.lockedUntil === 'number' ? { failures, lockedUntil: Item.lockedUntil } : { failures };
+  async getAttempts(key: string): Promise<StoredAttempts | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: attemptsKey(key), ConsistentRead: true }));
+    if (!Item) return undefined;
+    return {
+      failures: Number(Item.failures ?? 0),
+      ...(typeof Item.lockedUntil === 'number' ? { lockedUntil: Item.lockedUntil } : {}),
+      ...(typeof Item.settlesBy === 'number' ? { settlesBy: Item.settlesBy } : {}),
+      expiresAt: Number(Item.expiresAt ?? 0) * 1000,
+      version: Number(Item.version ?? 0),
+    };
   }
 
-  async recordLoginFailure(key: string, now: number): Promise<number> {
-    const { Attributes } = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: loginKey(key),
-        UpdateExpression: 'ADD failures :one SET expiresAt = :expires',
-        ExpressionAttributeValues: { ':one': 1, ':expires': Math.ceil(now / 1000) + LOGIN_FAILURE_MEMORY_SECONDS },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(Attributes?.failures ?? 1);
+  async saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean> {
+    const unchanged = seen
+      ? {
+          ConditionExpression:
+            'version = :seen AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(settlesBy) OR settlesBy <= :now)',
+          ExpressionAttributeValues: { ':seen': seen.version, ':now': now },
+        }
+      : { ConditionExpression: 'attribute_not_exists(pk)' };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...attemptsKey(key),
+            failures: next.failures,
+            ...(next.lockedUntil !== undefined ? { lockedUntil: next.lockedUntil } : {}),
+            ...(next.settlesBy !== undefined ? { settlesBy: next.settlesBy } : {}),
+            version: (seen?.version ?? 0) + 1,
+            expiresAt: Math.ceil(next.expiresAt / 1000),
+          },
+          ...unchanged,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
-  async lockLogin(key: string, until: number): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: loginKey(key),
-        UpdateExpression: 'SET lockedUntil = :until',
-        ExpressionAttributeValues: { ':until': until },
-      }),
-    );
+  async settleFailure(key: string, version: number, until: number, expiresAt: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: attemptsKey(key),
+          UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires REMOVE settlesBy',
+          ConditionExpression: 'version = :version AND lockedUntil <= :until',
+          ExpressionAttributeValues: { ':version': version, ':until': until, ':expires': Math.ceil(expiresAt / 1000) },
+        }),
+      );
+    } catch (error) {
+      // A success reset, or a later attempt after settlesBy passed, got there first: nothing to settle.
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
-  async clearLoginAttempts(key: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: loginKey(key) }));
+  async clearAttempts(key: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: attemptsKey(key) }));
   }
 
   async hit(key: string, windowSeconds: number, now: number): Promise<number> {

@@ -73,3 +73,22 @@ export function readCookies(cookieHeader: string | undefined, name: string): str
 export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
   return readCookies(cookieHeader, name)[0];
 }
+
+// --- Device cookie (login throttling) -------------------------------------------------------
+
+export const DEVICE_COOKIE = 'device';
+
+/**
+ * The device cookie only travels to the login route: the refresh cookie's path (stage prefix
+ * included) plus /login. Same HttpOnly, Secure and SameSite as the refresh cookie; a year long.
+ */
+export function deviceCookie(token: string, maxAgeSeconds: number, options: CookieOptions): string {
+  return [
+    `${DEVICE_COOKIE}=${token}`,
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    `Path=${options.path}/login`,
+    'HttpOnly',
+    'Secure',
+    `SameSite=${options.sameSite}`,
+  ].join('; ');
+}

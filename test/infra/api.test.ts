@@ -266,6 +266,50 @@ describe('WAF', () => {
     expect(view.resolve(association!.props.ResourceArn)).toContain('/restapis/Http/Api/stages/Http/Api/DeploymentStage.dev');
   });
 
+  it('runs the IP reputation list, common rule set and known bad inputs, counting only the rules that would block legitimate passwords or clients', () => {
+    // Act
+    const [acl] = view.ofType('AWS::WAFv2::WebACL');
+
+    // Assess
+    const managed = acl!.props.Rules.filter((rule: any) => rule.Statement.ManagedRuleGroupStatement);
+    expect(
+      Object.fromEntries(
+        managed.map((rule: any) => [
+          rule.Statement.ManagedRuleGroupStatement.Name,
+          (rule.Statement.ManagedRuleGroupStatement.RuleActionOverrides ?? []).map((o: any) => `${o.Name}:${Object.keys(o.ActionToUse)[0]}`),
+        ]),
+      ),
+    ).toEqual({
+      AWSManagedRulesAmazonIpReputationList: [],
+      AWSManagedRulesCommonRuleSet: [
+        'CrossSiteScripting_BODY:Count',
+        'SizeRestrictions_BODY:Count',
+        'GenericLFI_BODY:Count',
+        'GenericRFI_BODY:Count',
+        'EC2MetaDataSSRF_BODY:Count',
+        'NoUserAgent_HEADER:Count',
+      ],
+      AWSManagedRulesKnownBadInputsRuleSet: ['Log4JRCE_BODY:Count', 'JavaDeserializationRCE_BODY:Count'],
+    });
+    for (const rule of managed) {
+      expect(rule.OverrideAction).toEqual({ None: {} });
+      expect(rule.Statement.ManagedRuleGroupStatement.VendorName).toBe('AWS');
+    }
+    expect(new Set(acl!.props.Rules.map((rule: any) => rule.Priority)).size).toBe(4);
+  });
+
+  it('logs to an aws-waf-logs- log group with retention, without the Authorization and Cookie headers', () => {
+    // Act
+    const [logging] = view.ofType('AWS::WAFv2::LoggingConfiguration');
+    const logGroup = view.ofType('AWS::Logs::LogGroup').find((group) => String(group.props.LogGroupName).startsWith('aws-waf-logs-'));
+
+    // Assess
+    expect(logGroup?.props).toMatchObject({ LogGroupName: 'aws-waf-logs-serverless-auth-dev', RetentionInDays: 30 });
+    expect(view.resolve(logging!.props.LogDestinationConfigs[0])).toBe('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:aws-waf-logs-serverless-auth-dev');
+    expect(view.resolve(logging!.props.ResourceArn)).toBe('Waf/WebAcl.Arn');
+    expect(logging!.props.RedactedFields).toEqual([{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }]);
+  });
+
   it('can be turned off with the waf context flag', () => {
     // Act
     const { template } = synthesize({ waf: 'false' });
@@ -273,5 +317,6 @@ describe('WAF', () => {
     // Assess
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 0);
   });
 });

@@ -56,6 +56,9 @@ describe('cdk context', () => {
     ['logRetentionDays', '10'],
     ['stage', 'Prod_1'],
     ['wafRateLimit', '5'],
+    ['passwordFunctionsReservedConcurrency', '0'],
+    ['passwordFunctionsReservedConcurrency', 'lots'],
+    ['passwordFunctionsReservedConcurrency', '2.5'],
     ['senderIdentity', 'other.example'],
     ['sessionIdleTimeoutSeconds', '200000'],
   ])('fails naming %s when it is %j', (key, value) => {

@@ -100,6 +100,25 @@ describe('runtime', () => {
       authorizer: 256,
     });
   });
+
+  it('reserves no concurrency by default, so a deploy never fails on a small account quota', () => {
+    const reserved = functionNames.filter((name) => view.lambda(name).props.ReservedConcurrentExecutions !== undefined);
+
+    expect(reserved).toEqual([]);
+  });
+
+  it('reserves the configured concurrency for the password-hashing functions only, when the context key asks', () => {
+    // Act
+    const withReservation = new TemplateView(synthesize({ passwordFunctionsReservedConcurrency: '20' }).template);
+
+    // Assess
+    const reserved = Object.fromEntries(
+      functionNames
+        .map((name) => [name, withReservation.lambda(name).props.ReservedConcurrentExecutions])
+        .filter(([, value]) => value !== undefined),
+    );
+    expect(reserved).toEqual({ register: 20, login: 20 });
+  });
 });
 
 describe('logs', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOGIN_FAILURES_BEFORE_LOCK } from '../../shared/auth/session-rules';
+import { FAILURES_BEFORE_LOCK } from '../../shared/auth/throttle';
 import {
   expectProblem,
   me,
@@ -105,7 +105,7 @@ describe('POST /auth/login', () => {
  * long enough for the next requests to land inside it on a slow machine.
  */
 async function failUntilLockedForTwoSeconds(email: string): Promise<void> {
-  for (let i = 0; i < LOGIN_FAILURES_BEFORE_LOCK; i++) {
+  for (let i = 0; i < FAILURES_BEFORE_LOCK; i++) {
     await expectProblem(await postJson('/auth/login', { email, password: `wrong ${i}` }), 401, 'invalid_credentials');
   }
   await sleep(1_100);

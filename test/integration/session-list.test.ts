@@ -11,6 +11,7 @@ import {
   postJson,
   refresh,
   refreshCookieOf,
+  setCookieOf,
   type SignedIn,
 } from './support';
 
@@ -30,6 +31,7 @@ async function loginFrom(email: string, userAgent: string): Promise<SignedIn & {
     userId: body.user.id,
     accessToken: body.accessToken,
     refreshToken: refreshCookieOf(response)!.value,
+    deviceToken: setCookieOf(response, 'device')?.value,
     sessionId: claimsOf(body.accessToken).sid as string,
   };
 }

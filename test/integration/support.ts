@@ -41,11 +41,16 @@ export interface RefreshCookie {
 
 /** The refresh_token Set-Cookie of a reply, parsed. */
 export function refreshCookieOf(response: Response): RefreshCookie | undefined {
-  const header = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${REFRESH_COOKIE}=`));
+  return setCookieOf(response, REFRESH_COOKIE);
+}
+
+/** A Set-Cookie of a reply by name, parsed. */
+export function setCookieOf(response: Response, name: string): RefreshCookie | undefined {
+  const header = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${name}=`));
   if (!header) return undefined;
   const [pair, ...attributes] = header.split(';').map((part) => part.trim());
   return {
-    value: pair!.slice(REFRESH_COOKIE.length + 1),
+    value: pair!.slice(name.length + 1),
     attributes: new Map(attributes.map((a) => {
       const eq = a.indexOf('=');
       return eq === -1 ? [a.toLowerCase(), ''] : [a.slice(0, eq).toLowerCase(), a.slice(eq + 1)];
@@ -96,6 +101,8 @@ export interface SignedIn {
   userId: string;
   accessToken: string;
   refreshToken: string;
+  /** The device cookie's value: sent back to /auth/login, it keeps this client's own login counter. */
+  deviceToken: string | undefined;
 }
 
 async function signedIn(email: string, response: Response): Promise<SignedIn> {
@@ -103,7 +110,7 @@ async function signedIn(email: string, response: Response): Promise<SignedIn> {
   const refreshToken = refreshCookieOf(response)?.value;
   const body = (await response.json()) as { user?: { id: string }; accessToken: string };
   if (!refreshToken) throw new Error('no refresh cookie in the reply');
-  return { email, userId: body.user!.id, accessToken: body.accessToken, refreshToken };
+  return { email, userId: body.user!.id, accessToken: body.accessToken, refreshToken, deviceToken: setCookieOf(response, 'device')?.value };
 }
 
 /** A fresh account, registered and verified through its mailed link: the first session. */
@@ -133,10 +140,10 @@ export function claimsOf(jwt: string): Record<string, unknown> {
 }
 
 /** A DynamoDB client on DynamoDB Local, to check what the API left in the table. */
-export function tableClient(): DynamoDBDocumentClient {
+export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint: stack.ddbEndpoint,
+      endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),

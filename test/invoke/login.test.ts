@@ -1,12 +1,38 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/login/handler';
+import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
+import { verifyPassword } from '../../shared/passwords';
 import { awsError, ddbMock, givenUser } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
-import { expectProblem, expectSignedIn, json, setCookies } from '../support/replies';
+import { cookieValue, expectProblem, expectSignedIn, json, setCookies } from '../support/replies';
+
+// The real hashing, watched: a refused attempt must never reach it.
+vi.mock('../../shared/passwords', { spy: true });
+beforeEach(() => {
+  vi.mocked(verifyPassword).mockClear();
+});
 
 const alice = { id: 'user-alice', email: 'alice@example.com', username: 'Alice', password: 'correct horse battery' };
 const login = (body: unknown, headers?: Record<string, string>) => handler(apiEvent({ path: '/auth/login', body, headers }), lambdaContext);
+
+const attemptsKey = (key: string) => ({ pk: `ATTEMPTS#${key}`, sk: 'ATTEMPTS' });
+const aliceByEmail = attemptsKey(`login#email#${alice.email}`);
+/** A stored attempt counter as the DynamoDB adapter writes it. */
+const counter = (failures: number, extra: { lockedUntil?: number } = {}) => ({
+  Item: { ...aliceByEmail, failures, version: failures, expiresAt: Math.ceil(Date.now() / 1000) + FAILURE_MEMORY_SECONDS, ...extra },
+});
+const attemptWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input).filter((input) => String(input.Item?.pk).startsWith('ATTEMPTS#'));
+const sessionWrites = () => ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'));
+
+/** The device cookie a successful login hands out, as the browser would send it back. */
+async function deviceCookieOfALogin(): Promise<string> {
+  const reply = await login({ email: alice.email, password: alice.password });
+  expect(reply.statusCode).toBe(200);
+  ddbMock.resetHistory();
+  vi.mocked(verifyPassword).mockClear();
+  return `device=${cookieValue(reply, 'device')!}`;
+}
 
 describe('POST /auth/login', () => {
   it('signs a verified user in by email with an access token and a refresh cookie', async () => {
@@ -19,7 +45,7 @@ describe('POST /auth/login', () => {
 
     // Assess
     const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', emailVerified: true, createdAt: '2026-11-01T00:00:00.000Z' });
-    const session = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    const session = sessionWrites()[0]!.args[0].input.Item!;
     expect(session).toMatchObject({ userId: alice.id, generation: 0, gsi1pk: `USER#${alice.id}` });
     expect(claims.sid).toBe(session.id);
   });
@@ -42,26 +68,109 @@ describe('POST /auth/login', () => {
     expect(reply.statusCode).toBe(200);
   });
 
-  it('answers a wrong password and an unknown account with the same 401 invalid_credentials', async () => {
+  it('answers a wrong password and an unknown account with the same 401 invalid_credentials, counted on the identifier as typed', async () => {
     await givenUser(alice);
-    ddbMock.on(UpdateCommand).resolves({ Attributes: { failures: 1 } });
 
     const wrong = await login({ email: alice.email, password: 'not the password' });
     const unknown = await login({ email: 'nobody@example.com', password: 'not the password' });
+    const byName = await login({ username: ' ALICE ', password: 'not the password' });
 
-    for (const reply of [wrong, unknown]) {
+    for (const reply of [wrong, unknown, byName]) {
       expectProblem(reply, 401, 'invalid_credentials');
     }
-    const counted = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key);
-    expect(counted).toEqual([
-      { pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' },
-      { pk: 'LOGINFAIL#email#nobody@example.com', sk: 'LOGINFAIL' },
+    expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([
+      `ATTEMPTS#login#email#${alice.email}`,
+      'ATTEMPTS#login#email#nobody@example.com',
+      'ATTEMPTS#login#username#alice',
     ]);
+  });
+
+  it('counts the attempt with one conditional write before the password is hashed', async () => {
+    await givenUser(alice);
+    let writesBeforeHashing: number | undefined;
+    vi.mocked(verifyPassword).mockImplementationOnce(async (...args) => {
+      writesBeforeHashing = attemptWrites().length;
+      return (await vi.importActual<typeof import('../../shared/passwords')>('../../shared/passwords')).verifyPassword(...args);
+    });
+
+    const reply = await login({ email: alice.email, password: 'not the password' });
+
+    expect(reply.statusCode).toBe(401);
+    expect(writesBeforeHashing).toBe(1);
+    expect(attemptWrites()).toEqual([
+      expect.objectContaining({ ConditionExpression: 'attribute_not_exists(pk)', Item: expect.objectContaining({ ...aliceByEmail, failures: 1, version: 1 }) }),
+    ]);
+  });
+
+  it('sets the 1 s lock in the same write as the fifth attempt, keeping the window closed until its outcome is written', async () => {
+    await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(4));
+
+    const before = Date.now();
+    const reply = await login({ email: alice.email, password: 'wrong again' });
+
+    expect(reply.statusCode).toBe(401);
+    const [write] = attemptWrites();
+    expect(write!.ConditionExpression).toBe(
+      'version = :seen AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(settlesBy) OR settlesBy <= :now)',
+    );
+    expect(write!.ExpressionAttributeValues![':seen']).toBe(4);
+    expect(write!.Item).toMatchObject({ failures: 5, version: 5 });
+    const until = write!.Item!.lockedUntil as number;
+    expect(until - before).toBeGreaterThanOrEqual(1000);
+    expect(until - Date.now()).toBeLessThanOrEqual(1000);
+    const [extension] = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(write!.Item!.settlesBy).toBeGreaterThan(until);
+    expect(extension).toMatchObject({
+      Key: aliceByEmail,
+      UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires REMOVE settlesBy',
+      ConditionExpression: 'version = :version AND lockedUntil <= :until',
+      ExpressionAttributeValues: expect.objectContaining({ ':version': 5 }),
+    });
+    expect(extension!.ExpressionAttributeValues![':until']).toBeGreaterThanOrEqual(until);
+  });
+
+  it('refuses even the right password while locked, with 429 too_many_attempts and Retry-After, without hashing', async () => {
+    await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(7, { lockedUntil: Date.now() + 3_500 }));
+
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    expectProblem(reply, 429, 'too_many_attempts');
+    expect(reply.headers?.['Retry-After']).toBe('4');
+    expect(verifyPassword).not.toHaveBeenCalled();
+    expect(attemptWrites()).toHaveLength(0);
+    expect(sessionWrites()).toHaveLength(0);
+  });
+
+  it('answers 429 without hashing when a parallel request took the last attempt first (conditional write failed, then locked)', async () => {
+    await givenUser(alice);
+    ddbMock
+      .on(GetCommand, { Key: aliceByEmail })
+      .resolvesOnce(counter(4))
+      .resolves(counter(5, { lockedUntil: Date.now() + 1_000 }));
+    ddbMock.on(PutCommand, { Item: { pk: aliceByEmail.pk } }).rejects(awsError('ConditionalCheckFailedException'));
+
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    expectProblem(reply, 429, 'too_many_attempts');
+    expect(reply.headers?.['Retry-After']).toBe('1');
+    expect(verifyPassword).not.toHaveBeenCalled();
+    expect(sessionWrites()).toHaveLength(0);
+  });
+
+  it('resets the count after a successful login', async () => {
+    await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(3));
+
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    expect(reply.statusCode).toBe(200);
+    expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([aliceByEmail]);
   });
 
   it('says email_not_verified only after a correct password', async () => {
     await givenUser({ ...alice, emailVerified: false });
-    ddbMock.on(UpdateCommand).resolves({ Attributes: { failures: 1 } });
 
     const wrongPassword = await login({ email: alice.email, password: 'not the password' });
     const rightPassword = await login({ email: alice.email, password: alice.password });
@@ -71,46 +180,62 @@ describe('POST /auth/login', () => {
     expect(json(rightPassword).code).toBe('email_not_verified');
     expect(setCookies(rightPassword)).toEqual([]);
   });
+});
 
-  it('locks the account for 1 s at the fifth consecutive failure', async () => {
+describe('POST /auth/login with a device cookie', () => {
+  it('signs the owner in while the identifier is locked, counting on the device alone', async () => {
+    // Prepare
     await givenUser(alice);
-    ddbMock.on(UpdateCommand, { UpdateExpression: 'ADD failures :one SET expiresAt = :expires' }).resolves({ Attributes: { failures: 5 } });
-    ddbMock.on(UpdateCommand, { UpdateExpression: 'SET lockedUntil = :until' }).resolves({});
+    const cookie = await deviceCookieOfALogin();
+    const deviceId = cookie.split('.')[2]!;
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(12, { lockedUntil: Date.now() + 900_000 }));
 
-    const before = Date.now();
-    const reply = await login({ email: alice.email, password: 'wrong again' });
+    // Act
+    const reply = await login({ email: alice.email, password: alice.password }, { Cookie: cookie });
 
-    expect(reply.statusCode).toBe(401);
-    const lock = ddbMock.commandCalls(UpdateCommand, { UpdateExpression: 'SET lockedUntil = :until' })[0]!.args[0].input;
-    const until = lock.ExpressionAttributeValues![':until'] as number;
-    expect(until - before).toBeGreaterThanOrEqual(1000);
-    expect(until - Date.now()).toBeLessThanOrEqual(1000);
-  });
-
-  it('refuses even the right password while locked, with 429 too_many_attempts and Retry-After', async () => {
-    await givenUser(alice);
-    ddbMock
-      .on(GetCommand, { Key: { pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' } })
-      .resolves({ Item: { failures: 7, lockedUntil: Date.now() + 4_000 } });
-
-    const reply = await login({ email: alice.email, password: alice.password });
-
-    expect(reply.statusCode).toBe(429);
-    expect(json(reply).code).toBe('too_many_attempts');
-    expect(reply.headers?.['Retry-After']).toBe('4');
-    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
-  });
-
-  it('resets the failure count after a successful login', async () => {
-    await givenUser(alice);
-    ddbMock.on(GetCommand, { Key: { pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' } }).resolves({ Item: { failures: 3 } });
-    ddbMock.on(PutCommand).resolves({});
-    ddbMock.on(DeleteCommand).resolves({});
-
-    const reply = await login({ email: alice.email, password: alice.password });
-
+    // Assess
     expect(reply.statusCode).toBe(200);
-    expect(ddbMock.commandCalls(DeleteCommand)[0]!.args[0].input.Key).toEqual({ pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' });
+    expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([`ATTEMPTS#device#${deviceId}`]);
+    expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([attemptsKey(`device#${deviceId}`)]);
+    expect(cookieValue(reply, 'device')).not.toBe(cookie.slice('device='.length));
+  });
+
+  it('counts a wrong password on the device, not on the identifier', async () => {
+    await givenUser(alice);
+    const cookie = await deviceCookieOfALogin();
+
+    const reply = await login({ email: alice.email, password: 'not the password' }, { Cookie: cookie });
+
+    expectProblem(reply, 401, 'invalid_credentials');
+    expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([`ATTEMPTS#device#${cookie.split('.')[2]}`]);
+  });
+
+  it('no longer trusts a device after five failures on it: the locked identifier answers 429', async () => {
+    await givenUser(alice);
+    const cookie = await deviceCookieOfALogin();
+    ddbMock.on(GetCommand, { Key: attemptsKey(`device#${cookie.split('.')[2]}`) }).resolves(counter(5));
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(6, { lockedUntil: Date.now() + 2_000 }));
+
+    const reply = await login({ email: alice.email, password: alice.password }, { Cookie: cookie });
+
+    expectProblem(reply, 429, 'too_many_attempts');
+    expect(verifyPassword).not.toHaveBeenCalled();
+  });
+
+  it("ignores another user's, a tampered and a forged device cookie: the locked identifier answers 429", async () => {
+    await givenUser(alice);
+    await givenUser({ id: 'user-bob', email: 'bob@example.com', password: 'bob password 123' });
+    const bobs = `device=${cookieValue(await login({ email: 'bob@example.com', password: 'bob password 123' }), 'device')!}`;
+    const alices = await deviceCookieOfALogin();
+    const tampered = `${alices.slice(0, -3)}${alices.at(-3) === 'A' ? 'B' : 'A'}${alices.slice(-2)}`;
+    const forged = `device=dv1.${alice.id}.AAAAAAAAAAAAAAAAAAAAAA.4102444800.${'A'.repeat(43)}`;
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(6, { lockedUntil: Date.now() + 2_000 }));
+
+    const replies = [];
+    for (const cookie of [bobs, tampered, forged]) replies.push(await login({ email: alice.email, password: alice.password }, { Cookie: cookie }));
+
+    for (const reply of replies) expectProblem(reply, 429, 'too_many_attempts');
+    expect(attemptWrites()).toHaveLength(0);
   });
 
   it('answers 503 with Retry-After and no stack when DynamoDB throttles', async () => {

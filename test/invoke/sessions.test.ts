@@ -311,6 +311,9 @@ describe('DELETE /auth/sessions/{id}', () => {
   });
 });
 
+/** The session item login wrote (the throttle writes its counter through PutItem too). */
+const storedSessionItem = () => ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input.Item!).find((item) => item.sk === 'SESSION')!;
+
 describe('the device a session records', () => {
   const device = { headers: { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0', 'X-Forwarded-For': '6.6.6.6' }, sourceIp: '198.51.100.23' };
   const password = 'correct horse battery';
@@ -322,7 +325,7 @@ describe('the device a session records', () => {
     const reply = await loginHandler(apiEvent({ path: '/auth/login', body: { email: 'alice@example.com', password }, ...device }), lambdaContext);
 
     expect(reply.statusCode).toBe(200);
-    const session = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    const session = storedSessionItem();
     expect(session).toMatchObject({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0', ipAddress: '198.51.100.23' });
     expect(JSON.stringify(session)).not.toContain('6.6.6.6');
   });
@@ -334,7 +337,7 @@ describe('the device a session records', () => {
 
     await loginHandler(apiEvent({ path: '/auth/login', body: { email: 'alice@example.com', password }, headers: { 'User-Agent': hostile } }), lambdaContext);
 
-    const { userAgent } = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    const { userAgent } = storedSessionItem();
     expect(userAgent).toMatch(/^Evil Set-Cookie: x=1 A+$/);
     expect(userAgent).toHaveLength(256);
   });

@@ -27,7 +27,8 @@ export function expectProblem(result: APIGatewayProxyResult, status: number, cod
 
 /**
  * Asserts the reply that starts a session (login, verify): 200 with the user, an ES256 access
- * token for them, no secret in the body, and exactly one refresh cookie for a fresh 1-day session.
+ * token for them, no secret in the body, a refresh cookie for a fresh 1-day session and a
+ * year-long device cookie naming the user, sent only to the login route.
  * Returns the access token's claims.
  */
 export function expectSignedIn(result: APIGatewayProxyResult, user: Record<string, unknown>): jwt.JwtPayload {
@@ -41,6 +42,7 @@ export function expectSignedIn(result: APIGatewayProxyResult, user: Record<strin
   expect(claims).toMatchObject({ sub: user.id, token_use: 'access', iss: testEnvironment.JWT_ISSUER, aud: 'serverless-auth-api' });
   expect(setCookies(result)).toEqual([
     expect.stringMatching(/^refresh_token=rt1\.[\w-]+\.0\.[\w-]{43}; Max-Age=86400; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/),
+    expect.stringMatching(new RegExp(`^device=dv1\\.${user.id}\\.[\\w-]{22}\\.\\d+\\.[\\w-]{43}; Max-Age=31536000; Path=/auth/login; HttpOnly; Secure; SameSite=Strict$`)),
   ]);
   return claims;
 }

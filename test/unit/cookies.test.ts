@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinedCookieHeader, readCookie, readCookies, refreshCookie, refreshCookiePath } from '../../shared/http/cookies';
+import { deviceCookie, joinedCookieHeader, readCookie, readCookies, refreshCookie, refreshCookiePath } from '../../shared/http/cookies';
 
 describe('refresh cookie', () => {
   it('is HttpOnly, Secure, scoped to /auth, with the configured SameSite and lifetime', () => {
@@ -50,5 +50,15 @@ describe('several Cookie header lines', () => {
   it('fall back to the single header when there are no multi-value headers, whatever its spelling', () => {
     expect(joinedCookieHeader({ headers: { Cookie: 'a=1' }, multiValueHeaders: null })).toBe('a=1');
     expect(joinedCookieHeader({ headers: { host: 'x' } })).toBeUndefined();
+  });
+});
+
+describe('device cookie', () => {
+  it('is HttpOnly, Secure, a year long, with the configured SameSite, and only sent to the login route under the stage prefix', () => {
+    const path = refreshCookiePath({ path: '/auth/login', requestContext: { path: '/prod/auth/login' } });
+
+    expect(deviceCookie('dv1.u.d.1.s', 31_536_000, { sameSite: 'Lax', path })).toBe(
+      'device=dv1.u.d.1.s; Max-Age=31536000; Path=/prod/auth/login; HttpOnly; Secure; SameSite=Lax',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRefresh, lockSecondsAfter, remainingLifetimeSeconds, sessionState } from '../../shared/auth/session-rules';
+import { decideRefresh, remainingLifetimeSeconds, sessionState } from '../../shared/auth/session-rules';
 import type { SessionRecord } from '../../shared/stores';
 
 const now = 1_800_000_000_000;
@@ -52,20 +52,5 @@ describe('refresh token rotation', () => {
 
   it('never grants grace to a session that was never rotated', () => {
     expect(decideRefresh(session({ generation: 0, rotatedAt: undefined }), -1, now, 10)).toEqual({ kind: 'reuse' });
-  });
-});
-
-describe('login lockout', () => {
-  it('does not lock before the fifth consecutive failure', () => {
-    expect([1, 2, 3, 4].map(lockSecondsAfter)).toEqual([0, 0, 0, 0]);
-  });
-
-  it('locks for 2^(n-5) seconds from the fifth failure on', () => {
-    expect([5, 6, 7, 10].map(lockSecondsAfter)).toEqual([1, 2, 4, 32]);
-  });
-
-  it('caps the lock at 15 minutes', () => {
-    expect(lockSecondsAfter(15)).toBe(900);
-    expect(lockSecondsAfter(60)).toBe(900);
   });
 });

@@ -1,0 +1,147 @@
+import { ApiError } from '../errors';
+import { recordSecurityEvent } from '../observability';
+import type { AttemptCounter, StoredAttempts } from '../stores';
+import type { AuthContext } from './context';
+
+/**
+ * The one throttle every password check goes through (login now, the re-authentication of
+ * password change, email change and account deletion later).
+ *
+ * An attempt is counted BEFORE the password is hashed, by one conditional write on the counter
+ * (compare-and-set on its version, refused while a lock runs), and the attempt that reaches the
+ * limit sets the lock in that same write and keeps the window closed until its outcome is known
+ * (settlesBy), so the requests racing it are refused however long it hashes. A success resets the
+ * counter; a failure was already counted and only sets its lock to run from the moment the
+ * failure was known (a conditional write that never shortens a lock) and opens the window. So
+ * however many requests race, at most FAILURES_BEFORE_LOCK of them get a comparison before the
+ * lock, and one per lock afterwards.
+ */
+export const FAILURES_BEFORE_LOCK = 5;
+export const MAX_LOCK_SECONDS = 15 * 60;
+/**
+ * Failures are forgotten this long after the last counted attempt or the end of its lock,
+ * whichever is later. Long enough that a patient attacker gets about 5 guesses per hour and
+ * identifier; short enough that a client without a device cookie is back to a clean slate an hour
+ * after an attack stops. (Someone who keeps sending one request per lock keeps the identifier
+ * locked for cookie-less clients whatever the memory; device cookies are what keeps the owner in.)
+ */
+export const FAILURE_MEMORY_SECONDS = 60 * 60;
+/**
+ * How long the attempt that reaches the limit keeps the window closed at most, should its outcome
+ * never be written (its function died while hashing): longer than any function's timeout.
+ */
+export const SETTLE_SECONDS = 60;
+/** Compare-and-set rounds before a request gives up on a counter other requests keep changing. */
+const MAX_RACE_ROUNDS = 8;
+
+/** Counter keys: login by the identifier as typed (normalized), re-auth by account, devices by id. */
+export const throttleKeys = {
+  login: (kind: 'email' | 'username', identifier: string) => `login#${kind}#${identifier}`,
+  account: (userId: string) => `account#${userId}`,
+  device: (deviceId: string) => `device#${deviceId}`,
+};
+
+/** Lockout after consecutive failures: 2^(n-5) seconds from the 5th on, capped at 15 minutes. */
+export function lockSecondsAfter(failures: number): number {
+  if (failures < FAILURES_BEFORE_LOCK) return 0;
+  return Math.min(2 ** (failures - FAILURES_BEFORE_LOCK), MAX_LOCK_SECONDS);
+}
+
+/**
+ * - lockout: identifier and account counters; the limit sets an exponential lock.
+ * - device:  a device cookie's own counter; at the limit the cookie is simply no longer trusted
+ *            (the caller falls back to the identifier's counter), until its failures are forgotten.
+ */
+export type ThrottlePolicy = 'lockout' | 'device';
+
+export type AttemptDecision = { kind: 'proceed'; next: AttemptCounter } | { kind: 'refuse'; retryAfterSeconds: number };
+type Claim = { kind: 'proceed'; next: AttemptCounter; version: number } | { kind: 'refuse'; retryAfterSeconds: number };
+
+/** Whether one more attempt may be counted on this counter, and the counter if it is. */
+export function decideAttempt(stored: AttemptCounter | undefined, now: number, policy: ThrottlePolicy): AttemptDecision {
+  // DynamoDB's TTL deletes late: a forgotten counter is treated as absent here, not there.
+  const current: Omit<AttemptCounter, 'expiresAt'> = stored && stored.expiresAt > now ? stored : { failures: 0 };
+  if (policy === 'device') {
+    if (current.failures >= FAILURES_BEFORE_LOCK) return { kind: 'refuse', retryAfterSeconds: secondsUntil(stored!.expiresAt, now) };
+    return { kind: 'proceed', next: { failures: current.failures + 1, expiresAt: now + FAILURE_MEMORY_SECONDS * 1000 } };
+  }
+  const locked = current.lockedUntil !== undefined && current.lockedUntil > now;
+  const inFlight = current.settlesBy !== undefined && current.settlesBy > now;
+  if (locked || inFlight) return { kind: 'refuse', retryAfterSeconds: secondsUntil(current.lockedUntil ?? now, now) };
+  const failures = current.failures + 1;
+  const lockSeconds = lockSecondsAfter(failures);
+  if (lockSeconds === 0) return { kind: 'proceed', next: { failures, expiresAt: now + FAILURE_MEMORY_SECONDS * 1000 } };
+  const lockedUntil = now + lockSeconds * 1000;
+  return {
+    kind: 'proceed',
+    next: { failures, lockedUntil, settlesBy: now + SETTLE_SECONDS * 1000, expiresAt: lockedUntil + FAILURE_MEMORY_SECONDS * 1000 },
+  };
+}
+
+function secondsUntil(time: number, now: number): number {
+  return Math.max(1, Math.ceil((time - now) / 1000));
+}
+
+/** Counts one attempt on `key` with a conditional write, re-reading when another request won the race. */
+async function claimAttempt(ctx: AuthContext, key: string, policy: ThrottlePolicy): Promise<Claim> {
+  for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
+    const stored: StoredAttempts | undefined = await ctx.limits.getAttempts(key);
+    const now = ctx.now();
+    const decision = decideAttempt(stored, now, policy);
+    if (decision.kind === 'refuse') return decision;
+    if (await ctx.limits.saveAttempts(key, stored, decision.next, now)) return { ...decision, version: (stored?.version ?? 0) + 1 };
+  }
+  // Only a flood of parallel attempts on one counter gets here: refusing is the safe answer.
+  return { kind: 'refuse', retryAfterSeconds: 1 };
+}
+
+type Verify = () => Promise<boolean>;
+/** What security events may name: the account, when known (never the identifier or password). */
+type Subject = { userId?: string };
+
+/**
+ * One password check through the throttle: counted before `verify` runs (a refused attempt
+ * never hashes), reset by a success. Throws 429 too_many_attempts + Retry-After when the counter
+ * is locked. Re-authentication calls this with `throttleKeys.account(userId)`.
+ */
+export async function throttledPasswordCheck(ctx: AuthContext, key: string, verify: Verify, subject: Subject = {}): Promise<boolean> {
+  const decision = await claimAttempt(ctx, key, 'lockout');
+  if (decision.kind === 'refuse') {
+    recordSecurityEvent('LoginLockout', { ...subject, throttle: kindOf(key) });
+    throw new ApiError('too_many_attempts', { retryAfterSeconds: decision.retryAfterSeconds });
+  }
+  return settle(ctx, key, decision, verify, subject);
+}
+
+/**
+ * A password check counted on a trusted device's own counter only, so an identifier locked by
+ * someone else does not lock out the owner's browsers. Undefined when the device has used up its
+ * attempts: it is not trusted any more and the caller goes through `throttledPasswordCheck`.
+ */
+export async function trustedDevicePasswordCheck(ctx: AuthContext, deviceId: string, verify: Verify, subject: Subject = {}): Promise<boolean | undefined> {
+  const key = throttleKeys.device(deviceId);
+  const decision = await claimAttempt(ctx, key, 'device');
+  if (decision.kind === 'refuse') return undefined;
+  return settle(ctx, key, decision, verify, subject);
+}
+
+async function settle(ctx: AuthContext, key: string, claim: Extract<Claim, { kind: 'proceed' }>, verify: Verify, subject: Subject): Promise<boolean> {
+  const counted = claim.next;
+  const matches = await verify();
+  if (matches) {
+    await ctx.limits.clearAttempts(key);
+  } else {
+    if (counted.lockedUntil !== undefined) {
+      // The lock was set when the attempt was counted; it runs its full length from the failure.
+      const until = ctx.now() + lockSecondsAfter(counted.failures) * 1000;
+      await ctx.limits.settleFailure(key, claim.version, until, until + FAILURE_MEMORY_SECONDS * 1000);
+    }
+    recordSecurityEvent('LoginFailure', { ...subject, throttle: kindOf(key), failures: counted.failures, lockSeconds: lockSecondsAfter(counted.failures) });
+  }
+  return matches;
+}
+
+/** Which kind of counter, for logs: never the identifier itself (an email is personal data). */
+function kindOf(key: string): string {
+  return key.slice(0, key.indexOf('#'));
+}

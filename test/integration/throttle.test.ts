@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { FAILURES_BEFORE_LOCK } from '../../shared/auth/throttle';
+import { expectProblem, newVerifiedUser, PASSWORD, postJson, setCookieOf, sleep } from './support';
+
+/** The login throttle against the attacks it exists for (DESIGN §4.4), on the local stack. */
+const device = (token: string | undefined) => ({ Cookie: `device=${token}` });
+
+/**
+ * Locks the identifier of `body` for at least `seconds`, as an attacker would: a burst of wrong
+ * passwords, then one more after each lock as Retry-After says, doubling the lock each time.
+ * A long lock keeps the checks that follow independent of how busy the machine is.
+ */
+async function lockOut(body: Record<string, string>, seconds = 4): Promise<void> {
+  await Promise.all(Array.from({ length: 16 }, (_, i) => postJson('/auth/login', { ...body, password: `wrong password ${i}` })));
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const answer = await postJson('/auth/login', { ...body, password: 'wrong once more' });
+    if (answer.status === 429) {
+      const retryAfter = Number(answer.headers.get('retry-after'));
+      if (retryAfter >= seconds) return;
+      await sleep(retryAfter * 1000);
+    }
+  }
+  throw new Error(`the identifier was not locked for ${seconds} s within 30 s`);
+}
+
+describe('login throttle', () => {
+  it('sets a device cookie on verify and on login: HttpOnly, Secure, a year, only for the login route', async () => {
+    const user = await newVerifiedUser('device-set');
+
+    const reply = await postJson('/auth/login', { email: user.email, password: PASSWORD });
+
+    expect(user.deviceToken).toMatch(/^dv1\./);
+    const cookie = setCookieOf(reply, 'device');
+    expect(cookie?.value).toMatch(new RegExp(`^dv1\\.${user.userId}\\.`));
+    expect(Object.fromEntries(cookie!.attributes)).toEqual({ 'max-age': '31536000', path: '/auth/login', httponly: '', secure: '', samesite: 'Strict' });
+  });
+
+  it('still lets the owner in with the device cookie of an earlier login while cookie-less clients get 429', async () => {
+    // Prepare
+    const user = await newVerifiedUser('device-owner');
+    await lockOut({ email: user.email });
+
+    // Act
+    const withoutCookie = await postJson('/auth/login', { email: user.email, password: PASSWORD });
+    const withCookie = await postJson('/auth/login', { email: user.email, password: PASSWORD }, device(user.deviceToken));
+
+    // Assess
+    await expectProblem(withoutCookie, 429, 'too_many_attempts');
+    expect(Number(withoutCookie.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(withCookie.status).toBe(200);
+  });
+
+  it('stops trusting a device cookie after five wrong passwords on it, but not the owner\'s other devices', async () => {
+    // Prepare
+    const user = await newVerifiedUser('device-spent');
+    const otherDevice = setCookieOf(await postJson('/auth/login', { email: user.email, password: PASSWORD }), 'device')!.value;
+    for (let i = 0; i < FAILURES_BEFORE_LOCK; i++) {
+      await expectProblem(await postJson('/auth/login', { email: user.email, password: `guess ${i}` }, device(user.deviceToken)), 401, 'invalid_credentials');
+    }
+    await lockOut({ email: user.email });
+
+    // Act
+    const [spentDevice, trustedDevice] = await Promise.all([
+      postJson('/auth/login', { email: user.email, password: PASSWORD }, device(user.deviceToken)),
+      postJson('/auth/login', { email: user.email, password: PASSWORD }, device(otherDevice)),
+    ]);
+
+    // Assess
+    await expectProblem(spentDevice, 429, 'too_many_attempts');
+    expect(trustedDevice.status).toBe(200);
+  });
+
+  it("ignores another account's device cookie and a tampered one", async () => {
+    const victim = await newVerifiedUser('device-victim');
+    const attacker = await newVerifiedUser('device-attacker');
+    await lockOut({ email: victim.email });
+    const tampered = `${victim.deviceToken!.slice(0, -1)}${victim.deviceToken!.endsWith('A') ? 'B' : 'A'}`;
+
+    const withAttackersCookie = await postJson('/auth/login', { email: victim.email, password: PASSWORD }, device(attacker.deviceToken));
+    const withTamperedCookie = await postJson('/auth/login', { email: victim.email, password: PASSWORD }, device(tampered));
+
+    await expectProblem(withAttackersCookie, 429, 'too_many_attempts');
+    await expectProblem(withTamperedCookie, 429, 'too_many_attempts');
+  });
+
+  it('keeps a locked username from locking its email, or telling which email it belongs to', async () => {
+    // Prepare
+    const username = `locked_${Date.now()}`;
+    const user = await newVerifiedUser('by-name-lock', username);
+    await lockOut({ username });
+
+    // Act
+    const byUsername = await postJson('/auth/login', { username, password: PASSWORD });
+    const wrongByEmail = await postJson('/auth/login', { email: user.email, password: 'not the password' });
+    const rightByEmail = await postJson('/auth/login', { email: user.email, password: PASSWORD });
+
+    // Assess
+    await expectProblem(byUsername, 429, 'too_many_attempts');
+    await expectProblem(wrongByEmail, 401, 'invalid_credentials');
+    expect(rightByEmail.status).toBe(200);
+  });
+});
