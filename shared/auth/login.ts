@@ -13,8 +13,8 @@ export interface LoginInput {
 
 /**
  * Password login. Unknown accounts cost one dummy hash and count failures under their
- * identifier, so they look exactly like wrong passwords. "Not verified" is only said after a
- * correct password. Failures lock the account for 2^(n-5) s from the 5th on; a success resets.
+ * identifier, so they look exactly like wrong passwords. Failures lock the account for
+ * 2^(n-5) s from the 5th on; a success resets.
  */
 export async function login(ctx: AuthContext, input: LoginInput): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const user = input.kind === 'email' ? await ctx.users.findByEmail(input.identifier) : await ctx.users.findByUsername(input.identifier);
@@ -37,7 +37,6 @@ export async function login(ctx: AuthContext, input: LoginInput): Promise<{ user
   }
 
   if (attempts.failures > 0) await ctx.limits.clearLoginAttempts(throttleKey);
-  if (!user.emailVerified) throw new ApiError('email_not_verified');
 
   if (needsRehash(user.passwordHash)) {
     // The cost was raised since this hash was made: upgrade it now that we know the password.

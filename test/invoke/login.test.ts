@@ -18,7 +18,7 @@ describe('POST /auth/login', () => {
     const reply = await login({ email: ' Alice@Example.com ', password: alice.password });
 
     // Assess
-    const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', emailVerified: true, createdAt: '2026-11-01T00:00:00.000Z' });
+    const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z' });
     const session = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
     expect(session).toMatchObject({ userId: alice.id, generation: 0, gsi1pk: `USER#${alice.id}` });
     expect(claims.sid).toBe(session.id);
@@ -57,19 +57,6 @@ describe('POST /auth/login', () => {
       { pk: `LOGINFAIL#user#${alice.id}`, sk: 'LOGINFAIL' },
       { pk: 'LOGINFAIL#email#nobody@example.com', sk: 'LOGINFAIL' },
     ]);
-  });
-
-  it('says email_not_verified only after a correct password', async () => {
-    await givenUser({ ...alice, emailVerified: false });
-    ddbMock.on(UpdateCommand).resolves({ Attributes: { failures: 1 } });
-
-    const wrongPassword = await login({ email: alice.email, password: 'not the password' });
-    const rightPassword = await login({ email: alice.email, password: alice.password });
-
-    expect(json(wrongPassword).code).toBe('invalid_credentials');
-    expect(rightPassword.statusCode).toBe(403);
-    expect(json(rightPassword).code).toBe('email_not_verified');
-    expect(setCookies(rightPassword)).toEqual([]);
   });
 
   it('locks the account for 1 s at the fifth consecutive failure', async () => {
