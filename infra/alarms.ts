@@ -5,6 +5,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { pascalCase } from './names';
@@ -21,6 +22,8 @@ export interface AlarmsProps {
   functions: ReadonlyMap<string, ServiceFunction>;
   authorizer: ServiceFunction;
   table: dynamodb.ITable;
+  /** Where mail intents end up after the mailer gave up on them. */
+  mailerDeadLetters: sqs.IQueue;
   alarmEmail?: string;
 }
 
@@ -106,6 +109,12 @@ export class Alarms extends Construct {
       'DynamoDB throttled requests of the table',
     );
 
+    alarm(
+      'MailerDeadLetters',
+      props.mailerDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      1,
+      'A mail intent failed every retry and went to the dead-letter queue: a mail was not sent',
+    );
     alarm(
       'RefreshTokenReuse',
       new cloudwatch.Metric({ ...SERVICE_METRICS, metricName: 'RefreshTokenReuse', period: FIVE_MINUTES, statistic: 'Sum' }),

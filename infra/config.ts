@@ -140,7 +140,7 @@ export function senderIdentityOf(config: StackConfig): string {
 /**
  * The environment every function of the service gets, under the names shared/config.ts reads.
  * Key material is not here: each function only gets the *_SECRET_ID variables of the secrets it
- * may read (see grants.ts).
+ * may read, and MAIL_FROM only reaches the function that sends mail (see grants.ts).
  */
 export function functionEnvironment(config: StackConfig, tableName: string): Record<string, string> {
   return {
@@ -153,6 +153,5 @@ export function functionEnvironment(config: StackConfig, tableName: string): Rec
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,
-    MAIL_FROM: config.mailFrom.header,
   };
 }

@@ -14,6 +14,8 @@ export interface ServiceResources {
     identityArns: string[];
     /** The only From address the service may use. */
     fromAddress: string;
+    /** The From header of every mail (`Name <address>` or the address). */
+    fromHeader: string;
   };
 }
 
@@ -37,8 +39,9 @@ export const secretIdVariables: Record<SecretName, string> = {
 /**
  * The single place where a function's `access` entry from shared/routes.ts becomes IAM: only the
  * listed table actions (the session query only on the sessions-by-user index), only the listed
- * secrets (and only their ids reach the function's environment), and mail only through the
- * configured sender identity from the configured address.
+ * secrets (and only their ids reach the function's environment), and mail (with its From
+ * setting) only for a function that sends, through the configured sender identity from the
+ * configured address.
  */
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
   const { table, secrets, mail } = resources;
@@ -72,5 +75,6 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
         conditions: { StringEquals: { 'ses:FromAddress': mail.fromAddress } },
       }),
     );
+    target.function.addEnvironment('MAIL_FROM', mail.fromHeader);
   }
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
+import { mailer } from '../../shared/routes';
 import { loadDemoFiles } from './demo';
 import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
 import { LocalStackError } from './errors';
@@ -10,11 +11,12 @@ import { createGateway } from './gateway';
 import { loadHandlers } from './handlers';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
 import { startMailServer } from './mail';
+import { startStreamReader, type StreamHandler } from './stream';
 
 /**
- * The local stack (DESIGN §6): DynamoDB Local, aws-ses-v2-local and the local gateway running the
- * real handlers. `runLocalStack` runs it in this process (that is `npm start`);
- * `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
+ * The local stack: DynamoDB Local, aws-ses-v2-local and the local gateway running the real
+ * handlers, and the mailer fed from the table's stream. `runLocalStack` runs it in this process
+ * (that is `npm start`); `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
  * so each stack has its own handler modules, environment and ports.
  */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -139,6 +141,14 @@ export async function runLocalStack(
 
     const mailUrl = `http://localhost:${mail.port}`;
     const [handlers, staticFiles] = await Promise.all([loadHandlers(repoRoot), loadDemoFiles(repoRoot, mailUrl)]);
+    // The mailer, fed from the table's stream as the event source feeds it on AWS.
+    const streamReader = await startStreamReader({
+      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      tableName,
+      handler: handlers[mailer.functionName] as unknown as StreamHandler,
+      log: options.log,
+    });
+    teardown.add(streamReader.stop);
     listener = createGateway({
       handlers,
       staticFiles,

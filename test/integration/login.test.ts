@@ -58,20 +58,6 @@ describe('POST /auth/login', () => {
     expect(b).toEqual(a);
   });
 
-  it('says 403 email_not_verified only after a correct password', async () => {
-    // Prepare
-    const email = uniqueEmail('unverified');
-    await register(email);
-
-    // Act
-    const wrongPassword = await postJson('/auth/login', { email, password: 'not the password' });
-    const rightPassword = await postJson('/auth/login', { email, password: PASSWORD });
-
-    // Assess
-    await expectProblem(wrongPassword, 401, 'invalid_credentials');
-    await expectProblem(rightPassword, 403, 'email_not_verified');
-  });
-
   it('locks the account after repeated failures: 429 too_many_attempts with Retry-After, even for the right password', async () => {
     // Prepare
     const user = await newVerifiedUser('lockout');
