@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { FunctionAccess, SecretName, TableAction } from '../shared/routes';
+import { INTENT_KEY_PREFIX } from '../shared/outbox';
 import { tableSchema } from '../shared/table';
 import type { ServiceFunction } from './service-function';
 
@@ -24,7 +25,7 @@ export interface ServiceResources {
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
  * covers the core's transactions. The core reads single items only (GetItem, no batch reads).
  */
-export const tableActions: Record<Exclude<TableAction, 'querySessions'>, string[]> = {
+export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail'>, string[]> = {
   read: ['dynamodb:GetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
 };
@@ -46,9 +47,19 @@ export const secretIdVariables: Record<SecretName, string> = {
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
   const { table, secrets, mail } = resources;
 
-  const itemActions = access.table.flatMap((need) => (need === 'querySessions' ? [] : tableActions[need]));
+  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'enqueueMail' ? [] : tableActions[need]));
   if (itemActions.length > 0) {
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: itemActions, resources: [table.tableArn] }));
+  }
+  if (access.table.includes('enqueueMail')) {
+    // Writing a mail intent and nothing else: only items whose partition key is an intent's.
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${INTENT_KEY_PREFIX}*`] } },
+      }),
+    );
   }
   if (access.table.includes('querySessions')) {
     target.role.addToPrincipalPolicy(

@@ -4,7 +4,7 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'write' | 'querySessions';
+export type TableAction = 'read' | 'write' | 'querySessions' | 'enqueueMail';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey';
 
 export interface FunctionAccess {
@@ -30,7 +30,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST', path: '/auth/register', functionName: 'register', auth: 'public',
     // One PutItem of a mail intent: no reads, no SES.
-    access: { ...none, table: ['write'] },
+    access: { ...none, table: ['enqueueMail'] },
   },
   {
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
