@@ -24,8 +24,8 @@ describe('POST /auth/login', () => {
     // Assess
     expect(response.status).toBe(200);
     const body = (await response.json()) as { user: Record<string, unknown>; accessToken: string; tokenType: string; expiresIn: number };
-    expect(body).toMatchObject({ user: { id: user.userId, email: user.email, emailVerified: true }, tokenType: 'Bearer', expiresIn: expect.any(Number) });
-    expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id']);
+    expect(body).toMatchObject({ user: { id: user.userId, email: user.email }, tokenType: 'Bearer', expiresIn: expect.any(Number) });
+    expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'email', 'id']);
     expect(refreshCookieOf(response)?.value).toEqual(expect.any(String));
     expect(refreshCookieOf(response)?.value).not.toBe(user.refreshToken);
     expect((await me(body.accessToken)).status).toBe(200);
