@@ -34,6 +34,9 @@ const FIVE_MINUTES = Duration.minutes(5);
  * API 5xx, authorizer failures, function errors, throttling (Lambda and DynamoDB), and
  * refresh-token reuse (a stolen token was presented; the session was revoked).
  */
+/** CloudWatch refuses an alarm on a math expression over more than 10 metrics. */
+const MAX_METRICS_PER_ALARM = 10;
+
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
 
@@ -80,18 +83,24 @@ export class Alarms extends Construct {
       alarm(`${pascalCase(name)}Errors`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `Function ${name} failed (uncaught error or timeout)`);
     }
 
+    // One alarm holds at most 10 metrics (CloudWatch's limit): the functions are split across
+    // LambdaThrottles, LambdaThrottles2, ... in groups of that size.
     const allFunctions = [...props.functions.values(), props.authorizer];
-    alarm(
-      'LambdaThrottles',
-      new cloudwatch.MathExpression({
-        label: 'Throttled invocations of all functions',
-        expression: allFunctions.map((_, index) => `t${index}`).join(' + '),
-        usingMetrics: Object.fromEntries(allFunctions.map((fn, index) => [`t${index}`, fn.function.metricThrottles({ statistic: 'Sum' })])),
-        period: FIVE_MINUTES,
-      }),
-      1,
-      'A function was throttled (concurrency limit reached)',
-    );
+    for (let first = 0; first < allFunctions.length; first += MAX_METRICS_PER_ALARM) {
+      const group = allFunctions.slice(first, first + MAX_METRICS_PER_ALARM);
+      const groupNumber = first / MAX_METRICS_PER_ALARM + 1;
+      alarm(
+        groupNumber === 1 ? 'LambdaThrottles' : `LambdaThrottles${groupNumber}`,
+        new cloudwatch.MathExpression({
+          label: 'Throttled invocations of these functions',
+          expression: group.map((_, index) => `t${index}`).join(' + '),
+          usingMetrics: Object.fromEntries(group.map((fn, index) => [`t${index}`, fn.function.metricThrottles({ statistic: 'Sum' })])),
+          period: FIVE_MINUTES,
+        }),
+        1,
+        'A function was throttled (concurrency limit reached)',
+      );
+    }
     alarm(
       'DynamoDbThrottles',
       props.table.metricThrottledRequestsForOperations({

@@ -117,7 +117,7 @@ export class AuthApi extends Construct {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Public by design (shared/routes.ts): sign-up, verification, login, refresh (authenticated by its HttpOnly cookie in the handler), and the JWKS (public keys).',
+          'Public by design (shared/routes.ts): sign-up, verification, login, refresh (authenticated by its HttpOnly cookie in the handler), the JWKS (public keys), OIDC discovery and the OpenAPI document.',
       });
     }
     Validations.of(this.api).acknowledge(

@@ -23,10 +23,11 @@ export interface ServiceResources {
 /**
  * Item-level DynamoDB actions per table need. TransactWriteItems has no IAM action of its own:
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
- * covers the core's transactions. The core reads single items only (GetItem, no batch reads).
+ * covers the core's transactions. Batch reads only where listed (the session list).
  */
 export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail'>, string[]> = {
   read: ['dynamodb:GetItem'],
+  batchRead: ['dynamodb:BatchGetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
 };
 

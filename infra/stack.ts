@@ -12,6 +12,7 @@ import { AuthApi } from './api';
 import { functionEnvironment, senderIdentityOf, type StackConfig } from './config';
 import { DataTable } from './data-table';
 import { grantAccess, type ServiceResources } from './grants';
+import { issuerOf, tokenIdentityEnvironment } from './issuer';
 import { pascalCase } from './names';
 import { SenderIdentity } from './sender-identity';
 import { ServiceFunction } from './service-function';
@@ -126,6 +127,12 @@ export class AuthStack extends Stack {
       logRetention,
       customDomain: config.apiDomainName && config.apiCertificateArn ? { domainName: config.apiDomainName, certificateArn: config.apiCertificateArn } : undefined,
     });
+    // Every function signs or checks tokens against the same issuer, which names the API: set
+    // once the API exists (see issuer.ts for why this is no dependency cycle).
+    const tokenIdentity = tokenIdentityEnvironment(config, api.api);
+    for (const fn of [...routeFunctions.values(), authorizerFunction]) {
+      for (const [name, value] of Object.entries(tokenIdentity)) fn.function.addEnvironment(name, value);
+    }
     // No traffic before the keys exist: the stage goes live only after the key manager ran.
     api.api.deploymentStage.node.addDependency(keys.ready);
 
@@ -149,6 +156,10 @@ export class AuthStack extends Stack {
       alarmEmail: config.alarmEmail,
     });
 
+    new CfnOutput(this, 'Issuer', {
+      description: 'iss of the access tokens; OIDC discovery at <Issuer>/.well-known/openid-configuration',
+      value: issuerOf(config, api.api),
+    });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
     new CfnOutput(this, 'SenderIdentity', { description: 'SES identity mail is sent from (verify it before sign-ups work)', value: senderIdentity });
     new CfnOutput(this, 'KeyManagerFunction', { description: 'Invoke with {"action":"rotate"} to rotate the signing key now', value: keys.manager.function.functionName });

@@ -9,6 +9,11 @@ import * as z from 'zod/mini';
 const seconds = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.nonnegative()), fallback);
 
 const bareOrigin = (o: string) => /^https?:/.test(o) && URL.canParse(o) && new URL(o).origin === o;
+/** The issuer is the API's public base URL: discovery lives under it, so no query, fragment or trailing slash. */
+const issuerUrl = z.url({ protocol: /^https?$/ }).check(
+  z.refine((u: string) => URL.canParse(u) && !new URL(u).search && !new URL(u).hash && !u.endsWith('/'), 'must be a base URL without query, fragment or trailing slash'),
+);
+
 const origins = z.pipe(
   z._default(z.string(), ''),
   z.pipe(
@@ -19,7 +24,7 @@ const origins = z.pipe(
 
 export const configSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
-  JWT_ISSUER: z._default(z.string().check(z.minLength(1)), 'serverless-auth'),
+  JWT_ISSUER: z._default(issuerUrl, 'http://localhost:3000'),
   JWT_AUDIENCE: z._default(z.string().check(z.minLength(1)), 'serverless-auth-api'),
   ACCESS_TOKEN_TTL_SECONDS: seconds(900),
   SESSION_IDLE_TIMEOUT_SECONDS: seconds(1800),

@@ -4,7 +4,7 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'write' | 'querySessions' | 'enqueueMail';
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey';
 
 export interface FunctionAccess {
@@ -16,7 +16,8 @@ export interface FunctionAccess {
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway resource path; a `{name}` segment is a path parameter (event.pathParameters.name). */
   path: string;
   /** Folder under functions/ holding handler.ts. */
   functionName: string;
@@ -53,10 +54,53 @@ export const routes: readonly Route[] = [
     access: { ...none, table: ['read'] },
   },
   {
+    method: 'GET', path: '/auth/sessions', functionName: 'list-sessions', auth: 'protected',
+    access: { ...none, table: ['batchRead', 'querySessions'] },
+  },
+  {
+    method: 'DELETE', path: '/auth/sessions/{id}', functionName: 'revoke-session', auth: 'protected',
+    access: { ...none, table: ['read', 'write'] },
+  },
+  {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',
     access: { ...none, secrets: ['publicKeys'] },
   },
+  {
+    method: 'GET', path: '/.well-known/openid-configuration', functionName: 'openid-configuration', auth: 'public',
+    access: none,
+  },
+  {
+    method: 'GET', path: '/openapi.json', functionName: 'openapi', auth: 'public',
+    access: none,
+  },
 ];
+
+/**
+ * The path parameters of `path` if it is an instance of the resource path `template`, else
+ * undefined. A parameter stands for exactly one non-empty segment, as in API Gateway; its value is
+ * percent-decoded (undefined if that fails: no route).
+ */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const expected = template.split('/');
+  const actual = path.split('/');
+  if (expected.length !== actual.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [i, part] of expected.entries()) {
+    const segment = actual[i]!;
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name === undefined) {
+      if (segment !== part) return undefined;
+      continue;
+    }
+    if (segment === '') return undefined;
+    try {
+      parameters[name] = decodeURIComponent(segment);
+    } catch {
+      return undefined;
+    }
+  }
+  return parameters;
+}
 
 /** The REQUEST authorizer in front of every protected route. */
 export const authorizer = {

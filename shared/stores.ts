@@ -1,3 +1,4 @@
+import type { SessionClient } from './auth/session-client';
 import type { MailContent } from './mail';
 import type { MailIntent } from './outbox';
 
@@ -34,6 +35,9 @@ export interface SessionRecord {
   /** When `generation` was last advanced: the start of the grace window for the previous token. */
   rotatedAt?: number;
   revokedAt?: number;
+  /** The device it was started or last refreshed from (sanitised; see auth/session-client.ts). */
+  userAgent?: string;
+  ipAddress?: string;
 }
 
 /** invalid_token: the link was used meanwhile, expired, or its address got an account meanwhile. */
@@ -58,9 +62,18 @@ export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
   /** Strongly consistent: rotation decisions must see the latest generation. */
   get(sessionId: string): Promise<SessionRecord | undefined>;
-  /** Advances the generation iff it is still `from` and the session is not revoked; false if another request won. */
-  advanceGeneration(sessionId: string, from: number, now: number): Promise<boolean>;
+  /**
+   * Advances the generation iff it is still `from` and the session is not revoked; false if another
+   * request won. Records the refreshing device in the same write.
+   */
+  advanceGeneration(sessionId: string, from: number, now: number, client?: SessionClient): Promise<boolean>;
   revoke(sessionId: string, now: number): Promise<void>;
+  /**
+   * The user's sessions not yet revoked (lifetimes are the caller's to judge), plus `alsoInclude`
+   * if it is one of them: the index is eventually consistent, so a session started a moment ago
+   * may be missing from it. Full items, read consistently.
+   */
+  listOfUser(userId: string, alsoInclude?: string): Promise<SessionRecord[]>;
   /** Revokes every live session of a user; returns how many. */
   revokeAllOfUser(userId: string, now: number): Promise<number>;
 }

@@ -32,8 +32,10 @@ export interface IncomingRequest {
 }
 
 export interface RouteMatch {
-  /** The API Gateway resource path, e.g. `/auth/login` (no path parameters in this API). */
+  /** The API Gateway resource path, e.g. `/auth/login` or `/auth/sessions/{id}`. */
   resource: string;
+  /** Values of the resource's `{name}` segments in this request; absent or empty when it has none. */
+  pathParameters?: Record<string, string>;
   /** The API Gateway resource id; stable per resource so caches keyed on it behave. */
   resourceId: string;
 }
@@ -168,7 +170,10 @@ export function buildEvents(request: IncomingRequest, route: RouteMatch, identit
   const { headers, multiValueHeaders } = headerMaps(rawHeaders);
   const url = new URL(request.url, 'http://local');
   const query = queryMaps(url);
-  const arn = methodArn(request.method, route.resource);
+  // Like API Gateway: the method ARN names the path called (parameters filled in), not the resource template.
+  const arn = methodArn(request.method, url.pathname);
+  const pathParameters = route.pathParameters ?? {};
+  const hasPathParameters = Object.keys(pathParameters).length > 0;
   const context = requestContext(request, route, requestId, now);
   const identity = headerValue(request.rawHeaders, identitySource);
 
@@ -184,7 +189,7 @@ export function buildEvents(request: IncomingRequest, route: RouteMatch, identit
       httpMethod: request.method,
       headers,
       multiValueHeaders,
-      pathParameters: {},
+      pathParameters: { ...pathParameters },
       ...query,
       stageVariables: {},
       requestContext: context,
@@ -200,7 +205,7 @@ export function buildEvents(request: IncomingRequest, route: RouteMatch, identit
         headers,
         multiValueHeaders,
         ...query,
-        pathParameters: null,
+        pathParameters: hasPathParameters ? { ...pathParameters } : null,
         stageVariables: null,
         requestContext: { ...context, authorizer },
         body: hasBody ? request.body.toString(asText ? 'utf8' : 'base64') : null,

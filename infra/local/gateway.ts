@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import { authorizer, routes, type Route } from '../../shared/routes';
+import { authorizer, matchPath, routes, type Route } from '../../shared/routes';
 import { corsHeaders, preflightHeaders } from '../../shared/http/cors';
 import { gatewayResponseBody, type GatewayResponseType } from '../../shared/http/gateway-responses';
 import { PROBLEM_CONTENT_TYPE } from '../../shared/errors';
@@ -128,12 +128,21 @@ function stringifyContext(context: Record<string, unknown>): Record<string, stri
   return strings;
 }
 
-const routeKey = (method: string, path: string) => `${method} ${path}`;
+/** The route for a request and its path parameters; API Gateway prefers a literal segment over a parameter. */
+function findRoute(method: string, path: string): { route: Route; pathParameters: Record<string, string> } | undefined {
+  const byLiteralsFirst = [...routes].sort((a, b) => a.path.split('{').length - b.path.split('{').length);
+  for (const route of byLiteralsFirst) {
+    if (route.method !== method) continue;
+    const pathParameters = matchPath(route.path, path);
+    if (pathParameters) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+const isResourcePath = (path: string) => routes.some((route) => matchPath(route.path, path) !== undefined);
 
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const now = options.now ?? Date.now;
-  const routesByKey = new Map<string, Route>(routes.map((r) => [routeKey(r.method, r.path), r]));
-  const resourcePaths = new Set(routes.map((r) => r.path));
   const authorizationCache = new Map<string, CachedAuthorization>();
 
   const handlerFor = (functionName: string): LambdaHandler => {
@@ -192,8 +201,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     };
   }
 
-  async function invokeRoute(route: Route, request: IncomingRequest, origin: string | undefined): Promise<Reply> {
-    const events = buildEvents(request, { resource: route.path, resourceId: route.functionName }, authorizer.identitySource);
+  async function invokeRoute(
+    { route, pathParameters }: NonNullable<ReturnType<typeof findRoute>>,
+    request: IncomingRequest,
+    origin: string | undefined,
+  ): Promise<Reply> {
+    const events = buildEvents(request, { resource: route.path, resourceId: route.functionName, pathParameters }, authorizer.identitySource);
     let authorizerContext: Record<string, unknown> | undefined;
     if (route.auth === 'protected') {
       const authorization = await authorize(events);
@@ -243,10 +256,10 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (path === '/health' && method === 'GET') {
       return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'ok' }) };
     }
-    if (method === 'OPTIONS' && resourcePaths.has(path)) {
+    if (method === 'OPTIONS' && isResourcePath(path)) {
       return { status: 204, headers: { ...preflightHeaders(origin, options.allowedOrigins) }, body: '' };
     }
-    const route = routesByKey.get(routeKey(method, path));
+    const route = findRoute(method, path);
     if (!route) {
       const page = method === 'GET' || method === 'HEAD' ? staticReply(path) : undefined;
       return page ?? gatewayReply('MISSING_AUTHENTICATION_TOKEN', 404, origin, requestId);

@@ -83,6 +83,8 @@ function applyLocalEnvironment(ports: LocalStackPorts): void {
     APP_URL: origins[0]!,
     ALLOWED_ORIGINS: origins.join(','),
     MAIL_FROM: 'no-reply@example.com',
+    // iss is the API's base URL, where discovery (/.well-known/openid-configuration) lives.
+    JWT_ISSUER: origins[0]!,
     // 0 locally so a logout shows at once: no gateway result cache, no authorizer liveness memory.
     AUTHORIZER_CACHE_TTL_SECONDS: '0',
     SESSION_CHECK_CACHE_SECONDS: '0',

@@ -2,6 +2,7 @@ import { ApiError } from '../errors';
 import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import type { SessionClient } from './session-client';
 import { lockSecondsAfter } from './session-rules';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
@@ -16,7 +17,7 @@ export interface LoginInput {
  * identifier, so they look exactly like wrong passwords. Failures lock the account for
  * 2^(n-5) s from the 5th on; a success resets.
  */
-export async function login(ctx: AuthContext, input: LoginInput): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
+export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const user = input.kind === 'email' ? await ctx.users.findByEmail(input.identifier) : await ctx.users.findByUsername(input.identifier);
   const throttleKey = user ? `user#${user.id}` : `${input.kind}#${input.identifier}`;
 
@@ -45,7 +46,7 @@ export async function login(ctx: AuthContext, input: LoginInput): Promise<{ user
       .catch((error) => logger.warn('password rehash failed', { userId: user.id, error: String(error) }));
   }
 
-  const session = newSession(ctx, user.id);
+  const session = newSession(ctx, user.id, client);
   await ctx.sessions.create(session);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }

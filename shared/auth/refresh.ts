@@ -2,6 +2,7 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import { readRefreshToken } from '../tokens/refresh-token';
 import type { AuthContext } from './context';
+import type { SessionClient } from './session-client';
 import { decideRefresh, sessionState } from './session-rules';
 import { issueTokens, type IssuedTokens } from './tokens';
 
@@ -10,7 +11,7 @@ import { issueTokens, type IssuedTokens } from './tokens';
  * generation (conditional write); the others see the just-replaced token inside the grace window
  * and get the same successor. Any older token revokes the whole session.
  */
-export async function refreshSession(ctx: AuthContext, presentedToken: string | undefined): Promise<IssuedTokens> {
+export async function refreshSession(ctx: AuthContext, presentedToken: string | undefined, client: SessionClient = {}): Promise<IssuedTokens> {
   const claims = await readRefreshToken(presentedToken);
   if (!claims) {
     if (presentedToken) recordSecurityEvent('InvalidRefreshToken');
@@ -31,7 +32,7 @@ export async function refreshSession(ctx: AuthContext, presentedToken: string | 
       recordSecurityEvent('RefreshTokenReuse', { userId: session.userId, sessionId: session.id });
       throw new ApiError('refresh_token_reused');
     }
-    if (await ctx.sessions.advanceGeneration(session.id, claims.generation, ctx.now())) {
+    if (await ctx.sessions.advanceGeneration(session.id, claims.generation, ctx.now(), client)) {
       return issueTokens(ctx, session, claims.generation + 1);
     }
     // Lost the race to a simultaneous refresh: decide again against what it wrote.

@@ -3,6 +3,7 @@ import type { SessionRecord } from '../stores';
 import { signAccessToken } from '../tokens/access-token';
 import { deriveRefreshToken } from '../tokens/refresh-token';
 import type { AuthContext } from './context';
+import type { SessionClient } from './session-client';
 import { remainingLifetimeSeconds } from './session-rules';
 
 /** What a successful login, verification or refresh hands out; the route turns it into body + cookie. */
@@ -13,9 +14,10 @@ export interface IssuedTokens {
   refreshMaxAgeSeconds: number;
 }
 
-export function newSession(ctx: AuthContext, userId: string): SessionRecord {
+export function newSession(ctx: AuthContext, userId: string, client: SessionClient = {}): SessionRecord {
   const now = ctx.now();
   return {
+    ...client,
     id: randomBytes(16).toString('base64url'),
     userId,
     generation: 0,

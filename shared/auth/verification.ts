@@ -3,6 +3,7 @@ import { ApiError } from '../errors';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
 const usernameTaken = () => new ApiError('username_taken', { errors: [{ field: 'username', message: 'is already taken' }] });
@@ -17,6 +18,7 @@ const usernameTaken = () => new ApiError('username_taken', { errors: [{ field: '
 export async function completeSignup(
   ctx: AuthContext,
   input: { token: string; password: string; username?: string },
+  client: SessionClient = {},
 ): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const tokenHash = hashVerificationToken(input.token);
   const link = await ctx.users.findSignupToken(tokenHash);
@@ -29,7 +31,7 @@ export async function completeSignup(
     passwordHash: await hashPassword(input.password),
     createdAt: new Date(ctx.now()).toISOString(),
   };
-  const session = newSession(ctx, user.id);
+  const session = newSession(ctx, user.id, client);
   const outcome = await ctx.users.createAccount(user, tokenHash, session, ctx.now());
   if (outcome === 'invalid_token') throw new ApiError('invalid_token');
   if (outcome === 'username_taken') throw usernameTaken();

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SessionClient } from '../auth/session-client';
 import type { SessionRecord, SessionStore } from '../stores';
 import { tableSchema } from '../table';
 import { isConditionFailure } from './errors';
@@ -21,6 +22,8 @@ export function sessionToItem(session: SessionRecord): Record<string, unknown> {
     lastUsedAt: session.lastUsedAt,
     absoluteExpiresAt: session.absoluteExpiresAt,
     expiresAt: Math.ceil(session.absoluteExpiresAt / 1000),
+    ...(session.userAgent !== undefined ? { userAgent: session.userAgent } : {}),
+    ...(session.ipAddress !== undefined ? { ipAddress: session.ipAddress } : {}),
   };
 }
 
@@ -34,11 +37,35 @@ function toRecord(item: Record<string, unknown>): SessionRecord {
     absoluteExpiresAt: item.absoluteExpiresAt as number,
     ...(typeof item.rotatedAt === 'number' ? { rotatedAt: item.rotatedAt } : {}),
     ...(typeof item.revokedAt === 'number' ? { revokedAt: item.revokedAt } : {}),
+    ...(typeof item.userAgent === 'string' ? { userAgent: item.userAgent } : {}),
+    ...(typeof item.ipAddress === 'string' ? { ipAddress: item.ipAddress } : {}),
+  };
+}
+
+/** SET clauses recording the refreshing device; attributes the request did not yield are left as they were. */
+function clientUpdate(client: SessionClient): { set: string; values: Record<string, string> } {
+  const entries = Object.entries(client).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return {
+    set: entries.map(([name]) => `, ${name} = :${name}`).join(''),
+    values: Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])),
   };
 }
 
 /** At most this many revocations in flight at once for logout-all. */
 const REVOKE_CONCURRENCY = 10;
+/** DynamoDB's limit of keys per BatchGetItem. */
+const BATCH_GET_LIMIT = 100;
+/** Tries of one BatchGetItem before giving up on unprocessed keys (a throttled table): then 503. */
+const BATCH_GET_ATTEMPTS = 4;
+
+/** Keys DynamoDB kept leaving unprocessed: it is throttling the table, an outage like any other (503). */
+class UnprocessedKeysError extends Error {
+  override name = 'UnprocessedKeysError';
+  readonly $retryable = { throttling: true };
+  constructor() {
+    super('BatchGetItem left keys unprocessed after every retry');
+  }
+}
 
 export class DynamoSessionStore implements SessionStore {
   constructor(
@@ -57,15 +84,17 @@ export class DynamoSessionStore implements SessionStore {
     return Item ? toRecord(Item) : undefined;
   }
 
-  async advanceGeneration(sessionId: string, from: number, now: number): Promise<boolean> {
+  async advanceGeneration(sessionId: string, from: number, now: number, client: SessionClient = {}): Promise<boolean> {
+    // Session list: the device of this refresh, in the same write (userAgent/ipAddress are not projected into the index).
+    const device = clientUpdate(client);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: sessionKey(sessionId),
-          UpdateExpression: 'SET generation = :next, rotatedAt = :now, lastUsedAt = :now',
+          UpdateExpression: `SET generation = :next, rotatedAt = :now, lastUsedAt = :now${device.set}`,
           ConditionExpression: 'generation = :from AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':from': from, ':next': from + 1, ':now': now },
+          ExpressionAttributeValues: { ':from': from, ':next': from + 1, ':now': now, ...device.values },
         }),
       );
       return true;
@@ -92,7 +121,36 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async revokeAllOfUser(userId: string, now: number): Promise<number> {
+  async listOfUser(userId: string, alsoInclude?: string): Promise<SessionRecord[]> {
+    const ids = new Set(await this.unrevokedIdsOfUser(userId));
+    if (alsoInclude) ids.add(alsoInclude);
+    const sessions: SessionRecord[] = [];
+    for (let i = 0; i < ids.size; i += BATCH_GET_LIMIT) {
+      const keys = [...ids].slice(i, i + BATCH_GET_LIMIT).map(sessionKey);
+      for (const item of await this.batchGet(keys)) sessions.push(toRecord(item));
+    }
+    // alsoInclude is only a hint that the index may lag: it still has to be one of the user's.
+    return sessions.filter((session) => session.userId === userId && session.revokedAt === undefined);
+  }
+
+  /** One BatchGetItem of at most 100 keys, retrying what DynamoDB leaves unprocessed a bounded number of times. */
+  private async batchGet(keys: Array<Record<string, string>>): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let pending: Array<Record<string, unknown>> | undefined = keys;
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt === BATCH_GET_ATTEMPTS) throw new UnprocessedKeysError();
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const reply: BatchGetCommandOutput = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      items.push(...(reply.Responses?.[this.tableName] ?? []));
+      pending = reply.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    return items;
+  }
+
+  /** Ids of the user's sessions not yet revoked, from the sessions-by-user index (projects only id and revokedAt). */
+  private async unrevokedIdsOfUser(userId: string): Promise<string[]> {
     const ids: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -110,6 +168,11 @@ export class DynamoSessionStore implements SessionStore {
       for (const item of page.Items ?? []) ids.push(item.id as string);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+    return ids;
+  }
+
+  async revokeAllOfUser(userId: string, now: number): Promise<number> {
+    const ids = await this.unrevokedIdsOfUser(userId);
     for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) {
       await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => this.revoke(id, now)));
     }

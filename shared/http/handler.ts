@@ -7,15 +7,12 @@ import { getConfig } from '../config';
 import { ApiError } from '../errors';
 import { logger } from '../observability';
 import { jsonBody } from './body';
+import { callerFrom, type Caller } from './caller';
 import { corsHeaders, isOriginAllowed } from './cors';
 import { problemResponse } from './problem';
 import { validate } from './validate';
 
-/** Who is calling, as the authorizer established it. */
-export interface Caller {
-  userId: string;
-  sessionId: string;
-}
+export type { Caller } from './caller';
 
 export interface HttpRequest<Body> {
   body: Body;
@@ -66,7 +63,7 @@ export function httpHandler<Schema extends z.ZodType | undefined = undefined>(
     const reply = await route({
       body: (options.body ? validate(options.body, event.body) : undefined) as BodyOf<Schema>,
       header: (name) => headers[name.toLowerCase()] ?? undefined,
-      caller: options.authenticated ? callerOf(event) : (undefined as unknown as Caller),
+      caller: options.authenticated ? callerFrom(event) : (undefined as unknown as Caller),
       event,
     });
     return toResult(reply);
@@ -82,16 +79,6 @@ function toResult(reply: HttpReply): APIGatewayProxyResult {
     ...(reply.cookies?.length ? { multiValueHeaders: { 'Set-Cookie': reply.cookies } } : {}),
     body: reply.body === undefined ? '' : JSON.stringify(reply.body),
   };
-}
-
-function callerOf(event: APIGatewayProxyEvent): Caller {
-  const context = event.requestContext?.authorizer;
-  const userId = context?.userId;
-  const sessionId = context?.sessionId;
-  // The gateway only invokes us after the authorizer allowed the call; a missing context means a
-  // misrouted request, which must not be served as anonymous.
-  if (typeof userId !== 'string' || typeof sessionId !== 'string' || !userId || !sessionId) throw new ApiError('unauthorized');
-  return { userId, sessionId };
 }
 
 function cors(allowedOrigins: readonly string[]): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {

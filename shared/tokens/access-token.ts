@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { getConfig } from '../config';
 import { findPublicKey, getSigningKey } from '../keys';
+import { SIGNING_ALGORITHM } from './algorithm';
 
 export interface AccessClaims {
   sub: string;
@@ -10,7 +11,6 @@ export interface AccessClaims {
   exp: number;
 }
 
-const ALGORITHM = 'ES256';
 const CLOCK_SKEW_SECONDS = 30;
 /** Header parameters that point at keys we would have to fetch or trust from the token itself. */
 const FORBIDDEN_HEADERS = ['jku', 'jwk', 'x5u', 'x5c', 'crit'];
@@ -19,7 +19,7 @@ export async function signAccessToken(userId: string, sessionId: string): Promis
   const config = getConfig();
   const { kid, privateKey } = await getSigningKey();
   const accessToken = jwt.sign({ sid: sessionId, token_use: 'access' }, privateKey, {
-    algorithm: ALGORITHM,
+    algorithm: SIGNING_ALGORITHM,
     keyid: kid,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -43,7 +43,7 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | u
       // Resolving the key from the header inside verify decodes the token once (hot path).
       (header, callback) => {
         const fields = header as unknown as Record<string, unknown>;
-        if (header.alg !== ALGORITHM || FORBIDDEN_HEADERS.some((name) => name in fields)) return callback(new Error('refused header'));
+        if (header.alg !== SIGNING_ALGORITHM || FORBIDDEN_HEADERS.some((name) => name in fields)) return callback(new Error('refused header'));
         findPublicKey(header.kid).then(
           (key) => (key ? callback(null, key) : callback(new Error('unknown kid'))),
           (error: Error) => {
@@ -52,7 +52,7 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | u
           },
         );
       },
-      { algorithms: [ALGORITHM], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockTolerance: CLOCK_SKEW_SECONDS },
+      { algorithms: [SIGNING_ALGORITHM], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockTolerance: CLOCK_SKEW_SECONDS },
       (error, verified) => resolve(error ? undefined : verified),
     ),
   );

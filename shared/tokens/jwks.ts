@@ -1,8 +1,9 @@
 import { getPublicKeys } from '../keys';
+import { SIGNING_ALGORITHM } from './algorithm';
 
 export async function publicJwks(): Promise<{ keys: Array<Record<string, unknown>> }> {
   const keys = await getPublicKeys();
   return {
-    keys: [...keys].map(([kid, key]) => ({ ...key.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' })),
+    keys: [...keys].map(([kid, key]) => ({ ...key.export({ format: 'jwk' }), kid, alg: SIGNING_ALGORITHM, use: 'sig' })),
   };
 }

@@ -55,6 +55,31 @@ describe('routes', () => {
   });
 });
 
+describe('path parameters', () => {
+  it('serves DELETE /auth/sessions/{id} from a {id} resource under /auth/sessions, behind the REQUEST authorizer', () => {
+    // Act
+    const resources = view.ofType('AWS::ApiGateway::Resource');
+    const idResource = resources.find((r) => r.id === view.apiPaths().get('/auth/sessions/{id}'));
+    const method = view.method('DELETE', '/auth/sessions/{id}');
+
+    // Assess
+    expect(idResource!.props.PathPart).toBe('{id}');
+    expect(resources.find((r) => r.id === idResource!.props.ParentId.Ref)!.props.PathPart).toBe('sessions');
+    expect(method.props).toMatchObject({ HttpMethod: 'DELETE', AuthorizationType: 'CUSTOM', Integration: { Type: 'AWS_PROXY' } });
+    expect(view.resolve(method.props.AuthorizerId)).toBe('Http/Authorizer');
+    expect(view.resolve(method.props.Integration.Uri)).toContain('/RevokeSession/Function.Arn/invocations');
+  });
+
+  it('lets browsers send DELETE: the preflight of a session resource allows it', () => {
+    // Act
+    const preflight = view.method('OPTIONS', '/auth/sessions/{id}');
+
+    // Assess
+    const allowed = preflight.props.Integration.IntegrationResponses[0].ResponseParameters['method.response.header.Access-Control-Allow-Methods'];
+    expect(allowed.replace(/'/g, '').split(',')).toContain('DELETE');
+  });
+});
+
 describe('authorizer', () => {
   it('is a REQUEST authorizer on the Authorization header, run by the authorizer function, caching results 30 s', () => {
     // Act

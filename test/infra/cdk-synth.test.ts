@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionNames } from '../../shared/routes';
 
 /**
  * The "done when" of the stack: `npx cdk synth` on a fresh clone, with no AWS credentials and no
@@ -63,14 +64,14 @@ describe('npx cdk synth', () => {
     expect(synth.code).toBe(0);
   });
 
-  it('bundles each of the ten functions into an ES module with a source map and the require shim', () => {
+  it('bundles every function (the route table\'s, the authorizer and the key manager) into an ES module with a source map and the require shim', () => {
     // Act
     const bundles = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => path.join(outdir, `asset.${(r.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`, 'index.mjs'));
 
     // Assess
-    expect(bundles).toHaveLength(10);
+    expect(bundles).toHaveLength(functionNames.length + 1);
     for (const bundle of bundles) {
       expect(existsSync(`${bundle}.map`)).toBe(true);
       expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire as __createRequire \} from 'node:module'; const require = __createRequire\(import\.meta\.url\);/);

@@ -16,6 +16,7 @@ export interface IntegrationStack {
   signingKey: string;
   /** JWT_PUBLIC_KEYS as given to the stack: {"keys":[{"kid","publicKey"}]}. */
   publicKeys: string;
+  /** The stack's own base URL: iss is where discovery lives. */
   issuer: string;
   audience: string;
   refreshGraceSeconds: number;
@@ -32,7 +33,6 @@ export const integrationSettings = {
   SCRYPT_N: '1024',
   // Short enough to test "after the grace window" in a few seconds.
   REFRESH_GRACE_SECONDS: '2',
-  JWT_ISSUER: 'serverless-auth-integration',
   JWT_AUDIENCE: 'serverless-auth-integration-api',
 };
 
@@ -46,7 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     tableName: stack.tableName,
     signingKey: keys.JWT_PRIVATE_KEY,
     publicKeys: keys.JWT_PUBLIC_KEYS,
-    issuer: integrationSettings.JWT_ISSUER,
+    issuer: stack.apiUrl,
     audience: integrationSettings.JWT_AUDIENCE,
     refreshGraceSeconds: Number(integrationSettings.REFRESH_GRACE_SECONDS),
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
+import { assertDeclaredResponse } from './contract';
 
 /**
  * Helpers for driving the local stack over HTTP the way a client would. Node's fetch keeps no
@@ -19,8 +20,11 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomUUID().slice(0, 8)}@example.com`;
 }
 
-export function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${stack.apiUrl}${path}`, init);
+/** Every call of the tests goes through here, and every reply is checked against the OpenAPI document. */
+export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(`${stack.apiUrl}${path}`, init);
+  await assertDeclaredResponse(init.method ?? 'GET', path, response.clone());
+  return response;
 }
 
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {

@@ -9,7 +9,7 @@ import { handler } from '../../functions/authorizer/handler';
 import { signAccessToken } from '../../shared/tokens/access-token';
 import { awsError, ddbMock, givenSession, secretsMock, sessionKey } from '../support/aws';
 import { authorizerEvent, TEST_METHOD_ARN_PREFIX } from '../support/events';
-import { publicKeyPem, signingKey } from '../support/keys';
+import { publicKeyPem, signingKey, testEnvironment } from '../support/keys';
 
 /**
  * The authorizer remembers a session's liveness for a few seconds (SESSION_CHECK_CACHE_SECONDS)
@@ -29,7 +29,7 @@ function liveSession(userId = 'user-alice') {
 
 function accessClaims(session: { sub: string; sid: string }, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  return { ...session, jti: randomUUID(), token_use: 'access', iss: 'serverless-auth', aud: 'serverless-auth-api', iat: now, exp: now + 900, ...overrides };
+  return { ...session, jti: randomUUID(), token_use: 'access', iss: testEnvironment.JWT_ISSUER, aud: 'serverless-auth-api', iat: now, exp: now + 900, ...overrides };
 }
 
 /** Signs claims as given (ES256 with the service's key unless told otherwise). */

@@ -41,7 +41,7 @@ describe('POST /auth/refresh', () => {
     expect(reply.body).not.toMatch(/rt1\./);
   });
 
-  it('advances the generation with a write conditional on the presented generation and a live session', async () => {
+  it('advances the generation with a write conditional on the presented generation and a live session, recording the device in it', async () => {
     const sessionId = newSessionId();
     givenSession({ id: sessionId, userId: alice, generation: 3 });
     ddbMock.on(UpdateCommand).resolves({});
@@ -53,9 +53,9 @@ describe('POST /auth/refresh', () => {
     expect(write!.args[0].input).toMatchObject({
       TableName: 'auth-test',
       Key: sessionKey(sessionId),
-      UpdateExpression: 'SET generation = :next, rotatedAt = :now, lastUsedAt = :now',
+      UpdateExpression: 'SET generation = :next, rotatedAt = :now, lastUsedAt = :now, userAgent = :userAgent, ipAddress = :ipAddress',
       ConditionExpression: 'generation = :from AND attribute_not_exists(revokedAt)',
-      ExpressionAttributeValues: { ':from': 3, ':next': 4, ':now': expect.any(Number) },
+      ExpressionAttributeValues: { ':from': 3, ':next': 4, ':now': expect.any(Number), ':userAgent': 'vitest', ':ipAddress': '203.0.113.7' },
     });
   });
 

@@ -64,6 +64,8 @@ export interface StoredSession {
   absoluteExpiresAt?: number;
   rotatedAt?: number;
   revokedAt?: number;
+  userAgent?: string;
+  ipAddress?: string;
 }
 
 /** The DynamoDB key of a session item. */
@@ -81,6 +83,8 @@ export function sessionItem(session: StoredSession): Record<string, unknown> {
     absoluteExpiresAt: session.absoluteExpiresAt ?? now + 86_400_000,
     ...(session.rotatedAt !== undefined ? { rotatedAt: session.rotatedAt } : {}),
     ...(session.revokedAt !== undefined ? { revokedAt: session.revokedAt } : {}),
+    ...(session.userAgent !== undefined ? { userAgent: session.userAgent } : {}),
+    ...(session.ipAddress !== undefined ? { ipAddress: session.ipAddress } : {}),
   };
 }
 

@@ -7,8 +7,13 @@ import type { AttributeValue as LambdaAttributeValue, APIGatewayProxyEvent, APIG
  * body when there is none), and DynamoDB stream events as the table's stream hands them to the mailer.
  */
 export interface ApiEventOptions {
-  method?: 'GET' | 'POST' | 'OPTIONS';
+  method?: 'GET' | 'POST' | 'DELETE' | 'OPTIONS';
   path: string;
+  /** The resource template of a route with path parameters, e.g. `/auth/sessions/{id}`; defaults to `path`. */
+  resource?: string;
+  pathParameters?: Record<string, string>;
+  /** The address API Gateway saw the request come from. */
+  sourceIp?: string;
   body?: unknown;
   /** A raw body string, sent as is (malformed JSON, oversize bodies). */
   rawBody?: string;
@@ -33,14 +38,14 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
     ...options.headers,
   };
   return {
-    resource: options.path,
+    resource: options.resource ?? options.path,
     path: options.path,
     httpMethod: method,
     headers,
     multiValueHeaders: multiValue(headers),
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
-    pathParameters: null,
+    pathParameters: options.pathParameters ?? null,
     stageVariables: null,
     body,
     isBase64Encoded: false,
@@ -55,8 +60,8 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
       identity: {
         accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
         cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-        cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: '203.0.113.7', user: null,
-        userAgent: 'vitest', userArn: null,
+        cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: options.sourceIp ?? '203.0.113.7', user: null,
+        userAgent: headers['User-Agent'] ?? null, userArn: null,
       },
       path: options.via === 'execute-api' ? `/prod${options.path}` : options.path,
       protocol: 'HTTP/1.1',
@@ -64,7 +69,7 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
       requestTime: '28/Nov/2026:01:00:00 +0000',
       requestTimeEpoch: 1_795_827_600_000,
       resourceId: 'abc123',
-      resourcePath: options.path,
+      resourcePath: options.resource ?? options.path,
       stage: 'prod',
     },
   };

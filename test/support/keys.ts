@@ -13,6 +13,8 @@ export const testEnvironment = {
   APP_URL: 'https://app.example.com',
   ALLOWED_ORIGINS: 'https://app.example.com',
   MAIL_FROM: 'auth@example.com',
+  // The issuer is the API's base URL, as on AWS.
+  JWT_ISSUER: 'https://auth.example.com',
   SCRYPT_N: '1024',
   POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',

@@ -2,7 +2,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import jwt from 'jsonwebtoken';
 import { expect } from 'vitest';
 import { errorCatalog, type ErrorCode } from '../../shared/errors';
-import { publicKeyPem } from './keys';
+import { publicKeyPem, testEnvironment } from './keys';
 
 /** Reads a handler's reply the way a client would. */
 export function json<T = Record<string, any>>(result: APIGatewayProxyResult): T {
@@ -38,7 +38,7 @@ export function expectSignedIn(result: APIGatewayProxyResult, user: Record<strin
   expect(body.expiresIn).toBe(900);
   expect(JSON.stringify(body)).not.toMatch(/refresh|passwordHash|scrypt|vt1_/);
   const claims = jwt.verify(body.accessToken, publicKeyPem, { algorithms: ['ES256'] }) as jwt.JwtPayload;
-  expect(claims).toMatchObject({ sub: user.id, token_use: 'access', iss: 'serverless-auth', aud: 'serverless-auth-api' });
+  expect(claims).toMatchObject({ sub: user.id, token_use: 'access', iss: testEnvironment.JWT_ISSUER, aud: 'serverless-auth-api' });
   expect(setCookies(result)).toEqual([
     expect.stringMatching(/^refresh_token=rt1\.[\w-]+\.0\.[\w-]{43}; Max-Age=86400; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/),
   ]);

@@ -364,3 +364,66 @@ describe('IAM policy evaluation against a method ARN', () => {
     expect(evaluatePolicy({ Statement: statement('Allow', arn) }, arn)).toBe('Allow');
   });
 });
+
+describe('local gateway: path parameters', () => {
+  it('routes /auth/sessions/<id> to the {id} route with pathParameters, resource and a method ARN naming the path called', async () => {
+    // Prepare
+    const revoke = recording(async () => ({ statusCode: 204, body: '' }));
+    const authorizer = recording(async () => allowEverything());
+    const url = await startGateway({ handlers: { 'revoke-session': revoke.handler, authorizer: authorizer.handler } });
+
+    // Act
+    const reply = await fetch(`${url}/auth/sessions/abc%2D123_x`, { method: 'DELETE', headers: { Authorization: 'Bearer a.b.c' } });
+
+    // Assess
+    expect(reply.status).toBe(204);
+    const event = revoke.events[0] as APIGatewayProxyEvent;
+    expect(event).toMatchObject({
+      resource: '/auth/sessions/{id}',
+      path: '/auth/sessions/abc%2D123_x',
+      httpMethod: 'DELETE',
+      pathParameters: { id: 'abc-123_x' },
+      requestContext: { resourcePath: '/auth/sessions/{id}', authorizer: { userId: 'user-1', sessionId: 's-1' } },
+    });
+    expect(authorizer.events[0]).toMatchObject({
+      resource: '/auth/sessions/{id}',
+      pathParameters: { id: 'abc-123_x' },
+      methodArn: `${METHOD_ARN_PREFIX}/DELETE/auth/sessions/abc%2D123_x`,
+    });
+  });
+
+  it('keeps the literal /auth/sessions route apart from the {id} route', async () => {
+    const list = recording();
+    const url = await startGateway({ handlers: { 'list-sessions': list.handler, authorizer: async () => allowEverything() } });
+
+    const reply = await fetch(`${url}/auth/sessions`, { headers: { Authorization: 'Bearer a.b.c' } });
+
+    expect(reply.status).toBe(200);
+    expect(list.events[0]).toMatchObject({ resource: '/auth/sessions', pathParameters: null });
+  });
+
+  it.each([
+    ['an empty id', '/auth/sessions/'],
+    ['an extra segment', '/auth/sessions/abc/def'],
+    ['a malformed percent-encoding', '/auth/sessions/%E0%A4%A'],
+  ])('answers 404 for %s without calling any function', async (_case, path) => {
+    const revoke = recording();
+    const authorizer = recording(async () => allowEverything());
+    const url = await startGateway({ handlers: { 'revoke-session': revoke.handler, authorizer: authorizer.handler } });
+
+    const reply = await fetch(`${url}${path}`, { method: 'DELETE', headers: { Authorization: 'Bearer a.b.c' } });
+
+    expect(reply.status).toBe(404);
+    expect(revoke.events).toHaveLength(0);
+    expect(authorizer.events).toHaveLength(0);
+  });
+
+  it('answers preflights on a parameterised path, allowing DELETE', async () => {
+    const url = await startGateway({ handlers: {} });
+
+    const reply = await fetch(`${url}/auth/sessions/abc`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'DELETE' } });
+
+    expect(reply.status).toBe(204);
+    expect(reply.headers.get('access-control-allow-methods')?.split(',')).toContain('DELETE');
+  });
+});

@@ -4,7 +4,7 @@ import { signAccessToken, verifyAccessToken } from '../../shared/tokens/access-t
 import { deriveRefreshToken, readRefreshToken } from '../../shared/tokens/refresh-token';
 import { hashVerificationToken, newVerificationToken } from '../../shared/tokens/verification-token';
 import { generateSigningKeyPair } from '../../shared/keygen';
-import { signingKey } from '../support/keys';
+import { signingKey, testEnvironment } from '../support/keys';
 
 describe('access tokens', () => {
   it('carry kid, iss, aud, sub, sid, jti, iat, exp and token_use, signed with ES256', async () => {
@@ -12,7 +12,7 @@ describe('access tokens', () => {
 
     const { header, payload } = jwt.decode(accessToken, { complete: true }) as jwt.Jwt & { payload: jwt.JwtPayload };
     expect(header).toMatchObject({ alg: 'ES256', kid: signingKey.kid });
-    expect(payload).toMatchObject({ iss: 'serverless-auth', aud: 'serverless-auth-api', sub: 'user-1', sid: 'session-1', token_use: 'access' });
+    expect(payload).toMatchObject({ iss: testEnvironment.JWT_ISSUER, aud: 'serverless-auth-api', sub: 'user-1', sid: 'session-1', token_use: 'access' });
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
     expect(payload.exp! - payload.iat!).toBe(900);
     expect(expiresIn).toBe(900);
@@ -27,7 +27,7 @@ describe('access tokens', () => {
   it('are refused when signed by a key that is not configured, even under the configured kid', async () => {
     const attacker = generateSigningKeyPair(signingKey.kid);
     const forged = jwt.sign({ sid: 'session-1', token_use: 'access' }, attacker.privateKey, {
-      algorithm: 'ES256', keyid: signingKey.kid, issuer: 'serverless-auth', audience: 'serverless-auth-api', subject: 'user-1', jwtid: 'j', expiresIn: 60,
+      algorithm: 'ES256', keyid: signingKey.kid, issuer: testEnvironment.JWT_ISSUER, audience: 'serverless-auth-api', subject: 'user-1', jwtid: 'j', expiresIn: 60,
     });
 
     expect(await verifyAccessToken(forged)).toBeUndefined();

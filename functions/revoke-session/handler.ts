@@ -1,0 +1,15 @@
+import { revokeSession } from '../../shared/auth/sessions';
+import { ApiError } from '../../shared/errors';
+import { clearedRefreshCookie, cookieOptionsFor } from '../../shared/http/cookies';
+import { httpHandler } from '../../shared/http/handler';
+import { createAuthContext } from '../../shared/services';
+
+const auth = createAuthContext();
+
+/** DELETE /auth/sessions/{id} — ends one of the caller's sessions; ending the current one also clears its cookie, like logout. */
+export const handler = httpHandler({ guardOrigin: true, authenticated: true }, async ({ caller, event }) => {
+  const sessionId = event.pathParameters?.id;
+  if (!sessionId) throw new ApiError('not_found');
+  const { wasCurrent } = await revokeSession(auth, caller, sessionId);
+  return { status: 204, ...(wasCurrent ? { cookies: [clearedRefreshCookie(cookieOptionsFor(event, auth.config))] } : {}) };
+});

@@ -1,0 +1,162 @@
+import * as z from 'zod';
+import { REGISTRATION_ACCEPTED } from '../auth/registration';
+import type { ErrorCode } from '../errors';
+import { loginBody, logoutBody, registerBody, verifyBody } from '../validation';
+
+/**
+ * What each route of shared/routes.ts takes and answers, for the OpenAPI document. Request
+ * bodies are the very zod schemas the handlers validate with; replies are declared here. Only
+ * the document build imports this module (never a Lambda bundle), so classic zod and these
+ * schemas cost no function a cold start.
+ *
+ * Errors list only what the handler itself decides (its ApiErrors and the Origin guard); what
+ * every route of its kind can answer (bad JSON for body routes, 401/403 from the authorizer,
+ * throttling, outages of the AWS services it uses) is added in openapi.ts from the route table.
+ */
+export interface RouteContract {
+  summary: string;
+  description?: string;
+  tag: 'Sign-up' | 'Session' | 'Account' | 'Discovery';
+  /** zod schema of the JSON body, as the handler validates it. */
+  body?: z.ZodType;
+  /** A cookie the route reads instead of a body. */
+  cookie?: { name: string; description: string };
+  success: {
+    status: number;
+    description: string;
+    /** zod schema of the JSON reply; none for 204. */
+    body?: z.ZodType;
+    /** The reply sets the refresh cookie (or clears it). */
+    setsCookie?: boolean;
+  };
+  errors: readonly ErrorCode[];
+}
+
+const user = z
+  .object({
+    id: z.string(),
+    email: z.email(),
+    username: z.string().optional(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+
+const session = z
+  .object({
+    user: user.optional(),
+    accessToken: z.string().describe('ES256 JWT; send it as "Authorization: Bearer <token>".'),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.int().positive().describe('Seconds until the access token expires.'),
+  })
+  .meta({ id: 'Session' });
+
+const sessionView = z
+  .object({
+    id: z.string(),
+    current: z.boolean().describe('The session of the access token that asked.'),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime(),
+    userAgent: z.string().nullable(),
+    ipAddress: z.string().nullable(),
+  })
+  .meta({ id: 'SessionInfo' });
+
+const accepted = (message: string) => z.object({ message: z.literal(message) });
+
+const jwks = z.object({
+  keys: z.array(
+    z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string(), alg: z.literal('ES256'), use: z.literal('sig') }),
+  ),
+});
+
+const discovery = z.object({
+  issuer: z.url(),
+  jwks_uri: z.url(),
+  response_types_supported: z.array(z.string()),
+  subject_types_supported: z.array(z.string()),
+  id_token_signing_alg_values_supported: z.array(z.literal('ES256')),
+  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+  claims_supported: z.array(z.string()).optional(),
+});
+
+const openApiDocument = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });
+
+const REFRESH_COOKIE_DOC = { name: 'refresh_token', description: 'The HttpOnly refresh cookie set by login, verify and refresh.' };
+
+/** By `METHOD path`, exactly as in the route table. */
+export const routeContracts: Readonly<Record<string, RouteContract>> = {
+  'POST /auth/register': {
+    tag: 'Sign-up',
+    summary: 'Mail a sign-up link (or, for an address with an account, a notice)',
+    description: 'Always 202 with the same message after the same work (one mail intent), whatever the address.',
+    body: registerBody,
+    success: { status: 202, description: 'Accepted; the mailer decides what to send.', body: accepted(REGISTRATION_ACCEPTED) },
+    errors: [],
+  },
+  'POST /auth/verify': {
+    tag: 'Sign-up',
+    summary: 'Create the account with the mailed token and the chosen password, and sign in',
+    description: '409 username_taken and 400 validation_failed leave the token usable.',
+    body: verifyBody,
+    success: { status: 200, description: 'Account created and signed in.', body: session, setsCookie: true },
+    errors: ['invalid_token', 'username_taken'],
+  },
+  'POST /auth/login': {
+    tag: 'Session',
+    summary: 'Sign in with email or username and password',
+    body: loginBody,
+    success: { status: 200, description: 'Signed in: a new session.', body: session, setsCookie: true },
+    errors: ['invalid_credentials', 'too_many_attempts'],
+  },
+  'POST /auth/refresh': {
+    tag: 'Session',
+    summary: 'Rotate the refresh cookie and get a new access token',
+    cookie: REFRESH_COOKIE_DOC,
+    success: { status: 200, description: 'A new access token and the rotated cookie.', body: session, setsCookie: true },
+    errors: ['invalid_refresh_token', 'session_expired', 'refresh_token_reused', 'origin_not_allowed'],
+  },
+  'POST /auth/logout': {
+    tag: 'Session',
+    summary: 'Revoke this session, or all of the user’s',
+    body: logoutBody,
+    success: { status: 204, description: 'Revoked; the refresh cookie is cleared.', setsCookie: true },
+    errors: ['origin_not_allowed'],
+  },
+  'GET /me': {
+    tag: 'Account',
+    summary: 'The signed-in user',
+    success: { status: 200, description: 'The user of the access token.', body: z.object({ user }) },
+    errors: ['unauthorized'],
+  },
+  'GET /auth/sessions': {
+    tag: 'Session',
+    summary: 'The caller’s live sessions, newest first',
+    success: { status: 200, description: 'Every live session of the user.', body: z.object({ sessions: z.array(sessionView) }) },
+    errors: [],
+  },
+  'DELETE /auth/sessions/{id}': {
+    tag: 'Session',
+    summary: 'Revoke one of the caller’s sessions',
+    description: 'Revoking the current session also clears the refresh cookie. Anything but a live session of the caller is 404.',
+    success: { status: 204, description: 'Revoked.', setsCookie: true },
+    errors: ['not_found', 'origin_not_allowed'],
+  },
+  'GET /.well-known/jwks.json': {
+    tag: 'Discovery',
+    summary: 'Public keys that verify access tokens (JWKS)',
+    success: { status: 200, description: 'Every key that may have signed a live access token.', body: jwks },
+    errors: [],
+  },
+  'GET /.well-known/openid-configuration': {
+    tag: 'Discovery',
+    summary: 'OpenID Connect discovery: issuer, key set and algorithm',
+    success: { status: 200, description: 'Provider metadata for token verifiers.', body: discovery },
+    errors: [],
+  },
+  'GET /openapi.json': {
+    tag: 'Discovery',
+    summary: 'This API description (OpenAPI 3.1)',
+    success: { status: 200, description: 'The OpenAPI document.', body: openApiDocument },
+    errors: [],
+  },
+};
