@@ -54,12 +54,12 @@ async function session(response: Response): Promise<Session> {
   return { accessToken, refreshToken: refreshCookieOf(response) };
 }
 
-/** Register, open the mailed link, verify: the account's first session. */
+/** Register, open the mailed link, choose the password: the account's first session. */
 export async function newVerifiedAccount(stack: LocalStack, label: string): Promise<{ email: string; session: Session }> {
   const email = uniqueEmail(label);
-  await post(`${stack.apiUrl}/auth/register`, { email, password: PASSWORD }, 202);
+  await post(`${stack.apiUrl}/auth/register`, { email }, 202);
   const token = await verificationToken(stack.mailUrl, email);
-  return { email, session: await session(await post(`${stack.apiUrl}/auth/verify`, { token }, 200)) };
+  return { email, session: await session(await post(`${stack.apiUrl}/auth/verify`, { token, password: PASSWORD }, 200)) };
 }
 
 export async function logIn(stack: LocalStack, email: string): Promise<Session> {

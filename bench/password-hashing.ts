@@ -72,7 +72,7 @@ export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise
   const email = uniqueEmail('login');
   await invoke(register, 'register', jsonPostEvent('/auth/register', { email, password: PASSWORD }), 202);
   const token = await verificationToken(setup.mailUrl, email);
-  const verified = await fetch(`${setup.apiUrl}/auth/verify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+  const verified = await fetch(`${setup.apiUrl}/auth/verify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, password: PASSWORD }) });
   if (verified.status !== 200) throw new Error(`verify answered ${verified.status}`);
   // A fresh event per call: the middy pipeline parses the body in place.
   const loginEvent = () => jsonPostEvent('/auth/login', { email, password: PASSWORD });

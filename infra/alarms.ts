@@ -6,6 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/observability';
@@ -31,6 +32,8 @@ export interface AlarmsProps {
   functions: ReadonlyMap<string, ServiceFunction>;
   authorizer: ServiceFunction;
   table: dynamodb.ITable;
+  /** Where mail intents end up after the mailer gave up on them. */
+  mailerDeadLetters: sqs.IQueue;
   alarmEmail?: string;
 }
 
@@ -154,6 +157,12 @@ export class Alarms extends Construct {
       'DynamoDB throttled requests of the table',
     );
 
+    alarm(
+      'MailerDeadLetters',
+      props.mailerDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      1,
+      'A mail intent failed every retry and went to the dead-letter queue: a mail was not sent',
+    );
     alarm(
       'RefreshTokenReuse',
       new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'RefreshTokenReuse', period: FIVE_MINUTES, statistic: 'Sum' }),

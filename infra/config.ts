@@ -100,7 +100,7 @@ export const contextSchema = z
     throttleBurstLimit: wholeNumber({ min: 1 }).default(200),
     waf: flag(true),
     /**
-     * Reserved concurrency for each password-hashing function (login, register): a login flood
+     * Reserved concurrency for each password-hashing function (login, verify): a login flood
      * then cannot take the account's whole Lambda concurrency, and is capped at this many at once.
      * Off by default: AWS refuses a deploy that would leave the account fewer than 100 unreserved
      * executions, and new accounts often have a quota of only 10 (check yours with
@@ -220,7 +220,7 @@ export function senderIdentityOf(config: StackConfig): string {
 /**
  * The environment every function of the service gets, under the names shared/config.ts reads.
  * Key material is not here: each function only gets the *_SECRET_ID variables of the secrets it
- * may read (see grants.ts).
+ * may read, and MAIL_FROM only reaches the function that sends mail (see grants.ts).
  */
 export function functionEnvironment(config: StackConfig, tableName: string): Record<string, string> {
   return {
@@ -234,6 +234,5 @@ export function functionEnvironment(config: StackConfig, tableName: string): Rec
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,
-    MAIL_FROM: config.mailFrom.header,
   };
 }

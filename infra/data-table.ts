@@ -10,14 +10,15 @@ export interface DataTableProps {
 
 /**
  * The single table of shared/table.ts: on demand (no capacity to plan for a spiky login load),
- * point-in-time recovery, TTL clean-up of expired items, and the sparse sessions-by-user index.
+ * point-in-time recovery, TTL clean-up of expired items, the sparse sessions-by-user index, and
+ * the stream the mailer reads the outbox from.
  */
 export class DataTable extends Construct {
   readonly table: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: DataTableProps) {
     super(scope, id);
-    const { partitionKey, sortKey, sessionsByUserIndex, timeToLiveAttribute } = tableSchema;
+    const { partitionKey, sortKey, sessionsByUserIndex, timeToLiveAttribute, streamViewType } = tableSchema;
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
@@ -25,6 +26,8 @@ export class DataTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute,
+      // Feeds the mailer with inserted mail intents (shared/outbox.ts).
+      stream: dynamodb.StreamViewType[streamViewType],
       deletionProtection: props.retainData,
       // Kept on delete and replacement, but a table whose first create is rolled back goes with
       // the rollback: it holds nothing yet, and a kept one would block every retry by its name-less twin.

@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { FunctionAccess, SecretName, TableAction } from '../shared/routes';
+import { INTENT_KEY_PREFIX } from '../shared/outbox';
 import { tableSchema } from '../shared/table';
 import type { ServiceFunction } from './service-function';
 
@@ -14,6 +15,8 @@ export interface ServiceResources {
     identityArns: string[];
     /** The only From address the service may use. */
     fromAddress: string;
+    /** The From header of every mail (`Name <address>` or the address). */
+    fromHeader: string;
   };
 }
 
@@ -22,7 +25,7 @@ export interface ServiceResources {
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
  * covers the core's transactions. Batch reads only where listed (the session list).
  */
-export const tableActions: Record<Exclude<TableAction, 'querySessions'>, string[]> = {
+export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail'>, string[]> = {
   read: ['dynamodb:GetItem'],
   batchRead: ['dynamodb:BatchGetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
@@ -38,15 +41,26 @@ export const secretIdVariables: Record<SecretName, string> = {
 /**
  * The single place where a function's `access` entry from shared/routes.ts becomes IAM: only the
  * listed table actions (the session query only on the sessions-by-user index), only the listed
- * secrets (and only their ids reach the function's environment), and mail only through the
- * configured sender identity from the configured address.
+ * secrets (and only their ids reach the function's environment), and mail (with its From
+ * setting) only for a function that sends, through the configured sender identity from the
+ * configured address.
  */
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
   const { table, secrets, mail } = resources;
 
-  const itemActions = access.table.flatMap((need) => (need === 'querySessions' ? [] : tableActions[need]));
+  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'enqueueMail' ? [] : tableActions[need]));
   if (itemActions.length > 0) {
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: itemActions, resources: [table.tableArn] }));
+  }
+  if (access.table.includes('enqueueMail')) {
+    // Writing a mail intent and nothing else: only items whose partition key is an intent's.
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${INTENT_KEY_PREFIX}*`] } },
+      }),
+    );
   }
   if (access.table.includes('querySessions')) {
     target.role.addToPrincipalPolicy(
@@ -73,5 +87,6 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
         conditions: { StringEquals: { 'ses:FromAddress': mail.fromAddress } },
       }),
     );
+    target.function.addEnvironment('MAIL_FROM', mail.fromHeader);
   }
 }

@@ -1,8 +1,12 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import path from 'node:path';
-import { authorizer, FUNCTION_TIMEOUT_SECONDS, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
+import { intentStreamFilter } from '../shared/outbox';
+import { authorizer, FUNCTION_TIMEOUT_SECONDS, mailer, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
@@ -31,6 +35,16 @@ const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', 'functions');
 export const PASSWORD_HASHING_MEMORY_MB = 1024;
 export const DEFAULT_MEMORY_MB = 256;
 export const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
+
+/**
+ * How the mailer reads the outbox stream. A failing record is retried (with the batch split in
+ * halves to isolate it) up to MAILER_RETRY_ATTEMPTS times or for MAILER_MAX_RECORD_AGE, about
+ * 4 hours of backoff, enough to ride out an SES throttle or outage; then its metadata goes to the
+ * dead-letter queue, which alarms, and the intent (kept 7 days) can be replayed from there.
+ */
+export const MAILER_BATCH_SIZE = 10;
+export const MAILER_RETRY_ATTEMPTS = 10;
+export const MAILER_MAX_RECORD_AGE = Duration.hours(6);
 
 export interface AuthStackProps extends StackProps {
   config: StackConfig;
@@ -64,7 +78,7 @@ export class AuthStack extends Stack {
     const resources: ServiceResources = {
       table: data.table,
       secrets: keys.secrets,
-      mail: { identityArns: sender.identityArns, fromAddress: config.mailFrom.address },
+      mail: { identityArns: sender.identityArns, fromAddress: config.mailFrom.address, fromHeader: config.mailFrom.header },
     };
     const environment = functionEnvironment(config, data.table.tableName);
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });
@@ -84,6 +98,35 @@ export class AuthStack extends Stack {
     };
     const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access)]));
     const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access);
+
+    // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
+    const mailerFunction = buildFunction(mailer.functionName, mailer.access);
+    const mailerDeadLetters = new sqs.Queue(this, 'MailerDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(mailerDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of the mailer event source; nothing consumes it but an operator.',
+    });
+    mailerFunction.function.addEventSource(
+      new DynamoEventSource(data.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: MAILER_BATCH_SIZE,
+        filters: [lambda.FilterCriteria.filter(intentStreamFilter)],
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: MAILER_RETRY_ATTEMPTS,
+        maxRecordAge: MAILER_MAX_RECORD_AGE,
+        onFailure: new SqsDlq(mailerDeadLetters),
+      }),
+    );
+    Validations.of(mailerFunction.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads themselves are on the table\'s stream ARN.',
+    });
 
     const api = new AuthApi(this, 'Http', {
       stageName: config.stage,
@@ -129,7 +172,8 @@ export class AuthStack extends Stack {
       stage: api.api.deploymentStage,
       accessLogs: api.accessLogs,
       stageName: config.stage,
-      functions: new Map([...routeFunctions, ['key-manager', keys.manager]]),
+      functions: new Map([...routeFunctions, [mailer.functionName, mailerFunction], ['key-manager', keys.manager]]),
+      mailerDeadLetters,
       authorizer: authorizerFunction,
       table: data.table,
       alarmEmail: config.alarmEmail,

@@ -16,40 +16,43 @@ function layout(title: string, paragraphs: string[]): string {
   return `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5"><h1 style="font-size:20px">${escapeHtml(title)}</h1>${paragraphs.join('')}</body></html>`;
 }
 
-export function verificationMail(email: string, link: string, validHours: number): MailContent {
-  const subject = 'Confirm your email address';
+export function signupMail(email: string, link: string, validHours: number): MailContent {
+  const subject = 'Finish signing up';
   return {
     subject,
     text: [
-      `Someone, hopefully you, signed up with ${email}.`,
+      `Someone, hopefully you, asked to sign up with ${email}.`,
       '',
-      `To confirm the address and sign in, open this link within ${validHours} hours:`,
+      `To choose your password and create the account, open this link within ${validHours} hours:`,
       link,
       '',
-      'If this was not you, ignore this mail: nothing happens without the link.',
+      'If this was not you, ignore this mail: no account is created without the link.',
     ].join('\n'),
     html: layout(subject, [
-      `<p>Someone, hopefully you, signed up with <strong>${escapeHtml(email)}</strong>.</p>`,
-      `<p>To confirm the address and sign in, open this link within ${validHours} hours:</p>`,
+      `<p>Someone, hopefully you, asked to sign up with <strong>${escapeHtml(email)}</strong>.</p>`,
+      `<p>To choose your password and create the account, open this link within ${validHours} hours:</p>`,
       `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
-      '<p>If this was not you, ignore this mail: nothing happens without the link.</p>',
+      '<p>If this was not you, ignore this mail: no account is created without the link.</p>',
     ]),
   };
 }
 
-export function alreadyRegisteredMail(email: string, loginUrl: string): MailContent {
-  const subject = 'You already have an account';
+export function signupAttemptNotice(email: string, links: { login: string; forgotPassword: string }): MailContent {
+  const subject = 'Someone tried to sign up with your address';
   return {
     subject,
     text: [
-      `Someone tried to sign up again with ${email}, which already has an account.`,
+      `Someone tried to sign up with ${email}, which already has an account.`,
       '',
-      `If it was you, sign in here: ${loginUrl}`,
+      `If it was you, sign in here: ${links.login}`,
+      `Forgot your password? Reset it here: ${links.forgotPassword}`,
+      '',
       'If it was not you, ignore this mail: nothing has changed.',
     ].join('\n'),
     html: layout(subject, [
-      `<p>Someone tried to sign up again with <strong>${escapeHtml(email)}</strong>, which already has an account.</p>`,
-      `<p>If it was you, <a href="${escapeHtml(loginUrl)}">sign in here</a>.</p>`,
+      `<p>Someone tried to sign up with <strong>${escapeHtml(email)}</strong>, which already has an account.</p>`,
+      `<p>If it was you, <a href="${escapeHtml(links.login)}">sign in here</a>.</p>`,
+      `<p>Forgot your password? <a href="${escapeHtml(links.forgotPassword)}">Reset it here</a>.</p>`,
       '<p>If it was not you, ignore this mail: nothing has changed.</p>',
     ]),
   };

@@ -23,8 +23,7 @@ export type SecurityEvent =
   | 'LoginFailure'
   | 'LoginLockout'
   | 'RefreshTokenReuse'
-  | 'InvalidRefreshToken'
-  | 'VerificationMailFailure';
+  | 'InvalidRefreshToken';
 
 /** Logs a security event and counts it as a metric (published at once: most requests add none). */
 export function recordSecurityEvent(event: SecurityEvent, details: Record<string, string | number | undefined> = {}): void {

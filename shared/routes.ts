@@ -4,7 +4,7 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions';
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey';
 
 export interface FunctionAccess {
@@ -36,15 +36,12 @@ const none: FunctionAccess = { table: [], secrets: [], sendsMail: false, hashesP
 export const routes: readonly Route[] = [
   {
     method: 'POST', path: '/auth/register', functionName: 'register', auth: 'public',
-    access: { ...none, table: ['read', 'write'], sendsMail: true, hashesPasswords: true },
+    // One PutItem of a mail intent: no reads, no SES.
+    access: { ...none, table: ['enqueueMail'] },
   },
   {
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
-  },
-  {
-    method: 'POST', path: '/auth/verify/resend', functionName: 'resend-verification', auth: 'public',
-    access: { ...none, table: ['read', 'write'], sendsMail: true },
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
@@ -119,5 +116,14 @@ export const authorizer = {
   access: { ...none, table: ['read'], secrets: ['publicKeys'] } satisfies FunctionAccess,
 } as const;
 
-/** Every function of the service, routes first, then the authorizer. */
-export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName];
+/**
+ * The mailer: fed by the table's stream with inserted mail intents (shared/outbox.ts), not by the
+ * API. The only function that may send mail.
+ */
+export const mailer = {
+  functionName: 'mailer',
+  access: { ...none, table: ['read', 'write'], sendsMail: true } satisfies FunctionAccess,
+} as const;
+
+/** Every function of the service: routes first, then the authorizer, then the mailer. */
+export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName];

@@ -1,15 +1,15 @@
 import type { AuthContext } from './auth/context';
 import { dynamo } from './aws/dynamodb';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
+import { DynamoOutbox } from './aws/dynamodb-outbox';
 import { DynamoSessionStore } from './aws/dynamodb-sessions';
 import { DynamoUserStore } from './aws/dynamodb-users';
-import { ses } from './aws/ses';
-import { SesMailer } from './aws/ses-mailer';
 import { getConfig } from './config';
 
 /**
- * The production wiring of the auth rules: DynamoDB stores and the SES mailer over the
- * module-level clients. Built once per container, at cold start, so bad config fails there.
+ * The production wiring of the HTTP functions' rules: DynamoDB stores over the module-level
+ * client. Built once per container, at cold start, so bad config fails there. No SES here: mail
+ * goes through the outbox, and only the mailer (shared/mailer-services.ts) holds an SES client.
  */
 export function createAuthContext(): AuthContext {
   const config = getConfig();
@@ -17,7 +17,7 @@ export function createAuthContext(): AuthContext {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     sessions: new DynamoSessionStore(dynamo, config.TABLE_NAME),
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
-    mailer: new SesMailer(ses, config.MAIL_FROM, Math.round(config.VERIFICATION_TOKEN_TTL_SECONDS / 3600)),
+    outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),
     config,
     now: () => Date.now(),
   };

@@ -1,24 +1,26 @@
 import type { SessionClient } from './auth/session-client';
+import type { MailContent } from './mail';
+import type { MailIntent } from './outbox';
 
 /**
  * The storage the auth rules need, as small interfaces. The DynamoDB implementations live in
  * shared/aws/ (one module each); the rules in shared/auth/ only see these.
  */
-export interface PendingVerification {
-  tokenHash: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-}
-
 export interface UserRecord {
   id: string;
   email: string;
   username?: string;
   passwordHash: string;
-  emailVerified: boolean;
   /** ISO 8601. */
   createdAt: string;
-  verification?: PendingVerification;
+}
+
+/** A mailed sign-up link, stored by the SHA-256 of its token: it names the address it proves. */
+export interface SignupToken {
+  tokenHash: string;
+  email: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
 }
 
 export interface SessionRecord {
@@ -40,28 +42,21 @@ export interface SessionRecord {
 
 export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
 
-export type CreateUserOutcome = 'created' | 'email_taken' | 'username_taken';
-export type ReplacePendingOutcome = 'replaced' | 'username_taken' | 'changed_meanwhile';
+/** invalid_token: the link was used meanwhile, expired, or its address got an account meanwhile. */
+export type CreateAccountOutcome = 'created' | 'invalid_token' | 'username_taken';
 
 export interface UserStore {
   findById(id: string): Promise<UserRecord | undefined>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
-  /** Creates an unverified user with its email (and username) uniqueness items, atomically. */
-  createPending(user: UserRecord & { verification: PendingVerification }): Promise<CreateUserOutcome>;
-  /** Re-registration of an unverified email: new password, username and link; earlier links die. */
-  replacePending(
-    existing: UserRecord,
-    update: { passwordHash: string; username?: string; verification: PendingVerification },
-  ): Promise<ReplacePendingOutcome>;
-  /** Undoes createPending when the verification mail could not be sent. */
-  deletePending(user: UserRecord & { verification: PendingVerification }): Promise<void>;
-  /** A fresh link for an unverified user; false when the user changed meanwhile. */
-  replaceVerification(user: UserRecord, verification: PendingVerification): Promise<boolean>;
-  /** The user a verification link belongs to, if the link is current. */
-  findByVerificationToken(tokenHash: string): Promise<UserRecord | undefined>;
-  /** Marks the email verified, consumes the link and starts the first session, atomically; false if the link was used meanwhile. */
-  activate(user: UserRecord, tokenHash: string, firstSession: SessionRecord): Promise<boolean>;
+  createSignupToken(token: SignupToken): Promise<void>;
+  /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
+  findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;
+  /**
+   * Consumes the link, creates the user with its email (and username) uniqueness items and its
+   * first session, in one transaction: all of it or nothing, so a refused attempt keeps the link.
+   */
+  createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome>;
   updatePasswordHash(userId: string, passwordHash: string): Promise<void>;
 }
 
@@ -130,7 +125,23 @@ export interface LimitStore {
   hit(key: string, windowSeconds: number, now: number): Promise<number>;
 }
 
-export interface Mailer {
-  sendVerification(to: string, link: string): Promise<void>;
-  sendAlreadyRegistered(to: string, loginUrl: string): Promise<void>;
+/** The request side of the outbox: one PutItem per intent, nothing read. */
+export interface Outbox {
+  enqueue(intent: MailIntent): Promise<void>;
+}
+
+/** The mailer's side of the outbox: the sent-marker and the silent per-address limits. */
+export interface IntentStore {
+  /** Strongly consistent: a redelivered intent must see the marker its first delivery set. */
+  isSent(intentId: string): Promise<boolean>;
+  markSent(intentId: string, now: number): Promise<void>;
+  /**
+   * How many distinct intents were counted under `key` in the current fixed window, this one
+   * included. Idempotent per intent, so a retried intent does not use up the limit.
+   */
+  countInWindow(key: string, intentId: string, windowSeconds: number, now: number): Promise<number>;
+}
+
+export interface MailSender {
+  send(to: string, mail: MailContent): Promise<void>;
 }

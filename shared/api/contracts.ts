@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { REGISTRATION_ACCEPTED, RESEND_ACCEPTED } from '../auth/registration';
+import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
-import { loginBody, logoutBody, registerBody, resendBody, verifyBody } from '../validation';
+import { loginBody, logoutBody, registerBody, verifyBody } from '../validation';
 
 /**
  * What each route of shared/routes.ts takes and answers, for the OpenAPI document. Request
@@ -37,7 +37,6 @@ const user = z
     id: z.string(),
     email: z.email(),
     username: z.string().optional(),
-    emailVerified: z.boolean(),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'User' });
@@ -88,33 +87,26 @@ const REFRESH_COOKIE_DOC = { name: 'refresh_token', description: 'The HttpOnly r
 export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/register': {
     tag: 'Sign-up',
-    summary: 'Create an account and mail its confirmation link',
-    description: 'Always 202 with the same message, whether or not the address is taken.',
+    summary: 'Mail a sign-up link (or, for an address with an account, a notice)',
+    description: 'Always 202 with the same message after the same work (one mail intent), whatever the address.',
     body: registerBody,
-    success: { status: 202, description: 'Accepted; a mail is on its way if the address can be used.', body: accepted(REGISTRATION_ACCEPTED) },
-    errors: ['username_taken', 'rate_limited'],
+    success: { status: 202, description: 'Accepted; the mailer decides what to send.', body: accepted(REGISTRATION_ACCEPTED) },
+    errors: [],
   },
   'POST /auth/verify': {
     tag: 'Sign-up',
-    summary: 'Confirm the address with the mailed token and sign in',
+    summary: 'Create the account with the mailed token and the chosen password, and sign in',
+    description: '409 username_taken and 400 validation_failed leave the token usable.',
     body: verifyBody,
-    success: { status: 200, description: 'Verified and signed in.', body: session, setsCookie: true },
-    errors: ['invalid_token'],
-  },
-  'POST /auth/verify/resend': {
-    tag: 'Sign-up',
-    summary: 'Mail a new confirmation link',
-    description: 'Always 202: it never tells whether the address has an account.',
-    body: resendBody,
-    success: { status: 202, description: 'Accepted.', body: accepted(RESEND_ACCEPTED) },
-    errors: ['rate_limited'],
+    success: { status: 200, description: 'Account created and signed in.', body: session, setsCookie: true },
+    errors: ['invalid_token', 'username_taken'],
   },
   'POST /auth/login': {
     tag: 'Session',
     summary: 'Sign in with email or username and password',
     body: loginBody,
     success: { status: 200, description: 'Signed in: a new session.', body: session, setsCookie: true },
-    errors: ['invalid_credentials', 'email_not_verified', 'too_many_attempts'],
+    errors: ['invalid_credentials', 'too_many_attempts'],
   },
   'POST /auth/refresh': {
     tag: 'Session',

@@ -1,12 +1,12 @@
 import type { Config } from '../config';
-import type { LimitStore, Mailer, SessionStore, UserRecord, UserStore } from '../stores';
+import type { LimitStore, Outbox, SessionStore, UserRecord, UserStore } from '../stores';
 
-/** What the auth rules run against: stores, mailer, config and a clock (tests move time). */
+/** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
   users: UserStore;
   sessions: SessionStore;
   limits: LimitStore;
-  mailer: Mailer;
+  outbox: Outbox;
   config: Config;
   /** Epoch milliseconds. */
   now: () => number;
@@ -17,7 +17,6 @@ export interface PublicUser {
   id: string;
   email: string;
   username?: string;
-  emailVerified: boolean;
   createdAt: string;
 }
 
@@ -26,7 +25,6 @@ export function publicUser(user: UserRecord): PublicUser {
     id: user.id,
     email: user.email,
     ...(user.username ? { username: user.username } : {}),
-    emailVerified: user.emailVerified,
     createdAt: user.createdAt,
   };
 }

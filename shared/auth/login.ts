@@ -22,7 +22,6 @@ export interface LoginInput {
  * hammering the username does not lock out the owner logging in by email. A valid device cookie
  * of the resolved account counts on that device's own counter instead, so the owner's browsers
  * are not locked out by anyone else. Unknown accounts cost one dummy hash and are counted alike.
- * "Not verified" is only said after a correct password.
  */
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const user = input.kind === 'email' ? await ctx.users.findByEmail(input.identifier) : await ctx.users.findByUsername(input.identifier);
@@ -35,7 +34,6 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   passwordMatches ??= await throttledPasswordCheck(ctx, throttleKeys.login(input.kind, input.identifier), verify, subject);
   if (!user || !passwordMatches) throw new ApiError('invalid_credentials');
 
-  if (!user.emailVerified) throw new ApiError('email_not_verified');
 
   if (needsRehash(user.passwordHash)) {
     // The cost was raised since this hash was made: upgrade it now that we know the password.

@@ -1,18 +1,39 @@
+import { randomUUID } from 'node:crypto';
 import { ApiError } from '../errors';
+import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
+const usernameTaken = () => new ApiError('username_taken', { errors: [{ field: 'username', message: 'is already taken' }] });
+
 /**
- * Consumes a verification link: activates the account and starts its first session in one
- * transaction. Unknown, expired, superseded and used links all answer the same 400 invalid_token.
+ * Sign-up, step two: the owner of the mailbox chose a password. Consuming the link, creating the
+ * account (with its uniqueness items) and its first session are one transaction, so the first
+ * link used wins, every other link of the address dies with it, and a refusal (username taken)
+ * leaves the link usable. Unknown, expired and used links, and links of an address that got an
+ * account meanwhile, all answer the same 400 invalid_token.
  */
-export async function verifyEmail(ctx: AuthContext, token: string, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
-  const tokenHash = hashVerificationToken(token);
-  const user = await ctx.users.findByVerificationToken(tokenHash);
-  if (!user || user.emailVerified || !user.verification || user.verification.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
+export async function completeSignup(
+  ctx: AuthContext,
+  input: { token: string; password: string; username?: string },
+  client: SessionClient = {},
+): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
+  const tokenHash = hashVerificationToken(input.token);
+  const link = await ctx.users.findSignupToken(tokenHash);
+  if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
+
+  const user = {
+    id: randomUUID(),
+    email: link.email,
+    ...(input.username ? { username: input.username } : {}),
+    passwordHash: await hashPassword(input.password),
+    createdAt: new Date(ctx.now()).toISOString(),
+  };
   const session = newSession(ctx, user.id, client);
-  if (!(await ctx.users.activate(user, tokenHash, session))) throw new ApiError('invalid_token');
-  return { user: publicUser({ ...user, emailVerified: true }), tokens: await issueTokens(ctx, session, session.generation) };
+  const outcome = await ctx.users.createAccount(user, tokenHash, session, ctx.now());
+  if (outcome === 'invalid_token') throw new ApiError('invalid_token');
+  if (outcome === 'username_taken') throw usernameTaken();
+  return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }

@@ -1,45 +1,31 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CreateUserOutcome, PendingVerification, ReplacePendingOutcome, SessionRecord, UserRecord, UserStore } from '../stores';
+import type { CreateAccountOutcome, SessionRecord, SignupToken, UserRecord, UserStore } from '../stores';
 import { cancellationReasons } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 
 /**
  * Items: USER#<id> (the user), EMAIL#<email> and USERNAME#<lower-case name> (uniqueness, pointing
- * at the user id), VERIFY#<sha256 of link token> (pending link, pointing at the user id).
- * The user row also holds the hash of its one current link, so a newer link kills older ones.
+ * at the user id), SIGNUP#<sha256 of link token> (a mailed sign-up link, naming its address).
+ * An account exists only from the moment a link is used: then the EMAIL item makes every other
+ * link of the address useless.
  */
 const key = {
   user: (id: string) => ({ pk: `USER#${id}`, sk: 'USER' }),
   email: (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' }),
   username: (name: string) => ({ pk: `USERNAME#${name.toLowerCase()}`, sk: 'USERNAME' }),
-  verification: (tokenHash: string) => ({ pk: `VERIFY#${tokenHash}`, sk: 'VERIFY' }),
+  signup: (tokenHash: string) => ({ pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' }),
 };
 
-interface UserItem {
-  id: string;
-  email: string;
-  username?: string;
-  passwordHash: string;
-  emailVerified: boolean;
-  createdAt: string;
-  verificationTokenHash?: string;
-  verificationExpiresAt?: number;
-}
-
 function toRecord(item: Record<string, unknown>): UserRecord {
-  const u = item as unknown as UserItem;
+  const u = item as unknown as UserRecord;
   return {
     id: u.id,
     email: u.email,
     ...(u.username ? { username: u.username } : {}),
     passwordHash: u.passwordHash,
-    emailVerified: u.emailVerified === true,
     createdAt: u.createdAt,
-    ...(u.verificationTokenHash && u.verificationExpiresAt
-      ? { verification: { tokenHash: u.verificationTokenHash, expiresAt: u.verificationExpiresAt } }
-      : {}),
   };
 }
 
@@ -64,117 +50,51 @@ export class DynamoUserStore implements UserStore {
     return this.findByPointer(key.username(username));
   }
 
-  async findByVerificationToken(tokenHash: string): Promise<UserRecord | undefined> {
-    const user = await this.findByPointer(key.verification(tokenHash));
-    return user?.verification?.tokenHash === tokenHash ? user : undefined;
+  async createSignupToken(token: SignupToken): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...key.signup(token.tokenHash), email: token.email, expiresAt: epochSeconds(token.expiresAt) },
+        // 256 random bits never collide; the condition only makes sure nothing is overwritten.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 
-  async createPending(user: UserRecord & { verification: PendingVerification }): Promise<CreateUserOutcome> {
+  async findSignupToken(tokenHash: string): Promise<SignupToken | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key.signup(tokenHash), ConsistentRead: true }));
+    if (typeof Item?.email !== 'string' || typeof Item.expiresAt !== 'number') return undefined;
+    return { tokenHash, email: Item.email, expiresAt: Item.expiresAt * 1000 };
+  }
+
+  async createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome> {
+    const absent = { ConditionExpression: 'attribute_not_exists(pk)' };
+    // Indexes matter: the cancellation reasons come back in this order.
     const items: TransactItem[] = [
-      { Put: { TableName: this.tableName, Item: { ...key.user(user.id), ...this.userItem(user) }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: this.tableName, Item: { ...key.email(user.email), userId: user.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      this.verificationPut(user.id, user.verification),
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: key.signup(tokenHash),
+          ConditionExpression: 'attribute_exists(pk) AND email = :email AND expiresAt > :now',
+          ExpressionAttributeValues: { ':email': user.email, ':now': Math.floor(now / 1000) },
+        },
+      },
+      { Put: { TableName: this.tableName, Item: { ...key.email(user.email), userId: user.id }, ...absent } },
+      { Put: { TableName: this.tableName, Item: { ...key.user(user.id), ...toRecord(user as unknown as Record<string, unknown>) }, ...absent } },
+      { Put: { TableName: this.tableName, Item: sessionToItem(firstSession), ...absent } },
     ];
     if (user.username) {
-      items.push({ Put: { TableName: this.tableName, Item: { ...key.username(user.username), userId: user.id }, ConditionExpression: 'attribute_not_exists(pk)' } });
+      items.push({ Put: { TableName: this.tableName, Item: { ...key.username(user.username), userId: user.id }, ...absent } });
     }
     try {
       await transactWrite(this.client, items);
       return 'created';
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (reasons?.[1] === 'ConditionalCheckFailed') return 'email_taken';
-      if (reasons?.[3] === 'ConditionalCheckFailed') return 'username_taken';
+      if (reasons?.[0] === 'ConditionalCheckFailed' || reasons?.[1] === 'ConditionalCheckFailed') return 'invalid_token';
+      if (reasons?.[4] === 'ConditionalCheckFailed') return 'username_taken';
       throw error;
     }
-  }
-
-  async replacePending(
-    existing: UserRecord,
-    update: { passwordHash: string; username?: string; verification: PendingVerification },
-  ): Promise<ReplacePendingOutcome> {
-    const usernameChanges = (existing.username?.toLowerCase() ?? '') !== (update.username?.toLowerCase() ?? '');
-    const condition = this.unchangedPendingCondition(existing);
-    const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: key.user(existing.id),
-          UpdateExpression: update.username
-            ? 'SET passwordHash = :hash, verificationTokenHash = :token, verificationExpiresAt = :exp, username = :username'
-            : 'SET passwordHash = :hash, verificationTokenHash = :token, verificationExpiresAt = :exp REMOVE username',
-          ConditionExpression: condition.ConditionExpression,
-          ExpressionAttributeValues: {
-            ...condition.ExpressionAttributeValues,
-            ':hash': update.passwordHash,
-            ':token': update.verification.tokenHash,
-            ':exp': update.verification.expiresAt,
-            ...(update.username ? { ':username': update.username } : {}),
-          },
-        },
-      },
-      this.verificationPut(existing.id, update.verification),
-      ...this.verificationDelete(existing),
-    ];
-    if (usernameChanges && update.username) {
-      items.push({ Put: { TableName: this.tableName, Item: { ...key.username(update.username), userId: existing.id }, ConditionExpression: 'attribute_not_exists(pk)' } });
-    }
-    if (usernameChanges && existing.username) {
-      items.push({ Delete: { TableName: this.tableName, Key: key.username(existing.username) } });
-    }
-    try {
-      await transactWrite(this.client, items);
-      return 'replaced';
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (reasons?.[0] === 'ConditionalCheckFailed') return 'changed_meanwhile';
-      if (reasons?.some((r) => r === 'ConditionalCheckFailed')) return 'username_taken';
-      throw error;
-    }
-  }
-
-  async deletePending(user: UserRecord & { verification: PendingVerification }): Promise<void> {
-    const owned = { ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': user.id } };
-    const items: TransactItem[] = [
-      { Delete: { TableName: this.tableName, Key: key.user(user.id), ...this.unchangedPendingCondition(user) } },
-      { Delete: { TableName: this.tableName, Key: key.email(user.email), ...owned } },
-      { Delete: { TableName: this.tableName, Key: key.verification(user.verification.tokenHash) } },
-    ];
-    if (user.username) items.push({ Delete: { TableName: this.tableName, Key: key.username(user.username), ...owned } });
-    await transactWrite(this.client, items);
-  }
-
-  async replaceVerification(user: UserRecord, verification: PendingVerification): Promise<boolean> {
-    const condition = this.unchangedPendingCondition(user);
-    return this.writeUnlessUserChanged([
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: key.user(user.id),
-          UpdateExpression: 'SET verificationTokenHash = :token, verificationExpiresAt = :exp',
-          ConditionExpression: condition.ConditionExpression,
-          ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':token': verification.tokenHash, ':exp': verification.expiresAt },
-        },
-      },
-      this.verificationPut(user.id, verification),
-      ...this.verificationDelete(user),
-    ]);
-  }
-
-  activate(user: UserRecord, tokenHash: string, firstSession: SessionRecord): Promise<boolean> {
-    return this.writeUnlessUserChanged([
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: key.user(user.id),
-          UpdateExpression: 'SET emailVerified = :true REMOVE verificationTokenHash, verificationExpiresAt',
-          ConditionExpression: 'verificationTokenHash = :token',
-          ExpressionAttributeValues: { ':true': true, ':token': tokenHash },
-        },
-      },
-      { Delete: { TableName: this.tableName, Key: key.verification(tokenHash) } },
-      { Put: { TableName: this.tableName, Item: sessionToItem(firstSession), ConditionExpression: 'attribute_not_exists(pk)' } },
-    ]);
   }
 
   async updatePasswordHash(userId: string, passwordHash: string): Promise<void> {
@@ -189,58 +109,8 @@ export class DynamoUserStore implements UserStore {
     );
   }
 
-  /** Runs a transaction whose first item is a conditional write on the user row; false when that condition failed. */
-  private async writeUnlessUserChanged(items: TransactItem[]): Promise<boolean> {
-    try {
-      await transactWrite(this.client, items);
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
-  }
-
   private async findByPointer(pointerKey: Record<string, string>): Promise<UserRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: pointerKey, ConsistentRead: true }));
     return typeof Item?.userId === 'string' ? this.findById(Item.userId) : undefined;
-  }
-
-  private userItem(user: UserRecord & { verification: PendingVerification }): UserItem {
-    return {
-      id: user.id,
-      email: user.email,
-      username: user.username,
-      passwordHash: user.passwordHash,
-      emailVerified: user.emailVerified,
-      createdAt: user.createdAt,
-      verificationTokenHash: user.verification.tokenHash,
-      verificationExpiresAt: user.verification.expiresAt,
-    };
-  }
-
-  /** Optimistic lock: the user is still unverified and still has the link we read. */
-  private unchangedPendingCondition(user: UserRecord) {
-    return user.verification
-      ? {
-          ConditionExpression: 'emailVerified = :false AND verificationTokenHash = :oldToken',
-          ExpressionAttributeValues: { ':false': false, ':oldToken': user.verification.tokenHash } as Record<string, unknown>,
-        }
-      : {
-          ConditionExpression: 'emailVerified = :false AND attribute_not_exists(verificationTokenHash)',
-          ExpressionAttributeValues: { ':false': false } as Record<string, unknown>,
-        };
-  }
-
-  private verificationPut(userId: string, verification: PendingVerification): TransactItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: { ...key.verification(verification.tokenHash), userId, expiresAt: epochSeconds(verification.expiresAt) },
-      },
-    };
-  }
-
-  private verificationDelete(user: UserRecord): TransactItem[] {
-    return user.verification ? [{ Delete: { TableName: this.tableName, Key: key.verification(user.verification.tokenHash) } }] : [];
   }
 }

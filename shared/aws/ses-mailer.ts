@@ -1,23 +1,14 @@
 import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
-import { alreadyRegisteredMail, verificationMail, type MailContent } from '../mail';
-import type { Mailer } from '../stores';
+import type { MailContent } from '../mail';
+import type { MailSender } from '../stores';
 
-export class SesMailer implements Mailer {
+export class SesMailSender implements MailSender {
   constructor(
     private readonly client: SESClient,
     private readonly from: string,
-    private readonly verificationValidHours: number,
   ) {}
 
-  sendVerification(to: string, link: string): Promise<void> {
-    return this.send(to, verificationMail(to, link, this.verificationValidHours));
-  }
-
-  sendAlreadyRegistered(to: string, loginUrl: string): Promise<void> {
-    return this.send(to, alreadyRegisteredMail(to, loginUrl));
-  }
-
-  private async send(to: string, mail: MailContent): Promise<void> {
+  async send(to: string, mail: MailContent): Promise<void> {
     await this.client.send(
       new SendEmailCommand({
         Source: this.from,

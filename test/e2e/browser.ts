@@ -85,7 +85,7 @@ interface StoredMail {
   body: { text?: string; html?: string };
 }
 
-/** The verification link of the newest mail to `email` in the local mail viewer's store. */
+/** The sign-up link of the newest mail to `email` in the local mail viewer's store. */
 export async function verificationLinkFor(email: string): Promise<string> {
   const linkPattern = /https?:\/\/\S+\/verify\?token=[A-Za-z0-9_.~%-]+/;
   let link: string | undefined;

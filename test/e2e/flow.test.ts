@@ -43,14 +43,13 @@ beforeEach(({ task, onTestFailed }) => {
 });
 
 describe('the demo page in Chromium', () => {
-  it('registers a new user and links to the mail viewer', async () => {
+  it('registers a new address and links to the mail viewer', async () => {
     // Prepare
     tab = await openDemo(device.context);
     await untilText(tab, 'status', 'Signed out');
 
     // Act
     await tab.getByTestId('register-email').fill(email);
-    await tab.getByTestId('register-password').fill(password);
     await tab.getByTestId('register-submit').click();
 
     // Assess
@@ -61,16 +60,21 @@ describe('the demo page in Chromium', () => {
     expect(device.log.refreshStatuses).toEqual([]);
   });
 
-  it('opening the mailed link verifies the email and signs the user in', async () => {
+  it('the mailed link opens a page that asks for the password and uses the link only on submit', async () => {
     // Prepare
     const link = await verificationLinkFor(email);
 
     // Act
     await tab.goto(link);
+    await untilText(tab, 'status', 'Choose your password');
+    const signedInOnLoad = await textOf(tab, 'me');
+    await tab.getByTestId('verify-password').fill(password);
+    await tab.getByTestId('verify-submit').click();
 
     // Assess
+    expect(signedInOnLoad).toBe('');
     await untilText(tab, 'me', email);
-    await untilText(tab, 'status', 'Email verified');
+    await untilText(tab, 'status', 'Account created');
     expect(tab.url()).not.toContain('token=');
   });
 

@@ -102,7 +102,7 @@ describe('mail sender', () => {
 
     // Assess
     template.resourceCountIs('AWS::SES::EmailIdentity', 0);
-    const send = new TemplateView(template).statementsOf(new TemplateView(template).lambda('register')).find((s) => s.actions.includes('ses:SendEmail'));
+    const send = new TemplateView(template).statementsOf(new TemplateView(template).lambda('mailer')).find((s) => s.actions.includes('ses:SendEmail'));
     expect(send?.resources).toEqual(['arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com']);
   });
 });

@@ -19,12 +19,13 @@ const readItems = [`dynamodb:GetItem on ${TABLE}`];
 const writeItems = ['ConditionCheckItem', 'DeleteItem', 'PutItem', 'UpdateItem'].map((action) => `dynamodb:${action} on ${TABLE}`);
 const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`];
 const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${secret}`;
+const readStream = ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on Data/Table.StreamArn`);
+const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on MailerDeadLetters.Arn`);
 
 /** Least privilege, written out per function: what each may do beyond its own logs and X-Ray. */
 const expectedPermissions: Record<string, string[]> = {
-  register: [...readItems, ...writeItems, ...sendMail],
+  register: [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   verify: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
-  'resend-verification': [...readItems, ...writeItems, ...sendMail],
   login: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
@@ -35,12 +36,12 @@ const expectedPermissions: Record<string, string[]> = {
   'openid-configuration': [],
   openapi: [],
   authorizer: [...readItems, readSecret('PublicKeys')],
+  mailer: [...readItems, ...writeItems, ...sendMail, ...readStream, 'dynamodb:ListStreams on *', ...sendToDeadLetters],
 };
 
 const expectedSecretIds: Record<string, string[]> = {
   register: [],
   verify: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
-  'resend-verification': [],
   login: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   refresh: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   logout: [],
@@ -51,6 +52,7 @@ const expectedSecretIds: Record<string, string[]> = {
   'openid-configuration': [],
   openapi: [],
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
+  mailer: [],
 };
 
 /** "action on resource [if condition]" for every permission of a function, whatever the statement grouping. */
@@ -85,10 +87,9 @@ describe('runtime', () => {
 
     // Assess
     expect(memory).toEqual({
-      register: 1024,
+      register: 256,
       login: 1024,
-      verify: 256,
-      'resend-verification': 256,
+      verify: 1024,
       refresh: 256,
       logout: 256,
       me: 256,
@@ -98,6 +99,7 @@ describe('runtime', () => {
       'openid-configuration': 256,
       openapi: 256,
       authorizer: 256,
+      mailer: 256,
     });
   });
 
@@ -117,7 +119,7 @@ describe('runtime', () => {
         .map((name) => [name, withReservation.lambda(name).props.ReservedConcurrentExecutions])
         .filter(([, value]) => value !== undefined),
     );
-    expect(reserved).toEqual({ register: 20, login: 20 });
+    expect(reserved).toEqual({ verify: 20, login: 20 });
   });
 });
 
@@ -169,10 +171,17 @@ describe('configuration', () => {
       COOKIE_SAMESITE: 'None',
       ALLOWED_ORIGINS: 'https://app.example.com',
       APP_URL: 'https://app.example.com',
-      MAIL_FROM: 'no-reply@example.com',
       STAGE: 'dev',
     });
     expect(view.resolve(env.TABLE_NAME)).toBe('Data/Table');
+  });
+
+  it.each(functionNames)('%s has the SES sender setting only if it is the mailer', (name) => {
+    // Act
+    const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
+
+    // Assess
+    expect(env.MAIL_FROM).toBe(name === 'mailer' ? 'no-reply@example.com' : undefined);
   });
 
   it('passes lifetimes and cookie settings from context', () => {
@@ -211,21 +220,32 @@ describe('least privilege', () => {
     expect(permissions).toEqual([`dynamodb:GetItem on ${TABLE}`, 'secretsmanager:GetSecretValue on Keys/PublicKeys']);
   });
 
-  it('uses no wildcard resource except for X-Ray, which has no resource-level permissions', () => {
+  it('uses no wildcard resource except for X-Ray and the mailer\'s ListStreams, which have no resource-level permissions', () => {
     // Act
-    const wildcards = functionNames.flatMap((name) => view.statementsOf(view.lambda(name)).filter((s) => s.resources.some((r) => r.includes('*'))));
+    const wildcards = (name: string) => view.statementsOf(view.lambda(name)).filter((s) => s.resources.some((r) => r.includes('*')));
 
     // Assess
-    for (const statement of wildcards) expect(statement.actions).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    for (const name of functionNames) {
+      const actions = wildcards(name).flatMap((s) => s.actions).sort();
+      expect(actions, name).toEqual(name === 'mailer' ? ['dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
   });
 
-  it('lets the mail-sending functions also reach verified sandbox recipients, and no one else', () => {
+  it('grants SES to the mailer and to no other function', () => {
+    // Act
+    const senders = functionNames.filter((name) => permissionsOf(view.statementsOf(view.lambda(name))).some((p) => p.startsWith('ses:')));
+
+    // Assess
+    expect(senders).toEqual(['mailer']);
+  });
+
+  it('lets the mailer also reach verified sandbox recipients, and no one else', () => {
     // Act
     const { template } = synthesize({ sesSandboxRecipients: 'tester@example.org' });
 
     // Assess
     const sandboxView = new TemplateView(template);
-    const mail = permissionsOf(sandboxView.statementsOf(sandboxView.lambda('register'))).filter((p) => p.startsWith('ses:'));
+    const mail = permissionsOf(sandboxView.statementsOf(sandboxView.lambda('mailer'))).filter((p) => p.startsWith('ses:'));
     expect(mail).toEqual([
       `ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`,
       `ses:SendEmail on ${SENDER_IDENTITY.replace('no-reply@example.com', 'tester@example.org')}${FROM_CONFIGURED_ADDRESS}`,

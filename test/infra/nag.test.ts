@@ -64,6 +64,7 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-APIG4',
         'AwsSolutions-APIG6',
         'AwsSolutions-COG4',
+        'AwsSolutions-SQS3',
       ]),
     );
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(60);

@@ -83,17 +83,40 @@ export async function mailsTo(email: string): Promise<StoredMail[]> {
 }
 
 const linkPattern = /\/verify\?token=([A-Za-z0-9_.~-]+)/;
+const MAIL_DEADLINE_MS = 10_000;
 
-/** The token of the newest verification link mailed to `email`. */
-export async function latestVerificationToken(email: string): Promise<string> {
-  const mails = (await mailsTo(email)).filter((mail) => linkPattern.test(mail.body.text ?? ''));
-  const token = linkPattern.exec(mails.at(-1)?.body.text ?? '')?.[1];
-  if (!token) throw new Error(`no verification mail for ${email}`);
+/** Polls the mail store until `email` has received at least `count` mails, or fails at the deadline. */
+export async function waitForMails(email: string, count = 1): Promise<StoredMail[]> {
+  const deadline = Date.now() + MAIL_DEADLINE_MS;
+  for (;;) {
+    const mails = await mailsTo(email);
+    if (mails.length >= count) return mails;
+    if (Date.now() > deadline) throw new Error(`${email} received ${mails.length} of ${count} mails within ${MAIL_DEADLINE_MS / 1000} s`);
+    await sleep(50);
+  }
+}
+
+/** The sign-up link token of a mail, or undefined for a mail without one. */
+export function signupTokenOf(mail: StoredMail): string | undefined {
+  return linkPattern.exec(mail.body.text ?? '')?.[1];
+}
+
+/** Registers `email` and waits for the mail this sign-up causes (the `count`th mail to the address); returns its link token. */
+export async function signupLink(email: string, count?: number): Promise<string> {
+  const before = count === undefined ? (await mailsTo(email)).length : count - 1;
+  expect((await register(email)).status).toBe(202);
+  const mail = (await waitForMails(email, before + 1))[before]!;
+  const token = signupTokenOf(mail);
+  if (!token) throw new Error(`the sign-up mail to ${email} has no link: ${mail.subject}`);
   return token;
 }
 
-export async function register(email: string, password = PASSWORD, username?: string): Promise<Response> {
-  return postJson('/auth/register', { email, password, ...(username ? { username } : {}) });
+export function register(email: string): Promise<Response> {
+  return postJson('/auth/register', { email });
+}
+
+export function verify(token: string, password = PASSWORD, username?: string): Promise<Response> {
+  return postJson('/auth/verify', { token, password, ...(username ? { username } : {}) });
 }
 
 export interface SignedIn {
@@ -113,12 +136,11 @@ async function signedIn(email: string, response: Response): Promise<SignedIn> {
   return { email, userId: body.user!.id, accessToken: body.accessToken, refreshToken, deviceToken: setCookieOf(response, 'device')?.value };
 }
 
-/** A fresh account, registered and verified through its mailed link: the first session. */
+/** A fresh account, signed up through its mailed link with PASSWORD: the first session. */
 export async function newVerifiedUser(label = 'user', username?: string): Promise<SignedIn> {
   const email = uniqueEmail(label);
-  expect((await register(email, PASSWORD, username)).status).toBe(202);
-  const token = await latestVerificationToken(email);
-  return signedIn(email, await postJson('/auth/verify', { token }));
+  const token = await signupLink(email);
+  return signedIn(email, await verify(token, PASSWORD, username));
 }
 
 /** Another session of an existing account. */

@@ -44,7 +44,7 @@ describe('POST /auth/login', () => {
     const reply = await login({ email: ' Alice@Example.com ', password: alice.password });
 
     // Assess
-    const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', emailVerified: true, createdAt: '2026-11-01T00:00:00.000Z' });
+    const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z' });
     const session = sessionWrites()[0]!.args[0].input.Item!;
     expect(session).toMatchObject({ userId: alice.id, generation: 0, gsi1pk: `USER#${alice.id}` });
     expect(claims.sid).toBe(session.id);
@@ -167,18 +167,6 @@ describe('POST /auth/login', () => {
 
     expect(reply.statusCode).toBe(200);
     expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([aliceByEmail]);
-  });
-
-  it('says email_not_verified only after a correct password', async () => {
-    await givenUser({ ...alice, emailVerified: false });
-
-    const wrongPassword = await login({ email: alice.email, password: 'not the password' });
-    const rightPassword = await login({ email: alice.email, password: alice.password });
-
-    expect(json(wrongPassword).code).toBe('invalid_credentials');
-    expect(rightPassword.statusCode).toBe(403);
-    expect(json(rightPassword).code).toBe('email_not_verified');
-    expect(setCookies(rightPassword)).toEqual([]);
   });
 });
 

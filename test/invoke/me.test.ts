@@ -10,9 +10,9 @@ const me = (auth: { userId: string; sessionId: string } | null = { userId: alice
   handler(apiEvent({ method: 'GET', path: '/me', auth: auth ?? undefined }), lambdaContext);
 
 describe('GET /me', () => {
-  it('answers 200 with the signed-in user, without hash or verification fields', async () => {
+  it('answers 200 with the signed-in user, without its password hash', async () => {
     // Prepare
-    await givenUser({ ...alice, verificationTokenHash: 'f'.repeat(64), verificationExpiresAt: Date.now() + 60_000 });
+    await givenUser(alice);
 
     // Act
     const reply = await me();
@@ -21,7 +21,7 @@ describe('GET /me', () => {
     expect(reply.statusCode).toBe(200);
     expect(reply.headers).toMatchObject({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     expect(json(reply)).toEqual({
-      user: { id: alice.id, email: alice.email, username: 'Alice', emailVerified: true, createdAt: '2026-11-01T00:00:00.000Z' },
+      user: { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z' },
     });
     expect(reply.body).not.toMatch(/passwordHash|argon2id|scrypt|verification|ffffffff/);
     expect(ddbMock.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({ pk: `USER#${alice.id}`, sk: 'USER' });

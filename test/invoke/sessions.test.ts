@@ -342,14 +342,13 @@ describe('the device a session records', () => {
     expect(userAgent).toHaveLength(256);
   });
 
-  it('verify stores the device of the first session in the activating transaction', async () => {
+  it('verify stores the device of the first session in the account-creating transaction', async () => {
     const token = 'vt1_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd';
     const tokenHash = hashVerificationToken(token);
-    await givenUser({ id: alice, email: 'alice@example.com', password, emailVerified: false, verificationTokenHash: tokenHash, verificationExpiresAt: Date.now() + 3_600_000 });
-    ddbMock.on(GetCommand, { Key: { pk: `VERIFY#${tokenHash}`, sk: 'VERIFY' } }).resolves({ Item: { userId: alice } });
+    ddbMock.on(GetCommand, { Key: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' } }).resolves({ Item: { email: 'alice@example.com', expiresAt: Math.ceil(Date.now() / 1000) + 3600 } });
     ddbMock.on(TransactWriteCommand).resolves({});
 
-    const reply = await verifyHandler(apiEvent({ path: '/auth/verify', body: { token }, ...device }), lambdaContext);
+    const reply = await verifyHandler(apiEvent({ path: '/auth/verify', body: { token, password }, ...device }), lambdaContext);
 
     expect(reply.statusCode).toBe(200);
     const items = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;

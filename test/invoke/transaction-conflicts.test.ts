@@ -5,7 +5,7 @@ import { dynamo } from '../../shared/aws/dynamodb';
 import { TRANSACTION_ATTEMPTS, transactWrite } from '../../shared/aws/dynamodb-transactions';
 import { problemResponse } from '../../shared/http/problem';
 import { hashVerificationToken } from '../../shared/tokens/verification-token';
-import { awsError, ddbMock, givenUser, transactionCanceled } from '../support/aws';
+import { awsError, ddbMock, transactionCanceled } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { expectProblem, setCookies } from '../support/replies';
 
@@ -15,12 +15,13 @@ import { expectProblem, setCookies } from '../support/replies';
  */
 const token = 'vt1_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd';
 const tokenHash = hashVerificationToken(token);
-const alice = { id: 'user-alice', email: 'alice@example.com', password: 'correct horse battery' };
-const verify = () => handler(apiEvent({ path: '/auth/verify', body: { token } }), lambdaContext);
+const verify = () => handler(apiEvent({ path: '/auth/verify', body: { token, password: 'correct horse battery' } }), lambdaContext);
 
+/** The mailer stored a sign-up link for alice@example.com whose token is `token`. */
 async function givenPendingUser() {
-  await givenUser({ ...alice, emailVerified: false, verificationTokenHash: tokenHash, verificationExpiresAt: Date.now() + 3_600_000 });
-  ddbMock.on(GetCommand, { Key: { pk: `VERIFY#${tokenHash}`, sk: 'VERIFY' } }).resolves({ Item: { userId: alice.id } });
+  ddbMock
+    .on(GetCommand, { Key: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' } })
+    .resolves({ Item: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP', email: 'alice@example.com', expiresAt: Math.ceil(Date.now() / 1000) + 3600 } });
 }
 
 const conflict = () => transactionCanceled(['None', 'TransactionConflict', 'None']);

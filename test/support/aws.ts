@@ -41,18 +41,14 @@ export interface StoredUser {
   email: string;
   username?: string;
   password: string;
-  emailVerified?: boolean;
-  verificationTokenHash?: string;
-  verificationExpiresAt?: number;
 }
 
 /** Makes GetItem answer for a user: its USER row and its EMAIL/USERNAME pointers. */
 export async function givenUser(user: StoredUser): Promise<Record<string, unknown>> {
   const item = {
     pk: `USER#${user.id}`, sk: 'USER', id: user.id, email: user.email, username: user.username,
-    passwordHash: await hashPassword(user.password), emailVerified: user.emailVerified ?? true,
+    passwordHash: await hashPassword(user.password),
     createdAt: '2026-11-01T00:00:00.000Z',
-    verificationTokenHash: user.verificationTokenHash, verificationExpiresAt: user.verificationExpiresAt,
   };
   ddbMock.on(GetCommand, { Key: { pk: `USER#${user.id}`, sk: 'USER' } }).resolves({ Item: item });
   ddbMock.on(GetCommand, { Key: { pk: `EMAIL#${user.email}`, sk: 'EMAIL' } }).resolves({ Item: { userId: user.id } });

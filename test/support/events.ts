@@ -1,9 +1,10 @@
-import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue as LambdaAttributeValue, APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 
 /**
  * The one event factory for tests: API Gateway REST proxy events and REQUEST authorizer events
  * shaped like the ones API Gateway really sends (mixed-case headers, multiValue twins, null
- * body when there is none).
+ * body when there is none), and DynamoDB stream events as the table's stream hands them to the mailer.
  */
 export interface ApiEventOptions {
   method?: 'GET' | 'POST' | 'DELETE' | 'OPTIONS';
@@ -96,6 +97,29 @@ export function authorizerEvent(options: { authorization?: string; method?: stri
     stageVariables: null,
     requestContext: apiEvent({ method: method as 'GET', path }).requestContext,
   } as APIGatewayRequestAuthorizerEvent;
+}
+
+export const TEST_STREAM_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/auth/stream/2026-11-01T00:00:00.000';
+
+/** One INSERT stream record per item (NEW_IMAGE view), with increasing sequence numbers. */
+export function streamEvent(items: Array<Record<string, unknown>>): DynamoDBStreamEvent {
+  const Records = items.map((item, index): DynamoDBRecord => ({
+    eventID: `event-${index + 1}`,
+    eventName: 'INSERT',
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    eventSourceARN: TEST_STREAM_ARN,
+    dynamodb: {
+      ApproximateCreationDateTime: 1_795_000_000,
+      Keys: marshall({ pk: item.pk, sk: item.sk }) as Record<string, LambdaAttributeValue>,
+      NewImage: marshall(item, { removeUndefinedValues: true }) as Record<string, LambdaAttributeValue>,
+      SequenceNumber: String(100_000_000 + index),
+      SizeBytes: 128,
+      StreamViewType: 'NEW_IMAGE',
+    },
+  }));
+  return { Records };
 }
 
 export const lambdaContext = {

@@ -23,10 +23,10 @@ export function sentMails(): SentMail[] {
   });
 }
 
-/** The verification link the test config (APP_URL https://app.example.com) puts in a mail part. */
+/** The sign-up link the test config (APP_URL https://app.example.com) puts in a mail part. */
 export const VERIFY_LINK = /https:\/\/app\.example\.com\/verify\?token=(vt1_[\w-]+)/;
 
-/** The token of the verification link in a mail's text part, or undefined when there is none. */
+/** The token of the sign-up link in a mail's text part, or undefined when there is none. */
 export function linkToken(mail: SentMail): string | undefined {
   return VERIFY_LINK.exec(mail.text)?.[1];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors';
 import { validate } from '../../shared/http/validate';
-import { loginBody, newPasswordField, registerBody } from '../../shared/validation';
+import { loginBody, newPasswordField, registerBody, verifyBody } from '../../shared/validation';
 
 const fieldsOf = (fn: () => unknown) => {
   try {
@@ -15,29 +15,35 @@ const fieldsOf = (fn: () => unknown) => {
 
 describe('registration input', () => {
   it('normalises the email by trimming and lower-casing it', () => {
-    expect(validate(registerBody, { email: '  Bob@Example.COM ', password: 'a fine password' }).email).toBe('bob@example.com');
+    expect(validate(registerBody, { email: '  Bob@Example.COM ' }).email).toBe('bob@example.com');
   });
+});
+
+describe('sign-up completion input', () => {
+  const token = 'vt1_a-link-token';
 
   it('refuses passwords under 8 or over 128 characters, counted as characters not bytes', () => {
-    expect(fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: '1234567' }))).toEqual(['password']);
-    expect(fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: 'x'.repeat(129) }))).toEqual(['password']);
-    expect(validate(registerBody, { email: 'a@b.co', password: '😀'.repeat(8) }).password).toBe('😀'.repeat(8));
+    expect(fieldsOf(() => validate(verifyBody, { token, password: '1234567' }))).toEqual(['password']);
+    expect(fieldsOf(() => validate(verifyBody, { token, password: 'x'.repeat(129) }))).toEqual(['password']);
+    expect(validate(verifyBody, { token, password: '😀'.repeat(8) }).password).toBe('😀'.repeat(8));
   });
 
   it('refuses the most common passwords but imposes no composition rules', () => {
-    expect(fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: 'Password123' }))).toEqual(['password']);
-    expect(validate(registerBody, { email: 'a@b.co', password: 'all lower case words' }).password).toBeTruthy();
+    expect(fieldsOf(() => validate(verifyBody, { token, password: 'Password123' }))).toEqual(['password']);
+    expect(validate(verifyBody, { token, password: 'all lower case words' }).password).toBeTruthy();
   });
 
   it('lists every invalid field at once', () => {
-    expect(fieldsOf(() => validate(registerBody, { email: 'nope', password: 5, username: 'a b' }))).toEqual(['email', 'password', 'username']);
+    expect(fieldsOf(() => validate(verifyBody, { token: '', password: 5, username: 'a b' }))).toEqual(['token', 'password', 'username']);
   });
+});
 
+describe('registration body', () => {
   it('refuses operator objects, arrays, nulls and control characters', () => {
-    expect(fieldsOf(() => validate(registerBody, { email: { $ne: 1 }, password: 'a fine password' }))).toEqual(['email']);
+    expect(fieldsOf(() => validate(registerBody, { email: { $ne: 1 } }))).toEqual(['email']);
     expect(fieldsOf(() => validate(registerBody, [{ email: 'a@b.co' }]))).toEqual(['(body)']);
     expect(fieldsOf(() => validate(registerBody, null))).toEqual(['(body)']);
-    expect(fieldsOf(() => validate(registerBody, { email: 'a\u0000@b.co', password: 'a fine password' }))).toEqual(['email']);
+    expect(fieldsOf(() => validate(registerBody, { email: 'a\u0000@b.co' }))).toEqual(['email']);
   });
 });
 
@@ -56,7 +62,7 @@ describe('login input', () => {
 describe('password normalization (NFKC, once, at input)', () => {
   it('refuses a full-width spelling of a common password as common', () => {
     // Act
-    const fields = fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: 'ｐａｓｓｗｏｒｄ' }));
+    const fields = fieldsOf(() => validate(verifyBody, { token: 't', password: 'ｐａｓｓｗｏｒｄ' }));
 
     // Assess
     expect(fields).toEqual(['password']);
@@ -67,7 +73,7 @@ describe('password normalization (NFKC, once, at input)', () => {
     const decomposed = 'e\u0301'.repeat(4);
 
     // Act
-    const fields = fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: decomposed }));
+    const fields = fieldsOf(() => validate(verifyBody, { token: 't', password: decomposed }));
 
     // Assess
     expect([...decomposed]).toHaveLength(8);
@@ -80,7 +86,7 @@ describe('password normalization (NFKC, once, at input)', () => {
     const typedOnLogin = 'correct horse \u00e9';
 
     // Act
-    const chosen = validate(registerBody, { email: 'a@b.co', password: typedOnSignUp }).password;
+    const chosen = validate(verifyBody, { token: 't', password: typedOnSignUp }).password;
     const presented = validate(loginBody, { email: 'a@b.co', password: typedOnLogin }).password;
 
     // Assess
@@ -94,8 +100,8 @@ describe('password normalization (NFKC, once, at input)', () => {
     const ligatures = (count: number) => 'ﬀ'.repeat(count);
 
     // Act
-    const fields = fieldsOf(() => validate(registerBody, { email: 'a@b.co', password: `${ligatures(64)}x` }));
-    const accepted = validate(registerBody, { email: 'a@b.co', password: ligatures(64) }).password;
+    const fields = fieldsOf(() => validate(verifyBody, { token: 't', password: `${ligatures(64)}x` }));
+    const accepted = validate(verifyBody, { token: 't', password: ligatures(64) }).password;
 
     // Assess
     expect(fields).toEqual(['password']);

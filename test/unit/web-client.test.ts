@@ -10,7 +10,7 @@ import {
 } from '../../web/client';
 
 const baseUrl = 'https://api.example.test/prod';
-const user = { id: 'u1', email: 'ada@example.com', emailVerified: true, createdAt: '2026-01-01T00:00:00.000Z' };
+const user = { id: 'u1', email: 'ada@example.com', createdAt: '2026-01-01T00:00:00.000Z' };
 
 function problem(status: number, code: string, extra: Record<string, unknown> = {}): Response {
   return new Response(JSON.stringify({ type: `urn:serverless-auth:error:${code}`, title: `title of ${code}`, status, code, ...extra }), {
@@ -301,6 +301,23 @@ describe('web client', () => {
     expect(api.requests.some((r) => /access-\d/.test(r.url))).toBe(false);
   });
 
+  it('signs up in two steps: register sends only the email, verify sends the token with the chosen password and username', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+
+    // Act
+    await client.register('ada@example.com');
+    const signedIn = await client.verify('vt1_link-token', 'a chosen password', 'ada');
+
+    // Assess
+    const [register, verify] = api.requests;
+    expect(await register!.clone().json()).toEqual({ email: 'ada@example.com' });
+    expect(await verify!.clone().json()).toEqual({ token: 'vt1_link-token', password: 'a chosen password', username: 'ada' });
+    expect(signedIn).toEqual(user);
+    expect(client.isSignedIn()).toBe(true);
+  });
+
   it('turns problem+json replies into AuthErrors carrying status, code, title and field errors', async () => {
     // Prepare
     const api = fakeApi();
@@ -309,7 +326,7 @@ describe('web client', () => {
     const client = newClient(api);
 
     // Act
-    const error = await client.register({ email: 'ada@example.com', password: 'short' }).catch((e: unknown) => e);
+    const error = await client.verify('vt1_link-token', 'short').catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(AuthError);

@@ -53,8 +53,8 @@ function value(testId: string): string {
 onSubmit('register-form', async () => {
   const email = value('register-email');
   showStatus('Registering…');
-  await client.register({ email, password: byTestId<HTMLInputElement>('register-password').value });
-  showStatus(`Check the inbox of ${email} for the verification link.`);
+  await client.register(email);
+  showStatus(`Check the inbox of ${email}: the link there lets you choose your password.`);
 });
 
 onSubmit('login-form', async () => {
@@ -64,12 +64,6 @@ onSubmit('login-form', async () => {
   const user = await client.login(login.includes('@') ? { email: login, password } : { username: login, password });
   showUser(user);
   showStatus(`Signed in as ${user.email}.`);
-});
-
-onSubmit('resend-form', async () => {
-  const email = value('resend-email');
-  await client.resendVerification(email);
-  showStatus(`If ${email} awaits verification, a fresh link is on its way.`);
 });
 
 onClick('whoami', async () => {
@@ -117,13 +111,22 @@ function showMailViewerLink(): void {
   link.hidden = false;
 }
 
-/** `/verify?token=…`: the page POSTs the token (a GET never consumes it), then drops it from the address bar. */
-async function verifyFromLink(token: string): Promise<void> {
+/**
+ * `/verify?token=…`: the page asks for the password (and an optional username) and POSTs them
+ * with the token only when the form is submitted, so opening the link (a mail scanner, a link an
+ * attacker sent) never uses it up. The token leaves the address bar at once.
+ */
+function offerSignupCompletion(token: string): void {
   history.replaceState(null, '', '/');
-  showStatus('Verifying your email…');
-  const user = await client.verify(token);
-  showUser(user);
-  showStatus(`Email verified. Signed in as ${user.email}.`);
+  document.getElementById('verify-section')!.hidden = false;
+  showStatus('Choose your password to finish signing up.');
+  onSubmit('verify-form', async () => {
+    showStatus('Creating your account…');
+    const user = await client.verify(token, byTestId<HTMLInputElement>('verify-password').value, value('verify-username') || undefined);
+    document.getElementById('verify-section')!.hidden = true;
+    showUser(user);
+    showStatus(`Account created. Signed in as ${user.email}.`);
+  });
 }
 
 async function restoreSession(): Promise<void> {
@@ -137,5 +140,6 @@ async function restoreSession(): Promise<void> {
 }
 
 showMailViewerLink();
-const verificationToken = location.pathname === '/verify' ? new URLSearchParams(location.search).get('token') : null;
-(verificationToken ? verifyFromLink(verificationToken) : restoreSession()).catch(report);
+const signupToken = location.pathname === '/verify' ? new URLSearchParams(location.search).get('token') : null;
+if (signupToken) offerSignupCompletion(signupToken);
+else restoreSession().catch(report);

@@ -65,7 +65,7 @@ export class TemplateView {
       }));
   }
 
-  /** API Gateway resources by full path ("/auth/verify/resend"). */
+  /** API Gateway resources by full path ("/auth/verify"). */
   apiPaths(): Map<string, string> {
     const byId = new Map(this.ofType('AWS::ApiGateway::Resource').map((r) => [r.id, r.props]));
     const fullPath = (id: string): string => {

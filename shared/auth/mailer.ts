@@ -1,0 +1,70 @@
+import type { Config } from '../config';
+import { signupAttemptNotice, signupMail, type MailContent } from '../mail';
+import { logger } from '../observability';
+import type { MailIntentKind, StoredIntent } from '../outbox';
+import type { IntentStore, MailSender, UserStore } from '../stores';
+import { newVerificationToken } from '../tokens/verification-token';
+
+/** What the mailer runs against: account state, its side of the outbox, SES, config and a clock. */
+export interface MailerContext {
+  users: UserStore;
+  intents: IntentStore;
+  sender: MailSender;
+  config: Config;
+  now: () => number;
+}
+
+/** Sign-up mails (links and "you already have an account" notices) per address per hour. */
+export const SIGNUP_MAILS_PER_ADDRESS_PER_HOUR = 5;
+const HOUR_SECONDS = 3600;
+
+/** What to send for one intent, or undefined when nothing should go out (a limit was reached). */
+type Decide<K extends MailIntentKind> = (ctx: MailerContext, intent: Extract<StoredIntent, { kind: K }>) => Promise<{ to: string; mail: MailContent } | undefined>;
+
+function appLink(ctx: MailerContext, path: string, query: Record<string, string> = {}): string {
+  const url = new URL(path, ctx.config.APP_URL);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  return url.toString();
+}
+
+async function withinLimit(ctx: MailerContext, intent: StoredIntent, limitKey: string, perHour: number): Promise<boolean> {
+  const count = await ctx.intents.countInWindow(limitKey, intent.id, HOUR_SECONDS, ctx.now());
+  if (count <= perHour) return true;
+  logger.info('mail suppressed by the per-address limit', { intentId: intent.id, kind: intent.kind });
+  return false;
+}
+
+/**
+ * Sign-up: an address without an account gets a link that lets its owner choose the password;
+ * an address with one gets a notice instead. Either way the request that asked saw the same 202.
+ */
+const signup: Decide<'signup'> = async (ctx, intent) => {
+  if (!(await withinLimit(ctx, intent, `signup#${intent.email}`, SIGNUP_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (await ctx.users.findByEmail(intent.email)) {
+    return { to: intent.email, mail: signupAttemptNotice(intent.email, { login: appLink(ctx, '/'), forgotPassword: appLink(ctx, '/forgot-password') }) };
+  }
+  const { token, tokenHash } = newVerificationToken();
+  const ttlSeconds = ctx.config.VERIFICATION_TOKEN_TTL_SECONDS;
+  await ctx.users.createSignupToken({ tokenHash, email: intent.email, expiresAt: ctx.now() + ttlSeconds * 1000 });
+  return { to: intent.email, mail: signupMail(intent.email, appLink(ctx, '/verify', { token }), Math.round(ttlSeconds / 3600)) };
+};
+
+/** The one dispatch table: every intent kind and how the mailer decides on it. */
+const decide: { [K in MailIntentKind]: Decide<K> } = { signup };
+
+export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
+  return typeof kind === 'string' && Object.hasOwn(decide, kind);
+}
+
+/**
+ * Delivers one intent at least once. An intent already marked is skipped, so a redelivery does
+ * not send twice (except after a crash between the send and the mark). Any failure throws: the
+ * stream record is retried and the intent is decided again from scratch.
+ */
+export async function deliverIntent(ctx: MailerContext, intent: StoredIntent): Promise<'sent' | 'suppressed' | 'already_sent'> {
+  if (await ctx.intents.isSent(intent.id)) return 'already_sent';
+  const outcome = await (decide[intent.kind] as Decide<MailIntentKind>)(ctx, intent);
+  if (outcome) await ctx.sender.send(outcome.to, outcome.mail);
+  await ctx.intents.markSent(intent.id, ctx.now());
+  return outcome ? 'sent' : 'suppressed';
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { INTENT_KEY_PREFIX, INTENT_TTL_SECONDS, type MailIntent } from '../outbox';
+import type { IntentStore, Outbox } from '../stores';
+import { isConditionFailure } from './errors';
+
+/**
+ * MAIL#<uuid>: a mail intent (kind, address, createdAt; sentAt once the mailer sent or decided
+ * not to). SENDLIMIT#<key>#<window>: the ids of the intents counted against a per-address limit.
+ */
+const intentKey = (id: string) => ({ pk: `${INTENT_KEY_PREFIX}${id}`, sk: 'MAIL' });
+
+export class DynamoOutbox implements Outbox, IntentStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async enqueue(intent: MailIntent): Promise<void> {
+    const createdAt = this.now();
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...intentKey(randomUUID()), ...intent, createdAt, expiresAt: Math.ceil(createdAt / 1000) + INTENT_TTL_SECONDS },
+      }),
+    );
+  }
+
+  async isSent(intentId: string): Promise<boolean> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: intentKey(intentId), ConsistentRead: true, ProjectionExpression: 'sentAt' }),
+    );
+    return Item?.sentAt !== undefined;
+  }
+
+  async markSent(intentId: string, now: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: intentKey(intentId),
+        UpdateExpression: 'SET sentAt = :now',
+        // Never recreate an intent TTL already removed: only mark what is there.
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  async countInWindow(key: string, intentId: string, windowSeconds: number, now: number): Promise<number> {
+    const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `SENDLIMIT#${key}#${windowStart}`, sk: 'SENDLIMIT' },
+        // A string set: adding an id twice (a redelivered intent) does not count it twice.
+        UpdateExpression: 'ADD intents :id SET expiresAt = :expires',
+        ExpressionAttributeValues: { ':id': new Set([intentId]), ':expires': windowStart + windowSeconds + 60 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const intents = Attributes?.intents as Set<string> | undefined;
+    return intents?.size ?? 1;
+  }
+}

@@ -1,0 +1,19 @@
+import type { MailerContext } from './auth/mailer';
+import { dynamo } from './aws/dynamodb';
+import { DynamoOutbox } from './aws/dynamodb-outbox';
+import { DynamoUserStore } from './aws/dynamodb-users';
+import { ses } from './aws/ses';
+import { SesMailSender } from './aws/ses-mailer';
+import { getConfig } from './config';
+
+/** The mailer's production wiring: the only place an SES client is built. */
+export function createMailerContext(): MailerContext {
+  const config = getConfig();
+  return {
+    users: new DynamoUserStore(dynamo, config.TABLE_NAME),
+    intents: new DynamoOutbox(dynamo, config.TABLE_NAME),
+    sender: new SesMailSender(ses, config.MAIL_FROM),
+    config,
+    now: () => Date.now(),
+  };
+}

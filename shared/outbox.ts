@@ -1,0 +1,35 @@
+/**
+ * The mail outbox: a route that wants a mail written writes an intent item into the table and
+ * returns; the table's stream hands every inserted intent to the mailer function, which decides
+ * what (if anything) to send. This module is what both sides share: the intent kinds, the item
+ * key prefix and the stream filter that the CDK event source and the local stream reader apply.
+ */
+
+/** Every intent item's partition key starts with this. */
+export const INTENT_KEY_PREFIX = 'MAIL#';
+
+/**
+ * The event-source filter: inserted intent items only. Lambda's filter syntax; the local stream
+ * reader evaluates the same object (infra/local/stream.ts), so the two cannot drift apart.
+ */
+export const intentStreamFilter = {
+  eventName: ['INSERT'],
+  dynamodb: { Keys: { pk: { S: [{ prefix: INTENT_KEY_PREFIX }] } } },
+} as const;
+
+/**
+ * Intents are kept this long, then DynamoDB TTL removes them. Longer than the event source's
+ * maximum record age, so a retried record still finds its intent (and its sent-marker).
+ */
+export const INTENT_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * What a route asks the mailer for, by kind. A union with one handler per kind in the mailer's
+ * dispatch table (shared/mail-intents.ts): a new kind is one member here and one entry there.
+ */
+export type MailIntent = { kind: 'signup'; email: string };
+
+export type MailIntentKind = MailIntent['kind'];
+
+/** An intent as stored: the request plus its id and when it was written (epoch milliseconds). */
+export type StoredIntent = MailIntent & { id: string; createdAt: number };

@@ -1,0 +1,30 @@
+import { build } from 'esbuild';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { esbuildOptions } from '../../infra/bundling';
+import { functionNames, mailer } from '../../shared/routes';
+
+const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
+
+/** The npm packages esbuild put into a function's bundle, with the stack's own settings. */
+async function packagesIn(name: string): Promise<Set<string>> {
+  const { metafile } = await build({
+    ...esbuildOptions,
+    entryPoints: [path.join(FUNCTIONS_DIR, name, 'handler.ts')],
+    outdir: path.join('/tmp', 'bundle-check', name),
+    write: false,
+    metafile: true,
+  });
+  return new Set(Object.keys(metafile.inputs).flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
+}
+
+describe('bundles', () => {
+  it.each(functionNames)('%s carries the SES client only if it is the mailer, and never the local stream reader', async (name) => {
+    // Act
+    const packages = await packagesIn(name);
+
+    // Assess
+    expect(packages.has('@aws-sdk/client-ses')).toBe(name === mailer.functionName);
+    expect(packages.has('@aws-sdk/client-dynamodb-streams')).toBe(false);
+  });
+});
