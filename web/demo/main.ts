@@ -293,8 +293,15 @@ function deviceName(userAgent: string | undefined): string {
   return system ? `${browser} on ${system}` : browser;
 }
 
-function when(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** "just now", "5 minutes ago", "yesterday": how people read a session list. */
+function ago(iso: string): string {
+  const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+  if (seconds > -60) return 'just now';
+  const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [['minute', 60], ['hour', 3600], ['day', 86_400]];
+  const [unit, size] = units.findLast(([, size]) => -seconds >= size) ?? units[0]!;
+  return relative.format(Math.round(seconds / size), unit);
 }
 
 function sessionRow(session: Session): HTMLLIElement {
@@ -314,7 +321,7 @@ function sessionRow(session: Session): HTMLLIElement {
   }
   const meta = document.createElement('div');
   meta.className = 'meta';
-  meta.textContent = `${session.ipAddress ?? 'unknown address'} · signed in ${when(session.createdAt)} · last active ${when(session.lastUsedAt)}`;
+  meta.textContent = `${session.ipAddress ?? 'Unknown address'} · active ${ago(session.lastUsedAt)} · signed in ${ago(session.createdAt)}`;
   text.append(device, meta);
   const revoke = document.createElement('button');
   revoke.type = 'button';
@@ -324,9 +331,11 @@ function sessionRow(session: Session): HTMLLIElement {
   revoke.setAttribute('aria-label', session.current ? 'Sign out this device' : `Sign out ${device.firstChild?.textContent ?? 'device'}`);
   revoke.addEventListener('click', () => {
     revoke.disabled = true;
-    revokeSession(session).catch((error: unknown) => {
+    revokeSession(session).catch(async (error: unknown) => {
       revoke.disabled = false;
-      tellSessions(describeError(error), 'error');
+      if (!(error instanceof AuthError && error.code === 'not_found')) return tellSessions(describeError(error), 'error');
+      await loadSessions();
+      tellSessions('That device was already signed out.', 'ok');
     });
   });
   row.append(text, revoke);

@@ -60,7 +60,7 @@ export function describeError(error: unknown): string {
     case 'email_taken':
       return 'That address now belongs to another account.';
     case 'not_found':
-      return 'That session has already ended.';
+      return 'This server does not offer that (yet).';
     case 'network_error':
       return 'The service could not be reached. Check your connection and try again.';
     case 'service_unavailable':
