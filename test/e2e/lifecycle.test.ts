@@ -66,6 +66,15 @@ async function logIn(context: BrowserContext, login: string, password: string): 
   return page;
 }
 
+/** One account, signed up on a laptop and logged in on a phone. */
+async function signedInOnTwoDevices(): Promise<{ email: string; laptop: Page; phone: Page }> {
+  const email = newEmail();
+  const laptop = await signUp(await device(), email);
+  const phone = await logIn(await device({ width: 390, height: 844 }), email, firstPassword);
+  await untilText(phone, 'me', email);
+  return { email, laptop, phone };
+}
+
 /** Waits until the device learns its session is over (at its next refresh, within a token lifetime). */
 async function untilSignedOut(page: Page): Promise<void> {
   await untilText(page, 'status', 'Your session has ended');
@@ -127,10 +136,7 @@ describe('account lifecycle in Chromium', () => {
 
   it('changing the password on one device signs out the other and keeps this one', async () => {
     // Prepare
-    const email = newEmail();
-    const laptop = await signUp(await device(), email);
-    const phone = await logIn(await device({ width: 390, height: 844 }), email, firstPassword);
-    await untilText(phone, 'me', email);
+    const { email, laptop, phone } = await signedInOnTwoDevices();
 
     // Act
     await laptop.getByTestId('change-password-current').fill(firstPassword);
@@ -206,10 +212,7 @@ describe('account lifecycle in Chromium', () => {
 
   it('deleting the account signs out every device and frees the address for a new sign-up', async () => {
     // Prepare
-    const email = newEmail();
-    const laptop = await signUp(await device(), email);
-    const phone = await logIn(await device({ width: 390, height: 844 }), email, firstPassword);
-    await untilText(phone, 'me', email);
+    const { email, laptop, phone } = await signedInOnTwoDevices();
 
     // Act
     await laptop.getByTestId('delete-password').fill(firstPassword);
@@ -228,10 +231,7 @@ describe('account lifecycle in Chromium', () => {
 
   it('the session list shows both devices; revoking the other one ends it, revoking this one signs out here', async () => {
     // Prepare
-    const email = newEmail();
-    const laptop = await signUp(await device(), email);
-    const phone = await logIn(await device({ width: 390, height: 844 }), email, firstPassword);
-    await untilText(phone, 'me', email);
+    const { email, laptop, phone } = await signedInOnTwoDevices();
     await laptop.reload();
     await untilText(laptop, 'me', email);
     const rows = laptop.getByTestId('session-row');
