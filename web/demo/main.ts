@@ -193,11 +193,11 @@ onSubmit('forgot-form', async (form) => {
 
 const linkToken = new URLSearchParams(location.search).get('token');
 
-/** The link cannot be used (any more): say so, hide the form, offer one way on. */
-function linkDone(text: string, next: { href: string; label: string } = { href: '/', label: 'Go to the log-in page' }): void {
+/** The link is used up or cannot be used: the form goes, the status says why, one way on. */
+function linkDone(title: string, text: string, next: { href: string; label: string } = { href: '/', label: 'Go to the log-in page' }): void {
   history.replaceState(null, '', '/');
   show('view-link-done');
-  element('link-done-text').textContent = text;
+  element('link-done-title').textContent = title;
   const link = element<HTMLAnchorElement>('link-done-next');
   link.href = next.href;
   link.textContent = next.label;
@@ -217,7 +217,7 @@ onSubmit('verify-form', async (form) => {
   } catch (error) {
     // A weak password or a taken username leaves the link usable: the form stays for another try.
     if (!isDeadLink(error)) throw error;
-    linkDone('This sign-up link is invalid, expired or already used. Sign up again to get a new one.', { href: '/', label: 'Sign up again' });
+    linkDone('This link can’t be used', 'This sign-up link is invalid, expired or already used. Sign up again to get a new one.', { href: '/', label: 'Sign up again' });
   }
 });
 
@@ -226,12 +226,12 @@ onSubmit('reset-form', async (form) => {
     await client.resetPassword(linkToken ?? '', field(form, 'password').value);
   } catch (error) {
     if (!isDeadLink(error)) throw error;
-    linkDone('This reset link is invalid, expired or already used. Ask for a new one.', { href: '/forgot-password', label: 'Ask for a new reset link' });
+    linkDone('This link can’t be used', 'This reset link is invalid, expired or already used. Ask for a new one.', { href: '/forgot-password', label: 'Ask for a new reset link' });
     return;
   }
   // Every session of the account has ended, this browser's too if it was signed in to it.
   if (client.isSignedIn()) await client.refresh().catch(() => false);
-  linkDone('Your password has been changed and every device has been signed out. Log in with your new password.');
+  linkDone('Password changed', 'Your password has been changed and every device has been signed out. Log in with your new password.');
 });
 
 onSubmit('confirm-email-form', async () => {
@@ -240,7 +240,7 @@ onSubmit('confirm-email-form', async () => {
     user = await client.confirmEmail(linkToken ?? '');
   } catch (error) {
     if (!isDeadLink(error)) throw error;
-    linkDone('This confirmation link is invalid, expired or already used. Ask for the change again from your account.');
+    linkDone('This link can’t be used', 'This confirmation link is invalid, expired or already used. Ask for the change again from your account.');
     return;
   }
   inbox.use(user.email);
@@ -248,7 +248,7 @@ onSubmit('confirm-email-form', async () => {
     await enterAccount(user, `Your email is now ${user.email}.`);
     return;
   }
-  linkDone(`Your email is now ${user.email}. Use it to log in.`);
+  linkDone('Email changed', `Your email is now ${user.email}. Use it to log in.`);
 });
 
 // ---- Signed in: the account -----------------------------------------------------------------
@@ -391,7 +391,7 @@ async function start(): Promise<void> {
   const tokenPages: Record<string, View> = { '/verify': 'view-verify', '/reset-password': 'view-reset', '/confirm-email': 'view-confirm-email' };
   const tokenPage = tokenPages[page];
   if (tokenPage && !linkToken) {
-    linkDone('This link is incomplete. Open it again from the mail, or copy the whole address.');
+    linkDone('Incomplete link', 'This link is incomplete. Open it again from the mail, or copy the whole address.');
     return;
   }
   const signedIn = await client.restore();
