@@ -92,17 +92,11 @@ export interface StoredMail {
  * `after`, only a link that is not among those already seen.
  */
 export async function mailLinkFor(email: string, path: string, after: string[] = []): Promise<string> {
-  const linkPattern = new RegExp(`https?://\\S+${path}\\?token=[A-Za-z0-9_.~%-]+`);
   let link: string | undefined;
   await expect
     .poll(
       async () => {
-        const { emails } = (await (await fetch(`${stack.mailUrl}/store`)).json()) as { emails: StoredMail[] };
-        const links = emails
-          .filter((mail) => mail.destination.to.includes(email))
-          .map((mail) => mail.body.text?.match(linkPattern)?.[0])
-          .filter((found): found is string => found !== undefined && !after.includes(found));
-        link = links.at(-1);
+        link = (await mailLinksFor(email, path)).filter((found) => !after.includes(found)).at(-1);
         return link;
       },
       { timeout: 15_000, interval: 200 },
@@ -111,10 +105,17 @@ export async function mailLinkFor(email: string, path: string, after: string[] =
   return link!;
 }
 
-/** Every mail the local mail store holds for `email`, oldest first. */
-export async function mailsTo(email: string): Promise<StoredMail[]> {
+function mailLinkPattern(path: string): RegExp {
+  return new RegExp(`https?://\\S+${path}\\?token=[A-Za-z0-9_.~%-]+`);
+}
+
+/** Every link to `path` in the mails to `email` so far, oldest first. */
+export async function mailLinksFor(email: string, path: string): Promise<string[]> {
   const { emails } = (await (await fetch(`${stack.mailUrl}/store`)).json()) as { emails: StoredMail[] };
-  return emails.filter((mail) => mail.destination.to.includes(email));
+  return emails
+    .filter((mail) => mail.destination.to.includes(email))
+    .map((mail) => mail.body.text?.match(mailLinkPattern(path))?.[0])
+    .filter((found): found is string => found !== undefined);
 }
 
 /** Lets the wall clock pass (the access token's lifetime); not an assertion on timing. */
