@@ -30,7 +30,7 @@ function showStatus(text: string): void {
   byTestId('status').textContent = text;
 }
 
-/** The form's own line, and the page's aria-live status (the one place a screen reader listens). */
+/** The form's own line, and the page's aria-live status: the one place a screen reader is told, so nothing is read twice. */
 function tell(form: HTMLFormElement | null, text: string, kind: 'ok' | 'error'): void {
   const line = form?.querySelector<HTMLElement>('.message');
   if (line) {
@@ -399,6 +399,7 @@ async function start(): Promise<void> {
     // Nothing is sent for the token until the person submits the form.
     if (signedIn) showUser(await client.me());
     show(tokenPage);
+    element(tokenPage).querySelector<HTMLElement>('input, button')?.focus();
     showStatus(
       {
         'view-verify': 'Choose a password to finish creating your account.',
