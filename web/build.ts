@@ -8,11 +8,17 @@ export interface DemoAsset {
   body: string | Uint8Array;
 }
 
-/** URL path → file. `/` is the page (the gateway also serves it at `/verify`), `/app.js` its script. */
+/** URL path → file: the page at each of its paths (`appPaths`), `/app.js` its script. */
 export type DemoAssets = Record<string, DemoAsset>;
 
+/**
+ * The paths the one-page app answers at: the app routes on location.pathname. The mails link to
+ * /verify, /reset-password and /confirm-email; the sign-up notice to / and /forgot-password.
+ */
+export const appPaths = ['/', '/verify', '/reset-password', '/confirm-email', '/forgot-password'] as const;
+
 export interface DemoOptions {
-  /** Where the local mail viewer is (the page cannot know MAIL_PORT); the page links to it. */
+  /** Where the local mail viewer is (the page cannot know MAIL_PORT). Set, the page shows its dev inbox. */
   mailViewerUrl?: string;
 }
 
@@ -39,8 +45,9 @@ export async function buildDemo(options: DemoOptions = {}): Promise<DemoAssets> 
     '<meta name="mail-viewer-url" content="">',
     `<meta name="mail-viewer-url" content="${escapeAttribute(options.mailViewerUrl ?? '')}">`,
   );
+  const pageAsset: DemoAsset = { contentType: 'text/html; charset=utf-8', body: page };
   return {
-    '/': { contentType: 'text/html; charset=utf-8', body: page },
+    ...Object.fromEntries(appPaths.map((path) => [path, pageAsset])),
     '/app.js': { contentType: 'text/javascript; charset=utf-8', body: bundle.outputFiles[0]!.text },
   };
 }

@@ -21,6 +21,60 @@ export interface User {
   createdAt: string;
 }
 
+/** One live session of the signed-in user, as `GET /auth/sessions` lists it (newest first). */
+export interface Session {
+  id: string;
+  /** True for the session this client is using. */
+  current: boolean;
+  createdAt: string;
+  lastUsedAt: string;
+  userAgent?: string;
+  ipAddress?: string;
+}
+
+/** Login went through: the client now holds a session. */
+export interface SignedIn {
+  mfaRequired: false;
+  user: User;
+}
+
+/**
+ * The account has two-factor authentication on: the password was right, but no session exists
+ * yet. The app asks for a code and completes the login with `mfaToken` (a second step).
+ */
+export interface SecondFactorRequired {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: Array<'totp' | 'recovery_code'>;
+}
+
+export type LoginResult = SignedIn | SecondFactorRequired;
+
+/** The codes the API answers with (problem+json `code`); `network_error` is the client's own. */
+export type AuthErrorCode =
+  | 'validation_failed'
+  | 'malformed_json'
+  | 'invalid_token'
+  | 'invalid_credentials'
+  | 'invalid_refresh_token'
+  | 'session_expired'
+  | 'refresh_token_reused'
+  | 'unauthorized'
+  | 'reauthentication_failed'
+  | 'forbidden'
+  | 'origin_not_allowed'
+  | 'not_found'
+  | 'username_taken'
+  | 'email_taken'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'too_many_attempts'
+  | 'internal_error'
+  | 'service_unavailable'
+  | 'network_error'
+  | 'unexpected_response';
+
 export interface FieldError {
   field: string;
   message: string;
@@ -30,7 +84,8 @@ export interface FieldError {
 export class AuthError extends Error {
   override name = 'AuthError';
   readonly status: number;
-  readonly code: string;
+  /** One of AuthErrorCode; a newer API may answer with a code this client does not list yet. */
+  readonly code: AuthErrorCode | (string & {});
   readonly title: string;
   readonly detail?: string;
   readonly errors?: FieldError[];
@@ -93,20 +148,47 @@ export interface AuthEvents {
   /**
    * The session is over and the client holds no token: after logout, after the API refused a
    * refresh (`code` says why: invalid_refresh_token, session_expired, refresh_token_reused), or
-   * because another tab saw either. Send the user to the login screen.
+   * because another tab saw either. `logout` also covers revoking this very session from the
+   * session list; `account-deleted` follows deleteAccount. Send the user to the login screen.
    */
-  'session-ended': { reason: 'logout' | 'refresh-refused' | 'other-tab'; code?: string };
+  'session-ended': { reason: 'logout' | 'account-deleted' | 'refresh-refused' | 'other-tab'; code?: string };
 }
 
 export interface AuthClient {
-  /** Sign-up, step one: mails a link to the address (the reply is the same for every address). */
+  /** Starts sign-up: the API mails a link to `<APP_URL>/verify?token=…`. The same reply for every address. */
   register(email: string): Promise<{ message: string }>;
-  /** Sign-up, step two: the token from the mailed link plus the chosen password; creates the account and signs in. */
+  /**
+   * Completes sign-up from the mailed link: creates the account with this password (and username)
+   * and signs in. On `validation_failed` or `username_taken` the token stays usable: ask again.
+   */
   verify(token: string, password: string, username?: string): Promise<User>;
-  login(input: ({ email: string } | { username: string }) & { password: string }): Promise<User>;
+  /**
+   * Signs in, or reports that a second factor is needed (`mfaRequired: true`): then no session
+   * exists yet.
+   */
+  login(input: ({ email: string } | { username: string }) & { password: string }): Promise<LoginResult>;
   /** Ends this session (or every session of the user) and tells the other tabs. */
   logout(options?: { scope?: 'session' | 'all' }): Promise<void>;
   me(): Promise<User>;
+  /** Mails a reset link to `<APP_URL>/reset-password?token=…` if the address has an account. The same reply for every address. */
+  forgotPassword(email: string): Promise<{ message: string }>;
+  /** Sets a new password from a reset link. Every session of the account ends; it does not sign in. */
+  resetPassword(token: string, password: string): Promise<void>;
+  /** Signed in: every other session of the user ends, this one stays. A wrong current password is 403 `reauthentication_failed`. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /** Signed in: mails a confirmation link to the new address (unless it belongs to an account; the reply does not say). */
+  changeEmail(password: string, newEmail: string): Promise<{ message: string }>;
+  /** Confirms an email change from the link mailed to the new address. Needs no session. */
+  confirmEmail(token: string): Promise<User>;
+  /** Deletes the account after re-checking the password; the session ends (`account-deleted`). */
+  deleteAccount(password: string): Promise<void>;
+  /** The user's live sessions, newest first; `current` marks this one. */
+  listSessions(): Promise<Session[]>;
+  /**
+   * Ends one session. When it is this client's own (as the last `listSessions` said), this client
+   * signs out too and emits `session-ended` with reason `logout`. Unknown ids: 404 `not_found`.
+   */
+  revokeSession(id: string): Promise<void>;
   /** Forces a refresh; false when there is no session (it then emits 'session-ended'). */
   refresh(): Promise<boolean>;
   /** Call once on page load: one refresh if this browser may have a session. True when signed in. */
@@ -155,6 +237,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const listeners = new Map<keyof AuthEvents, Set<(detail: never) => void>>();
   let access: AccessToken | null = null;
+  /** This client's own session id, learnt from the last session list. */
+  let currentSessionId: string | null = null;
   let refreshing: Promise<string | null> | null = null;
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -188,6 +272,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   function endSession(detail: AuthEvents['session-ended']): void {
     access = null;
+    currentSessionId = null;
     clearTimeout(refreshTimer);
     storage?.removeItem(sessionFlagKey);
     if (detail.reason !== 'other-tab') channel?.postMessage({ type: 'session-ended' } satisfies TabMessage);
@@ -306,16 +391,38 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return (response.status === 204 ? undefined : await response.json()) as T;
   }
 
+  type SignInReply = TokenReply & { user: User };
+
   async function signIn(path: string, body: unknown): Promise<User> {
-    const reply = await expectOk<TokenReply & { user: User }>(await transmit(jsonRequest(path, body)));
+    const reply = await expectOk<SignInReply>(await transmit(jsonRequest(path, body)));
     adoptReply(reply, 'sign-in');
     return reply.user;
   }
 
+  async function post<T>(path: string, body: unknown): Promise<T> {
+    return expectOk<T>(await transmit(jsonRequest(path, body)));
+  }
+
+  /** A call that needs the session: Bearer, one refresh and retry on 401; any other error is the caller's (a 403 never ends the session). */
+  async function authorized<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.headers = { 'Content-Type': 'application/json' };
+      init.body = JSON.stringify(body);
+    }
+    return expectOk<T>(await authorizedFetch(path, init));
+  }
+
   return {
-    register: async (email) => expectOk(await transmit(jsonRequest('/auth/register', { email }))),
-    verify: (token, password, username) => signIn('/auth/verify', { token, password, ...(username ? { username } : {}) }),
-    login: (input) => signIn('/auth/login', input),
+    register: (email) => post('/auth/register', { email }),
+    verify: (token, password, username) => signIn('/auth/verify', username ? { token, password, username } : { token, password }),
+
+    async login(input) {
+      const reply = await post<SignInReply | SecondFactorRequired>('/auth/login', input);
+      if ('mfaRequired' in reply && reply.mfaRequired === true) return reply;
+      adoptReply(reply as SignInReply, 'sign-in');
+      return { mfaRequired: false, user: (reply as SignInReply).user };
+    },
 
     async logout({ scope = 'session' } = {}) {
       if (!mayHaveSession()) return;
@@ -330,8 +437,34 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
 
     async me() {
-      const { user } = await expectOk<{ user: User }>(await authorizedFetch('/me'));
+      const { user } = await authorized<{ user: User }>('GET', '/me');
       return user;
+    },
+
+    forgotPassword: (email) => post('/auth/password/forgot', { email }),
+    resetPassword: (token, password) => post('/auth/password/reset', { token, password }),
+    changePassword: (currentPassword, newPassword) => authorized('POST', '/auth/password/change', { currentPassword, newPassword }),
+    changeEmail: (password, newEmail) => authorized('POST', '/auth/email/change', { password, newEmail }),
+
+    async confirmEmail(token) {
+      const { user } = await post<{ user: User }>('/auth/email/confirm', { token });
+      return user;
+    },
+
+    async deleteAccount(password) {
+      await authorized('DELETE', '/me', { password });
+      endSession({ reason: 'account-deleted' });
+    },
+
+    async listSessions() {
+      const { sessions } = await authorized<{ sessions: Session[] }>('GET', '/auth/sessions');
+      currentSessionId = sessions.find((session) => session.current)?.id ?? null;
+      return sessions;
+    },
+
+    async revokeSession(id) {
+      await authorized('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
+      if (id === currentSessionId) endSession({ reason: 'logout' });
     },
 
     refresh: async () => (await refreshAccessToken(access?.token ?? null)) !== null,

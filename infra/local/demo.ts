@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { StaticFile } from './gateway';
+import type { DynamicFile, StaticFile } from './gateway';
 
 /**
- * The demo page's files, built in memory by web/build.ts (esbuild) when the stack starts. The
- * page links to the mail viewer, whose port only the stack knows.
+ * The demo page's files, built in memory by web/build.ts (esbuild) when the stack starts, and
+ * its dev inbox at /dev/mails: the local mail store relayed on the page's own origin (the store
+ * sends no CORS headers), trimmed to what the inbox shows. Only the local stack serves it.
  */
 type BuildDemo = (options: { mailViewerUrl?: string }) => Promise<Record<string, StaticFile>>;
 
@@ -16,9 +17,24 @@ const placeholder: Record<string, StaticFile> = {
   },
 };
 
-export async function loadDemoFiles(repoRoot: string, mailViewerUrl: string): Promise<Record<string, StaticFile>> {
+interface StoredMail {
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string };
+  at: number;
+}
+
+function devMails(mailUrl: string): DynamicFile {
+  return async () => {
+    const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
+    const mails = emails.map((mail) => ({ to: mail.destination.to, subject: mail.subject, text: mail.body.text ?? '', at: mail.at }));
+    return { contentType: 'application/json', body: JSON.stringify({ mails }) };
+  };
+}
+
+export async function loadDemoFiles(repoRoot: string, mailUrl: string): Promise<Record<string, StaticFile | DynamicFile>> {
   const buildFile = join(repoRoot, 'web', 'build.ts');
   if (!existsSync(buildFile)) return placeholder;
   const { buildDemo } = (await import(pathToFileURL(buildFile).href)) as { buildDemo: BuildDemo };
-  return buildDemo({ mailViewerUrl });
+  return { ...(await buildDemo({ mailViewerUrl: mailUrl })), '/dev/mails': devMails(mailUrl) };
 }

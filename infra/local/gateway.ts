@@ -25,6 +25,9 @@ export interface StaticFile {
   body: string | Uint8Array;
 }
 
+/** A file made at each request (the demo's dev inbox relays the local mail store). */
+export type DynamicFile = () => Promise<StaticFile>;
+
 export interface GatewayOptions {
   /** Every function of shared/routes.ts by functionName, the authorizer included. */
   handlers: Readonly<Record<string, LambdaHandler>>;
@@ -35,8 +38,8 @@ export interface GatewayOptions {
   authorizerCacheTtlSeconds: number;
   /** How long a function may run before it counts as timed out: the stack's Lambda timeout by default. */
   functionTimeoutMs?: number;
-  /** Demo page files by URL path ('/', '/app.js', ...). */
-  staticFiles?: Readonly<Record<string, StaticFile>>;
+  /** Demo page files by URL path ('/', '/verify', '/app.js', ...). */
+  staticFiles?: Readonly<Record<string, StaticFile | DynamicFile>>;
   /** One line per request, e.g. `POST /auth/login 200 41ms`. */
   log?: (line: string) => void;
   now?: () => number;
@@ -265,17 +268,17 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     return reply;
   }
 
-  function staticReply(path: string): Reply | undefined {
-    // The verification link lands on /verify?token=...; the page reads the token from the query.
-    const file = options.staticFiles?.[path === '/verify' ? '/' : path];
-    if (!file) return undefined;
+  async function staticReply(path: string): Promise<Reply | undefined> {
+    const entry = options.staticFiles?.[path];
+    if (!entry) return undefined;
+    const file = typeof entry === 'function' ? await entry() : entry;
     return {
       status: 200,
       headers: {
         'Content-Type': file.contentType,
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
-        // The page's URL may carry a verification token: never send it on in a Referer.
+        // The page's URL may carry a mail-link token: never send it on in a Referer.
         'Referrer-Policy': 'no-referrer',
       },
       body: file.body,
@@ -298,7 +301,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     }
     const route = findRoute(method, path);
     if (!route) {
-      const page = method === 'GET' || method === 'HEAD' ? staticReply(path) : undefined;
+      const page = method === 'GET' || method === 'HEAD' ? await staticReply(path) : undefined;
       return page ?? gatewayReply('MISSING_AUTHENTICATION_TOKEN', 404, origin, requestId);
     }
     if (tooLarge) return gatewayReply('REQUEST_TOO_LARGE', 413, origin, requestId);

@@ -80,27 +80,42 @@ export async function screenshotAll(contexts: BrowserContext[], testName: string
   );
 }
 
-interface StoredMail {
+export interface StoredMail {
+  subject: string;
   destination: { to: string[] };
   body: { text?: string; html?: string };
 }
 
-/** The sign-up link of the newest mail to `email` in the local mail viewer's store. */
-export async function verificationLinkFor(email: string): Promise<string> {
-  const linkPattern = /https?:\/\/\S+\/verify\?token=[A-Za-z0-9_.~%-]+/;
+/**
+ * The newest link to `path` (e.g. '/verify', '/reset-password', '/confirm-email') in a mail to
+ * `email` in the local mail store, waiting (polling, up to 15 s) for the mail to arrive. With
+ * `after`, only a link that is not among those already seen.
+ */
+export async function mailLinkFor(email: string, path: string, after: string[] = []): Promise<string> {
   let link: string | undefined;
   await expect
     .poll(
       async () => {
-        const { emails } = (await (await fetch(`${stack.mailUrl}/store`)).json()) as { emails: StoredMail[] };
-        const mails = emails.filter((mail) => mail.destination.to.includes(email));
-        link = mails.at(-1)?.body.text?.match(linkPattern)?.[0];
+        link = (await mailLinksFor(email, path)).filter((found) => !after.includes(found)).at(-1);
         return link;
       },
       { timeout: 15_000, interval: 200 },
     )
     .toBeDefined();
   return link!;
+}
+
+function mailLinkPattern(path: string): RegExp {
+  return new RegExp(`https?://\\S+${path}\\?token=[A-Za-z0-9_.~%-]+`);
+}
+
+/** Every link to `path` in the mails to `email` so far, oldest first. */
+export async function mailLinksFor(email: string, path: string): Promise<string[]> {
+  const { emails } = (await (await fetch(`${stack.mailUrl}/store`)).json()) as { emails: StoredMail[] };
+  return emails
+    .filter((mail) => mail.destination.to.includes(email))
+    .map((mail) => mail.body.text?.match(mailLinkPattern(path))?.[0])
+    .filter((found): found is string => found !== undefined);
 }
 
 /** Lets the wall clock pass (the access token's lifetime); not an assertion on timing. */

@@ -10,7 +10,7 @@ import {
   stack,
   textOf,
   untilText,
-  verificationLinkFor,
+  mailLinkFor,
   type DeviceLog,
 } from './browser';
 
@@ -43,39 +43,46 @@ beforeEach(({ task, onTestFailed }) => {
 });
 
 describe('the demo page in Chromium', () => {
-  it('registers a new address and links to the mail viewer', async () => {
+  it('asks for a sign-up link with the email alone and shows the dev inbox', async () => {
     // Prepare
     tab = await openDemo(device.context);
-    await untilText(tab, 'status', 'Signed out');
+    await untilText(tab, 'status', 'Signed out. Sign up or log in.');
 
     // Act
     await tab.getByTestId('register-email').fill(email);
     await tab.getByTestId('register-submit').click();
 
     // Assess
-    await untilText(tab, 'status', `Check the inbox of ${email}`);
+    await untilText(tab, 'status', `Check ${email}`);
     expect(await textOf(tab, 'me')).toBe('');
     expect(await tab.locator('a#mail-viewer').getAttribute('href')).toBe(stack.mailUrl);
+    await untilText(tab, 'dev-inbox', 'Finish signing up');
     // A first visit restores nothing, so it asks the API nothing that could fail.
     expect(device.log.refreshStatuses).toEqual([]);
   });
 
-  it('the mailed link opens a page that asks for the password and uses the link only on submit', async () => {
+  it('opening the mailed link uses nothing up; choosing the password there creates the account and signs in', async () => {
     // Prepare
-    const link = await verificationLinkFor(email);
+    const link = await mailLinkFor(email, '/verify');
+    const verifyPosts: string[] = [];
+    tab.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/auth/verify') verifyPosts.push(request.method());
+    });
 
     // Act
     await tab.goto(link);
-    await untilText(tab, 'status', 'Choose your password');
-    const signedInOnLoad = await textOf(tab, 'me');
+    await untilText(tab, 'status', 'Choose a password');
+    const postsOnLoad = verifyPosts.length;
     await tab.getByTestId('verify-password').fill(password);
     await tab.getByTestId('verify-submit').click();
 
     // Assess
-    expect(signedInOnLoad).toBe('');
+    expect(postsOnLoad).toBe(0);
     await untilText(tab, 'me', email);
-    await untilText(tab, 'status', 'Account created');
+    await untilText(tab, 'status', 'Your account is ready');
+    expect(verifyPosts).toEqual(['POST']);
     expect(tab.url()).not.toContain('token=');
+    expect(await tab.getByTestId('verify-password').inputValue()).toBe('');
   });
 
   it('keeps the user signed in across a reload', async () => {
@@ -97,7 +104,7 @@ describe('the demo page in Chromium', () => {
     await tab.getByTestId('whoami').click();
 
     // Assess
-    await untilText(tab, 'status', `/me says you are ${email}`);
+    await untilText(tab, 'status', `You are signed in as ${email}`);
     expect(await textOf(tab, 'me')).toBe(email);
     expect(tokensBefore).not.toContain(device.log.meTokens.at(-1));
     expect(device.log.refreshStatuses.slice(refreshesBefore).filter((status) => status !== 200)).toEqual([]);
@@ -115,7 +122,7 @@ describe('the demo page in Chromium', () => {
 
     // Assess
     for (const page of [tab, second]) {
-      await untilText(page, 'status', `/me says you are ${email}`);
+      await untilText(page, 'status', `You are signed in as ${email}`);
       expect(await textOf(page, 'me')).toBe(email);
     }
     expect(device.log.refreshStatuses.slice(refreshesBefore).filter((status) => status !== 200)).toEqual([]);
@@ -125,7 +132,7 @@ describe('the demo page in Chromium', () => {
     // Prepare
     const [first, second] = device.context.pages() as [Page, Page];
     await first.getByTestId('whoami').click();
-    await untilText(first, 'status', '/me says');
+    await untilText(first, 'status', 'You are signed in as');
     const lastAccessToken = device.log.meTokens.at(-1)!;
 
     // Act
@@ -139,7 +146,7 @@ describe('the demo page in Chromium', () => {
     const me = await fetch(`${stack.apiUrl}/me`, { headers: { Authorization: `Bearer ${lastAccessToken}` } });
     expect(me.status).toBe(401);
     await first.reload();
-    await untilText(first, 'status', 'Signed out. Register or log in.');
+    await untilText(first, 'status', 'Signed out. Sign up or log in.');
     expect(await textOf(first, 'me')).toBe('');
   });
 

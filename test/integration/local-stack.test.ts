@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/local/stack';
 import { tableSchema } from '../../shared/table';
@@ -18,15 +19,41 @@ describe('the local stack', () => {
     expect(response.status).toBe(200);
   });
 
-  it('serves the demo page at / and at /verify', async () => {
+  it.each(['/verify?token=anything', '/reset-password?token=anything', '/confirm-email?token=anything', '/forgot-password'])(
+    'serves the demo page at / and at %s, where the mails link',
+    async (path) => {
+      // Act
+      const root = await api('/');
+      const page = await api(path);
+
+      // Assess
+      expect(root.status).toBe(200);
+      expect(root.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(await page.text()).toBe(await root.text());
+    },
+  );
+
+  it("relays the mail store to the demo's dev inbox on the page's own origin", async () => {
+    // Prepare: a mail straight into the local SES, whatever the API sends.
+    const to = `inbox-${Date.now()}@example.com`;
+    const ses = new SESClient({ endpoint: stack.mailUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await ses.send(
+      new SendEmailCommand({
+        Source: 'no-reply@example.com',
+        Destination: { ToAddresses: [to] },
+        Message: { Subject: { Data: 'Hello inbox' }, Body: { Text: { Data: 'Open http://localhost/verify?token=abc' } } },
+      }),
+    );
+    ses.destroy();
+
     // Act
-    const root = await api('/');
-    const verify = await api('/verify?token=anything');
+    const relayed = await api('/dev/mails');
 
     // Assess
-    expect(root.status).toBe(200);
-    expect(root.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await verify.text()).toBe(await root.text());
+    expect(relayed.status).toBe(200);
+    const { mails } = (await relayed.json()) as { mails: unknown[] };
+    expect(mails).toContainEqual({ to: [to], subject: 'Hello inbox', text: 'Open http://localhost/verify?token=abc', at: expect.any(Number) });
   });
 
   it('answers neither the API nor the mail store to a Host other than the loopback names (DNS rebinding)', async () => {

@@ -269,22 +269,32 @@ describe('local gateway: routing, CORS and limits', () => {
     expect(login.events).toHaveLength(0);
   });
 
-  it('serves the demo page files, the page itself also at /verify, and /health', async () => {
+  it('serves the demo page files at their paths, files made per request, and /health', async () => {
     // Prepare
+    let made = 0;
     const url = await startGateway({
       handlers: {},
-      staticFiles: { '/': { contentType: 'text/html', body: '<p>demo</p>' }, '/app.js': { contentType: 'text/javascript', body: 'run()' } },
+      staticFiles: {
+        '/verify': { contentType: 'text/html', body: '<p>demo</p>' },
+        '/app.js': { contentType: 'text/javascript', body: 'run()' },
+        '/dev/mails': async () => ({ contentType: 'application/json', body: JSON.stringify({ made: ++made }) }),
+      },
     });
 
     // Act
     const page = await fetch(`${url}/verify?token=abc`);
     const script = await fetch(`${url}/app.js`);
+    await fetch(`${url}/dev/mails`);
+    const mails = await fetch(`${url}/dev/mails`);
+    const unknown = await fetch(`${url}/reset-password`);
     const health = await fetch(`${url}/health`);
 
     // Assess
     expect(await page.text()).toBe('<p>demo</p>');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await script.text()).toBe('run()');
+    expect(await mails.json()).toEqual({ made: 2 });
+    expect(unknown.status).toBe(404);
     expect(health.status).toBe(200);
   });
 });

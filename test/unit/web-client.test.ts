@@ -11,6 +11,11 @@ import {
 
 const baseUrl = 'https://api.example.test/prod';
 const user = { id: 'u1', email: 'ada@example.com', createdAt: '2026-01-01T00:00:00.000Z' };
+const rightPassword = 'correct horse';
+const sessions = [
+  { id: 's-this', current: true, createdAt: '2026-01-02T00:00:00.000Z', lastUsedAt: '2026-01-02T00:05:00.000Z', userAgent: 'Chromium', ipAddress: '203.0.113.7' },
+  { id: 's-phone', current: false, createdAt: '2026-01-01T00:00:00.000Z', lastUsedAt: '2026-01-01T00:05:00.000Z', userAgent: 'Safari', ipAddress: '198.51.100.2' },
+];
 
 function problem(status: number, code: string, extra: Record<string, unknown> = {}): Response {
   return new Response(JSON.stringify({ type: `urn:serverless-auth:error:${code}`, title: `title of ${code}`, status, code, ...extra }), {
@@ -39,6 +44,10 @@ function fakeApi() {
     calls(path: string) {
       return api.requests.filter((r) => new URL(r.url).pathname === `/prod${path}`).length;
     },
+    /** When set, login answers that a second factor is needed. */
+    secondFactor: false,
+    /** Answer 429 too_many_attempts with Retry-After to password re-checks. */
+    locked: false,
     /** Expiry of the valid token (the fake clock of vi.useFakeTimers moves it). */
     validUntil: Infinity,
     issue() {
@@ -55,19 +64,45 @@ function fakeApi() {
       const bearer = request.headers.get('Authorization');
       const authorized = bearer === `Bearer ${api.validToken}` && Date.now() < api.validUntil;
       await Promise.resolve();
-      switch (path) {
-        case '/auth/register':
+      const body = request.method === 'GET' ? {} : ((await request.clone().json().catch(() => ({}))) as Record<string, string>);
+      /** The protected routes that re-check the password: 401 first, then the password. */
+      const reauthenticated = (password: string | undefined, success: () => Response) => {
+        if (!authorized) return problem(401, 'unauthorized');
+        if (api.locked) return new Response(JSON.stringify({ code: 'too_many_attempts', title: 'Locked', status: 429 }), { status: 429, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '42' } });
+        return password === rightPassword ? success() : problem(403, 'reauthentication_failed');
+      };
+      switch (`${request.method} ${path}`) {
+        case 'POST /auth/register':
+        case 'POST /auth/password/forgot':
           return json(202, { message: 'Check your mail.' });
-        case '/auth/login':
-        case '/auth/verify':
+        case 'POST /auth/login':
+          if (api.secondFactor) return json(200, { mfaRequired: true, mfaToken: 'mfa-1', methods: ['totp', 'recovery_code'] });
           return json(200, { user, ...api.issue() });
-        case '/auth/refresh':
+        case 'POST /auth/verify':
+          if (body.username === 'taken') return problem(409, 'username_taken', { errors: [{ field: 'username', message: 'is already taken' }] });
+          return json(200, { user: { ...user, username: body.username }, ...api.issue() });
+        case 'POST /auth/refresh':
           if (api.refreshGate) await api.refreshGate;
           return api.refreshReply?.() ?? json(200, api.issue());
-        case '/auth/logout':
+        case 'POST /auth/logout':
           return authorized ? new Response(null, { status: 204 }) : problem(401, 'unauthorized');
-        case '/me':
+        case 'GET /me':
           return authorized ? json(200, { user }) : problem(401, 'unauthorized');
+        case 'POST /auth/password/reset':
+          return body.token === 'reset-token' ? new Response(null, { status: 204 }) : problem(400, 'invalid_token');
+        case 'POST /auth/password/change':
+          return reauthenticated(body.currentPassword, () => new Response(null, { status: 204 }));
+        case 'POST /auth/email/change':
+          return reauthenticated(body.password, () => json(202, { message: 'Check the new mailbox.' }));
+        case 'POST /auth/email/confirm':
+          return body.token === 'confirm-token' ? json(200, { user: { ...user, email: 'ada@new.example' } }) : problem(400, 'invalid_token');
+        case 'DELETE /me':
+          return reauthenticated(body.password, () => new Response(null, { status: 204 }));
+        case 'GET /auth/sessions':
+          return authorized ? json(200, { sessions }) : problem(401, 'unauthorized');
+        case 'DELETE /auth/sessions/s-this':
+        case 'DELETE /auth/sessions/s-phone':
+          return authorized ? new Response(null, { status: 204 }) : problem(401, 'unauthorized');
         default:
           return problem(404, 'not_found');
       }
@@ -301,23 +336,6 @@ describe('web client', () => {
     expect(api.requests.some((r) => /access-\d/.test(r.url))).toBe(false);
   });
 
-  it('signs up in two steps: register sends only the email, verify sends the token with the chosen password and username', async () => {
-    // Prepare
-    const api = fakeApi();
-    const client = newClient(api);
-
-    // Act
-    await client.register('ada@example.com');
-    const signedIn = await client.verify('vt1_link-token', 'a chosen password', 'ada');
-
-    // Assess
-    const [register, verify] = api.requests;
-    expect(await register!.clone().json()).toEqual({ email: 'ada@example.com' });
-    expect(await verify!.clone().json()).toEqual({ token: 'vt1_link-token', password: 'a chosen password', username: 'ada' });
-    expect(signedIn).toEqual(user);
-    expect(client.isSignedIn()).toBe(true);
-  });
-
   it('turns problem+json replies into AuthErrors carrying status, code, title and field errors', async () => {
     // Prepare
     const api = fakeApi();
@@ -326,7 +344,7 @@ describe('web client', () => {
     const client = newClient(api);
 
     // Act
-    const error = await client.verify('vt1_link-token', 'short').catch((e: unknown) => e);
+    const error = await client.verify('token', 'short').catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(AuthError);
@@ -365,6 +383,316 @@ describe('web client', () => {
     expect(logout.headers.get('Authorization')).toBe('Bearer access-1');
     expect(ended).toHaveBeenCalledWith({ reason: 'logout' });
     expect(client.isSignedIn()).toBe(false);
+  });
+
+  describe('sign-up', () => {
+    it('registers with the email alone', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      const reply = await client.register('ada@example.com');
+
+      // Assess
+      expect(reply).toEqual({ message: 'Check your mail.' });
+      expect(await api.requests.at(-1)!.json()).toEqual({ email: 'ada@example.com' });
+      expect(client.isSignedIn()).toBe(false);
+    });
+
+    it('verifies with the token, the chosen password and username, and signs in', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+      const started = vi.fn();
+      client.on('session-started', started);
+
+      // Act
+      const verified = await client.verify('mail-token', 'correct horse', 'ada');
+
+      // Assess
+      expect(verified.username).toBe('ada');
+      expect(await api.requests.at(-1)!.json()).toEqual({ token: 'mail-token', password: 'correct horse', username: 'ada' });
+      expect(client.isSignedIn()).toBe(true);
+      expect(started).toHaveBeenCalledWith({ reason: 'sign-in' });
+    });
+
+    it('leaves the username out of the verify body when none is given', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      await client.verify('mail-token', 'correct horse');
+
+      // Assess
+      expect(await api.requests.at(-1)!.json()).toEqual({ token: 'mail-token', password: 'correct horse' });
+    });
+
+    it('reports a taken username with its field and stays signed out', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      const error = await client.verify('mail-token', 'correct horse', 'taken').catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toMatchObject({ status: 409, code: 'username_taken', errors: [{ field: 'username', message: 'is already taken' }] });
+      expect(client.isSignedIn()).toBe(false);
+    });
+  });
+
+  describe('login', () => {
+    it('answers signed in with the user', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      const result = await client.login({ username: 'ada', password: rightPassword });
+
+      // Assess
+      expect(result).toEqual({ mfaRequired: false, user });
+      expect(client.isSignedIn()).toBe(true);
+    });
+
+    it('hands back the second-factor challenge without starting a session', async () => {
+      // Prepare
+      const api = fakeApi();
+      api.secondFactor = true;
+      const client = newClient(api);
+      const started = vi.fn();
+      client.on('session-started', started);
+
+      // Act
+      const result = await client.login({ email: 'ada@example.com', password: rightPassword });
+
+      // Assess
+      expect(result).toEqual({ mfaRequired: true, mfaToken: 'mfa-1', methods: ['totp', 'recovery_code'] });
+      expect(client.isSignedIn()).toBe(false);
+      expect(started).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('account lifecycle', () => {
+    async function signedIn(api = fakeApi()) {
+      const client = newClient(api);
+      await client.login({ email: 'ada@example.com', password: rightPassword });
+      const ended = vi.fn();
+      client.on('session-ended', ended);
+      return { api, client, ended };
+    }
+
+    it('asks for a reset link with the email alone, without a token', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      const reply = await client.forgotPassword('ada@example.com');
+
+      // Assess
+      const request = api.requests.at(-1)!;
+      expect(reply).toEqual({ message: 'Check your mail.' });
+      expect(new URL(request.url).pathname).toBe('/prod/auth/password/forgot');
+      expect(await request.json()).toEqual({ email: 'ada@example.com' });
+      expect(request.headers.get('Authorization')).toBeNull();
+    });
+
+    it('resets the password from the link without signing in', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      await client.resetPassword('reset-token', 'a new long password');
+
+      // Assess
+      expect(await api.requests.at(-1)!.json()).toEqual({ token: 'reset-token', password: 'a new long password' });
+      expect(client.isSignedIn()).toBe(false);
+    });
+
+    it('reports a used reset link as invalid_token', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      const error = await client.resetPassword('used-token', 'a new long password').catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toMatchObject({ status: 400, code: 'invalid_token' });
+    });
+
+    it('changes the password with the Bearer token and stays signed in', async () => {
+      // Prepare
+      const { api, client, ended } = await signedIn();
+
+      // Act
+      await client.changePassword(rightPassword, 'a new long password');
+
+      // Assess
+      const request = api.requests.at(-1)!;
+      expect(new URL(request.url).pathname).toBe('/prod/auth/password/change');
+      expect(request.headers.get('Authorization')).toBe('Bearer access-1');
+      expect(await request.json()).toEqual({ currentPassword: rightPassword, newPassword: 'a new long password' });
+      expect(client.isSignedIn()).toBe(true);
+      expect(ended).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['changePassword', (c: AuthClient) => c.changePassword('wrong password', 'a new long password')],
+      ['changeEmail', (c: AuthClient) => c.changeEmail('wrong password', 'ada@new.example')],
+      ['deleteAccount', (c: AuthClient) => c.deleteAccount('wrong password')],
+    ])('%s with a wrong current password is a 403 that never ends the session', async (_name, act) => {
+      // Prepare
+      const { api, client, ended } = await signedIn();
+
+      // Act
+      const error = await act(client).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error).toMatchObject({ status: 403, code: 'reauthentication_failed' });
+      expect(client.isSignedIn()).toBe(true);
+      expect(ended).not.toHaveBeenCalled();
+      expect(api.calls('/auth/refresh')).toBe(0);
+      expect((await client.fetch('/me')).status).toBe(200);
+    });
+
+    it('reports a locked re-check as too_many_attempts with the Retry-After seconds, still signed in', async () => {
+      // Prepare
+      const { api, client } = await signedIn();
+      api.locked = true;
+
+      // Act
+      const error = await client.changePassword(rightPassword, 'a new long password').catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toMatchObject({ status: 429, code: 'too_many_attempts', retryAfterSeconds: 42 });
+      expect(client.isSignedIn()).toBe(true);
+    });
+
+    it('a 401 on a protected call refreshes once and retries with the fresh token', async () => {
+      // Prepare
+      const { api, client } = await signedIn();
+      api.validToken = 'rotated-by-the-server';
+
+      // Act
+      await client.changePassword(rightPassword, 'a new long password');
+
+      // Assess
+      expect(api.calls('/auth/refresh')).toBe(1);
+      const retry = api.requests.at(-1)!;
+      expect(retry.headers.get('Authorization')).toBe('Bearer access-2');
+      expect(await retry.json()).toEqual({ currentPassword: rightPassword, newPassword: 'a new long password' });
+    });
+
+    it('asks for an email change and stays signed in', async () => {
+      // Prepare
+      const { api, client } = await signedIn();
+
+      // Act
+      const reply = await client.changeEmail(rightPassword, 'ada@new.example');
+
+      // Assess
+      const request = api.requests.at(-1)!;
+      expect(reply).toEqual({ message: 'Check the new mailbox.' });
+      expect(new URL(request.url).pathname).toBe('/prod/auth/email/change');
+      expect(await request.json()).toEqual({ password: rightPassword, newEmail: 'ada@new.example' });
+      expect(client.isSignedIn()).toBe(true);
+    });
+
+    it('confirms an email change from the link and returns the updated user', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+
+      // Act
+      const updated = await client.confirmEmail('confirm-token');
+
+      // Assess
+      expect(updated.email).toBe('ada@new.example');
+      expect(await api.requests.at(-1)!.json()).toEqual({ token: 'confirm-token' });
+    });
+
+    it('deletes the account with DELETE /me and the password, then ends the session', async () => {
+      // Prepare
+      const { api, client, ended } = await signedIn();
+
+      // Act
+      await client.deleteAccount(rightPassword);
+
+      // Assess
+      const request = api.requests.at(-1)!;
+      expect(request.method).toBe('DELETE');
+      expect(new URL(request.url).pathname).toBe('/prod/me');
+      expect(await request.json()).toEqual({ password: rightPassword });
+      expect(client.isSignedIn()).toBe(false);
+      expect(ended).toHaveBeenCalledExactlyOnceWith({ reason: 'account-deleted' });
+    });
+
+    it('lists the sessions with the Bearer token', async () => {
+      // Prepare
+      const { api, client } = await signedIn();
+
+      // Act
+      const listed = await client.listSessions();
+
+      // Assess
+      expect(listed).toEqual(sessions);
+      expect(api.requests.at(-1)!.headers.get('Authorization')).toBe('Bearer access-1');
+    });
+
+    it('revoking another session keeps this one', async () => {
+      // Prepare
+      const { api, client, ended } = await signedIn();
+      await client.listSessions();
+
+      // Act
+      await client.revokeSession('s-phone');
+
+      // Assess
+      const request = api.requests.at(-1)!;
+      expect(request.method).toBe('DELETE');
+      expect(new URL(request.url).pathname).toBe('/prod/auth/sessions/s-phone');
+      expect(client.isSignedIn()).toBe(true);
+      expect(ended).not.toHaveBeenCalled();
+    });
+
+    it('revoking the current session signs this client out like a logout', async () => {
+      // Prepare
+      const storage = memoryStorage();
+      const api = fakeApi();
+      const client = newClient(api, { storage });
+      await client.login({ email: 'ada@example.com', password: rightPassword });
+      const ended = vi.fn();
+      client.on('session-ended', ended);
+      await client.listSessions();
+
+      // Act
+      await client.revokeSession('s-this');
+
+      // Assess
+      expect(client.isSignedIn()).toBe(false);
+      expect(ended).toHaveBeenCalledExactlyOnceWith({ reason: 'logout' });
+      // The next page load does not try a refresh that is bound to fail.
+      expect(await newClient(api, { storage }).restore()).toBe(false);
+    });
+
+    it('reports an unknown session as not_found and keeps the session', async () => {
+      // Prepare
+      const { client, ended } = await signedIn();
+
+      // Act
+      const error = await client.revokeSession('someone-elses').catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toMatchObject({ status: 404, code: 'not_found' });
+      expect(client.isSignedIn()).toBe(true);
+      expect(ended).not.toHaveBeenCalled();
+    });
   });
 
   describe('across tabs', () => {

@@ -1,84 +1,266 @@
 /**
- * The demo page: every step of the flow through the client, with a one-line status of what just
- * happened. Served by the local gateway at `/` (and `/verify`, where the mailed link lands).
+ * The demo app: sign-up, login and the whole account lifecycle through the client, routed on
+ * location.pathname. The pages a mail links to (/verify, /reset-password, /confirm-email) only
+ * read the token on load; it is sent when the person submits, so a link scanner that runs the
+ * page uses nothing up.
  */
-import { AuthError, createAuthClient, type User } from '../client';
+import { AuthError, createAuthClient, type Session, type User } from '../client';
+import { describeError } from './messages';
+import { startDevInbox } from './dev-inbox';
 
 const client = createAuthClient({ baseUrl: location.origin });
+const inbox = startDevInbox();
+
+const views = ['view-signed-out', 'view-verify', 'view-reset', 'view-confirm-email', 'view-link-done', 'view-account'] as const;
+type View = (typeof views)[number];
+
+function element<T extends HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
 
 function byTestId<T extends HTMLElement>(id: string): T {
   return document.querySelector<T>(`[data-testid="${id}"]`)!;
+}
+
+function show(view: View): void {
+  for (const id of views) element(id).hidden = id !== view;
 }
 
 function showStatus(text: string): void {
   byTestId('status').textContent = text;
 }
 
-function showUser(user: User | null): void {
-  byTestId('me').textContent = user?.email ?? '';
+/** The form's own line, and the page's aria-live status: the one place a screen reader is told, so nothing is read twice. */
+function tell(form: HTMLFormElement | null, text: string, kind: 'ok' | 'error'): void {
+  const line = form?.querySelector<HTMLElement>('.message');
+  if (line) {
+    line.textContent = text;
+    line.className = `message ${kind}`;
+  }
+  showStatus(text);
 }
 
-/** A short human sentence for a failure: the API's title, its detail and any field messages. */
-function describe(error: unknown): string {
-  if (!(error instanceof AuthError)) return 'Something went wrong.';
-  const fields = error.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-  const retry = error.retryAfterSeconds ? ` Try again in ${error.retryAfterSeconds} s.` : '';
-  return [error.title, error.detail, fields].filter(Boolean).join(' — ') + retry;
+function clearMessages(): void {
+  for (const line of document.querySelectorAll<HTMLElement>('.message')) line.textContent = '';
 }
 
-/** A failure becomes the status line instead of an uncaught error. */
-function report(error: unknown): void {
-  // A 401 that ended the session has already been told by the 'session-ended' handler.
-  if (error instanceof AuthError && error.status === 401 && !client.isSignedIn()) return;
-  showStatus(describe(error));
+function field(form: HTMLFormElement, name: string): HTMLInputElement {
+  return form.elements.namedItem(name) as HTMLInputElement;
 }
 
-function onSubmit(formId: string, action: () => Promise<void>): void {
-  document.getElementById(formId)!.addEventListener('submit', (event) => {
+function clearPasswords(form: HTMLFormElement): void {
+  for (const input of form.querySelectorAll<HTMLInputElement>('input[type="password"]')) input.value = '';
+}
+
+/**
+ * Runs a form's action with its button disabled; failures become a sentence on the form.
+ * Passwords are cleared afterwards, whatever happened.
+ */
+function onSubmit(formId: string, action: (form: HTMLFormElement) => Promise<void>): void {
+  const form = element<HTMLFormElement>(formId);
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
-    action().catch(report);
+    const button = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+    button.disabled = true;
+    clearMessages();
+    action(form)
+      .catch((error: unknown) => report(form, error))
+      .finally(() => {
+        button.disabled = false;
+        clearPasswords(form);
+      });
   });
 }
 
 function onClick(testId: string, action: () => Promise<void>): void {
   byTestId(testId).addEventListener('click', () => {
-    action().catch(report);
+    action().catch((error: unknown) => report(null, error));
   });
 }
 
-function value(testId: string): string {
-  return byTestId<HTMLInputElement>(testId).value.trim();
+function report(form: HTMLFormElement | null, error: unknown): void {
+  // A 401 that ended the session has been told by the 'session-ended' handler.
+  if (error instanceof AuthError && error.status === 401 && !client.isSignedIn() && form?.id !== 'login-form') return;
+  if (!(error instanceof AuthError)) console.error(error);
+  tell(form, describeError(error), 'error');
 }
 
-onSubmit('register-form', async () => {
-  const email = value('register-email');
-  showStatus('Registering…');
-  await client.register(email);
-  showStatus(`Check the inbox of ${email}: the link there lets you choose your password.`);
-});
+// ---- Signed-in state ------------------------------------------------------------------------
 
-onSubmit('login-form', async () => {
-  const login = value('login-email');
-  const password = byTestId<HTMLInputElement>('login-password').value;
-  showStatus('Signing in…');
-  const user = await client.login(login.includes('@') ? { email: login, password } : { username: login, password });
+let currentUser: User | null = null;
+
+function showUser(user: User | null): void {
+  currentUser = user;
+  byTestId('me').textContent = user?.email ?? '';
+  (document.querySelector('.who') as HTMLElement).hidden = user === null;
+  if (user) inbox.use(user.email);
+  element('profile-email').textContent = user?.email ?? '';
+  element('profile-username').textContent = user?.username ?? '—';
+  element('profile-created').textContent = user ? new Date(user.createdAt).toLocaleDateString(undefined, { dateStyle: 'long' }) : '';
+}
+
+async function enterAccount(user: User, status: string): Promise<void> {
   showUser(user);
-  showStatus(`Signed in as ${user.email}.`);
+  history.replaceState(null, '', '/');
+  show('view-account');
+  showStatus(status);
+  await loadSessions();
+}
+
+function leaveAccount(status: string): void {
+  showUser(null);
+  byTestId('sessions').replaceChildren();
+  if (location.pathname === '/' || !element('view-account').hidden) {
+    history.replaceState(null, '', '/');
+    showSignedOut();
+  }
+  showStatus(status);
+}
+
+client.on('session-ended', ({ reason }) => {
+  const text = {
+    logout: 'Signed out.',
+    'account-deleted': 'Your account has been deleted. Every device has been signed out.',
+    'refresh-refused': 'Your session has ended. Please log in again.',
+    'other-tab': 'Signed out in another tab.',
+  }[reason];
+  leaveAccount(text);
 });
 
-onClick('whoami', async () => {
-  if (!client.isSignedIn()) {
-    showStatus('You are not signed in.');
+client.on('session-started', ({ reason }) => {
+  if (reason !== 'other-tab') return;
+  client
+    .me()
+    .then((user) => enterAccount(user, `Signed in as ${user.email} in another tab.`))
+    .catch((error: unknown) => report(null, error));
+});
+
+// ---- Signed out: sign up, log in, forgot password -------------------------------------------
+
+function showSignedOut(forgot = location.pathname === '/forgot-password'): void {
+  show('view-signed-out');
+  element('forgot-card').hidden = !forgot;
+  element('login-card').hidden = forgot;
+}
+
+onSubmit('register-form', async (form) => {
+  const email = field(form, 'email').value.trim();
+  inbox.use(email);
+  await client.register(email);
+  tell(form, `Check ${email} for a link to finish signing up. It works for 24 hours.`, 'ok');
+});
+
+onSubmit('login-form', async (form) => {
+  const login = field(form, 'login').value.trim();
+  const password = field(form, 'password').value;
+  if (login.includes('@')) inbox.use(login);
+  const result = await client.login(login.includes('@') ? { email: login, password } : { username: login, password });
+  if (result.mfaRequired) {
+    tell(form, 'This account asks for a second factor, which this demo cannot do yet.', 'error');
     return;
   }
+  form.reset();
+  await enterAccount(result.user, `Signed in as ${result.user.email}.`);
+});
+
+element('forgot-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  history.pushState(null, '', '/forgot-password');
+  clearMessages();
+  showSignedOut(true);
+  byTestId('forgot-email').focus();
+});
+
+element('back-to-login').addEventListener('click', (event) => {
+  event.preventDefault();
+  history.pushState(null, '', '/');
+  clearMessages();
+  showSignedOut(false);
+});
+
+window.addEventListener('popstate', () => {
+  if (!client.isSignedIn() && (location.pathname === '/' || location.pathname === '/forgot-password')) showSignedOut();
+});
+
+onSubmit('forgot-form', async (form) => {
+  const email = field(form, 'email').value.trim();
+  inbox.use(email);
+  await client.forgotPassword(email);
+  tell(form, `If ${email} has an account, a link to choose a new password is on its way. It works for 30 minutes.`, 'ok');
+});
+
+// ---- Pages a mail links to ------------------------------------------------------------------
+
+const linkToken = new URLSearchParams(location.search).get('token');
+
+/** The link is used up or cannot be used: the form goes, the status says why, one way on. */
+function linkDone(title: string, text: string, next: { href: string; label: string } = { href: '/', label: 'Go to the log-in page' }): void {
+  history.replaceState(null, '', '/');
+  show('view-link-done');
+  element('link-done-title').textContent = title;
+  const link = element<HTMLAnchorElement>('link-done-next');
+  link.href = next.href;
+  link.textContent = next.label;
+  showStatus(text);
+}
+
+function isDeadLink(error: unknown): boolean {
+  return error instanceof AuthError && error.code === 'invalid_token';
+}
+
+onSubmit('verify-form', async (form) => {
+  try {
+    const username = field(form, 'username').value.trim();
+    const user = await client.verify(linkToken ?? '', field(form, 'password').value, username || undefined);
+    form.reset();
+    await enterAccount(user, `Welcome! Your account is ready and you are signed in as ${user.email}.`);
+  } catch (error) {
+    // A weak password or a taken username leaves the link usable: the form stays for another try.
+    if (!isDeadLink(error)) throw error;
+    linkDone('This link can’t be used', 'This sign-up link is invalid, expired or already used. Sign up again to get a new one.', { href: '/', label: 'Sign up again' });
+  }
+});
+
+onSubmit('reset-form', async (form) => {
+  try {
+    await client.resetPassword(linkToken ?? '', field(form, 'password').value);
+  } catch (error) {
+    if (!isDeadLink(error)) throw error;
+    linkDone('This link can’t be used', 'This reset link is invalid, expired or already used. Ask for a new one.', { href: '/forgot-password', label: 'Ask for a new reset link' });
+    return;
+  }
+  // Every session of the account has ended, this browser's too if it was signed in to it.
+  if (client.isSignedIn()) await client.refresh().catch(() => false);
+  linkDone('Password changed', 'Your password has been changed and every device has been signed out. Log in with your new password.');
+});
+
+onSubmit('confirm-email-form', async () => {
+  let user: User;
+  try {
+    user = await client.confirmEmail(linkToken ?? '');
+  } catch (error) {
+    if (!isDeadLink(error)) throw error;
+    linkDone('This link can’t be used', 'This confirmation link is invalid, expired or already used. Ask for the change again from your account.');
+    return;
+  }
+  inbox.use(user.email);
+  if (client.isSignedIn() && currentUser?.id === user.id) {
+    await enterAccount(user, `Your email is now ${user.email}.`);
+    return;
+  }
+  linkDone('Email changed', `Your email is now ${user.email}. Use it to log in.`);
+});
+
+// ---- Signed in: the account -----------------------------------------------------------------
+
+onClick('whoami', async () => {
   const user = await client.me();
   showUser(user);
-  showStatus(`/me says you are ${user.email}.`);
+  showStatus(`You are signed in as ${user.email}.`);
 });
 
 onClick('logout', async () => {
   await client.logout({ scope: 'session' });
-  showStatus('Signed out.');
 });
 
 onClick('logout-all', async () => {
@@ -86,60 +268,157 @@ onClick('logout-all', async () => {
   showStatus('Signed out everywhere.');
 });
 
-client.on('session-ended', ({ reason }) => {
-  showUser(null);
-  if (reason === 'other-tab') showStatus('Signed out in another tab.');
-  if (reason === 'refresh-refused') showStatus('Your session has ended. Please log in again.');
-});
+const browsers: Array<[RegExp, string]> = [
+  [/Edg\//, 'Edge'],
+  [/Firefox\//, 'Firefox'],
+  [/Chrom(e|ium)\//, 'Chrome'],
+  [/Safari\//, 'Safari'],
+  [/curl\//, 'curl'],
+  [/node|undici/i, 'Node.js'],
+];
+const systems: Array<[RegExp, string]> = [
+  [/Android/, 'Android'],
+  [/iPhone|iPad/, 'iOS'],
+  [/Windows/, 'Windows'],
+  [/Mac OS X/, 'macOS'],
+  [/Linux/, 'Linux'],
+];
 
-client.on('session-started', ({ reason }) => {
-  if (reason !== 'other-tab') return;
-  client
-    .me()
-    .then((user) => {
-      showUser(user);
-      showStatus(`Signed in as ${user.email} in another tab.`);
-    })
-    .catch(report);
-});
-
-function showMailViewerLink(): void {
-  const url = document.querySelector<HTMLMetaElement>('meta[name="mail-viewer-url"]')?.content;
-  const link = document.getElementById('mail-viewer') as HTMLAnchorElement;
-  if (!url) return;
-  link.href = url;
-  link.hidden = false;
+/** "Chrome on Linux" from a User-Agent: enough for a person to recognise a device. */
+function deviceName(userAgent: string | undefined): string {
+  if (!userAgent) return 'Unknown device';
+  const browser = browsers.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const system = systems.find(([pattern]) => pattern.test(userAgent))?.[1];
+  if (!browser) return userAgent.slice(0, 40);
+  return system ? `${browser} on ${system}` : browser;
 }
 
-/**
- * `/verify?token=…`: the page asks for the password (and an optional username) and POSTs them
- * with the token only when the form is submitted, so opening the link (a mail scanner, a link an
- * attacker sent) never uses it up. The token leaves the address bar at once.
- */
-function offerSignupCompletion(token: string): void {
-  history.replaceState(null, '', '/');
-  document.getElementById('verify-section')!.hidden = false;
-  showStatus('Choose your password to finish signing up.');
-  onSubmit('verify-form', async () => {
-    showStatus('Creating your account…');
-    const user = await client.verify(token, byTestId<HTMLInputElement>('verify-password').value, value('verify-username') || undefined);
-    document.getElementById('verify-section')!.hidden = true;
-    showUser(user);
-    showStatus(`Account created. Signed in as ${user.email}.`);
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** "just now", "5 minutes ago", "yesterday": how people read a session list. */
+function ago(iso: string): string {
+  const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+  if (seconds > -60) return 'just now';
+  const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [['minute', 60], ['hour', 3600], ['day', 86_400]];
+  const [unit, size] = units.findLast(([, size]) => -seconds >= size) ?? units[0]!;
+  return relative.format(Math.round(seconds / size), unit);
+}
+
+function sessionRow(session: Session): HTMLLIElement {
+  const row = document.createElement('li');
+  row.className = 'session';
+  row.dataset.testid = 'session-row';
+  row.dataset.current = String(session.current);
+  const text = document.createElement('div');
+  const device = document.createElement('div');
+  device.className = 'device';
+  device.textContent = deviceName(session.userAgent);
+  if (session.current) {
+    const badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.textContent = 'This device';
+    device.append(badge);
+  }
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  meta.textContent = `${session.ipAddress ?? 'Unknown address'} · active ${ago(session.lastUsedAt)} · signed in ${ago(session.createdAt)}`;
+  text.append(device, meta);
+  const revoke = document.createElement('button');
+  revoke.type = 'button';
+  revoke.className = 'secondary';
+  revoke.dataset.testid = 'session-revoke';
+  revoke.textContent = session.current ? 'Sign out' : 'Sign out device';
+  revoke.setAttribute('aria-label', session.current ? 'Sign out this device' : `Sign out ${device.firstChild?.textContent ?? 'device'}`);
+  revoke.addEventListener('click', () => {
+    revoke.disabled = true;
+    revokeSession(session).catch(async (error: unknown) => {
+      revoke.disabled = false;
+      if (!(error instanceof AuthError && error.code === 'not_found')) return tellSessions(describeError(error), 'error');
+      await loadSessions();
+      tellSessions('That device was already signed out.', 'ok');
+    });
   });
+  row.append(text, revoke);
+  return row;
 }
 
-async function restoreSession(): Promise<void> {
-  if (!(await client.restore())) {
-    showStatus('Signed out. Register or log in.');
+function tellSessions(text: string, kind: 'ok' | 'error'): void {
+  const line = element('sessions-message');
+  line.textContent = text;
+  line.className = `message ${kind}`;
+  showStatus(text);
+}
+
+async function loadSessions(): Promise<void> {
+  const sessions = await client.listSessions().catch((error: unknown) => {
+    tellSessions(describeError(error), 'error');
+    return null;
+  });
+  if (sessions) byTestId('sessions').replaceChildren(...sessions.map(sessionRow));
+}
+
+async function revokeSession(session: Session): Promise<void> {
+  // Revoking this very session signs out: 'session-ended' takes it from there.
+  await client.revokeSession(session.id);
+  if (session.current) return;
+  await loadSessions();
+  tellSessions(`${deviceName(session.userAgent)} has been signed out.`, 'ok');
+}
+
+onSubmit('change-password-form', async (form) => {
+  await client.changePassword(field(form, 'current').value, field(form, 'new').value);
+  tell(form, 'Password changed. Your other devices have been signed out.', 'ok');
+  await loadSessions();
+});
+
+onSubmit('change-email-form', async (form) => {
+  const newEmail = field(form, 'email').value.trim();
+  await client.changeEmail(field(form, 'password').value, newEmail);
+  inbox.use(newEmail);
+  form.reset();
+  tell(form, `Check ${newEmail} for a link to confirm the change. Until then you keep using ${currentUser?.email ?? 'your current address'}.`, 'ok');
+});
+
+onSubmit('delete-form', async (form) => {
+  // 'session-ended' (account-deleted) shows the signed-out view.
+  await client.deleteAccount(field(form, 'password').value);
+});
+
+// ---- Page load ------------------------------------------------------------------------------
+
+async function start(): Promise<void> {
+  const page = location.pathname;
+  const tokenPages: Record<string, View> = { '/verify': 'view-verify', '/reset-password': 'view-reset', '/confirm-email': 'view-confirm-email' };
+  const tokenPage = tokenPages[page];
+  if (tokenPage && !linkToken) {
+    linkDone('Incomplete link', 'This link is incomplete. Open it again from the mail, or copy the whole address.');
+    return;
+  }
+  const signedIn = await client.restore();
+  if (tokenPage) {
+    // Nothing is sent for the token until the person submits the form.
+    if (signedIn) showUser(await client.me());
+    show(tokenPage);
+    element(tokenPage).querySelector<HTMLElement>('input, button')?.focus();
+    showStatus(
+      {
+        'view-verify': 'Choose a password to finish creating your account.',
+        'view-reset': 'Choose a new password for your account.',
+        'view-confirm-email': 'Confirm to change your account’s email address.',
+      }[tokenPage as 'view-verify' | 'view-reset' | 'view-confirm-email'],
+    );
+    return;
+  }
+  if (!signedIn) {
+    showSignedOut();
+    showStatus('Signed out. Sign up or log in.');
     return;
   }
   const user = await client.me();
-  showUser(user);
-  showStatus(`Welcome back, ${user.email}.`);
+  await enterAccount(user, `Welcome back, ${user.email}.`);
 }
 
-showMailViewerLink();
-const signupToken = location.pathname === '/verify' ? new URLSearchParams(location.search).get('token') : null;
-if (signupToken) offerSignupCompletion(signupToken);
-else restoreSession().catch(report);
+start().catch((error: unknown) => {
+  showSignedOut();
+  report(null, error);
+});
