@@ -13,6 +13,8 @@ export const errorCatalog = {
   session_expired: { status: 401, title: 'The session has expired.' },
   refresh_token_reused: { status: 401, title: 'The refresh token was already used; the session has been revoked.' },
   forbidden: { status: 403, title: 'Access to this resource is denied.' },
+  // A wrong current password on a protected route: the session is fine, so never a 401.
+  reauthentication_failed: { status: 403, title: 'The current password is incorrect.' },
   origin_not_allowed: { status: 403, title: 'The request origin is not allowed.' },
   not_found: { status: 404, title: 'No such resource.' },
   method_not_allowed: { status: 405, title: 'The method is not allowed on this resource.' },
@@ -20,6 +22,7 @@ export const errorCatalog = {
   misdirected_request: { status: 421, title: 'This server answers only requests for localhost, 127.0.0.1 or [::1].' },
   request_rejected: { status: 400, title: 'The request was rejected.' },
   username_taken: { status: 409, title: 'The username is already taken.' },
+  email_taken: { status: 409, title: 'The email address belongs to another account.' },
   payload_too_large: { status: 413, title: 'The request body is too large.' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json.' },
   rate_limited: { status: 429, title: 'Too many requests; try again later.' },

@@ -72,3 +72,20 @@ export const loginBody = z
   });
 
 export const logoutBody = z.object({ scope: z.enum(['session', 'all']).default('session') });
+
+/** A password being checked (login, re-authentication): normalized, never judged by the new-password rules. */
+const currentPasswordField = passwordInput.pipe(z.string().min(1, 'is required'));
+/** A mailed link's token, as the page read it from its URL. */
+const mailedTokenField = z.string().min(1).max(512);
+
+export const forgotPasswordBody = z.object({ email: emailField });
+
+export const resetPasswordBody = z.object({ token: mailedTokenField, password: newPasswordField });
+
+export const changePasswordBody = z.object({ currentPassword: currentPasswordField, newPassword: newPasswordField });
+
+export const changeEmailBody = z.object({ password: currentPasswordField, newEmail: emailField });
+
+export const confirmEmailBody = z.object({ token: mailedTokenField });
+
+export const deleteAccountBody = z.object({ password: currentPasswordField });

@@ -32,6 +32,12 @@ const expectedPermissions: Record<string, string[]> = {
   me: [...readItems],
   'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'revoke-session': [...readItems, ...writeItems],
+  'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
+  'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'change-email': [...readItems, ...writeItems],
+  'confirm-email': [...readItems, ...writeItems],
+  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   jwks: [readSecret('PublicKeys')],
   'openid-configuration': [],
   openapi: [],
@@ -48,6 +54,12 @@ const expectedSecretIds: Record<string, string[]> = {
   me: [],
   'list-sessions': [],
   'revoke-session': [],
+  'forgot-password': [],
+  'reset-password': [],
+  'change-password': [],
+  'change-email': [],
+  'confirm-email': [],
+  'delete-account': [],
   jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   'openid-configuration': [],
   openapi: [],
@@ -95,6 +107,12 @@ describe('runtime', () => {
       me: 256,
       'list-sessions': 256,
       'revoke-session': 256,
+      'forgot-password': 256,
+      'reset-password': 1024,
+      'change-password': 1024,
+      'change-email': 1024,
+      'confirm-email': 256,
+      'delete-account': 1024,
       jwks: 256,
       'openid-configuration': 256,
       openapi: 256,
@@ -119,7 +137,9 @@ describe('runtime', () => {
         .map((name) => [name, withReservation.lambda(name).props.ReservedConcurrentExecutions])
         .filter(([, value]) => value !== undefined),
     );
-    expect(reserved).toEqual({ verify: 20, login: 20 });
+    expect(reserved).toEqual({
+      verify: 20, login: 20, 'reset-password': 20, 'change-password': 20, 'change-email': 20, 'delete-account': 20,
+    });
   });
 });
 
