@@ -84,7 +84,11 @@ export interface UserStore {
    * first session, in one transaction: all of it or nothing, so a refused attempt keeps the link.
    */
   createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome>;
-  updatePasswordHash(userId: string, passwordHash: string): Promise<void>;
+  /**
+   * Replaces the hash iff it is still `replacing` (a reset or change that committed meanwhile is
+   * never undone by an upgrade of the old password's hash); false when it was not.
+   */
+  updatePasswordHash(userId: string, passwordHash: string, replacing: string): Promise<boolean>;
 
   createResetToken(token: ResetToken): Promise<void>;
   findResetToken(tokenHash: string): Promise<ResetToken | undefined>;

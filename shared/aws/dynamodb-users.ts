@@ -5,7 +5,7 @@ import type {
   ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SignupToken, UserRecord, UserStore,
 } from '../stores';
 import { intentItem } from './dynamodb-outbox';
-import { cancellationReasons } from './errors';
+import { cancellationReasons, isConditionFailure } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 
@@ -108,16 +108,22 @@ export class DynamoUserStore implements UserStore {
     }
   }
 
-  async updatePasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key.user(userId),
-        UpdateExpression: 'SET passwordHash = :hash',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':hash': passwordHash },
-      }),
-    );
+  async updatePasswordHash(userId: string, passwordHash: string, replacing: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key.user(userId),
+          UpdateExpression: 'SET passwordHash = :hash',
+          ConditionExpression: 'attribute_exists(pk) AND passwordHash = :replacing',
+          ExpressionAttributeValues: { ':hash': passwordHash, ':replacing': replacing },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async createResetToken(token: ResetToken): Promise<void> {
