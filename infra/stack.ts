@@ -54,7 +54,7 @@ export interface AuthStackProps extends StackProps {
   functionsDir?: string;
 }
 
-/** Everything the service needs in one account and region; see the README's "Deploying to AWS". */
+/** Everything the service needs in one account and region; see docs/deploy.md. */
 export class AuthStack extends Stack {
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
