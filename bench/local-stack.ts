@@ -3,7 +3,7 @@ import { startLocalStack, type LocalStack } from '../infra/local/stack';
 import type { KeyEnvironment } from './environment';
 
 /**
- * The local stack (DESIGN §6) on free ports, driven over HTTP like a browser would. Its own
+ * The local stack (docs/local.md) on free ports, driven over HTTP like a browser would. Its own
  * handlers hash with a cheap argon2id cost: the accounts made through it only need sessions; the
  * password-hashing figures come from the bundles with the production cost.
  */
@@ -23,13 +23,23 @@ interface StoredMail {
 
 const linkPattern = /\/verify\?token=([A-Za-z0-9_.~-]+)/;
 
-/** The token of the newest verification link mailed to `email`, from aws-ses-v2-local's GET /store. */
+/** How long the mailer, fed from the table's stream, may take to deliver a sign-up mail. */
+const MAIL_DEADLINE_MS = 15_000;
+
+/**
+ * The token of the newest verification link mailed to `email`, from aws-ses-v2-local's GET /store.
+ * The mail goes out through the outbox after register has answered, so the store is polled.
+ */
 export async function verificationToken(mailUrl: string, email: string): Promise<string> {
-  const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
-  const mail = emails.filter((m) => m.destination.to.includes(email) && linkPattern.test(m.body.text ?? '')).at(-1);
-  const token = linkPattern.exec(mail?.body.text ?? '')?.[1];
-  if (!token) throw new Error(`no verification mail for ${email}`);
-  return token;
+  const deadline = Date.now() + MAIL_DEADLINE_MS;
+  for (;;) {
+    const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
+    const mail = emails.filter((m) => m.destination.to.includes(email) && linkPattern.test(m.body.text ?? '')).at(-1);
+    const token = linkPattern.exec(mail?.body.text ?? '')?.[1];
+    if (token) return token;
+    if (Date.now() > deadline) throw new Error(`no verification mail for ${email} within ${MAIL_DEADLINE_MS / 1000} s`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
 }
 
 export interface Session {

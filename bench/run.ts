@@ -60,7 +60,8 @@ try {
   progress('starting the local stack');
   stack = await startBenchStack(keys);
   const running = stack;
-  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, sesEndpoint: running.mailUrl });
+  // The stack signs with iss = its own URL; the bundles run here must expect the same issuer.
+  const env = { ...functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, sesEndpoint: running.mailUrl }), JWT_ISSUER: running.apiUrl };
   const hashing = {
     loginBundle: bundleFile('login'),
     registerBundle: bundleFile('register'),

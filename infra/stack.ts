@@ -4,7 +4,7 @@ import { ServerlessAuth, type ServerlessAuthProps } from './serverless-auth';
 
 export type AuthStackProps = StackProps & ServerlessAuthProps;
 
-/** The service on its own: one stack holding the ServerlessAuth construct; see the README's "Deploying to AWS". */
+/** The service on its own: one stack holding the ServerlessAuth construct; see docs/deploy.md. */
 export class AuthStack extends Stack {
   readonly auth: ServerlessAuth;
 
