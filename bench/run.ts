@@ -79,7 +79,7 @@ try {
   });
   await section('peak memory of the hashing functions', async () => {
     if (!loginAccount) throw new Error('no account (the login section failed)');
-    const { PASSWORD_HASHING_MEMORY_MB } = await import('../infra/stack');
+    const { PASSWORD_HASHING_MEMORY_MB } = await import('../infra/serverless-auth');
     return benchPeakMemory({ ...hashing, account: loginAccount, lambdaMemoryMb: PASSWORD_HASHING_MEMORY_MB, rounds: settings.memoryRounds });
   });
   await section('authorizer warm path', async () => {
