@@ -119,7 +119,7 @@ export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise
         baseline,
         ratio: summarize(pairedRatios(samples.login, samples.hash)),
         budget: 1.15,
-        note: 'DynamoDB Local; 3 reads, 1 write, 1 ES256 signature besides the hash',
+        note: 'DynamoDB Local: the user lookup, the throttle claim and settle and the session write, and 1 ES256 signature besides the hash',
       }),
       item({
         name: 'verify handler (production argon2id)',

@@ -26,7 +26,7 @@ const settings = {
   coldStartRounds: 7,
   authorizerRounds: 7,
   // Each production hash takes about a second here: a handful of rounds only.
-  hashingRounds: 5,
+  hashingRounds: 7,
   memoryRounds: 3,
   refreshRounds: 7,
   refreshesPerRound: 20,
@@ -76,7 +76,7 @@ try {
   progress('starting the local stack');
   stack = await startBenchStack(keys);
   const running = stack;
-  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, sesEndpoint: running.mailUrl });
+  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, sesEndpoint: running.mailUrl, issuer: running.apiUrl });
   const hashing = {
     loginBundle: bundleFile('login'),
     verifyBundle: bundleFile('verify'),
