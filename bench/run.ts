@@ -141,13 +141,15 @@ const resultsFile = join(repoRoot, 'bench', 'results.json');
 let results: Record<string, unknown> = { generatedAt: new Date(startedAt).toISOString(), machine, durationSeconds, settings, items, problems, skipped };
 if (only) {
   // A partial run replaces its own lines in the last full run's file, in place, and says so.
-  const previous = JSON.parse(await readFile(resultsFile, 'utf8')) as { items: BenchItem[]; reruns?: unknown[] } & Record<string, unknown>;
+  const previous = JSON.parse(await readFile(resultsFile, 'utf8')) as { items: BenchItem[]; problems?: string[]; reruns?: unknown[] } & Record<string, unknown>;
   const fresh = new Map(items.map((i) => [i.name, i]));
   const kept = previous.items.map((i) => fresh.get(i.name) ?? i);
   const added = items.filter((i) => !previous.items.some((p) => p.name === i.name));
   results = {
     ...previous,
     items: [...kept, ...added],
+    // A re-run section's earlier failure is no longer the state of its lines.
+    problems: [...(previous.problems ?? []).filter((problem) => !ran.some((name) => problem.startsWith(`${name}:`))), ...problems],
     reruns: [...(previous.reruns ?? []), { at: new Date(startedAt).toISOString(), sections: ran, machine, durationSeconds, problems, skipped }],
   };
 }
