@@ -21,8 +21,8 @@ export interface RouteContract {
   summary: string;
   description?: string;
   tag: 'Sign-up' | 'Session' | 'Account' | 'Discovery';
-  /** zod schema of the JSON body, as the handler validates it. */
-  body?: z.ZodType;
+  /** zod schema of the JSON body, as the handler validates it (zod/mini: any zod schema converts). */
+  body?: z.core.$ZodType;
   /** A cookie the route reads instead of a body. */
   cookie?: { name: string; description: string };
   success: {
