@@ -70,6 +70,11 @@ export async function untilText(page: Page, testId: string, expected: string | R
   await expect.poll(() => textOf(page, testId), { timeout: 15_000, interval: 100 }).toEqual(matcher);
 }
 
+/** Waits until an input has been emptied (the demo clears password fields once a form's request is done). */
+export async function untilEmpty(page: Page, testId: string): Promise<void> {
+  await expect.poll(() => page.getByTestId(testId).inputValue(), { timeout: 15_000, interval: 100 }).toBe('');
+}
+
 /** Saves a screenshot of every open tab under test-results/e2e/ (git-ignored). */
 export async function screenshotAll(contexts: BrowserContext[], testName: string): Promise<void> {
   await mkdir('test-results/e2e', { recursive: true });

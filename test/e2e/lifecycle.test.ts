@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, mailLinkFor, mailLinksFor, openDemo, screenshotAll, textOf, untilText } from './browser';
+import { launchChromium, mailLinkFor, mailLinksFor, openDemo, screenshotAll, textOf, untilEmpty, untilText } from './browser';
 
 /**
  * The account lifecycle as a person goes through it on the demo page, in Chromium, driven only
@@ -146,8 +146,8 @@ describe('account lifecycle in Chromium', () => {
 
     // Assess
     await untilText(laptop, 'status', 'Password changed');
-    expect(await laptop.getByTestId('change-password-current').inputValue()).toBe('');
-    expect(await laptop.getByTestId('change-password-new').inputValue()).toBe('');
+    await untilEmpty(laptop, 'change-password-current');
+    await untilEmpty(laptop, 'change-password-new');
     await untilSignedOut(phone);
     await laptop.getByTestId('whoami').click();
     await untilText(laptop, 'status', `You are signed in as ${email}`);
@@ -166,7 +166,7 @@ describe('account lifecycle in Chromium', () => {
     // Assess
     await untilText(laptop, 'status', 'Your password is not right.');
     expect(await textOf(laptop, 'me')).toBe(email);
-    expect(await laptop.getByTestId('change-password-current').inputValue()).toBe('');
+    await untilEmpty(laptop, 'change-password-current');
     await laptop.getByTestId('whoami').click();
     await untilText(laptop, 'status', `You are signed in as ${email}`);
   });
