@@ -23,7 +23,10 @@ export type SecurityEvent =
   | 'LoginFailure'
   | 'LoginLockout'
   | 'RefreshTokenReuse'
-  | 'InvalidRefreshToken';
+  | 'InvalidRefreshToken'
+  | 'MfaEnabled'
+  | 'MfaDisabled'
+  | 'RecoveryCodeUsed';
 
 /** Logs a security event and counts it as a metric (published at once: most requests add none). */
 export function recordSecurityEvent(event: SecurityEvent, details: Record<string, string | number | undefined> = {}): void {

@@ -27,7 +27,12 @@ export const INTENT_TTL_SECONDS = 7 * 24 * 3600;
  * What a route asks the mailer for, by kind. A union with one handler per kind in the mailer's
  * dispatch table (shared/mail-intents.ts): a new kind is one member here and one entry there.
  */
-export type MailIntent = { kind: 'signup'; email: string };
+export type MailIntent =
+  | { kind: 'signup'; email: string }
+  // Two-factor notices: written in the same transaction as the change they report.
+  | { kind: 'mfa_enabled'; email: string }
+  | { kind: 'mfa_disabled'; email: string }
+  | { kind: 'recovery_code_used'; email: string; remaining: number };
 
 export type MailIntentKind = MailIntent['kind'];
 

@@ -5,7 +5,7 @@
  * IAM grants and only the listed key material is handed to the function.
  */
 export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail';
-export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey';
+export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
   table: readonly TableAction[];
@@ -66,6 +66,28 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE', path: '/auth/sessions/{id}', functionName: 'revoke-session', auth: 'protected',
     access: { ...none, table: ['read', 'write'] },
+  },
+  // Two-factor: only these functions hold the key TOTP secrets are encrypted under (login does
+  // not: it only learns from the user item that a second step is needed).
+  {
+    method: 'POST', path: '/auth/mfa/totp/enroll', functionName: 'mfa-enroll', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/mfa/totp/confirm', functionName: 'mfa-confirm', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'] },
+  },
+  {
+    method: 'POST', path: '/auth/mfa/recovery-codes', functionName: 'mfa-recovery-codes', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'DELETE', path: '/auth/mfa/totp', functionName: 'mfa-disable', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/mfa/verify', functionName: 'mfa-verify', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
   },
   {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',

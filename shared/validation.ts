@@ -72,3 +72,27 @@ export const loginBody = z
   });
 
 export const logoutBody = z.object({ scope: z.enum(['session', 'all']).default('session') });
+
+/** A TOTP code as typed: spaces are forgiven ("123 456"); the rules decide whether it is right. */
+const totpCodeField = z
+  .string()
+  .max(32)
+  .transform((code) => code.replace(/\s/g, ''));
+/** A recovery code, or in the step-up `code` field a TOTP code or a recovery code. */
+const oneTimeCodeField = z.string().trim().min(1, 'is required').max(64);
+/** The current password of a signed-in user, as typed (normalized like every password). */
+const currentPasswordField = passwordInput.pipe(z.string().min(1, 'is required'));
+
+export const mfaEnrollBody = z.object({ password: currentPasswordField });
+export const mfaConfirmBody = z.object({ code: totpCodeField });
+/** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
+export const mfaStepUpBody = z.object({ password: currentPasswordField, code: oneTimeCodeField.optional() });
+
+/** The login's second step: the mfaToken and either a TOTP code or a recovery code. */
+export const mfaVerifyBody = z
+  .object({
+    mfaToken: z.string().min(1).max(512),
+    code: totpCodeField.optional(),
+    recoveryCode: oneTimeCodeField.optional(),
+  })
+  .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give either code or recoveryCode', path: ['code'] });

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
-import { loginBody, logoutBody, registerBody, verifyBody } from '../validation';
+import { loginBody, logoutBody, mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, verifyBody } from '../validation';
 
 /**
  * What each route of shared/routes.ts takes and answers, for the OpenAPI document. Request
@@ -16,7 +16,7 @@ import { loginBody, logoutBody, registerBody, verifyBody } from '../validation';
 export interface RouteContract {
   summary: string;
   description?: string;
-  tag: 'Sign-up' | 'Session' | 'Account' | 'Discovery';
+  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Discovery';
   /** zod schema of the JSON body, as the handler validates it. */
   body?: z.ZodType;
   /** A cookie the route reads instead of a body. */
@@ -49,6 +49,18 @@ const session = z
     expiresIn: z.int().positive().describe('Seconds until the access token expires.'),
   })
   .meta({ id: 'Session' });
+
+const mfaRequired = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().describe('Opaque, single use, valid 5 minutes and for 5 attempts: send it to POST /auth/mfa/verify.'),
+    methods: z.array(z.enum(['totp', 'recovery_code'])),
+  })
+  .meta({ id: 'MfaRequired' });
+
+const recoveryCodes = z
+  .object({ recoveryCodes: z.array(z.string()).length(10).describe('Shown this once; each works once in place of a code.') })
+  .meta({ id: 'RecoveryCodes' });
 
 const sessionView = z
   .object({
@@ -104,8 +116,9 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/login': {
     tag: 'Session',
     summary: 'Sign in with email or username and password',
+    description: 'With two-factor on, the answer is an mfaToken for POST /auth/mfa/verify instead of a session: no cookie, no access token.',
     body: loginBody,
-    success: { status: 200, description: 'Signed in: a new session.', body: session, setsCookie: true },
+    success: { status: 200, description: 'Signed in (a new session), or a second factor is needed.', body: z.union([session, mfaRequired]), setsCookie: true },
     errors: ['invalid_credentials', 'too_many_attempts'],
   },
   'POST /auth/refresh': {
@@ -140,6 +153,44 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     description: 'Revoking the current session also clears the refresh cookie. Anything but a live session of the caller is 404.',
     success: { status: 204, description: 'Revoked.', setsCookie: true },
     errors: ['not_found', 'origin_not_allowed'],
+  },
+  'POST /auth/mfa/totp/enroll': {
+    tag: 'Two-factor',
+    summary: 'Start setting up TOTP: a new secret, pending until confirmed',
+    description: 'A new enroll replaces a pending one. The secret is base32; otpauthUri is for a QR code.',
+    body: mfaEnrollBody,
+    success: { status: 200, description: 'The pending secret.', body: z.object({ secret: z.string(), otpauthUri: z.string().startsWith('otpauth://totp/') }) },
+    errors: ['reauthentication_failed', 'mfa_already_enabled', 'too_many_attempts'],
+  },
+  'POST /auth/mfa/totp/confirm': {
+    tag: 'Two-factor',
+    summary: 'Turn two-factor on with a code from the pending secret',
+    body: mfaConfirmBody,
+    success: { status: 200, description: 'Two-factor is on; the recovery codes are shown this once.', body: recoveryCodes },
+    errors: ['invalid_code', 'mfa_not_pending', 'too_many_attempts'],
+  },
+  'POST /auth/mfa/recovery-codes': {
+    tag: 'Two-factor',
+    summary: 'A fresh set of recovery codes; the old set stops working',
+    description: '`code` is a current TOTP code or an unused recovery code.',
+    body: mfaStepUpBody,
+    success: { status: 200, description: 'The new recovery codes, shown this once.', body: recoveryCodes },
+    errors: ['reauthentication_failed', 'invalid_code', 'mfa_not_enabled', 'too_many_attempts'],
+  },
+  'DELETE /auth/mfa/totp': {
+    tag: 'Two-factor',
+    summary: 'Turn two-factor off',
+    description: '`code` (a current TOTP code or an unused recovery code) is required while two-factor is on. Also drops a pending enrollment.',
+    body: mfaStepUpBody,
+    success: { status: 204, description: 'Two-factor is off.' },
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
+  },
+  'POST /auth/mfa/verify': {
+    tag: 'Two-factor',
+    summary: 'Complete a login with a TOTP code or a recovery code',
+    body: mfaVerifyBody,
+    success: { status: 200, description: 'Signed in: a new session (amr ["pwd","otp"]).', body: session, setsCookie: true },
+    errors: ['invalid_code', 'invalid_token', 'too_many_attempts'],
   },
   'GET /.well-known/jwks.json': {
     tag: 'Discovery',

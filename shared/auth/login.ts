@@ -3,6 +3,7 @@ import { logger } from '../observability';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
 import type { SessionClient } from './session-client';
 import { throttledPasswordCheck, throttleKeys, trustedDevicePasswordCheck } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -23,7 +24,7 @@ export interface LoginInput {
  * of the resolved account counts on that device's own counter instead, so the owner's browsers
  * are not locked out by anyone else. Unknown accounts cost one dummy hash and are counted alike.
  */
-export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
+export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
   const user = input.kind === 'email' ? await ctx.users.findByEmail(input.identifier) : await ctx.users.findByUsername(input.identifier);
   const verify = () => verifyPassword(input.password, user?.passwordHash);
   const subject = { userId: user?.id };
@@ -34,13 +35,15 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   passwordMatches ??= await throttledPasswordCheck(ctx, throttleKeys.login(input.kind, input.identifier), verify, subject);
   if (!user || !passwordMatches) throw new ApiError('invalid_credentials');
 
-
   if (needsRehash(user.passwordHash)) {
     // The cost was raised since this hash was made: upgrade it now that we know the password.
     await ctx.users
       .updatePasswordHash(user.id, await hashPassword(input.password))
       .catch((error) => logger.warn('password rehash failed', { userId: user.id, error: String(error) }));
   }
+
+  // Two-factor on: no session yet, only a handle for the second step (POST /auth/mfa/verify).
+  if (user.mfaEnabled) return startMfaChallenge(ctx, user.id);
 
   const session = newSession(ctx, user.id, client);
   await ctx.sessions.create(session);

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { signupAttemptNotice, signupMail, type MailContent } from '../mail';
+import { mfaDisabledNotice, mfaEnabledNotice, recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent } from '../mail';
 import { logger } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
 import type { IntentStore, MailSender, UserStore } from '../stores';
@@ -49,8 +49,16 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
   return { to: intent.email, mail: signupMail(intent.email, appLink(ctx, '/verify', { token }), Math.round(ttlSeconds / 3600)) };
 };
 
+/** Two-factor notices: no links, no limits (each reports a change the owner must hear about). */
+const mfa_enabled: Decide<'mfa_enabled'> = async (_ctx, intent) => ({ to: intent.email, mail: mfaEnabledNotice(intent.email) });
+const mfa_disabled: Decide<'mfa_disabled'> = async (_ctx, intent) => ({ to: intent.email, mail: mfaDisabledNotice(intent.email) });
+const recovery_code_used: Decide<'recovery_code_used'> = async (_ctx, intent) => ({
+  to: intent.email,
+  mail: recoveryCodeUsedNotice(intent.email, intent.remaining),
+});
+
 /** The one dispatch table: every intent kind and how the mailer decides on it. */
-const decide: { [K in MailIntentKind]: Decide<K> } = { signup };
+const decide: { [K in MailIntentKind]: Decide<K> } = { signup, mfa_enabled, mfa_disabled, recovery_code_used };
 
 export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
   return typeof kind === 'string' && Object.hasOwn(decide, kind);

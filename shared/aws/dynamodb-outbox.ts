@@ -10,6 +10,11 @@ import { isConditionFailure } from './errors';
  */
 const intentKey = (id: string) => ({ pk: `${INTENT_KEY_PREFIX}${id}`, sk: 'MAIL' });
 
+/** An intent as an item: enqueue puts it alone; a state change puts it in its own transaction. */
+export function intentItem(intent: MailIntent, createdAt: number): Record<string, unknown> {
+  return { ...intentKey(randomUUID()), ...intent, createdAt, expiresAt: Math.ceil(createdAt / 1000) + INTENT_TTL_SECONDS };
+}
+
 export class DynamoOutbox implements Outbox, IntentStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -18,13 +23,7 @@ export class DynamoOutbox implements Outbox, IntentStore {
   ) {}
 
   async enqueue(intent: MailIntent): Promise<void> {
-    const createdAt = this.now();
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...intentKey(randomUUID()), ...intent, createdAt, expiresAt: Math.ceil(createdAt / 1000) + INTENT_TTL_SECONDS },
-      }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: intentItem(intent, this.now()) }));
   }
 
   async isSent(intentId: string): Promise<boolean> {
