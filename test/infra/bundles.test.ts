@@ -28,3 +28,17 @@ describe('bundles', () => {
     expect(packages.has('@aws-sdk/client-dynamodb-streams')).toBe(false);
   });
 });
+
+describe('the TOTP library', () => {
+  const twoFactorFunctions = ['mfa-enroll', 'mfa-confirm', 'mfa-recovery-codes', 'mfa-disable', 'mfa-verify'];
+
+  it.each(functionNames)('%s carries otpauth only if it checks or makes TOTP codes', async (name) => {
+    // Act
+    const packages = await packagesIn(name);
+
+    // Assess
+    expect(packages.has('otpauth')).toBe(twoFactorFunctions.includes(name));
+    // The Node build of otpauth uses node:crypto, never the pure-JS hashes of its browser build.
+    expect(packages.has('@noble/hashes')).toBe(false);
+  });
+});

@@ -32,6 +32,11 @@ const expectedPermissions: Record<string, string[]> = {
   me: [...readItems],
   'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'revoke-session': [...readItems, ...writeItems],
+  'mfa-enroll': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-confirm': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-disable': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
   jwks: [readSecret('PublicKeys')],
   'openid-configuration': [],
   openapi: [],
@@ -48,6 +53,12 @@ const expectedSecretIds: Record<string, string[]> = {
   me: [],
   'list-sessions': [],
   'revoke-session': [],
+  // The MFA key reaches only the two-factor functions: login does not decrypt TOTP secrets.
+  'mfa-enroll': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-confirm': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-recovery-codes': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-disable': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-verify': ['JWT_PRIVATE_KEY_SECRET_ID', 'MFA_SECRET_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   'openid-configuration': [],
   openapi: [],
@@ -95,6 +106,11 @@ describe('runtime', () => {
       me: 256,
       'list-sessions': 256,
       'revoke-session': 256,
+      'mfa-enroll': 1024,
+      'mfa-confirm': 256,
+      'mfa-recovery-codes': 1024,
+      'mfa-disable': 1024,
+      'mfa-verify': 256,
       jwks: 256,
       'openid-configuration': 256,
       openapi: 256,
@@ -119,7 +135,7 @@ describe('runtime', () => {
         .map((name) => [name, withReservation.lambda(name).props.ReservedConcurrentExecutions])
         .filter(([, value]) => value !== undefined),
     );
-    expect(reserved).toEqual({ verify: 20, login: 20 });
+    expect(reserved).toEqual({ verify: 20, login: 20, 'mfa-enroll': 20, 'mfa-recovery-codes': 20, 'mfa-disable': 20 });
   });
 });
 
@@ -199,7 +215,7 @@ describe('configuration', () => {
 
     // Assess
     expect(Object.keys(env).filter((key) => key.endsWith('_SECRET_ID')).sort()).toEqual(expectedSecretIds[name]);
-    expect(Object.keys(env).filter((key) => ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEYS', 'REFRESH_TOKEN_KEY'].includes(key))).toEqual([]);
+    expect(Object.keys(env).filter((key) => ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEYS', 'REFRESH_TOKEN_KEY', 'MFA_SECRET_KEY'].includes(key))).toEqual([]);
   });
 });
 
