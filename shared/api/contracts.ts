@@ -159,7 +159,7 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     summary: 'Start setting up TOTP: a new secret, pending until confirmed',
     description: 'A new enroll replaces a pending one. The secret is base32; otpauthUri is for a QR code.',
     body: mfaEnrollBody,
-    success: { status: 200, description: 'The pending secret.', body: z.object({ secret: z.string(), otpauthUri: z.string().startsWith('otpauth://totp/') }) },
+    success: { status: 200, description: 'The pending secret.', body: z.object({ secret: z.string().describe('Base32.'), otpauthUri: z.string().regex(/^otpauth:\/\/totp\//) }) },
     errors: ['reauthentication_failed', 'mfa_already_enabled', 'too_many_attempts'],
   },
   'POST /auth/mfa/totp/confirm': {
