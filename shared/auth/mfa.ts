@@ -78,10 +78,11 @@ async function useSecondFactor(ctx: AuthContext, userId: string, state: MfaState
   return used;
 }
 
-/** A six-digit `code` is a TOTP code; anything else in `code` is read as a recovery code. */
+/** Six digits in `code` (spaces forgiven) are a TOTP code; anything else in `code` is read as a recovery code. */
 function factorOf(input: SecondFactor): SecondFactor {
-  if (input.code !== undefined && !/^\d{6}$/.test(input.code.trim())) return { recoveryCode: input.code };
-  return input.code !== undefined ? { code: input.code.trim() } : { ...(input.recoveryCode !== undefined ? { recoveryCode: input.recoveryCode } : {}) };
+  if (input.code === undefined) return input.recoveryCode === undefined ? {} : { recoveryCode: input.recoveryCode };
+  const digits = input.code.replace(/\s/g, '');
+  return /^\d{6}$/.test(digits) ? { code: digits } : { recoveryCode: input.code };
 }
 
 /**

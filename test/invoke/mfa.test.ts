@@ -219,6 +219,25 @@ describe('DELETE /auth/mfa/totp', () => {
 
     expectProblem(await disable({ password: alice.password, code: codeAt(secret, Date.now()) }), 429, 'too_many_attempts');
   });
+
+  it('takes a current code typed with a space, like "123 456"', async () => {
+    const secret = await givenTwoFactor();
+    const code = codeAt(secret, Date.now());
+
+    const reply = await disable({ password: alice.password, code: `${code.slice(0, 3)} ${code.slice(3)}` });
+
+    expect(reply.statusCode).toBe(204);
+  });
+
+  it('with two-factor off asks no code and only drops a pending set-up, mailing nothing', async () => {
+    await givenTwoFactor({ pending: true });
+
+    const reply = await disable({ password: alice.password });
+
+    expect(reply.statusCode).toBe(204);
+    expect(updatesOf(userKey).map((u) => u.UpdateExpression)).toEqual(['REMOVE totpSecret, totpLastStep, recoveryCodes, totpPending']);
+    expect(transactions()).toEqual([]);
+  });
 });
 
 describe('POST /auth/login with two-factor on', () => {
