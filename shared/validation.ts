@@ -78,21 +78,24 @@ const totpCodeField = z
   .string()
   .max(32)
   .transform((code) => code.replace(/\s/g, ''));
-/** A recovery code, or in the step-up `code` field a TOTP code or a recovery code. */
-const oneTimeCodeField = z.string().trim().min(1, 'is required').max(64);
+/**
+ * A recovery code, or in the step-up `code` field a TOTP code or a recovery code. Routes that
+ * change the account add `code: secondFactorCodeField.optional()` and pass it to requireSecondFactor.
+ */
+export const secondFactorCodeField = z.string().trim().min(1, 'is required').max(64);
 /** The current password of a signed-in user, as typed (normalized like every password). */
 const currentPasswordField = passwordInput.pipe(z.string().min(1, 'is required'));
 
 export const mfaEnrollBody = z.object({ password: currentPasswordField });
 export const mfaConfirmBody = z.object({ code: totpCodeField });
 /** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
-export const mfaStepUpBody = z.object({ password: currentPasswordField, code: oneTimeCodeField.optional() });
+export const mfaStepUpBody = z.object({ password: currentPasswordField, code: secondFactorCodeField.optional() });
 
 /** The login's second step: the mfaToken and either a TOTP code or a recovery code. */
 export const mfaVerifyBody = z
   .object({
     mfaToken: z.string().min(1).max(512),
     code: totpCodeField.optional(),
-    recoveryCode: oneTimeCodeField.optional(),
+    recoveryCode: secondFactorCodeField.optional(),
   })
   .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give either code or recoveryCode', path: ['code'] });

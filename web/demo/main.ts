@@ -404,14 +404,15 @@ async function revokeSession(session: Session): Promise<void> {
 }
 
 onSubmit('change-password-form', async (form) => {
-  await client.changePassword(field(form, 'current').value, field(form, 'new').value);
+  await client.changePassword(field(form, 'current').value, field(form, 'new').value, field(form, 'code').value.trim());
+  field(form, 'code').value = '';
   tell(form, 'Password changed. Your other devices have been signed out.', 'ok');
   await loadSessions();
 });
 
 onSubmit('change-email-form', async (form) => {
   const newEmail = field(form, 'email').value.trim();
-  await client.changeEmail(field(form, 'password').value, newEmail);
+  await client.changeEmail(field(form, 'password').value, newEmail, field(form, 'code').value.trim());
   inbox.use(newEmail);
   form.reset();
   tell(form, `Check ${newEmail} for a link to confirm the change. Until then you keep using ${currentUser?.email ?? 'your current address'}.`, 'ok');
@@ -419,7 +420,7 @@ onSubmit('change-email-form', async (form) => {
 
 onSubmit('delete-form', async (form) => {
   // 'session-ended' (account-deleted) shows the signed-out view.
-  await client.deleteAccount(field(form, 'password').value);
+  await client.deleteAccount(field(form, 'password').value, field(form, 'code').value.trim());
 });
 
 // ---- Two-factor authentication -------------------------------------------------------------
