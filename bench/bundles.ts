@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundleHandler } from '../infra/bundling';
-import { authorizer, functionNames, routes, type FunctionAccess } from '../shared/routes';
+import { authorizer, functionNames, mailer, routes, type FunctionAccess } from '../shared/routes';
 import { item, type BenchItem } from './results';
 
 /**
@@ -49,13 +49,14 @@ export interface BuiltBundles {
 
 function accessOf(functionName: string): FunctionAccess {
   if (functionName === authorizer.functionName) return authorizer.access;
+  if (functionName === mailer.functionName) return mailer.access;
   const route = routes.find((r) => r.functionName === functionName);
   if (!route) throw new Error(`no route for function ${functionName}`);
   return route.access;
 }
 
 /**
- * DESIGN §9: every function against a bundle holding only the DynamoDB document client; a
+ * The budget: every function against a bundle holding only the DynamoDB document client; a
  * function that sends mail itself (only the mailer, once sign-up mail goes through the outbox)
  * against that plus the SES client.
  */

@@ -13,6 +13,8 @@ export interface Endpoints {
   tableName: string;
   ddbEndpoint: string;
   sesEndpoint: string;
+  /** The stack's JWT_ISSUER (its API URL): tokens the stack signed must verify in the bundles. */
+  issuer: string;
 }
 
 /** The variables a function reads at import, pointed at the emulators when `endpoints` is given. */
@@ -22,7 +24,7 @@ export function functionEnvironment(keys: KeyEnvironment, endpoints?: Endpoints)
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    ...(endpoints ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.ddbEndpoint, AWS_ENDPOINT_URL_SES: endpoints.sesEndpoint } : {}),
+    ...(endpoints ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.ddbEndpoint, AWS_ENDPOINT_URL_SES: endpoints.sesEndpoint, JWT_ISSUER: endpoints.issuer } : {}),
     ...keys,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };

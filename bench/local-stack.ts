@@ -3,7 +3,7 @@ import { startLocalStack, type LocalStack } from '../infra/local/stack';
 import type { KeyEnvironment } from './environment';
 
 /**
- * The local stack (DESIGN §6) on free ports, driven over HTTP like a browser would. Its own
+ * The local stack (docs/local.md) on free ports, driven over HTTP like a browser would. Its own
  * handlers hash with a cheap argon2id cost: the accounts made through it only need sessions; the
  * password-hashing figures come from the bundles with the production cost.
  */
@@ -23,13 +23,26 @@ interface StoredMail {
 
 const linkPattern = /\/verify\?token=([A-Za-z0-9_.~-]+)/;
 
-/** The token of the newest verification link mailed to `email`, from aws-ses-v2-local's GET /store. */
-export async function verificationToken(mailUrl: string, email: string): Promise<string> {
-  const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
-  const mail = emails.filter((m) => m.destination.to.includes(email) && linkPattern.test(m.body.text ?? '')).at(-1);
-  const token = linkPattern.exec(mail?.body.text ?? '')?.[1];
-  if (!token) throw new Error(`no verification mail for ${email}`);
-  return token;
+/**
+ * The token of the newest verification link mailed to `email`, from aws-ses-v2-local's GET /store.
+ * The mailer sends from the table's stream, after register has answered: polled with a deadline.
+ */
+export async function verificationToken(mailUrl: string, email: string, deadlineMs = 30_000): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
+    const mail = emails.filter((m) => m.destination.to.includes(email) && linkPattern.test(m.body.text ?? '')).at(-1);
+    const token = linkPattern.exec(mail?.body.text ?? '')?.[1];
+    if (token) return token;
+    if (Date.now() - started > deadlineMs) throw new Error(`no verification mail for ${email} within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Register through the stack and wait for the mailed link: a token for POST /auth/verify. */
+export async function signupToken(stack: Pick<LocalStack, 'apiUrl' | 'mailUrl'>, email: string): Promise<string> {
+  await post(`${stack.apiUrl}/auth/register`, { email }, 202);
+  return verificationToken(stack.mailUrl, email);
 }
 
 export interface Session {
@@ -57,8 +70,7 @@ async function session(response: Response): Promise<Session> {
 /** Register, open the mailed link, choose the password: the account's first session. */
 export async function newVerifiedAccount(stack: LocalStack, label: string): Promise<{ email: string; session: Session }> {
   const email = uniqueEmail(label);
-  await post(`${stack.apiUrl}/auth/register`, { email }, 202);
-  const token = await verificationToken(stack.mailUrl, email);
+  const token = await signupToken(stack, email);
   return { email, session: await session(await post(`${stack.apiUrl}/auth/verify`, { token, password: PASSWORD }, 200)) };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalStack } from '../infra/local/stack';
@@ -8,6 +8,7 @@ import { buildBundles, repoRoot, sizeItems } from './bundles';
 import { benchColdStarts } from './cold-start';
 import { childEnvironment, functionEnvironment } from './environment';
 import { newVerifiedAccount, startBenchStack } from './local-stack';
+import { benchMailIntentRoute, benchMailLatency, mailIntentRouteExists } from './mail-intents';
 import { benchPasswordHashing, benchPeakMemory } from './password-hashing';
 import { benchRefresh } from './refresh';
 import { formatTable, type BenchItem } from './results';
@@ -16,25 +17,40 @@ import { formatTable, type BenchItem } from './results';
  * `npm run bench`: measures DESIGN §9 as ratios against baselines measured in the same run, prints
  * the table and writes bench/results.json. It measures; it judges nothing by its exit code (0
  * whatever the results). Sized to finish in well under 5 minutes on a 2-core machine.
+ *
+ * `npm run bench -- --only refresh,register` runs only the sections whose names contain one of
+ * those words and replaces just their lines in bench/results.json (listed under `reruns`): for a
+ * section that a busy moment of the machine spoiled.
  */
 const settings = {
   coldStartRounds: 7,
   authorizerRounds: 7,
   // Each production hash takes about a second here: a handful of rounds only.
-  hashingRounds: 5,
+  hashingRounds: 7,
   memoryRounds: 3,
   refreshRounds: 7,
   refreshesPerRound: 20,
   burstSize: 50,
   bursts: 5,
+  intentRounds: 7,
+  intentsPerRound: 10,
+  latencyMails: 15,
 };
+
+const onlyArgument = process.argv.indexOf('--only');
+const only = onlyArgument === -1 ? undefined : (process.argv[onlyArgument + 1] ?? '').split(',').filter(Boolean);
+const selected = (name: string) => !only || only.some((word) => name.includes(word));
 
 const startedAt = Date.now();
 const progress = (line: string) => process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${line}\n`);
 const items: BenchItem[] = [];
 const problems: string[] = [];
+const skipped: string[] = [];
+const ran: string[] = [];
 
 async function section(name: string, measure: () => Promise<BenchItem[]>): Promise<void> {
+  if (!selected(name)) return;
+  ran.push(name);
   progress(name);
   try {
     items.push(...(await measure()));
@@ -51,7 +67,7 @@ let stack: LocalStack | undefined;
 try {
   progress('bundling every function with the stack\'s esbuild settings');
   const bundles = await buildBundles(workDir);
-  items.push(...sizeItems(bundles));
+  await section('bundle sizes', async () => sizeItems(bundles));
   const bundleFile = (name: string) => bundles.functions.find((f) => f.name === name)!.file;
 
   // Before the local stack starts, so Java does not share the cores with the fresh processes.
@@ -60,10 +76,10 @@ try {
   progress('starting the local stack');
   stack = await startBenchStack(keys);
   const running = stack;
-  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, sesEndpoint: running.mailUrl });
+  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, sesEndpoint: running.mailUrl, issuer: running.apiUrl });
   const hashing = {
     loginBundle: bundleFile('login'),
-    registerBundle: bundleFile('register'),
+    verifyBundle: bundleFile('verify'),
     env,
     apiUrl: running.apiUrl,
     mailUrl: running.mailUrl,
@@ -71,14 +87,14 @@ try {
   };
 
   let loginAccount: string | undefined;
-  await section('login and register with the production argon2id', async () => {
+  await section('login and verify with the production argon2id', async () => {
     const result = await benchPasswordHashing(hashing);
     loginAccount = result.account;
     return result.items;
   });
   await section('peak memory of the hashing functions', async () => {
-    if (!loginAccount) throw new Error('no account (the login section failed)');
-    const { PASSWORD_HASHING_MEMORY_MB } = await import('../infra/stack');
+    loginAccount ??= (await newVerifiedAccount(running, 'memory')).email;
+    const { PASSWORD_HASHING_MEMORY_MB } = await import('../infra/serverless-auth');
     return benchPeakMemory({ ...hashing, account: loginAccount, lambdaMemoryMb: PASSWORD_HASHING_MEMORY_MB, rounds: settings.memoryRounds });
   });
   await section('authorizer warm path', async () => {
@@ -88,6 +104,22 @@ try {
   await section('refresh through the local gateway', () =>
     benchRefresh({ stack: running, bundle: bundleFile('refresh'), env, rounds: settings.refreshRounds, perRound: settings.refreshesPerRound, burstSize: settings.burstSize, bursts: settings.bursts }),
   );
+  // Before the intent routes' sections, whose hundreds of intents would queue ahead of these mails.
+  await section('mail latency through the outbox', () => benchMailLatency(running, settings.latencyMails));
+  for (const functionName of ['register', 'forgot-password']) {
+    const name = `${functionName} against one PutItem`;
+    if (!mailIntentRouteExists(functionName)) {
+      if (selected(name)) skipped.push(`${name}: functions/${functionName}/handler.ts (or its route) does not exist yet`);
+      continue;
+    }
+    await section(name, async () => {
+      const { email } = await newVerifiedAccount(running, `known-${functionName}`);
+      return benchMailIntentRoute(
+        { functionName, bundle: bundleFile(functionName) },
+        { stack: running, env, knownEmail: email, rounds: settings.intentRounds, perRound: settings.intentsPerRound },
+      );
+    });
+  }
 } catch (error) {
   problems.push(error instanceof Error ? error.message : String(error));
   progress(`stopped early: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -102,17 +134,26 @@ console.log(formatTable(items));
 const failed = items.filter((i) => i.pass === false).map((i) => i.name);
 console.log(`\n${items.filter((i) => i.pass !== null).length - failed.length} budgets met, ${failed.length} missed${failed.length ? ` (${failed.join('; ')})` : ''}; ${durationSeconds} s.`);
 for (const problem of problems) console.log(`not measured: ${problem}`);
+for (const reason of skipped) console.log(`skipped: ${reason}`);
 
-const results = {
-  generatedAt: new Date(startedAt).toISOString(),
-  machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtEnd: loadavg() },
-  durationSeconds,
-  settings,
-  items,
-  problems,
-};
-// Written beside and renamed, so an interrupted run never leaves half a file.
+const machine = { node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtEnd: loadavg() };
 const resultsFile = join(repoRoot, 'bench', 'results.json');
+let results: Record<string, unknown> = { generatedAt: new Date(startedAt).toISOString(), machine, durationSeconds, settings, items, problems, skipped };
+if (only) {
+  // A partial run replaces its own lines in the last full run's file, in place, and says so.
+  const previous = JSON.parse(await readFile(resultsFile, 'utf8')) as { items: BenchItem[]; problems?: string[]; reruns?: unknown[] } & Record<string, unknown>;
+  const fresh = new Map(items.map((i) => [i.name, i]));
+  const kept = previous.items.map((i) => fresh.get(i.name) ?? i);
+  const added = items.filter((i) => !previous.items.some((p) => p.name === i.name));
+  results = {
+    ...previous,
+    items: [...kept, ...added],
+    // A re-run section's earlier failure is no longer the state of its lines.
+    problems: [...(previous.problems ?? []).filter((problem) => !ran.some((name) => problem.startsWith(`${name}:`))), ...problems],
+    reruns: [...(previous.reruns ?? []), { at: new Date(startedAt).toISOString(), sections: ran, machine, durationSeconds, problems, skipped }],
+  };
+}
+// Written beside and renamed, so an interrupted run never leaves half a file.
 await writeFile(`${resultsFile}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
 await rename(`${resultsFile}.tmp`, resultsFile);
 process.exit(0);

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS, corsHeaders } from '../shared/http/cors';
@@ -32,6 +33,9 @@ export class AuthApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly jwksUrl: string;
   readonly accessLogs: logs.LogGroup;
+  readonly authorizer: apigateway.RequestAuthorizer;
+  private readonly allowedOrigins: readonly string[];
+  private readonly withPreflight = new Set<apigateway.Resource>();
 
   constructor(scope: Construct, id: string, props: AuthApiProps) {
     super(scope, id);
@@ -58,37 +62,20 @@ export class AuthApi extends Construct {
       },
     });
 
-    const authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
+    this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
       handler: props.authorizer.function,
       identitySources: [apigateway.IdentitySource.header(authorizerSpec.identitySource)],
       // The documented upper bound on how long a revoked access token keeps working.
       resultsCacheTtl: Duration.seconds(props.authorizerCacheTtlSeconds),
     });
+    this.allowedOrigins = props.allowedOrigins;
 
     const publicMethods: apigateway.Method[] = [];
-    const withPreflight = new Set<apigateway.Resource>();
     for (const route of props.routes) {
       const fn = props.functions.get(route.functionName);
       if (!fn) throw new Error(`No function built for route ${route.method} ${route.path} (${route.functionName})`);
-      const resource = this.api.root.resourceForPath(route.path);
-      const method = resource.addMethod(
-        route.method,
-        new apigateway.LambdaIntegration(fn.function, { allowTestInvoke: false }),
-        route.auth === 'protected'
-          ? { authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM }
-          : { authorizationType: apigateway.AuthorizationType.NONE },
-      );
+      const method = this.addRoute(route.method, route.path, fn.function, route.auth);
       if (route.auth === 'public') publicMethods.push(method);
-      if (!withPreflight.has(resource)) {
-        withPreflight.add(resource);
-        resource.addCorsPreflight({
-          allowOrigins: [...props.allowedOrigins],
-          allowHeaders: CORS_ALLOWED_HEADERS,
-          allowMethods: CORS_ALLOWED_METHODS,
-          allowCredentials: true,
-          maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
-        });
-      }
     }
 
     const responseHeaders = gatewayResponseHeaders(props.allowedOrigins);
@@ -144,6 +131,33 @@ export class AuthApi extends Construct {
           'Execution logging is off on purpose: at INFO it writes request details of a password service to CloudWatch, and its errors are already in the access logs (JSON, including $context.error.message, $context.authorizer.error and $context.integrationErrorMessage), which record every request. Both kinds of logging need the account-wide API Gateway CloudWatch role; the stack sets one only where the account has none (ApiGatewayCloudWatchRole).',
       },
     );
+  }
+
+  /**
+   * One method on `path` served by `fn` through a Lambda proxy integration: behind the REQUEST
+   * authorizer when protected, with the CORS preflight of the allowed origins on its resource.
+   * The service's routes and a team's own (ServerlessAuth.addProtectedRoute) are added alike.
+   */
+  addRoute(httpMethod: string, path: string, fn: lambda.IFunction, auth: Route['auth']): apigateway.Method {
+    const resource = this.api.root.resourceForPath(path);
+    const method = resource.addMethod(
+      httpMethod,
+      new apigateway.LambdaIntegration(fn, { allowTestInvoke: false }),
+      auth === 'protected'
+        ? { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM }
+        : { authorizationType: apigateway.AuthorizationType.NONE },
+    );
+    if (!this.withPreflight.has(resource)) {
+      this.withPreflight.add(resource);
+      resource.addCorsPreflight({
+        allowOrigins: [...this.allowedOrigins],
+        allowHeaders: CORS_ALLOWED_HEADERS,
+        allowMethods: CORS_ALLOWED_METHODS,
+        allowCredentials: true,
+        maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+      });
+    }
+    return method;
   }
 }
 

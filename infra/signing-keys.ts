@@ -86,7 +86,7 @@ export class SigningKeys extends Construct {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'Not Secrets Manager rotation: the signing key is rotated by the key manager on its hourly schedule in three steps (publish the public key, switch after every function re-read it, prune once its tokens expired), which the single-secret Secrets Manager rotation protocol cannot express. The refresh token key is rotated by hand on purpose: a new key ends every session (DEPLOY.md). The MFA key is never rotated automatically: a new key would make every stored TOTP secret unreadable.',
+          'Not Secrets Manager rotation: the signing key is rotated by the key manager on its hourly schedule in three steps (publish the public key, switch after every function re-read it, prune once its tokens expired), which the single-secret Secrets Manager rotation protocol cannot express. The refresh token key is rotated by hand on purpose: a new key ends every session (docs/deploy.md). The MFA key is never rotated automatically: a new key would make every stored TOTP secret unreadable.',
       });
     }
   }

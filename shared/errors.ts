@@ -13,8 +13,9 @@ export const errorCatalog = {
   invalid_refresh_token: { status: 401, title: 'The refresh token is missing or invalid.' },
   session_expired: { status: 401, title: 'The session has expired.' },
   refresh_token_reused: { status: 401, title: 'The refresh token was already used; the session has been revoked.' },
-  reauthentication_failed: { status: 403, title: 'The current password is incorrect.' },
   forbidden: { status: 403, title: 'Access to this resource is denied.' },
+  // A wrong current password on a protected route: the session is fine, so never a 401.
+  reauthentication_failed: { status: 403, title: 'The current password is incorrect.' },
   origin_not_allowed: { status: 403, title: 'The request origin is not allowed.' },
   not_found: { status: 404, title: 'No such resource.' },
   method_not_allowed: { status: 405, title: 'The method is not allowed on this resource.' },
@@ -25,6 +26,7 @@ export const errorCatalog = {
   mfa_already_enabled: { status: 409, title: 'Two-factor authentication is already on.' },
   mfa_not_pending: { status: 409, title: 'No two-factor set-up is waiting for a code; enroll first.' },
   mfa_not_enabled: { status: 409, title: 'Two-factor authentication is off.' },
+  email_taken: { status: 409, title: 'The email address belongs to another account.' },
   payload_too_large: { status: 413, title: 'The request body is too large.' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json.' },
   rate_limited: { status: 429, title: 'Too many requests; try again later.' },

@@ -60,11 +60,7 @@ export function signupAttemptNotice(email: string, links: { login: string; forgo
 
 /** A notice about a change to the account's security: what happened, and what to do if it was not the owner. */
 function securityNotice(subject: string, email: string, happened: string, ifNotYou: string): MailContent {
-  return {
-    subject,
-    text: [`${happened} (account ${email}).`, '', ifNotYou].join('\n'),
-    html: layout(subject, [`<p>${escapeHtml(happened)} (account <strong>${escapeHtml(email)}</strong>).</p>`, `<p>${escapeHtml(ifNotYou)}</p>`]),
-  };
+  return notice(subject, [`${happened} (account ${email}).`, ifNotYou]);
 }
 
 const SECURE_YOUR_ACCOUNT = 'If this was not you, change your password now and sign out every session.';
@@ -85,4 +81,63 @@ export function recoveryCodeUsedNotice(email: string, remaining: number): MailCo
     `A recovery code was used to sign in to your account; ${left}`,
     `${SECURE_YOUR_ACCOUNT} If it was you, consider making a fresh set of recovery codes.`,
   );
+}
+/** A plain notice: a few sentences, no link that changes anything. */
+function notice(subject: string, sentences: string[]): MailContent {
+  return {
+    subject,
+    text: sentences.join('\n\n'),
+    html: layout(subject, sentences.map((sentence) => `<p>${escapeHtml(sentence)}</p>`)),
+  };
+}
+
+function linkMail(subject: string, before: string[], link: string, after: string[]): MailContent {
+  return {
+    subject,
+    text: [...before, link, '', ...after].join('\n'),
+    html: layout(subject, [
+      ...before.map((line) => `<p>${escapeHtml(line)}</p>`),
+      `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
+      ...after.map((line) => `<p>${escapeHtml(line)}</p>`),
+    ]),
+  };
+}
+
+export function passwordResetMail(email: string, link: string, validMinutes: number): MailContent {
+  return linkMail(
+    'Reset your password',
+    [`Someone, hopefully you, asked to reset the password of the account ${email}.`, `To choose a new password, open this link within ${validMinutes} minutes:`],
+    link,
+    ['Resetting signs you out everywhere. If this was not you, ignore this mail: your password stays as it is.'],
+  );
+}
+
+export function emailChangeMail(newEmail: string, link: string, validMinutes: number): MailContent {
+  return linkMail(
+    'Confirm your new email address',
+    [`Someone, hopefully you, asked to change an account's email address to ${newEmail}.`, `To confirm, open this link within ${validMinutes} minutes:`],
+    link,
+    ['If this was not you, ignore this mail: nothing changes without the link.'],
+  );
+}
+
+export function passwordChangedNotice(email: string): MailContent {
+  return notice('Your password was changed', [
+    `The password of the account ${email} was just changed, and its other sessions were signed out.`,
+    'If this was not you, reset your password now with "Forgot your password?" on the login page.',
+  ]);
+}
+
+export function emailChangedNotice(oldEmail: string, newEmail: string): MailContent {
+  return notice('Your email address was changed', [
+    `The account that used ${oldEmail} now uses ${newEmail}; this address no longer signs in to it.`,
+    'If this was not you, contact support right away.',
+  ]);
+}
+
+export function accountDeletedNotice(email: string): MailContent {
+  return notice('Your account was deleted', [
+    `The account ${email} and its sessions were deleted.`,
+    'If this was not you, contact support right away. The address can be used to sign up again.',
+  ]);
 }

@@ -26,7 +26,12 @@ export type SecurityEvent =
   | 'InvalidRefreshToken'
   | 'MfaEnabled'
   | 'MfaDisabled'
-  | 'RecoveryCodeUsed';
+  | 'RecoveryCodeUsed'
+  | 'PasswordReset'
+  | 'PasswordChange'
+  | 'EmailChangeRequest'
+  | 'EmailChange'
+  | 'AccountDeletion';
 
 /** Logs a security event and counts it as a metric (published at once: most requests add none). */
 export function recordSecurityEvent(event: SecurityEvent, details: Record<string, string | number | undefined> = {}): void {

@@ -25,14 +25,22 @@ export const INTENT_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * What a route asks the mailer for, by kind. A union with one handler per kind in the mailer's
- * dispatch table (shared/mail-intents.ts): a new kind is one member here and one entry there.
+ * dispatch table (shared/auth/mailer.ts): a new kind is one member here and one entry there.
  */
 export type MailIntent =
   | { kind: 'signup'; email: string }
   // Two-factor notices: written in the same transaction as the change they report.
   | { kind: 'mfa_enabled'; email: string }
   | { kind: 'mfa_disabled'; email: string }
-  | { kind: 'recovery_code_used'; email: string; remaining: number };
+  | { kind: 'recovery_code_used'; email: string; remaining: number }
+  /** Forgot password: a reset link if the address has an account, nothing otherwise. */
+  | { kind: 'password_reset'; email: string }
+  /** A confirmation link to the NEW address `email` for account `userId`, unless the address has an account. */
+  | { kind: 'email_change'; email: string; userId: string }
+  /** Notices (no links that change anything), written in the same transaction as the change. */
+  | { kind: 'password_changed'; email: string }
+  | { kind: 'email_changed'; email: string; newEmail: string }
+  | { kind: 'account_deleted'; email: string };
 
 export type MailIntentKind = MailIntent['kind'];
 

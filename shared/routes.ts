@@ -90,6 +90,33 @@ export const routes: readonly Route[] = [
     access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
   },
   {
+    method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
+    // Like register: one PutItem of a mail intent, no reads, no SES.
+    access: { ...none, table: ['enqueueMail'] },
+  },
+  {
+    method: 'POST', path: '/auth/password/reset', functionName: 'reset-password', auth: 'public',
+    // Revokes every session of the user (the index query) and clears its login counters.
+    access: { ...none, table: ['read', 'write', 'querySessions'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/password/change', functionName: 'change-password', auth: 'protected',
+    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/email/change', functionName: 'change-email', auth: 'protected',
+    // Verifies the password (throttle counter writes) and writes one mail intent ('write' covers it).
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/email/confirm', functionName: 'confirm-email', auth: 'public',
+    access: { ...none, table: ['read', 'write'] },
+  },
+  {
+    method: 'DELETE', path: '/me', functionName: 'delete-account', auth: 'protected',
+    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',
     access: { ...none, secrets: ['publicKeys'] },
   },

@@ -15,7 +15,34 @@ export interface UserRecord {
   createdAt: string;
   /** Two-factor is on: a login needs a second step (shared/auth/mfa.ts). */
   mfaEnabled?: boolean;
+  /**
+   * Bumped by every password reset, password change and email change (absent = 0). A reset link
+   * records the value it was made for, so any of those, or a deletion, makes it useless.
+   */
+  credentialsVersion?: number;
 }
+
+/** A mailed password-reset link, by the SHA-256 of its token. */
+export interface ResetToken {
+  tokenHash: string;
+  userId: string;
+  /** The user's credentialsVersion when the link was made: the reset needs it unchanged. */
+  credentialsVersion: number;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** A mailed email-change link: valid while the account's address is still `oldEmail`. */
+export interface EmailChangeToken {
+  tokenHash: string;
+  userId: string;
+  oldEmail: string;
+  newEmail: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export type ConfirmEmailOutcome = 'changed' | 'invalid_token' | 'email_taken';
 
 /** A mailed sign-up link, stored by the SHA-256 of its token: it names the address it proves. */
 export interface SignupToken {
@@ -64,7 +91,36 @@ export interface UserStore {
    * first session, in one transaction: all of it or nothing, so a refused attempt keeps the link.
    */
   createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome>;
-  updatePasswordHash(userId: string, passwordHash: string): Promise<void>;
+  /**
+   * Replaces the hash iff it is still `replacing` (a reset or change that committed meanwhile is
+   * never undone by an upgrade of the old password's hash); false when it was not.
+   */
+  updatePasswordHash(userId: string, passwordHash: string, replacing: string): Promise<boolean>;
+
+  createResetToken(token: ResetToken): Promise<void>;
+  findResetToken(tokenHash: string): Promise<ResetToken | undefined>;
+  /**
+   * One transaction: consumes the link (still there, not expired), sets the hash and bumps
+   * credentialsVersion iff it is still the link's (so every other reset link dies), writes the
+   * notice. False when any condition failed (used, expired, superseded, account gone).
+   */
+  resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  /**
+   * One transaction: the new hash (and a bumped credentialsVersion) iff the stored hash is still
+   * the one just verified, plus the notice. False when the account changed or went meanwhile.
+   */
+  changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number): Promise<boolean>;
+
+  createEmailChangeToken(token: EmailChangeToken): Promise<void>;
+  findEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
+  /**
+   * One transaction: consumes the link, moves the email-uniqueness item from the old address to
+   * the new one (which must be free), updates the user iff its address is still the old one, and
+   * writes the notice to the old address.
+   */
+  confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome>;
+  /** One transaction: the user, its uniqueness items and the notice. False when it was gone already. */
+  deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean>;
 }
 
 export interface SessionStore {
@@ -89,8 +145,8 @@ export interface SessionStore {
    * may be missing from it. Full items, read consistently.
    */
   listOfUser(userId: string, alsoInclude?: string): Promise<SessionRecord[]>;
-  /** Revokes every live session of a user; returns how many. */
-  revokeAllOfUser(userId: string, now: number): Promise<number>;
+  /** Revokes every live session of a user (but `except`, when given); returns how many. */
+  revokeAllOfUser(userId: string, now: number, except?: string): Promise<number>;
 }
 
 /** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */

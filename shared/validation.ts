@@ -1,17 +1,23 @@
-import * as z from 'zod';
+// zod/mini, as shared/config.ts: classic zod (89 KiB) would cost every body route's cold start.
+// The pattern, for each classic method: .check(z.minLength(n), z.refine(fn, msg)) for .min/.refine,
+// z.pipe(a, b) for a.pipe(b), z.pipe(a, z.transform(fn)) for a.transform(fn), z.optional(a) for
+// a.optional(), z._default(a, v) for a.default(v).
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import { isCommonPassword } from './common-passwords';
+
+// zod/mini ships no messages ("Invalid input" for everything); classic zod installs the English
+// ones at import. Installing the same here keeps every problem+json message as clients know it.
+z.config(english());
 
 /** Rejects C0/C1 control characters and other invisible format characters. */
 const noControlCharacters = (value: string) => !/[\p{Cc}\p{Cf}]/u.test(value);
 
 /** Trimmed and lower-cased before any lookup, so "Alice@Example.com " is one account. */
-export const emailField = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254)
-  .refine(noControlCharacters, 'must not contain control characters')
-  .pipe(z.email('must be a valid email address'));
+export const emailField = z.pipe(
+  z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254), z.refine(noControlCharacters, 'must not contain control characters')),
+  z.email('must be a valid email address'),
+);
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
@@ -24,78 +30,99 @@ const PASSWORD_INPUT_MAX = 1024;
  * "ｐａｓｓｗｏｒｄ" (full-width) would pass the common-password check and then log in as
  * "password", and "e\u0301" (e + combining accent) would count as two characters.
  */
-export const passwordInput = z
-  .string()
-  .max(PASSWORD_INPUT_MAX, `must be at most ${PASSWORD_INPUT_MAX} characters`)
-  .transform((password) => password.normalize('NFKC'));
+export const passwordInput = z.pipe(
+  z.string().check(z.maxLength(PASSWORD_INPUT_MAX, `must be at most ${PASSWORD_INPUT_MAX} characters`)),
+  z.transform((password: string) => password.normalize('NFKC')),
+);
 
 /** A password being chosen: the rules run on the normalized string. */
-export const newPasswordField = passwordInput.pipe(
-  z
-    .string()
-    .refine((p) => [...p].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
-    .refine((p) => [...p].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
-    .refine((p) => !isCommonPassword(p), 'is too common; choose another'),
+export const newPasswordField = z.pipe(
+  passwordInput,
+  z.string().check(
+    z.refine((p) => [...p].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`),
+    z.refine((p) => [...p].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+    z.refine((p) => !isCommonPassword(p), 'is too common; choose another'),
+  ),
 );
 
 /** Usernames never contain "@", so a login identifier is unambiguous. */
-export const usernameField = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3 to 32 letters, digits, ".", "_" or "-"');
+export const usernameField = z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3 to 32 letters, digits, ".", "_" or "-"'));
 
 export const registerBody = z.object({ email: emailField });
 
+/** A mailed link's token, as the page read it from its URL. */
+const mailedTokenField = z.string().check(z.minLength(1), z.maxLength(512));
+
 /** Completes a sign-up: the mailed link's token plus the password (and username) chosen now. */
 export const verifyBody = z.object({
-  token: z.string().min(1).max(512),
+  token: mailedTokenField,
   password: newPasswordField,
-  username: usernameField.optional(),
+  username: z.optional(usernameField),
 });
 
+/** A login identifier as typed: the rules that hold for an email and a username alike. */
+const loginIdentifier = z.string().check(z.trim(), z.minLength(1), z.maxLength(254), z.refine(noControlCharacters, 'must not contain control characters'));
+
 /** Login by email or username. A value without "@" in `email` is taken as a username. */
-export const loginBody = z
-  .object({
-    email: z.string().trim().min(1).max(254).refine(noControlCharacters, 'must not contain control characters').optional(),
-    username: z.string().trim().min(1).max(254).refine(noControlCharacters, 'must not contain control characters').optional(),
-    password: passwordInput.pipe(z.string().min(1, 'is required')),
-  })
-  .refine((b) => (b.email === undefined) !== (b.username === undefined), {
-    message: 'give either email or username',
-    path: ['email'],
-  })
-  .transform((b) => {
+export const loginBody = z.pipe(
+  z
+    .object({
+      email: z.optional(loginIdentifier),
+      username: z.optional(loginIdentifier),
+      password: z.pipe(passwordInput, z.string().check(z.minLength(1, 'is required'))),
+    })
+    .check(
+      z.refine((b) => (b.email === undefined) !== (b.username === undefined), {
+        message: 'give either email or username',
+        path: ['email'],
+      }),
+    ),
+  z.transform((b: { email?: string; username?: string; password: string }) => {
     const identifier = (b.email ?? b.username)!;
     return identifier.includes('@')
       ? { kind: 'email' as const, identifier: identifier.toLowerCase(), password: b.password }
       : { kind: 'username' as const, identifier: identifier.toLowerCase(), password: b.password };
-  });
+  }),
+);
 
-export const logoutBody = z.object({ scope: z.enum(['session', 'all']).default('session') });
+export const logoutBody = z.object({ scope: z._default(z.enum(['session', 'all']), 'session') });
+
+/** A password being checked (login, re-authentication): normalized, never judged by the new-password rules. */
+const currentPasswordField = z.pipe(passwordInput, z.string().check(z.minLength(1, 'is required')));
 
 /** A TOTP code as typed: spaces are forgiven ("123 456"); the rules decide whether it is right. */
-const totpCodeField = z
-  .string()
-  .max(32)
-  .transform((code) => code.replace(/\s/g, ''));
+const totpCodeField = z.pipe(
+  z.string().check(z.maxLength(32)),
+  z.transform((code: string) => code.replace(/\s/g, '')),
+);
 /**
  * A recovery code, or in the step-up `code` field a TOTP code or a recovery code. Routes that
- * change the account add `code: secondFactorCodeField.optional()` and pass it to requireSecondFactor.
+ * change the account take `code: z.optional(secondFactorCodeField)` and pass it to requireSecondFactor.
  */
-export const secondFactorCodeField = z.string().trim().min(1, 'is required').max(64);
-/** The current password of a signed-in user, as typed (normalized like every password). */
-const currentPasswordField = passwordInput.pipe(z.string().min(1, 'is required'));
+export const secondFactorCodeField = z.string().check(z.trim(), z.minLength(1, 'is required'), z.maxLength(64));
+/** Step-up: required by requireSecondFactor while two-factor is on, ignored while it is off. */
+const stepUpCodeField = z.optional(secondFactorCodeField);
+
+export const forgotPasswordBody = z.object({ email: emailField });
+
+export const resetPasswordBody = z.object({ token: mailedTokenField, password: newPasswordField });
+
+export const changePasswordBody = z.object({ currentPassword: currentPasswordField, newPassword: newPasswordField, code: stepUpCodeField });
+
+export const changeEmailBody = z.object({ password: currentPasswordField, newEmail: emailField, code: stepUpCodeField });
+
+export const confirmEmailBody = z.object({ token: mailedTokenField });
+
+export const deleteAccountBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 
 export const mfaEnrollBody = z.object({ password: currentPasswordField });
 export const mfaConfirmBody = z.object({ code: totpCodeField });
 /** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
-export const mfaStepUpBody = z.object({ password: currentPasswordField, code: secondFactorCodeField.optional() });
+export const mfaStepUpBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 
 /** The login's second step: the mfaToken and either a TOTP code or a recovery code. */
-export const mfaVerifyBody = z
-  .object({
-    mfaToken: z.string().min(1).max(512),
-    code: totpCodeField.optional(),
-    recoveryCode: secondFactorCodeField.optional(),
-  })
-  .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give either code or recoveryCode', path: ['code'] });
+export const mfaVerifyBody = z.object({
+  mfaToken: z.string().check(z.minLength(1), z.maxLength(512)),
+  code: z.optional(totpCodeField),
+  recoveryCode: z.optional(secondFactorCodeField),
+}).check(z.refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give either code or recoveryCode', path: ['code'] }));

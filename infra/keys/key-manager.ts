@@ -12,7 +12,7 @@ import { planKeyMaintenance, rotationPolicy, type StoredKeys } from './rotation'
  *   - CloudFormation (custom resource, every deploy): creates any key material that is missing,
  *     so the keys are born in Secrets Manager and never pass through the template;
  *   - the hourly schedule: moves a rotation along (see rotation.ts);
- *   - an operator: `{"action":"rotate"}` starts a rotation now (DEPLOY.md).
+ *   - an operator: `{"action":"rotate"}` starts a rotation now (docs/deploy.md).
  * It logs kids and steps only, never key material.
  */
 const environment = z.object({

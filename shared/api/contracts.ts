@@ -1,7 +1,12 @@
 import * as z from 'zod';
+import { EMAIL_CHANGE_REQUESTED } from '../auth/account';
+import { RESET_REQUESTED } from '../auth/password-reset';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
-import { loginBody, logoutBody, mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, verifyBody } from '../validation';
+import {
+  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody,
+} from '../validation';
 
 /**
  * What each route of shared/routes.ts takes and answers, for the OpenAPI document. Request
@@ -17,8 +22,8 @@ export interface RouteContract {
   summary: string;
   description?: string;
   tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Discovery';
-  /** zod schema of the JSON body, as the handler validates it. */
-  body?: z.ZodType;
+  /** zod schema of the JSON body, as the handler validates it (zod/mini: any zod schema converts). */
+  body?: z.core.$ZodType;
   /** A cookie the route reads instead of a body. */
   cookie?: { name: string; description: string };
   success: {
@@ -191,6 +196,54 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: mfaVerifyBody,
     success: { status: 200, description: 'Signed in: a new session (amr ["pwd","otp"]).', body: session, setsCookie: true },
     errors: ['invalid_code', 'invalid_token', 'too_many_attempts'],
+  },
+  'POST /auth/password/forgot': {
+    tag: 'Account',
+    summary: 'Mail a password-reset link to the address, if it has an account',
+    description: 'Always 202 with the same message after the same work (one mail intent), whatever the address. The link lives 30 minutes; at most 5 per address per hour are sent.',
+    body: forgotPasswordBody,
+    success: { status: 202, description: 'Accepted; the mailer decides whether a link goes out.', body: accepted(RESET_REQUESTED) },
+    errors: [],
+  },
+  'POST /auth/password/reset': {
+    tag: 'Account',
+    summary: 'Set a new password with the mailed reset link',
+    description: 'Every session of the user is revoked, every other reset link dies, the login throttles of the account are cleared and a notice is mailed. Nobody is signed in. 400 validation_failed keeps the link usable.',
+    body: resetPasswordBody,
+    success: { status: 204, description: 'The password is set; log in with it.' },
+    errors: ['invalid_token'],
+  },
+  'POST /auth/password/change': {
+    tag: 'Account',
+    summary: 'Change the password (with the current one)',
+    description: 'Every other session of the user is revoked, this one is kept; a notice is mailed. A wrong current password is 403, never 401. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
+    body: changePasswordBody,
+    success: { status: 204, description: 'The password is changed.' },
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
+  },
+  'POST /auth/email/change': {
+    tag: 'Account',
+    summary: 'Ask to move the account to a new email address (with the password)',
+    description: 'The same 202 whether or not the new address is taken. A confirmation link (1 hour) goes to the new address only if no account uses it. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
+    body: changeEmailBody,
+    success: { status: 202, description: 'Accepted; the mailer decides whether a link goes out.', body: accepted(EMAIL_CHANGE_REQUESTED) },
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
+  },
+  'POST /auth/email/confirm': {
+    tag: 'Account',
+    summary: 'Confirm the new email address with the link mailed to it',
+    description: 'The account now uses the new address; a notice goes to the old one. 409 when another account claimed the address meanwhile.',
+    body: confirmEmailBody,
+    success: { status: 200, description: 'The user with its new address.', body: z.object({ user }) },
+    errors: ['invalid_token', 'email_taken'],
+  },
+  'DELETE /me': {
+    tag: 'Account',
+    summary: 'Delete the account (with the password)',
+    description: 'Every session is revoked, the account and its uniqueness items are deleted (the address and username can sign up again), the refresh and device cookies are cleared and a notice is mailed. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
+    body: deleteAccountBody,
+    success: { status: 204, description: 'The account is deleted; the cookies are cleared.', setsCookie: true },
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
   },
   'GET /.well-known/jwks.json': {
     tag: 'Discovery',

@@ -71,7 +71,7 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
 }
 
 /** zod → JSON Schema 2020-12 (OpenAPI 3.1's dialect); named schemas go to components. */
-function schemaOf(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>): JsonSchema {
+function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>): JsonSchema {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
   // Schemas with a meta id (User, Session) come out as local $defs; they are shared components here.
   const toComponents = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;

@@ -35,11 +35,17 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   passwordMatches ??= await throttledPasswordCheck(ctx, throttleKeys.login(input.kind, input.identifier), verify, subject);
   if (!user || !passwordMatches) throw new ApiError('invalid_credentials');
 
+  let verifiedHash = user.passwordHash;
   if (needsRehash(user.passwordHash)) {
     // The cost was raised since this hash was made: upgrade it now that we know the password.
-    await ctx.users
-      .updatePasswordHash(user.id, await hashPassword(input.password))
-      .catch((error) => logger.warn('password rehash failed', { userId: user.id, error: String(error) }));
+    const upgraded = await hashPassword(input.password);
+    const stored = await ctx.users
+      .updatePasswordHash(user.id, upgraded, user.passwordHash)
+      .catch((error) => {
+        logger.warn('password rehash failed', { userId: user.id, error: String(error) });
+        return false;
+      });
+    if (stored) verifiedHash = upgraded;
   }
 
   // Two-factor on: no session yet, only a handle for the second step (POST /auth/mfa/verify).
@@ -47,5 +53,19 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
 
   const session = newSession(ctx, user.id, client);
   await ctx.sessions.create(session);
+  await refuseIfCredentialsChanged(ctx, user.id, verifiedHash, session.id);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
+}
+
+/**
+ * A password reset, change or account deletion may commit while this login hashes. Those revoke
+ * every session they find AFTER their write; this check runs AFTER the session was written. So
+ * either the change's revocation sees this session, or this read sees the change and the session
+ * is revoked here: no session made with a replaced password (or of a deleted account) survives.
+ */
+async function refuseIfCredentialsChanged(ctx: AuthContext, userId: string, verifiedHash: string, sessionId: string): Promise<void> {
+  const current = await ctx.users.findById(userId);
+  if (current?.passwordHash === verifiedHash) return;
+  await ctx.sessions.revoke(sessionId, ctx.now());
+  throw new ApiError('invalid_credentials');
 }

@@ -1,5 +1,8 @@
 import type { Config } from '../config';
-import { mfaDisabledNotice, mfaEnabledNotice, recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent } from '../mail';
+import {
+  accountDeletedNotice, emailChangedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
+  recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
+} from '../mail';
 import { logger } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
 import type { IntentStore, MailSender, UserStore } from '../stores';
@@ -16,6 +19,11 @@ export interface MailerContext {
 
 /** Sign-up mails (links and "you already have an account" notices) per address per hour. */
 export const SIGNUP_MAILS_PER_ADDRESS_PER_HOUR = 5;
+/** Reset links per address per hour; email-change links per new address per hour. */
+export const RESET_MAILS_PER_ADDRESS_PER_HOUR = 5;
+export const EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR = 5;
+export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
+export const EMAIL_CHANGE_TOKEN_TTL_SECONDS = 60 * 60;
 const HOUR_SECONDS = 3600;
 
 /** What to send for one intent, or undefined when nothing should go out (a limit was reached). */
@@ -49,6 +57,44 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
   return { to: intent.email, mail: signupMail(intent.email, appLink(ctx, '/verify', { token }), Math.round(ttlSeconds / 3600)) };
 };
 
+/**
+ * Forgot password: a reset link only for an address with an account (nothing at all otherwise,
+ * and the request saw the same 202). The link records the account's credentialsVersion, so a
+ * reset, password change, email change or deletion after it was made leaves it useless.
+ */
+const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
+  if (!(await withinLimit(ctx, intent, `reset#${intent.email}`, RESET_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  const user = await ctx.users.findByEmail(intent.email);
+  if (!user) return undefined;
+  const { token, tokenHash } = newVerificationToken();
+  await ctx.users.createResetToken({
+    tokenHash, userId: user.id, credentialsVersion: user.credentialsVersion ?? 0, expiresAt: ctx.now() + RESET_TOKEN_TTL_SECONDS * 1000,
+  });
+  return { to: user.email, mail: passwordResetMail(user.email, appLink(ctx, '/reset-password', { token }), RESET_TOKEN_TTL_SECONDS / 60) };
+};
+
+/**
+ * Email change: a confirmation link to the new address, unless that address belongs to an
+ * account (then nothing goes anywhere: the requester cannot learn whose address it is) or the
+ * requesting account is gone.
+ */
+const email_change: Decide<'email_change'> = async (ctx, intent) => {
+  if (!(await withinLimit(ctx, intent, `email_change#${intent.email}`, EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (await ctx.users.findByEmail(intent.email)) return undefined;
+  const user = await ctx.users.findById(intent.userId);
+  if (!user) return undefined;
+  const { token, tokenHash } = newVerificationToken();
+  await ctx.users.createEmailChangeToken({
+    tokenHash, userId: user.id, oldEmail: user.email, newEmail: intent.email, expiresAt: ctx.now() + EMAIL_CHANGE_TOKEN_TTL_SECONDS * 1000,
+  });
+  return { to: intent.email, mail: emailChangeMail(intent.email, appLink(ctx, '/confirm-email', { token }), EMAIL_CHANGE_TOKEN_TTL_SECONDS / 60) };
+};
+
+// Notices: written in the transaction of the change they report, so they go out as they are.
+const password_changed: Decide<'password_changed'> = async (_ctx, intent) => ({ to: intent.email, mail: passwordChangedNotice(intent.email) });
+const email_changed: Decide<'email_changed'> = async (_ctx, intent) => ({ to: intent.email, mail: emailChangedNotice(intent.email, intent.newEmail) });
+const account_deleted: Decide<'account_deleted'> = async (_ctx, intent) => ({ to: intent.email, mail: accountDeletedNotice(intent.email) });
+
 /** Two-factor notices: no links, no limits (each reports a change the owner must hear about). */
 const mfa_enabled: Decide<'mfa_enabled'> = async (_ctx, intent) => ({ to: intent.email, mail: mfaEnabledNotice(intent.email) });
 const mfa_disabled: Decide<'mfa_disabled'> = async (_ctx, intent) => ({ to: intent.email, mail: mfaDisabledNotice(intent.email) });
@@ -58,7 +104,9 @@ const recovery_code_used: Decide<'recovery_code_used'> = async (_ctx, intent) =>
 });
 
 /** The one dispatch table: every intent kind and how the mailer decides on it. */
-const decide: { [K in MailIntentKind]: Decide<K> } = { signup, mfa_enabled, mfa_disabled, recovery_code_used };
+const decide: { [K in MailIntentKind]: Decide<K> } = {
+  signup, password_reset, email_change, password_changed, email_changed, account_deleted, mfa_enabled, mfa_disabled, recovery_code_used,
+};
 
 export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
   return typeof kind === 'string' && Object.hasOwn(decide, kind);

@@ -1,10 +1,10 @@
 import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
-import { verifyPassword } from '../passwords';
 import type { MfaState, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { decryptTotpSecret, encryptTotpSecret } from './mfa-crypto';
 import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from './mfa-challenge';
+import { reauthenticate } from './reauthentication';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import type { SessionClient } from './session-client';
 import { throttledPasswordCheck, throttleKeys } from './throttle';
@@ -45,17 +45,18 @@ async function counted(ctx: AuthContext, key: string, userId: string | undefined
   return matches;
 }
 
-/** The password of the signed-in user, checked on the account's counter: 403 reauthentication_failed when wrong. */
-async function confirmPassword(ctx: AuthContext, user: UserRecord, password: string): Promise<void> {
-  const verify = () => verifyPassword(password, user.passwordHash);
-  if (!(await throttledPasswordCheck(ctx, throttleKeys.account(user.id), verify, { userId: user.id }))) throw new ApiError('reauthentication_failed');
-}
-
 async function signedInUser(ctx: AuthContext, userId: string): Promise<{ user: UserRecord; state: MfaState }> {
   const [user, state] = await Promise.all([ctx.users.findById(userId), ctx.mfa.getState(userId)]);
   // A token whose user no longer exists is treated as no token (as GET /me does).
   if (!user || !state) throw new ApiError('unauthorized');
   return { user, state };
+}
+
+/** The two-factor state of the signed-in user; a token whose user no longer exists is treated as no token. */
+async function signedInState(ctx: AuthContext, userId: string): Promise<MfaState> {
+  const state = await ctx.mfa.getState(userId);
+  if (!state) throw new ApiError('unauthorized');
+  return state;
 }
 
 /**
@@ -112,9 +113,8 @@ export interface TotpEnrollment {
 
 /** POST /auth/mfa/totp/enroll: a new secret, pending until a code from it is confirmed. A new enroll replaces a pending one. */
 export async function enrollTotp(ctx: AuthContext, userId: string, password: string): Promise<TotpEnrollment> {
-  const { user, state } = await signedInUser(ctx, userId);
-  if (state.secret) throw new ApiError('mfa_already_enabled');
-  await confirmPassword(ctx, user, password);
+  if ((await signedInState(ctx, userId)).secret) throw new ApiError('mfa_already_enabled');
+  const user = await reauthenticate(ctx, userId, password);
   const secret = newTotpSecret();
   if (!(await ctx.mfa.setPending(user.id, await encryptTotpSecret(user.id, secret)))) throw new ApiError('mfa_already_enabled');
   return { secret, otpauthUri: otpauthUri(secret, ctx.config.TOTP_ISSUER, user.email) };
@@ -144,9 +144,9 @@ export async function confirmTotp(ctx: AuthContext, userId: string, code: string
 
 /** POST /auth/mfa/recovery-codes: password and a second factor buy a fresh set; the old set is dead. */
 export async function regenerateRecoveryCodes(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor): Promise<{ recoveryCodes: string[] }> {
-  const { user, state } = await signedInUser(ctx, userId);
+  const state = await signedInState(ctx, userId);
   if (!state.secret) throw new ApiError('mfa_not_enabled');
-  await confirmPassword(ctx, user, input.password);
+  const user = await reauthenticate(ctx, userId, input.password);
   await requireSecondFactor(ctx, user, input, state);
   const recoveryCodes = generateRecoveryCodes();
   if (!(await ctx.mfa.replaceRecoveryCodes(user.id, state.secret, recoveryCodes.map((c) => hashRecoveryCode(user.id, c)!)))) {
@@ -157,8 +157,8 @@ export async function regenerateRecoveryCodes(ctx: AuthContext, userId: string, 
 
 /** DELETE /auth/mfa/totp: password and a second factor turn two-factor off (and drop a pending enrollment). */
 export async function disableTotp(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor): Promise<void> {
-  const { user, state } = await signedInUser(ctx, userId);
-  await confirmPassword(ctx, user, input.password);
+  const state = await signedInState(ctx, userId);
+  const user = await reauthenticate(ctx, userId, input.password);
   await requireSecondFactor(ctx, user, input, state);
   await ctx.mfa.disable(user.id, state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined, ctx.now());
   if (state.secret) recordSecurityEvent('MfaDisabled', { userId: user.id });

@@ -10,7 +10,7 @@ import { isConditionFailure } from './errors';
  */
 const intentKey = (id: string) => ({ pk: `${INTENT_KEY_PREFIX}${id}`, sk: 'MAIL' });
 
-/** An intent as an item: enqueue puts it alone; a state change puts it in its own transaction. */
+/** The item of a new intent: also what a state-changing transaction puts for its notice. */
 export function intentItem(intent: MailIntent, createdAt: number): Record<string, unknown> {
   return { ...intentKey(randomUUID()), ...intent, createdAt, expiresAt: Math.ceil(createdAt / 1000) + INTENT_TTL_SECONDS };
 }

@@ -180,8 +180,8 @@ export class DynamoSessionStore implements SessionStore {
     return ids;
   }
 
-  async revokeAllOfUser(userId: string, now: number): Promise<number> {
-    const ids = await this.unrevokedIdsOfUser(userId);
+  async revokeAllOfUser(userId: string, now: number, except?: string): Promise<number> {
+    const ids = (await this.unrevokedIdsOfUser(userId)).filter((id) => id !== except);
     for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) {
       await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => this.revoke(id, now)));
     }

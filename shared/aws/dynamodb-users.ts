@@ -1,7 +1,11 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CreateAccountOutcome, SessionRecord, SignupToken, UserRecord, UserStore } from '../stores';
-import { cancellationReasons } from './errors';
+import type { MailIntent } from '../outbox';
+import type {
+  ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SignupToken, UserRecord, UserStore,
+} from '../stores';
+import { intentItem } from './dynamodb-outbox';
+import { cancellationReasons, isConditionFailure } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 
@@ -16,7 +20,20 @@ const key = {
   email: (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' }),
   username: (name: string) => ({ pk: `USERNAME#${name.toLowerCase()}`, sk: 'USERNAME' }),
   signup: (tokenHash: string) => ({ pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' }),
+  reset: (tokenHash: string) => ({ pk: `RESET#${tokenHash}`, sk: 'RESET' }),
+  emailChange: (tokenHash: string) => ({ pk: `EMAILCHANGE#${tokenHash}`, sk: 'EMAILCHANGE' }),
 };
+
+/** Condition and values for "the user's credentialsVersion is still `version`" (absent counts as 0). */
+function credentialsVersionIs(version: number) {
+  return {
+    condition: version === 0 ? '(attribute_not_exists(credentialsVersion) OR credentialsVersion = :version)' : 'credentialsVersion = :version',
+    values: { ':version': version },
+  };
+}
+
+const BUMP_CREDENTIALS = 'credentialsVersion = if_not_exists(credentialsVersion, :zero) + :one';
+const bumpValues = { ':zero': 0, ':one': 1 };
 
 function toRecord(item: Record<string, unknown>): UserRecord {
   const u = item as unknown as UserRecord;
@@ -28,6 +45,7 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     createdAt: u.createdAt,
     // Two-factor state lives on the same item (aws/dynamodb-mfa.ts); a login only needs to know it is on.
     ...(typeof item.totpSecret === 'string' ? { mfaEnabled: true } : {}),
+    ...(typeof u.credentialsVersion === 'number' ? { credentialsVersion: u.credentialsVersion } : {}),
   };
 }
 
@@ -53,18 +71,11 @@ export class DynamoUserStore implements UserStore {
   }
 
   async createSignupToken(token: SignupToken): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...key.signup(token.tokenHash), email: token.email, expiresAt: epochSeconds(token.expiresAt) },
-        // 256 random bits never collide; the condition only makes sure nothing is overwritten.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await this.putToken(key.signup(token.tokenHash), { email: token.email, expiresAt: epochSeconds(token.expiresAt) });
   }
 
   async findSignupToken(tokenHash: string): Promise<SignupToken | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key.signup(tokenHash), ConsistentRead: true }));
+    const Item = await this.getItem(key.signup(tokenHash));
     if (typeof Item?.email !== 'string' || typeof Item.expiresAt !== 'number') return undefined;
     return { tokenHash, email: Item.email, expiresAt: Item.expiresAt * 1000 };
   }
@@ -99,16 +110,169 @@ export class DynamoUserStore implements UserStore {
     }
   }
 
-  async updatePasswordHash(userId: string, passwordHash: string): Promise<void> {
+  async updatePasswordHash(userId: string, passwordHash: string, replacing: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key.user(userId),
+          UpdateExpression: 'SET passwordHash = :hash',
+          ConditionExpression: 'attribute_exists(pk) AND passwordHash = :replacing',
+          ExpressionAttributeValues: { ':hash': passwordHash, ':replacing': replacing },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async createResetToken(token: ResetToken): Promise<void> {
+    await this.putToken(key.reset(token.tokenHash), { userId: token.userId, credentialsVersion: token.credentialsVersion, expiresAt: epochSeconds(token.expiresAt) });
+  }
+
+  async findResetToken(tokenHash: string): Promise<ResetToken | undefined> {
+    const item = await this.getItem(key.reset(tokenHash));
+    if (typeof item?.userId !== 'string' || typeof item.credentialsVersion !== 'number' || typeof item.expiresAt !== 'number') return undefined;
+    return { tokenHash, userId: item.userId, credentialsVersion: item.credentialsVersion, expiresAt: item.expiresAt * 1000 };
+  }
+
+  async resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number): Promise<boolean> {
+    const version = credentialsVersionIs(token.credentialsVersion);
+    return this.conditionalTransaction([
+      this.consumeToken(key.reset(token.tokenHash), now),
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key.user(token.userId),
+          UpdateExpression: `SET passwordHash = :hash, ${BUMP_CREDENTIALS}`,
+          ConditionExpression: `attribute_exists(pk) AND ${version.condition}`,
+          ExpressionAttributeValues: { ':hash': passwordHash, ...bumpValues, ...version.values },
+        },
+      },
+      this.putIntent(notice, now),
+    ]);
+  }
+
+  async changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number): Promise<boolean> {
+    return this.conditionalTransaction([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key.user(user.id),
+          UpdateExpression: `SET passwordHash = :hash, ${BUMP_CREDENTIALS}`,
+          // Two changes racing: only the one that verified the stored hash wins.
+          ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified',
+          ExpressionAttributeValues: { ':hash': passwordHash, ':verified': user.passwordHash, ...bumpValues },
+        },
+      },
+      this.putIntent(notice, now),
+    ]);
+  }
+
+  async createEmailChangeToken(token: EmailChangeToken): Promise<void> {
+    await this.putToken(key.emailChange(token.tokenHash), {
+      userId: token.userId, oldEmail: token.oldEmail, newEmail: token.newEmail, expiresAt: epochSeconds(token.expiresAt),
+    });
+  }
+
+  async findEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined> {
+    const item = await this.getItem(key.emailChange(tokenHash));
+    if (typeof item?.userId !== 'string' || typeof item.oldEmail !== 'string' || typeof item.newEmail !== 'string' || typeof item.expiresAt !== 'number') {
+      return undefined;
+    }
+    return { tokenHash, userId: item.userId, oldEmail: item.oldEmail, newEmail: item.newEmail, expiresAt: item.expiresAt * 1000 };
+  }
+
+  async confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome> {
+    // Indexes matter: the cancellation reasons come back in this order.
+    const items: TransactItem[] = [
+      this.consumeToken(key.emailChange(token.tokenHash), now),
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: key.email(token.oldEmail),
+          ConditionExpression: 'userId = :user',
+          ExpressionAttributeValues: { ':user': token.userId },
+        },
+      },
+      { Put: { TableName: this.tableName, Item: { ...key.email(token.newEmail), userId: token.userId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key.user(token.userId),
+          UpdateExpression: `SET email = :new, ${BUMP_CREDENTIALS}`,
+          ConditionExpression: 'attribute_exists(pk) AND email = :old',
+          ExpressionAttributeValues: { ':new': token.newEmail, ':old': token.oldEmail, ...bumpValues },
+        },
+      },
+      this.putIntent(notice, now),
+    ];
+    try {
+      await transactWrite(this.client, items);
+      return 'changed';
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons?.includes('ConditionalCheckFailed')) throw error;
+      // The link or the account's old address failing outranks a taken address: the link is dead either way.
+      if ([0, 1, 3].some((i) => reasons[i] === 'ConditionalCheckFailed')) return 'invalid_token';
+      return 'email_taken';
+    }
+  }
+
+  async deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean> {
+    const ownedBy = { ConditionExpression: 'userId = :user', ExpressionAttributeValues: { ':user': user.id } };
+    const items: TransactItem[] = [
+      { Delete: { TableName: this.tableName, Key: key.user(user.id), ConditionExpression: 'attribute_exists(pk)' } },
+      { Delete: { TableName: this.tableName, Key: key.email(user.email), ...ownedBy } },
+      this.putIntent(notice, now),
+    ];
+    if (user.username) items.push({ Delete: { TableName: this.tableName, Key: key.username(user.username), ...ownedBy } });
+    return this.conditionalTransaction(items);
+  }
+
+  private async putToken(itemKey: Record<string, string>, fields: Record<string, unknown>): Promise<void> {
     await this.client.send(
-      new UpdateCommand({
+      new PutCommand({
         TableName: this.tableName,
-        Key: key.user(userId),
-        UpdateExpression: 'SET passwordHash = :hash',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':hash': passwordHash },
+        Item: { ...itemKey, ...fields },
+        // 256 random bits never collide; the condition only makes sure nothing is overwritten.
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  private async getItem(itemKey: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }));
+    return Item;
+  }
+
+  /** Deletes a mailed link iff it is still there and not expired: single use. */
+  private consumeToken(itemKey: Record<string, string>, now: number): TransactItem {
+    return {
+      Delete: {
+        TableName: this.tableName,
+        Key: itemKey,
+        ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+        ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
+      },
+    };
+  }
+
+  private putIntent(intent: MailIntent, now: number): TransactItem {
+    return { Put: { TableName: this.tableName, Item: intentItem(intent, now) } };
+  }
+
+  /** A transaction whose failed conditions are an answer (false), not an error. */
+  private async conditionalTransaction(items: TransactItem[]): Promise<boolean> {
+    try {
+      await transactWrite(this.client, items);
+      return true;
+    } catch (error) {
+      if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) return false;
+      throw error;
+    }
   }
 
   private async findByPointer(pointerKey: Record<string, string>): Promise<UserRecord | undefined> {

@@ -92,3 +92,7 @@ export function deviceCookie(token: string, maxAgeSeconds: number, options: Cook
     `SameSite=${options.sameSite}`,
   ].join('; ');
 }
+
+export function clearedDeviceCookie(options: CookieOptions): string {
+  return deviceCookie('', 0, options);
+}

@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { getConfig } from '../config';
 import { ApiError } from '../errors';
 import { logger } from '../observability';
@@ -31,7 +31,7 @@ export interface HttpReply {
   headers?: Record<string, string>;
 }
 
-interface RouteOptions<Schema extends z.ZodType | undefined> {
+interface RouteOptions<Schema extends z.ZodMiniType | undefined> {
   /** zod schema of the JSON body; routes without one ignore the body. */
   body?: Schema;
   /** Refuse requests whose Origin is present and not allowed: the CSRF guard for cookie-carried credentials. */
@@ -40,7 +40,7 @@ interface RouteOptions<Schema extends z.ZodType | undefined> {
   authenticated?: boolean;
 }
 
-type BodyOf<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
+type BodyOf<Schema> = Schema extends z.ZodMiniType ? z.output<Schema> : undefined;
 
 /**
  * The one middy pipeline every HTTP function is built with: normalised headers, request-scoped
@@ -48,7 +48,7 @@ type BodyOf<Schema> = Schema extends z.ZodType ? z.output<Schema> : undefined;
  * single error handler — attached last so its onError runs first and the CORS middleware still
  * decorates the problem reply.
  */
-export function httpHandler<Schema extends z.ZodType | undefined = undefined>(
+export function httpHandler<Schema extends z.ZodMiniType | undefined = undefined>(
   options: RouteOptions<Schema>,
   route: (request: HttpRequest<BodyOf<Schema>>) => Promise<HttpReply>,
 ) {

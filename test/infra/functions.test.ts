@@ -37,6 +37,12 @@ const expectedPermissions: Record<string, string[]> = {
   'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-disable': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
+  'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
+  'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
+  'change-email': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'confirm-email': [...readItems, ...writeItems],
+  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
   jwks: [readSecret('PublicKeys')],
   'openid-configuration': [],
   openapi: [],
@@ -53,12 +59,18 @@ const expectedSecretIds: Record<string, string[]> = {
   me: [],
   'list-sessions': [],
   'revoke-session': [],
-  // The MFA key reaches only the two-factor functions: login does not decrypt TOTP secrets.
+  // The MFA key reaches only the functions that check a TOTP code: login does not decrypt TOTP secrets.
   'mfa-enroll': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-confirm': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-recovery-codes': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-disable': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-verify': ['JWT_PRIVATE_KEY_SECRET_ID', 'MFA_SECRET_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'forgot-password': [],
+  'reset-password': [],
+  'change-password': ['MFA_SECRET_KEY_SECRET_ID'],
+  'change-email': ['MFA_SECRET_KEY_SECRET_ID'],
+  'confirm-email': [],
+  'delete-account': ['MFA_SECRET_KEY_SECRET_ID'],
   jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   'openid-configuration': [],
   openapi: [],
@@ -111,6 +123,12 @@ describe('runtime', () => {
       'mfa-recovery-codes': 1024,
       'mfa-disable': 1024,
       'mfa-verify': 256,
+      'forgot-password': 256,
+      'reset-password': 1024,
+      'change-password': 1024,
+      'change-email': 1024,
+      'confirm-email': 256,
+      'delete-account': 1024,
       jwks: 256,
       'openid-configuration': 256,
       openapi: 256,
@@ -135,7 +153,10 @@ describe('runtime', () => {
         .map((name) => [name, withReservation.lambda(name).props.ReservedConcurrentExecutions])
         .filter(([, value]) => value !== undefined),
     );
-    expect(reserved).toEqual({ verify: 20, login: 20, 'mfa-enroll': 20, 'mfa-recovery-codes': 20, 'mfa-disable': 20 });
+    expect(reserved).toEqual({
+      verify: 20, login: 20, 'mfa-enroll': 20, 'mfa-recovery-codes': 20, 'mfa-disable': 20,
+      'reset-password': 20, 'change-password': 20, 'change-email': 20, 'delete-account': 20,
+    });
   });
 });
 

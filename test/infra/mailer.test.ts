@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAILER_MAX_RECORD_AGE, MAILER_RETRY_ATTEMPTS } from '../../infra/stack';
+import { MAILER_MAX_RECORD_AGE, MAILER_RETRY_ATTEMPTS } from '../../infra/serverless-auth';
 import { intentStreamFilter } from '../../shared/outbox';
 import { synthesize } from './support/synth';
 import { TemplateView } from './support/template';

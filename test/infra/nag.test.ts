@@ -1,15 +1,9 @@
 import { Validations } from 'aws-cdk-lib';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { nagFindings as findings } from './support/nag';
 import { synthesize } from './support/synth';
-
-/** Each cdk-nag AwsSolutions finding as "rule at construct path"; empty means clean. */
-function findings(root: IConstruct): string[] {
-  const report = new AwsSolutionsChecks(root).validateScope(root);
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} (${v.severity}) at ${r.constructPath}`));
-}
 
 /** Every acknowledgement recorded in the construct tree: rule id and reason. */
 function acknowledgements(root: IConstruct): Array<{ rule: string; reason: string; path: string }> {

@@ -21,14 +21,14 @@ afterAll(() => own?.stop());
 const post = (path: string, body: unknown) =>
   fetch(`${own.apiUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
-/** Registers and verifies through the mailed link, polling the mail store until the link arrives. */
+/** Signs up through the mailed link, choosing the password there; polls the mail store until the link arrives. */
 async function verifiedAccount(email: string): Promise<void> {
-  expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(202);
+  expect((await post('/auth/register', { email })).status).toBe(202);
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
     const { emails } = (await (await fetch(`${own.mailUrl}/store`)).json()) as { emails: Array<{ destination: { to: string[] }; body: { text?: string } }> };
     const token = emails.filter((mail) => mail.destination.to.includes(email)).map((mail) => /\/verify\?token=([\w.~-]+)/.exec(mail.body.text ?? '')?.[1]).find(Boolean);
     if (token) {
-      expect((await post('/auth/verify', { token })).status).toBe(200);
+      expect((await post('/auth/verify', { token, password: PASSWORD })).status).toBe(200);
       return;
     }
   }

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { handler as confirmHandler } from '../../functions/mfa-confirm/handler';
@@ -7,6 +7,9 @@ import { handler as enrollHandler } from '../../functions/mfa-enroll/handler';
 import { handler as regenerateHandler } from '../../functions/mfa-recovery-codes/handler';
 import { handler as verifyHandler } from '../../functions/mfa-verify/handler';
 import { handler as loginHandler } from '../../functions/login/handler';
+import { handler as changeEmailHandler } from '../../functions/change-email/handler';
+import { handler as changePasswordHandler } from '../../functions/change-password/handler';
+import { handler as deleteAccountHandler } from '../../functions/delete-account/handler';
 import { hashMfaToken } from '../../shared/auth/mfa-challenge';
 import { decryptTotpSecret, encryptTotpSecret } from '../../shared/auth/mfa-crypto';
 import { hashRecoveryCode } from '../../shared/auth/recovery-codes';
@@ -57,6 +60,7 @@ function givenLocked(key: string) {
 
 const updatesOf = (key: Record<string, string>) => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((i) => i.Key?.pk === key.pk);
 const transactions = () => ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems!);
+const mailIntentPuts = () => ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('MAIL#'));
 const mailIntents = () => transactions().flatMap((items) => items.flatMap((item) => (String(item.Put?.Item?.pk).startsWith('MAIL#') ? [item.Put!.Item!] : [])));
 
 describe('POST /auth/mfa/totp/enroll', () => {
@@ -335,5 +339,35 @@ describe('POST /auth/mfa/verify', () => {
       expect(reply.statusCode).toBe(400);
       expect(json(reply).code).toBe('validation_failed');
     }
+  });
+});
+
+describe('step-up on the account routes while two-factor is on', () => {
+  const stepUpRoutes = [
+    { route: 'POST /auth/password/change', success: 204, send: (code?: string) => call(changePasswordHandler, 'POST', '/auth/password/change', { currentPassword: alice.password, newPassword: 'a brand new passphrase', ...(code === undefined ? {} : { code }) }) },
+    { route: 'POST /auth/email/change', success: 202, send: (code?: string) => call(changeEmailHandler, 'POST', '/auth/email/change', { password: alice.password, newEmail: 'alice@new.example', ...(code === undefined ? {} : { code }) }) },
+    { route: 'DELETE /me', success: 204, send: (code?: string) => call(deleteAccountHandler, 'DELETE', '/me', { password: alice.password, ...(code === undefined ? {} : { code }) }) },
+  ];
+
+  it.each(stepUpRoutes)('$route asks for `code` after the password: missing is 400 validation_failed, wrong is 400 invalid_code, a current one succeeds', async ({ send, success }) => {
+    // Prepare
+    const secret = await givenTwoFactor();
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    const current = codeAt(secret, Date.now());
+    const wrong = current === '000000' ? '111111' : '000000';
+
+    // Act
+    const missing = await send();
+    const refused = await send(wrong);
+    const changesBeforeTheRightCode = transactions().length + mailIntentPuts().length;
+    const accepted = await send(current);
+
+    // Assess
+    expect(missing.statusCode).toBe(400);
+    expect(json(missing)).toMatchObject({ code: 'validation_failed', errors: [{ field: 'code' }] });
+    expectProblem(refused, 400, 'invalid_code');
+    expect(changesBeforeTheRightCode).toBe(0);
+    expect(accepted.statusCode).toBe(success);
+    expect(updatesOf(userKey).some((u) => u.UpdateExpression === 'SET totpLastStep = :step')).toBe(true);
   });
 });

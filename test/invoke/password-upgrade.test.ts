@@ -12,9 +12,16 @@ const bob = { id: 'user-bob', email: 'bob@example.com', password: 'fish and chip
 const login = (password: string) => handler(apiEvent({ path: '/auth/login', body: { email: bob.email, password } }), lambdaContext);
 const hashWrites = () => ddbMock.commandCalls(UpdateCommand, { UpdateExpression: 'SET passwordHash = :hash' });
 
+const userKey = { pk: `USER#${bob.id}`, sk: 'USER' };
+
+/** Bob's row holds the scrypt hash; an upgrade that is written is what later reads see. */
 async function givenUserWithScryptHash(): Promise<void> {
   const item = await givenUser(bob);
-  ddbMock.on(GetCommand, { Key: { pk: `USER#${bob.id}`, sk: 'USER' } }).resolves({ Item: { ...item, passwordHash: storedScryptHash } });
+  ddbMock.on(GetCommand, { Key: userKey }).resolves({ Item: { ...item, passwordHash: storedScryptHash } });
+  ddbMock.on(UpdateCommand, { UpdateExpression: 'SET passwordHash = :hash' }).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => {
+    ddbMock.on(GetCommand, { Key: userKey }).resolves({ Item: { ...item, passwordHash: input.ExpressionAttributeValues[':hash'] } });
+    return {};
+  });
 }
 
 describe('upgrading old password hashes at login', () => {
@@ -29,6 +36,16 @@ describe('upgrading old password hashes at login', () => {
     const upgraded = hashWrites()[0]!.args[0].input.ExpressionAttributeValues![':hash'] as string;
     expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
     expect(await verifyPassword(bob.password, upgraded)).toBe(true);
+  });
+
+  it('upgrades only the hash it verified, so a reset committed meanwhile is never overwritten', async () => {
+    await givenUserWithScryptHash();
+
+    await login(bob.password);
+
+    const [write] = hashWrites().map((c) => c.args[0].input);
+    expect(write!.ConditionExpression).toBe('attribute_exists(pk) AND passwordHash = :replacing');
+    expect(write!.ExpressionAttributeValues![':replacing']).toBe(storedScryptHash);
   });
 
   it('keeps the scrypt hash when the password is wrong', async () => {

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS, PATH_METADATA_ENABLE_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,10 +22,11 @@ export interface SynthOptions {
 }
 
 /**
- * Builds the stack the way infra/app.ts does, from cdk.json's context plus `overrides` (as if
- * passed with -c). Assertion tests skip bundling: they look at the template, not at the code.
+ * An App with cdk.json's context plus `overrides` (as if passed with -c) and the configuration
+ * read from it, as infra/app.ts reads it. Assertion tests skip bundling: they look at the
+ * template, not at the code.
  */
-export function synthesize(overrides: Record<string, unknown> = {}, options: SynthOptions = {}) {
+export function testApp(overrides: Record<string, unknown> = {}, { bundle = false }: { bundle?: boolean } = {}) {
   const app = new App({
     // CloudFormation's own template validation is part of `cdk synth` (cdk-synth.test.ts); here it
     // would only triple the time of every assertion file.
@@ -36,13 +37,22 @@ export function synthesize(overrides: Record<string, unknown> = {}, options: Syn
       ...overrides,
       // As the CLI does: resources carry their construct path, which the assertions name them by.
       [PATH_METADATA_ENABLE_CONTEXT]: true,
-      ...(options.bundle ? {} : { [BUNDLING_STACKS]: [] }),
+      ...(bundle ? {} : { [BUNDLING_STACKS]: [] }),
     },
   });
-  const config = readStackConfig(app.node.getAllContext());
-  const stack = new AuthStack(app, `ServerlessAuth-${config.stage}`, { config, routes: options.routes, functionsDir: options.functionsDir });
+  return { app, config: readStackConfig(app.node.getAllContext()) };
+}
+
+/** The template of `stack`; the cloud assembly on disk is removed once it is in memory. */
+export function templateOf(app: App, stack: Stack): Template {
   const template = Template.fromStack(stack);
-  // The template is in memory now; the cloud assembly on disk is not needed.
   rmSync(app.outdir, { recursive: true, force: true });
-  return { app, stack, config, template };
+  return template;
+}
+
+/** Builds the stack the way infra/app.ts does. */
+export function synthesize(overrides: Record<string, unknown> = {}, options: SynthOptions = {}) {
+  const { app, config } = testApp(overrides, options);
+  const stack = new AuthStack(app, `ServerlessAuth-${config.stage}`, { config, routes: options.routes, functionsDir: options.functionsDir });
+  return { app, stack, config, template: templateOf(app, stack) };
 }

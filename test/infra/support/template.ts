@@ -22,10 +22,13 @@ export class TemplateView {
     this.stackName = anyPath.split('/')[0]!;
   }
 
-  /** "Keys/SigningKey" for the resource at ServerlessAuth-dev/Keys/SigningKey/Resource. */
+  /**
+   * "Keys/SigningKey" for the resource at ServerlessAuth-dev/Default/Keys/SigningKey/Resource
+   * (AuthStack holds the service construct under the id Default).
+   */
   pathOf(logicalId: string): string {
     const full = (this.resources[logicalId]?.Metadata?.['aws:cdk:path'] as string | undefined) ?? logicalId;
-    return full.replace(`${this.stackName}/`, '').replace(/\/Resource$/, '');
+    return full.replace(`${this.stackName}/`, '').replace(/^Default\//, '').replace(/\/Resource$/, '');
   }
 
   ofType(type: string): Array<{ id: string; path: string; props: Record<string, any> }> {

@@ -1,0 +1,60 @@
+import { ApiError } from '../errors';
+import { logger, recordSecurityEvent } from '../observability';
+import { hashPassword } from '../passwords';
+import type { AuthContext } from './context';
+import { requireSecondFactor } from './mfa';
+import { reauthenticate } from './reauthentication';
+
+interface Caller {
+  userId: string;
+  sessionId: string;
+}
+
+export const EMAIL_CHANGE_REQUESTED = 'If the new address can be used, a mail with a link to confirm it is on its way there.';
+
+/**
+ * Changes the password of the signed-in user after re-authentication (password, then the
+ * second factor while two-factor is on). The hash (only if it is
+ * still the one just verified), a bumped credentialsVersion (pending reset links die) and the
+ * notice are one transaction; then every other session is revoked and this one kept.
+ */
+export async function changePassword(ctx: AuthContext, caller: Caller, input: { currentPassword: string; newPassword: string; code?: string }): Promise<void> {
+  const user = await reauthenticate(ctx, caller.userId, input.currentPassword);
+  await requireSecondFactor(ctx, user, input);
+  const passwordHash = await hashPassword(input.newPassword);
+  // The password changed meanwhile (another device): the one verified is no longer current.
+  if (!(await ctx.users.changePassword(user, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now()))) {
+    throw new ApiError('reauthentication_failed');
+  }
+  const revoked = await ctx.sessions.revokeAllOfUser(user.id, ctx.now(), caller.sessionId);
+  recordSecurityEvent('PasswordChange', { userId: user.id });
+  logger.info('password changed', { userId: user.id, otherSessions: revoked });
+}
+
+/**
+ * Asks to move the account to a new address, after re-authentication: one mail intent. The
+ * mailer sends the confirmation link to the new address only if no account uses it, so the reply
+ * (202) is the same whether or not the address is taken.
+ */
+export async function requestEmailChange(ctx: AuthContext, caller: Caller, input: { password: string; newEmail: string; code?: string }): Promise<void> {
+  const user = await reauthenticate(ctx, caller.userId, input.password);
+  await requireSecondFactor(ctx, user, input);
+  await ctx.outbox.enqueue({ kind: 'email_change', email: input.newEmail, userId: user.id });
+  recordSecurityEvent('EmailChangeRequest', { userId: user.id });
+}
+
+/**
+ * Deletes the signed-in user's account after re-authentication: the user and its uniqueness items
+ * (the address and username are free again) and the notice in one transaction, then every session
+ * revoked. Revoking after the delete means a refresh racing it still finds its session revoked;
+ * pending mailed links die because they are checked against the (now missing) user.
+ */
+export async function deleteAccount(ctx: AuthContext, caller: Caller, input: { password: string; code?: string }): Promise<void> {
+  const user = await reauthenticate(ctx, caller.userId, input.password);
+  await requireSecondFactor(ctx, user, input);
+  if (!(await ctx.users.deleteAccount(user, { kind: 'account_deleted', email: user.email }, ctx.now()))) throw new ApiError('unauthorized');
+  const revoked = await ctx.sessions.revokeAllOfUser(user.id, ctx.now());
+  await ctx.sessions.revoke(caller.sessionId, ctx.now());
+  recordSecurityEvent('AccountDeletion', { userId: user.id });
+  logger.info('account deleted', { userId: user.id, sessions: revoked });
+}
