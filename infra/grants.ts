@@ -36,6 +36,7 @@ export const secretIdVariables: Record<SecretName, string> = {
   signingKey: 'JWT_PRIVATE_KEY_SECRET_ID',
   publicKeys: 'JWT_PUBLIC_KEYS_SECRET_ID',
   refreshKey: 'REFRESH_TOKEN_KEY_SECRET_ID',
+  mfaKey: 'MFA_SECRET_KEY_SECRET_ID',
 };
 
 /**

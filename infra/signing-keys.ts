@@ -17,7 +17,7 @@ export interface SigningKeysProps {
 }
 
 /**
- * The three secrets of shared/keys.ts and the key manager that fills and rotates them. The
+ * The four secrets of shared/keys.ts and the key manager that fills and rotates them. The
  * secrets are created empty of key material (Secrets Manager fills them with a random
  * placeholder); the key manager, run as a custom resource on every deploy, replaces whatever is
  * not valid key material yet. So no key is ever in the template, the repo or the CDK output.
@@ -37,6 +37,7 @@ export class SigningKeys extends Construct {
       signingKey: secret('SigningKey', 'ES256 private signing key of access tokens (JSON, shared/keys.ts). Written by the key manager.'),
       publicKeys: secret('PublicKeys', 'Public keys that verify access tokens and feed the JWKS (JSON, shared/keys.ts). Written by the key manager.'),
       refreshKey: secret('RefreshTokenKey', 'HMAC key refresh tokens are derived with (base64url). Written by the key manager.'),
+      mfaKey: secret('MfaKey', 'AES-256-GCM key TOTP secrets are encrypted under (base64url). Written by the key manager.'),
     };
 
     this.manager = new ServiceFunction(this, 'KeyManager', {
@@ -49,6 +50,7 @@ export class SigningKeys extends Construct {
         [secretIdVariables.signingKey]: this.secrets.signingKey.secretArn,
         [secretIdVariables.publicKeys]: this.secrets.publicKeys.secretArn,
         [secretIdVariables.refreshKey]: this.secrets.refreshKey.secretArn,
+        [secretIdVariables.mfaKey]: this.secrets.mfaKey.secretArn,
         ACCESS_TOKEN_TTL_SECONDS: String(props.accessTokenTtlSeconds),
         SIGNING_KEY_ROTATION_DAYS: String(props.rotationDays),
       },
@@ -84,7 +86,7 @@ export class SigningKeys extends Construct {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'Not Secrets Manager rotation: the signing key is rotated by the key manager on its hourly schedule in three steps (publish the public key, switch after every function re-read it, prune once its tokens expired), which the single-secret Secrets Manager rotation protocol cannot express. The refresh token key is rotated by hand on purpose: a new key ends every session (docs/deploy.md).',
+          'Not Secrets Manager rotation: the signing key is rotated by the key manager on its hourly schedule in three steps (publish the public key, switch after every function re-read it, prune once its tokens expired), which the single-secret Secrets Manager rotation protocol cannot express. The refresh token key is rotated by hand on purpose: a new key ends every session (docs/deploy.md). The MFA key is never rotated automatically: a new key would make every stored TOTP secret unreadable.',
       });
     }
   }

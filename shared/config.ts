@@ -46,6 +46,11 @@ export const configSchema = z.object({
   JWT_PUBLIC_KEYS_SECRET_ID: z.optional(z.string()),
   REFRESH_TOKEN_KEY: z.optional(z.string()),
   REFRESH_TOKEN_KEY_SECRET_ID: z.optional(z.string()),
+  // AES-256-GCM key the TOTP secrets are encrypted under (base64url, 32 bytes).
+  MFA_SECRET_KEY: z.optional(z.string()),
+  MFA_SECRET_KEY_SECRET_ID: z.optional(z.string()),
+  // The issuer an authenticator app shows next to the account (otpauth:// label and parameter).
+  TOTP_ISSUER: z._default(z.string().check(z.minLength(1), z.maxLength(64), z.refine((v: string) => !v.includes(':'), 'must not contain ":"')), 'Serverless Auth'),
 });
 
 export type Config = z.infer<typeof configSchema>;

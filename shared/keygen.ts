@@ -17,12 +17,16 @@ export function generateRefreshTokenKey(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** The AES-256-GCM key of TOTP secrets: 32 random bytes, like the refresh key. */
+export const generateMfaKey = generateRefreshTokenKey;
+
 /** Environment variables that hand freshly generated keys to the functions (local stack, tests). */
-export function generateKeyEnvironment(): Record<'JWT_PRIVATE_KEY' | 'JWT_PUBLIC_KEYS' | 'REFRESH_TOKEN_KEY', string> {
+export function generateKeyEnvironment(): Record<'JWT_PRIVATE_KEY' | 'JWT_PUBLIC_KEYS' | 'REFRESH_TOKEN_KEY' | 'MFA_SECRET_KEY', string> {
   const pair = generateSigningKeyPair();
   return {
     JWT_PRIVATE_KEY: JSON.stringify({ kid: pair.kid, privateKey: pair.privateKey }),
     JWT_PUBLIC_KEYS: JSON.stringify({ keys: [{ kid: pair.kid, publicKey: pair.publicKey }] }),
     REFRESH_TOKEN_KEY: generateRefreshTokenKey(),
+    MFA_SECRET_KEY: generateMfaKey(),
   };
 }

@@ -9,6 +9,7 @@ import { readSecretString } from './aws/secrets';
  *   signing key  JWT_PRIVATE_KEY[_SECRET_ID]  {"kid":"<kid>","privateKey":"<PKCS#8 PEM, P-256>"}
  *   public keys  JWT_PUBLIC_KEYS[_SECRET_ID]  {"keys":[{"kid":"<kid>","publicKey":"<SPKI PEM>"}]}
  *   refresh key  REFRESH_TOKEN_KEY[_SECRET_ID] base64url of at least 32 random bytes
+ *   MFA key      MFA_SECRET_KEY[_SECRET_ID]    base64url of exactly 32 random bytes (AES-256-GCM)
  * Rotation publishes a new public key first, then switches the signing key; old public keys stay
  * until every token they signed has expired.
  */
@@ -95,8 +96,17 @@ const refreshKeyLoader = cachedLoader(async () => {
   return key;
 }, KEY_CACHE_MS);
 
+const mfaKeyLoader = cachedLoader(async () => {
+  const raw = await readKeySource('MFA_SECRET_KEY', 'MFA_SECRET_KEY_SECRET_ID');
+  const key = Buffer.from(raw.trim(), 'base64url');
+  if (key.length !== 32) throw new Error('Invalid configuration: MFA_SECRET_KEY must hold exactly 32 bytes (base64url)');
+  return key;
+}, KEY_CACHE_MS);
+
 export const getSigningKey = (): Promise<SigningKey> => signingKeyLoader.get();
 export const getRefreshTokenKey = (): Promise<Buffer> => refreshKeyLoader.get();
+/** The key TOTP secrets are encrypted under; only the two-factor functions are granted it. */
+export const getMfaKey = (): Promise<Buffer> => mfaKeyLoader.get();
 export const getPublicKeys = (): Promise<Map<string, KeyObject>> => publicKeysLoader.get();
 
 /** The verification key for a kid, or undefined. Only well-formed kids are ever looked up. */
@@ -114,4 +124,5 @@ export function resetKeyCache(): void {
   signingKeyLoader.reset();
   publicKeysLoader.reset();
   refreshKeyLoader.reset();
+  mfaKeyLoader.reset();
 }

@@ -58,6 +58,30 @@ export function signupAttemptNotice(email: string, links: { login: string; forgo
   };
 }
 
+/** A notice about a change to the account's security: what happened, and what to do if it was not the owner. */
+function securityNotice(subject: string, email: string, happened: string, ifNotYou: string): MailContent {
+  return notice(subject, [`${happened} (account ${email}).`, ifNotYou]);
+}
+
+const SECURE_YOUR_ACCOUNT = 'If this was not you, change your password now and sign out every session.';
+
+export function mfaEnabledNotice(email: string): MailContent {
+  return securityNotice('Two-factor authentication is on', email, 'Two-factor authentication was turned on for your account', SECURE_YOUR_ACCOUNT);
+}
+
+export function mfaDisabledNotice(email: string): MailContent {
+  return securityNotice('Two-factor authentication is off', email, 'Two-factor authentication was turned off for your account', SECURE_YOUR_ACCOUNT);
+}
+
+export function recoveryCodeUsedNotice(email: string, remaining: number): MailContent {
+  const left = remaining === 1 ? '1 recovery code is left' : `${remaining} recovery codes are left`;
+  return securityNotice(
+    'A recovery code was used',
+    email,
+    `A recovery code was used to sign in to your account; ${left}`,
+    `${SECURE_YOUR_ACCOUNT} If it was you, consider making a fresh set of recovery codes.`,
+  );
+}
 /** A plain notice: a few sentences, no link that changes anything. */
 function notice(subject: string, sentences: string[]): MailContent {
   return {

@@ -29,6 +29,10 @@ export const INTENT_TTL_SECONDS = 7 * 24 * 3600;
  */
 export type MailIntent =
   | { kind: 'signup'; email: string }
+  // Two-factor notices: written in the same transaction as the change they report.
+  | { kind: 'mfa_enabled'; email: string }
+  | { kind: 'mfa_disabled'; email: string }
+  | { kind: 'recovery_code_used'; email: string; remaining: number }
   /** Forgot password: a reset link if the address has an account, nothing otherwise. */
   | { kind: 'password_reset'; email: string }
   /** A confirmation link to the NEW address `email` for account `userId`, unless the address has an account. */

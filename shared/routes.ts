@@ -5,7 +5,7 @@
  * IAM grants and only the listed key material is handed to the function.
  */
 export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail';
-export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey';
+export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
   table: readonly TableAction[];
@@ -67,6 +67,28 @@ export const routes: readonly Route[] = [
     method: 'DELETE', path: '/auth/sessions/{id}', functionName: 'revoke-session', auth: 'protected',
     access: { ...none, table: ['read', 'write'] },
   },
+  // Two-factor: only these functions hold the key TOTP secrets are encrypted under (login does
+  // not: it only learns from the user item that a second step is needed).
+  {
+    method: 'POST', path: '/auth/mfa/totp/enroll', functionName: 'mfa-enroll', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/mfa/totp/confirm', functionName: 'mfa-confirm', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'] },
+  },
+  {
+    method: 'POST', path: '/auth/mfa/recovery-codes', functionName: 'mfa-recovery-codes', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'DELETE', path: '/auth/mfa/totp', functionName: 'mfa-disable', auth: 'protected',
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/mfa/verify', functionName: 'mfa-verify', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
+  },
   {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
     // Like register: one PutItem of a mail intent, no reads, no SES.
@@ -79,12 +101,12 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/password/change', functionName: 'change-password', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'querySessions'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/email/change', functionName: 'change-email', auth: 'protected',
     // Verifies the password (throttle counter writes) and writes one mail intent ('write' covers it).
-    access: { ...none, table: ['read', 'write'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/email/confirm', functionName: 'confirm-email', auth: 'public',
@@ -92,7 +114,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'DELETE', path: '/me', functionName: 'delete-account', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'querySessions'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',

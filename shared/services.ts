@@ -1,6 +1,7 @@
 import type { AuthContext } from './auth/context';
 import { dynamo } from './aws/dynamodb';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
+import { DynamoMfaStore } from './aws/dynamodb-mfa';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
 import { DynamoSessionStore } from './aws/dynamodb-sessions';
 import { DynamoUserStore } from './aws/dynamodb-users';
@@ -17,6 +18,7 @@ export function createAuthContext(): AuthContext {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     sessions: new DynamoSessionStore(dynamo, config.TABLE_NAME),
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
+    mfa: new DynamoMfaStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),
     config,
     now: () => Date.now(),

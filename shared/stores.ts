@@ -13,6 +13,8 @@ export interface UserRecord {
   passwordHash: string;
   /** ISO 8601. */
   createdAt: string;
+  /** Two-factor is on: a login needs a second step (shared/auth/mfa.ts). */
+  mfaEnabled?: boolean;
   /**
    * Bumped by every password reset, password change and email change (absent = 0). A reset link
    * records the value it was made for, so any of those, or a deletion, makes it useless.
@@ -65,7 +67,12 @@ export interface SessionRecord {
   /** The device it was started or last refreshed from (sanitised; see auth/session-client.ts). */
   userAgent?: string;
   ipAddress?: string;
+  /** How the user proved who they are when the session began: the access tokens' `amr`. */
+  amr?: readonly AuthMethod[];
 }
+
+/** Authentication methods references (RFC 8176): a password, then possibly a one-time code. */
+export type AuthMethod = 'pwd' | 'otp';
 
 export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
 
@@ -179,6 +186,55 @@ export interface LimitStore {
   clearAttempts(key: string): Promise<void>;
   /** Fixed-window counter: the number of hits in the current window, this one included. */
   hit(key: string, windowSeconds: number, now: number): Promise<number>;
+}
+
+/**
+ * A user's two-factor state, from the user item. Secrets are AES-256-GCM ciphertexts
+ * (shared/auth/mfa-crypto.ts); recovery codes are SHA-256 hashes, each usable once.
+ */
+export interface MfaState {
+  email: string;
+  /** The secret of an enrollment waiting for its first code. */
+  pendingSecret?: string;
+  /** The confirmed secret: two-factor is on. */
+  secret?: string;
+  /** The last time step a code was accepted for: no step is accepted twice. */
+  lastUsedStep?: number;
+  recoveryCodeHashes: string[];
+}
+
+/** The sign-in half-done: the password was right, a second factor is missing. Times in epoch ms. */
+export interface MfaChallenge {
+  tokenHash: string;
+  userId: string;
+  expiresAt: number;
+  attempts: number;
+}
+
+export interface MfaStore {
+  /** Strongly consistent; undefined when the user does not exist. */
+  getState(userId: string): Promise<MfaState | undefined>;
+  /** Stores (or replaces) the pending secret; false when two-factor is already on. */
+  setPending(userId: string, encryptedSecret: string): Promise<boolean>;
+  /**
+   * Turns two-factor on with the pending secret it was shown, the step its first code used and
+   * the recovery codes' hashes, and writes the notice, in one transaction; false when that
+   * pending secret is no longer there (replaced by a newer enroll, or confirmed meanwhile).
+   */
+  enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number): Promise<boolean>;
+  /** Records `step` as used iff `secret` is still the active one and no later or equal step was used: one winner per step. */
+  useStep(userId: string, secret: string, step: number): Promise<boolean>;
+  /** Removes one recovery code's hash and writes the notice, in one transaction; false when it was not (or no longer) there. */
+  useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  /** Replaces the recovery codes iff two-factor is on with `secret`. */
+  replaceRecoveryCodes(userId: string, secret: string, recoveryCodeHashes: string[]): Promise<boolean>;
+  /** Turns two-factor off (and drops a pending enrollment); the notice goes with it when it was on. */
+  disable(userId: string, notice: MailIntent | undefined, now: number): Promise<void>;
+  createChallenge(challenge: MfaChallenge): Promise<void>;
+  /** Counts one attempt iff the challenge exists, is not expired and has attempts left; its user, else undefined. */
+  claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<string | undefined>;
+  /** Deletes the challenge; false when another request used it first. */
+  consumeChallenge(tokenHash: string): Promise<boolean>;
 }
 
 /** The request side of the outbox: one PutItem per intent, nothing read. */

@@ -90,14 +90,39 @@ export const logoutBody = z.object({ scope: z._default(z.enum(['session', 'all']
 /** A password being checked (login, re-authentication): normalized, never judged by the new-password rules. */
 const currentPasswordField = z.pipe(passwordInput, z.string().check(z.minLength(1, 'is required')));
 
+/** A TOTP code as typed: spaces are forgiven ("123 456"); the rules decide whether it is right. */
+const totpCodeField = z.pipe(
+  z.string().check(z.maxLength(32)),
+  z.transform((code: string) => code.replace(/\s/g, '')),
+);
+/**
+ * A recovery code, or in the step-up `code` field a TOTP code or a recovery code. Routes that
+ * change the account take `code: z.optional(secondFactorCodeField)` and pass it to requireSecondFactor.
+ */
+export const secondFactorCodeField = z.string().check(z.trim(), z.minLength(1, 'is required'), z.maxLength(64));
+/** Step-up: required by requireSecondFactor while two-factor is on, ignored while it is off. */
+const stepUpCodeField = z.optional(secondFactorCodeField);
+
 export const forgotPasswordBody = z.object({ email: emailField });
 
 export const resetPasswordBody = z.object({ token: mailedTokenField, password: newPasswordField });
 
-export const changePasswordBody = z.object({ currentPassword: currentPasswordField, newPassword: newPasswordField });
+export const changePasswordBody = z.object({ currentPassword: currentPasswordField, newPassword: newPasswordField, code: stepUpCodeField });
 
-export const changeEmailBody = z.object({ password: currentPasswordField, newEmail: emailField });
+export const changeEmailBody = z.object({ password: currentPasswordField, newEmail: emailField, code: stepUpCodeField });
 
 export const confirmEmailBody = z.object({ token: mailedTokenField });
 
-export const deleteAccountBody = z.object({ password: currentPasswordField });
+export const deleteAccountBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
+
+export const mfaEnrollBody = z.object({ password: currentPasswordField });
+export const mfaConfirmBody = z.object({ code: totpCodeField });
+/** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
+export const mfaStepUpBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
+
+/** The login's second step: the mfaToken and either a TOTP code or a recovery code. */
+export const mfaVerifyBody = z.object({
+  mfaToken: z.string().check(z.minLength(1), z.maxLength(512)),
+  code: z.optional(totpCodeField),
+  recoveryCode: z.optional(secondFactorCodeField),
+}).check(z.refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give either code or recoveryCode', path: ['code'] }));

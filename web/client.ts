@@ -50,11 +50,22 @@ export interface SecondFactorRequired {
 
 export type LoginResult = SignedIn | SecondFactorRequired;
 
+/** A pending TOTP enrollment: show `otpauthUri` as a QR code and `secret` as text for typing. */
+export interface TotpEnrollment {
+  /** Base32. */
+  secret: string;
+  otpauthUri: string;
+}
+
+/** The login's second step: a current TOTP code, or one of the recovery codes. */
+export type SecondFactorInput = { code: string } | { recoveryCode: string };
+
 /** The codes the API answers with (problem+json `code`); `network_error` is the client's own. */
 export type AuthErrorCode =
   | 'validation_failed'
   | 'malformed_json'
   | 'invalid_token'
+  | 'invalid_code'
   | 'invalid_credentials'
   | 'invalid_refresh_token'
   | 'session_expired'
@@ -66,6 +77,9 @@ export type AuthErrorCode =
   | 'not_found'
   | 'username_taken'
   | 'email_taken'
+  | 'mfa_already_enabled'
+  | 'mfa_not_pending'
+  | 'mfa_not_enabled'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
@@ -167,6 +181,20 @@ export interface AuthClient {
    * exists yet.
    */
   login(input: ({ email: string } | { username: string }) & { password: string }): Promise<LoginResult>;
+  /**
+   * Completes a login that answered `mfaRequired` with its `mfaToken` and a code (or a recovery
+   * code): the session starts as with login. `invalid_code` leaves the token usable (up to 5
+   * attempts in 5 minutes); `invalid_token` means log in again.
+   */
+  verifyMfa(mfaToken: string, factor: SecondFactorInput): Promise<User>;
+  /** Signed in: starts two-factor set-up (pending until confirmTotp). A new call replaces a pending set-up. */
+  enrollTotp(password: string): Promise<TotpEnrollment>;
+  /** Turns two-factor on with a code from the pending secret; answers the ten recovery codes, shown this once. */
+  confirmTotp(code: string): Promise<string[]>;
+  /** Turns two-factor off; `code` is a current TOTP code or an unused recovery code. */
+  disableTotp(password: string, code: string): Promise<void>;
+  /** A fresh set of ten recovery codes (the old set stops working); `code` as for disableTotp. */
+  regenerateRecoveryCodes(password: string, code: string): Promise<string[]>;
   /** Ends this session (or every session of the user) and tells the other tabs. */
   logout(options?: { scope?: 'session' | 'all' }): Promise<void>;
   me(): Promise<User>;
@@ -174,14 +202,17 @@ export interface AuthClient {
   forgotPassword(email: string): Promise<{ message: string }>;
   /** Sets a new password from a reset link. Every session of the account ends; it does not sign in. */
   resetPassword(token: string, password: string): Promise<void>;
-  /** Signed in: every other session of the user ends, this one stays. A wrong current password is 403 `reauthentication_failed`. */
-  changePassword(currentPassword: string, newPassword: string): Promise<void>;
-  /** Signed in: mails a confirmation link to the new address (unless it belongs to an account; the reply does not say). */
-  changeEmail(password: string, newEmail: string): Promise<{ message: string }>;
+  /**
+   * Signed in: every other session of the user ends, this one stays. A wrong current password is
+   * 403 `reauthentication_failed`. With two-factor on, `code` (TOTP or recovery code) is required too.
+   */
+  changePassword(currentPassword: string, newPassword: string, code?: string): Promise<void>;
+  /** Signed in: mails a confirmation link to the new address (unless it belongs to an account; the reply does not say). `code` as for changePassword. */
+  changeEmail(password: string, newEmail: string, code?: string): Promise<{ message: string }>;
   /** Confirms an email change from the link mailed to the new address. Needs no session. */
   confirmEmail(token: string): Promise<User>;
-  /** Deletes the account after re-checking the password; the session ends (`account-deleted`). */
-  deleteAccount(password: string): Promise<void>;
+  /** Deletes the account after re-checking the password (and `code` with two-factor on); the session ends (`account-deleted`). */
+  deleteAccount(password: string, code?: string): Promise<void>;
   /** The user's live sessions, newest first; `current` marks this one. */
   listSessions(): Promise<Session[]>;
   /**
@@ -424,6 +455,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return { mfaRequired: false, user: (reply as SignInReply).user };
     },
 
+    verifyMfa: (mfaToken, factor) => signIn('/auth/mfa/verify', { mfaToken, ...factor }),
+    enrollTotp: (password) => authorized('POST', '/auth/mfa/totp/enroll', { password }),
+
+    async confirmTotp(code) {
+      const { recoveryCodes } = await authorized<{ recoveryCodes: string[] }>('POST', '/auth/mfa/totp/confirm', { code });
+      return recoveryCodes;
+    },
+
+    disableTotp: (password, code) => authorized('DELETE', '/auth/mfa/totp', { password, code }),
+
+    async regenerateRecoveryCodes(password, code) {
+      const { recoveryCodes } = await authorized<{ recoveryCodes: string[] }>('POST', '/auth/mfa/recovery-codes', { password, code });
+      return recoveryCodes;
+    },
+
     async logout({ scope = 'session' } = {}) {
       if (!mayHaveSession()) return;
       const response = await authorizedFetch('/auth/logout', {
@@ -443,16 +489,16 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     forgotPassword: (email) => post('/auth/password/forgot', { email }),
     resetPassword: (token, password) => post('/auth/password/reset', { token, password }),
-    changePassword: (currentPassword, newPassword) => authorized('POST', '/auth/password/change', { currentPassword, newPassword }),
-    changeEmail: (password, newEmail) => authorized('POST', '/auth/email/change', { password, newEmail }),
+    changePassword: (currentPassword, newPassword, code) => authorized('POST', '/auth/password/change', { currentPassword, newPassword, ...withCode(code) }),
+    changeEmail: (password, newEmail, code) => authorized('POST', '/auth/email/change', { password, newEmail, ...withCode(code) }),
 
     async confirmEmail(token) {
       const { user } = await post<{ user: User }>('/auth/email/confirm', { token });
       return user;
     },
 
-    async deleteAccount(password) {
-      await authorized('DELETE', '/me', { password });
+    async deleteAccount(password, code) {
+      await authorized('DELETE', '/me', { password, ...withCode(code) });
       endSession({ reason: 'account-deleted' });
     },
 
@@ -485,6 +531,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       globalThis.document?.removeEventListener('visibilitychange', refreshIfInUse);
     },
   };
+}
+
+/** The step-up `code` field only when there is one: without two-factor the routes ask for none. */
+function withCode(code: string | undefined): { code?: string } {
+  return code === undefined || code === '' ? {} : { code };
 }
 
 async function toAuthError(response: Response): Promise<AuthError> {

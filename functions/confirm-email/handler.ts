@@ -1,4 +1,4 @@
-import { confirmEmailChange } from '../../shared/auth/account';
+import { confirmEmailChange } from '../../shared/auth/email-confirmation';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
 import { confirmEmailBody } from '../../shared/validation';

@@ -8,8 +8,12 @@ import { loginBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** POST /auth/login — email or username plus password (and the device cookie, if any); starts a new session. */
+/**
+ * POST /auth/login — email or username plus password (and the device cookie, if any); starts a new
+ * session, or with two-factor on answers an mfaToken for POST /auth/mfa/verify (no cookie, no token).
+ */
 export const handler = httpHandler({ body: loginBody }, async ({ body, header, event }) => {
-  const { user, tokens } = await login(auth, { ...body, deviceToken: readCookie(header('cookie'), DEVICE_COOKIE) }, sessionClientOf(event));
-  return sessionReply(tokens, cookieOptionsFor(event, auth.config), user);
+  const outcome = await login(auth, { ...body, deviceToken: readCookie(header('cookie'), DEVICE_COOKIE) }, sessionClientOf(event));
+  if ('mfaRequired' in outcome) return { status: 200, body: outcome };
+  return sessionReply(outcome.tokens, cookieOptionsFor(event, auth.config), outcome.user);
 });

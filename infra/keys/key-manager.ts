@@ -2,7 +2,7 @@ import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { secretsManager } from '../../shared/aws/secrets';
-import { generateRefreshTokenKey, generateSigningKeyPair } from '../../shared/keygen';
+import { generateMfaKey, generateRefreshTokenKey, generateSigningKeyPair } from '../../shared/keygen';
 import { logger } from '../../shared/observability';
 import { answerCloudFormation } from '../custom-resource-response';
 import { planKeyMaintenance, rotationPolicy, type StoredKeys } from './rotation';
@@ -19,6 +19,7 @@ const environment = z.object({
   JWT_PRIVATE_KEY_SECRET_ID: z.string().min(1),
   JWT_PUBLIC_KEYS_SECRET_ID: z.string().min(1),
   REFRESH_TOKEN_KEY_SECRET_ID: z.string().min(1),
+  MFA_SECRET_KEY_SECRET_ID: z.string().min(1),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive(),
   SIGNING_KEY_ROTATION_DAYS: z.coerce.number().int().positive(),
 });
@@ -36,12 +37,14 @@ export async function maintainKeys(options: { rotateNow: boolean; now?: Date }) 
     publicKeys: env.JWT_PUBLIC_KEYS_SECRET_ID,
     signingKey: env.JWT_PRIVATE_KEY_SECRET_ID,
     refreshKey: env.REFRESH_TOKEN_KEY_SECRET_ID,
+    mfaKey: env.MFA_SECRET_KEY_SECRET_ID,
   } satisfies Record<keyof StoredKeys, string>;
 
   const stored: StoredKeys = {
     signingKey: await readSecret(secretIds.signingKey),
     publicKeys: await readSecret(secretIds.publicKeys),
     refreshKey: await readSecret(secretIds.refreshKey),
+    mfaKey: await readSecret(secretIds.mfaKey),
   };
   const { writes, events } = planKeyMaintenance({
     stored,
@@ -50,10 +53,11 @@ export async function maintainKeys(options: { rotateNow: boolean; now?: Date }) 
     rotateNow: options.rotateNow,
     generateKeyPair: () => generateSigningKeyPair(),
     generateRefreshKey: generateRefreshTokenKey,
+    generateMfaKey,
   });
 
   // Order matters: a kid is published before anything may sign with it.
-  for (const name of ['publicKeys', 'signingKey', 'refreshKey'] as const) {
+  for (const name of ['publicKeys', 'signingKey', 'refreshKey', 'mfaKey'] as const) {
     const value = writes[name];
     if (value !== undefined) await secretsManager.send(new PutSecretValueCommand({ SecretId: secretIds[name], SecretString: value }));
   }

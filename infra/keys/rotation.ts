@@ -68,6 +68,7 @@ export interface StoredKeys {
   signingKey?: string;
   publicKeys?: string;
   refreshKey?: string;
+  mfaKey?: string;
 }
 
 /** The strings to write back; a secret that needs no change is absent. */
@@ -87,6 +88,7 @@ export interface MaintenanceInput {
   rotateNow: boolean;
   generateKeyPair: () => KeyPair;
   generateRefreshKey: () => string;
+  generateMfaKey: () => string;
 }
 
 export interface MaintenanceResult {
@@ -156,6 +158,11 @@ export function planKeyMaintenance(input: MaintenanceInput): MaintenanceResult {
     writes.refreshKey = input.generateRefreshKey();
     events.push('created refresh token key');
   }
+  // Created once and never replaced while valid: a new key would make every stored TOTP secret unreadable.
+  if (!isAesKey(input.stored.mfaKey)) {
+    writes.mfaKey = input.generateMfaKey();
+    events.push('created MFA key');
+  }
   return { writes, events };
 }
 
@@ -208,6 +215,10 @@ function isP256PublicKey(pem: string): boolean {
 
 function publicKeyOf(privateKeyPem: string): string {
   return createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+function isAesKey(raw: string | undefined): boolean {
+  return raw !== undefined && /^[A-Za-z0-9_-]+$/.test(raw.trim()) && Buffer.from(raw.trim(), 'base64url').length === 32;
 }
 
 function isRefreshKey(raw: string | undefined): boolean {

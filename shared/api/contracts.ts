@@ -4,7 +4,8 @@ import { RESET_REQUESTED } from '../auth/password-reset';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
 import {
-  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody, registerBody, resetPasswordBody, verifyBody,
+  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody,
 } from '../validation';
 
 /**
@@ -20,7 +21,7 @@ import {
 export interface RouteContract {
   summary: string;
   description?: string;
-  tag: 'Sign-up' | 'Session' | 'Account' | 'Discovery';
+  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Discovery';
   /** zod schema of the JSON body, as the handler validates it (zod/mini: any zod schema converts). */
   body?: z.core.$ZodType;
   /** A cookie the route reads instead of a body. */
@@ -53,6 +54,18 @@ const session = z
     expiresIn: z.int().positive().describe('Seconds until the access token expires.'),
   })
   .meta({ id: 'Session' });
+
+const mfaRequired = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().describe('Opaque, single use, valid 5 minutes and for 5 attempts: send it to POST /auth/mfa/verify.'),
+    methods: z.array(z.enum(['totp', 'recovery_code'])),
+  })
+  .meta({ id: 'MfaRequired' });
+
+const recoveryCodes = z
+  .object({ recoveryCodes: z.array(z.string()).length(10).describe('Shown this once; each works once in place of a code.') })
+  .meta({ id: 'RecoveryCodes' });
 
 const sessionView = z
   .object({
@@ -108,8 +121,9 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/login': {
     tag: 'Session',
     summary: 'Sign in with email or username and password',
+    description: 'With two-factor on, the answer is an mfaToken for POST /auth/mfa/verify instead of a session: no cookie, no access token.',
     body: loginBody,
-    success: { status: 200, description: 'Signed in: a new session.', body: session, setsCookie: true },
+    success: { status: 200, description: 'Signed in (a new session), or a second factor is needed.', body: z.union([session, mfaRequired]), setsCookie: true },
     errors: ['invalid_credentials', 'too_many_attempts'],
   },
   'POST /auth/refresh': {
@@ -145,6 +159,44 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     success: { status: 204, description: 'Revoked.', setsCookie: true },
     errors: ['not_found', 'origin_not_allowed'],
   },
+  'POST /auth/mfa/totp/enroll': {
+    tag: 'Two-factor',
+    summary: 'Start setting up TOTP: a new secret, pending until confirmed',
+    description: 'A new enroll replaces a pending one. The secret is base32; otpauthUri is for a QR code.',
+    body: mfaEnrollBody,
+    success: { status: 200, description: 'The pending secret.', body: z.object({ secret: z.string().describe('Base32.'), otpauthUri: z.string().regex(/^otpauth:\/\/totp\//) }) },
+    errors: ['reauthentication_failed', 'mfa_already_enabled', 'too_many_attempts'],
+  },
+  'POST /auth/mfa/totp/confirm': {
+    tag: 'Two-factor',
+    summary: 'Turn two-factor on with a code from the pending secret',
+    body: mfaConfirmBody,
+    success: { status: 200, description: 'Two-factor is on; the recovery codes are shown this once.', body: recoveryCodes },
+    errors: ['invalid_code', 'mfa_not_pending', 'too_many_attempts'],
+  },
+  'POST /auth/mfa/recovery-codes': {
+    tag: 'Two-factor',
+    summary: 'A fresh set of recovery codes; the old set stops working',
+    description: '`code` is a current TOTP code or an unused recovery code.',
+    body: mfaStepUpBody,
+    success: { status: 200, description: 'The new recovery codes, shown this once.', body: recoveryCodes },
+    errors: ['reauthentication_failed', 'invalid_code', 'mfa_not_enabled', 'too_many_attempts'],
+  },
+  'DELETE /auth/mfa/totp': {
+    tag: 'Two-factor',
+    summary: 'Turn two-factor off',
+    description: '`code` (a current TOTP code or an unused recovery code) is required while two-factor is on. Also drops a pending enrollment.',
+    body: mfaStepUpBody,
+    success: { status: 204, description: 'Two-factor is off.' },
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
+  },
+  'POST /auth/mfa/verify': {
+    tag: 'Two-factor',
+    summary: 'Complete a login with a TOTP code or a recovery code',
+    body: mfaVerifyBody,
+    success: { status: 200, description: 'Signed in: a new session (amr ["pwd","otp"]).', body: session, setsCookie: true },
+    errors: ['invalid_code', 'invalid_token', 'too_many_attempts'],
+  },
   'POST /auth/password/forgot': {
     tag: 'Account',
     summary: 'Mail a password-reset link to the address, if it has an account',
@@ -164,18 +216,18 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/password/change': {
     tag: 'Account',
     summary: 'Change the password (with the current one)',
-    description: 'Every other session of the user is revoked, this one is kept; a notice is mailed. A wrong current password is 403, never 401.',
+    description: 'Every other session of the user is revoked, this one is kept; a notice is mailed. A wrong current password is 403, never 401. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
     body: changePasswordBody,
     success: { status: 204, description: 'The password is changed.' },
-    errors: ['reauthentication_failed', 'too_many_attempts'],
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
   },
   'POST /auth/email/change': {
     tag: 'Account',
     summary: 'Ask to move the account to a new email address (with the password)',
-    description: 'The same 202 whether or not the new address is taken. A confirmation link (1 hour) goes to the new address only if no account uses it.',
+    description: 'The same 202 whether or not the new address is taken. A confirmation link (1 hour) goes to the new address only if no account uses it. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
     body: changeEmailBody,
     success: { status: 202, description: 'Accepted; the mailer decides whether a link goes out.', body: accepted(EMAIL_CHANGE_REQUESTED) },
-    errors: ['reauthentication_failed', 'too_many_attempts'],
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
   },
   'POST /auth/email/confirm': {
     tag: 'Account',
@@ -188,10 +240,10 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'DELETE /me': {
     tag: 'Account',
     summary: 'Delete the account (with the password)',
-    description: 'Every session is revoked, the account and its uniqueness items are deleted (the address and username can sign up again), the refresh and device cookies are cleared and a notice is mailed.',
+    description: 'Every session is revoked, the account and its uniqueness items are deleted (the address and username can sign up again), the refresh and device cookies are cleared and a notice is mailed. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
     body: deleteAccountBody,
     success: { status: 204, description: 'The account is deleted; the cookies are cleared.', setsCookie: true },
-    errors: ['reauthentication_failed', 'too_many_attempts', 'origin_not_allowed'],
+    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
   },
   'GET /.well-known/jwks.json': {
     tag: 'Discovery',

@@ -1,11 +1,12 @@
 import type { Config } from '../config';
-import type { LimitStore, Outbox, SessionStore, UserRecord, UserStore } from '../stores';
+import type { LimitStore, MfaStore, Outbox, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
   users: UserStore;
   sessions: SessionStore;
   limits: LimitStore;
+  mfa: MfaStore;
   outbox: Outbox;
   config: Config;
   /** Epoch milliseconds. */

@@ -3,6 +3,7 @@ import { logger } from '../observability';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
 import type { SessionClient } from './session-client';
 import { throttledPasswordCheck, throttleKeys, trustedDevicePasswordCheck } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -23,7 +24,7 @@ export interface LoginInput {
  * of the resolved account counts on that device's own counter instead, so the owner's browsers
  * are not locked out by anyone else. Unknown accounts cost one dummy hash and are counted alike.
  */
-export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
+export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
   const user = input.kind === 'email' ? await ctx.users.findByEmail(input.identifier) : await ctx.users.findByUsername(input.identifier);
   const verify = () => verifyPassword(input.password, user?.passwordHash);
   const subject = { userId: user?.id };
@@ -33,7 +34,6 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   let passwordMatches = trustedDevice ? await trustedDevicePasswordCheck(ctx, trustedDevice.deviceId, verify, subject) : undefined;
   passwordMatches ??= await throttledPasswordCheck(ctx, throttleKeys.login(input.kind, input.identifier), verify, subject);
   if (!user || !passwordMatches) throw new ApiError('invalid_credentials');
-
 
   let verifiedHash = user.passwordHash;
   if (needsRehash(user.passwordHash)) {
@@ -47,6 +47,9 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
       });
     if (stored) verifiedHash = upgraded;
   }
+
+  // Two-factor on: no session yet, only a handle for the second step (POST /auth/mfa/verify).
+  if (user.mfaEnabled) return startMfaChallenge(ctx, user.id);
 
   const session = newSession(ctx, user.id, client);
   await ctx.sessions.create(session);

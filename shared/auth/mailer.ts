@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import {
-  accountDeletedNotice, emailChangedNotice, emailChangeMail, passwordChangedNotice, passwordResetMail, signupAttemptNotice, signupMail, type MailContent,
+  accountDeletedNotice, emailChangedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
+  recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
 } from '../mail';
 import { logger } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
@@ -94,8 +95,18 @@ const password_changed: Decide<'password_changed'> = async (_ctx, intent) => ({ 
 const email_changed: Decide<'email_changed'> = async (_ctx, intent) => ({ to: intent.email, mail: emailChangedNotice(intent.email, intent.newEmail) });
 const account_deleted: Decide<'account_deleted'> = async (_ctx, intent) => ({ to: intent.email, mail: accountDeletedNotice(intent.email) });
 
+/** Two-factor notices: no links, no limits (each reports a change the owner must hear about). */
+const mfa_enabled: Decide<'mfa_enabled'> = async (_ctx, intent) => ({ to: intent.email, mail: mfaEnabledNotice(intent.email) });
+const mfa_disabled: Decide<'mfa_disabled'> = async (_ctx, intent) => ({ to: intent.email, mail: mfaDisabledNotice(intent.email) });
+const recovery_code_used: Decide<'recovery_code_used'> = async (_ctx, intent) => ({
+  to: intent.email,
+  mail: recoveryCodeUsedNotice(intent.email, intent.remaining),
+});
+
 /** The one dispatch table: every intent kind and how the mailer decides on it. */
-const decide: { [K in MailIntentKind]: Decide<K> } = { signup, password_reset, email_change, password_changed, email_changed, account_deleted };
+const decide: { [K in MailIntentKind]: Decide<K> } = {
+  signup, password_reset, email_change, password_changed, email_changed, account_deleted, mfa_enabled, mfa_disabled, recovery_code_used,
+};
 
 export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
   return typeof kind === 'string' && Object.hasOwn(decide, kind);

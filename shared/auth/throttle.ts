@@ -34,11 +34,16 @@ export const SETTLE_SECONDS = 60;
 /** Compare-and-set rounds before a request gives up on a counter other requests keep changing. */
 const MAX_RACE_ROUNDS = 8;
 
-/** Counter keys: login by the identifier as typed (normalized), re-auth by account, devices by id. */
+/**
+ * Counter keys: login by the identifier as typed (normalized), re-auth by account, devices by id;
+ * second-factor codes by account and by the mfaToken of the login they complete.
+ */
 export const throttleKeys = {
   login: (kind: 'email' | 'username', identifier: string) => `login#${kind}#${identifier}`,
   account: (userId: string) => `account#${userId}`,
   device: (deviceId: string) => `device#${deviceId}`,
+  secondFactor: (userId: string) => `otp#${userId}`,
+  mfaToken: (tokenHash: string) => `mfatoken#${tokenHash}`,
 };
 
 /** Lockout after consecutive failures: 2^(n-5) seconds from the 5th on, capped at 15 minutes. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SessionRecord } from '../stores';
+import type { AuthMethod, SessionRecord } from '../stores';
 import { signAccessToken } from '../tokens/access-token';
 import { deriveRefreshToken } from '../tokens/refresh-token';
 import type { AuthContext } from './context';
@@ -14,10 +14,11 @@ export interface IssuedTokens {
   refreshMaxAgeSeconds: number;
 }
 
-export function newSession(ctx: AuthContext, userId: string, client: SessionClient = {}): SessionRecord {
+export function newSession(ctx: AuthContext, userId: string, client: SessionClient = {}, amr: readonly AuthMethod[] = ['pwd']): SessionRecord {
   const now = ctx.now();
   return {
     ...client,
+    amr,
     id: randomBytes(16).toString('base64url'),
     userId,
     generation: 0,
@@ -29,7 +30,7 @@ export function newSession(ctx: AuthContext, userId: string, client: SessionClie
 
 export async function issueTokens(ctx: AuthContext, session: SessionRecord, generation: number): Promise<IssuedTokens> {
   const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([
-    signAccessToken(session.userId, session.id),
+    signAccessToken(session.userId, session.id, session.amr ?? ['pwd']),
     deriveRefreshToken(session.id, generation),
   ]);
   return { accessToken, expiresIn, refreshToken, refreshMaxAgeSeconds: remainingLifetimeSeconds(session, ctx.now()) };

@@ -2,7 +2,7 @@ import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, Qu
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SessionClient } from '../auth/session-client';
-import type { RotationOutcome, SessionRecord, SessionStore } from '../stores';
+import type { AuthMethod, RotationOutcome, SessionRecord, SessionStore } from '../stores';
 import { tableSchema } from '../table';
 import { isConditionFailure } from './errors';
 
@@ -26,6 +26,7 @@ export function sessionToItem(session: SessionRecord): Record<string, unknown> {
     expiresAt: Math.ceil(session.absoluteExpiresAt / 1000),
     ...(session.userAgent !== undefined ? { userAgent: session.userAgent } : {}),
     ...(session.ipAddress !== undefined ? { ipAddress: session.ipAddress } : {}),
+    ...(session.amr !== undefined ? { amr: [...session.amr] } : {}),
   };
 }
 
@@ -41,6 +42,7 @@ function toRecord(item: Record<string, unknown>): SessionRecord {
     ...(typeof item.revokedAt === 'number' ? { revokedAt: item.revokedAt } : {}),
     ...(typeof item.userAgent === 'string' ? { userAgent: item.userAgent } : {}),
     ...(typeof item.ipAddress === 'string' ? { ipAddress: item.ipAddress } : {}),
+    ...(Array.isArray(item.amr) ? { amr: item.amr as AuthMethod[] } : {}),
   };
 }
 

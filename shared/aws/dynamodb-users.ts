@@ -43,6 +43,8 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     ...(u.username ? { username: u.username } : {}),
     passwordHash: u.passwordHash,
     createdAt: u.createdAt,
+    // Two-factor state lives on the same item (aws/dynamodb-mfa.ts); a login only needs to know it is on.
+    ...(typeof item.totpSecret === 'string' ? { mfaEnabled: true } : {}),
     ...(typeof u.credentialsVersion === 'number' ? { credentialsVersion: u.credentialsVersion } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { getConfig } from '../config';
 import { findPublicKey, getSigningKey } from '../keys';
+import type { AuthMethod } from '../stores';
 import { SIGNING_ALGORITHM } from './algorithm';
 
 export interface AccessClaims {
@@ -15,10 +16,14 @@ const CLOCK_SKEW_SECONDS = 30;
 /** Header parameters that point at keys we would have to fetch or trust from the token itself. */
 const FORBIDDEN_HEADERS = ['jku', 'jwk', 'x5u', 'x5c', 'crit'];
 
-export async function signAccessToken(userId: string, sessionId: string): Promise<{ accessToken: string; expiresIn: number }> {
+/**
+ * `amr` (RFC 8176) says how the session began: ["pwd"], or ["pwd","otp"] after a second factor,
+ * so an API can ask for the stronger one.
+ */
+export async function signAccessToken(userId: string, sessionId: string, amr: readonly AuthMethod[] = ['pwd']): Promise<{ accessToken: string; expiresIn: number }> {
   const config = getConfig();
   const { kid, privateKey } = await getSigningKey();
-  const accessToken = jwt.sign({ sid: sessionId, token_use: 'access' }, privateKey, {
+  const accessToken = jwt.sign({ sid: sessionId, token_use: 'access', amr }, privateKey, {
     algorithm: SIGNING_ALGORITHM,
     keyid: kid,
     issuer: config.JWT_ISSUER,

@@ -41,3 +41,17 @@ describe('bundles', () => {
     expect(inputs.filter((input) => input.includes('node_modules/zod/v4/classic/'))).toEqual([]);
   });
 });
+
+describe('the TOTP library', () => {
+  const twoFactorFunctions = ['mfa-enroll', 'mfa-confirm', 'mfa-recovery-codes', 'mfa-disable', 'mfa-verify', 'change-password', 'change-email', 'delete-account'];
+
+  it.each(functionNames)('%s carries otpauth only if it checks or makes TOTP codes', async (name) => {
+    // Act
+    const packages = await packagesIn(name);
+
+    // Assess
+    expect(packages.has('otpauth')).toBe(twoFactorFunctions.includes(name));
+    // The Node build of otpauth uses node:crypto, never the pure-JS hashes of its browser build.
+    expect(packages.has('@noble/hashes')).toBe(false);
+  });
+});

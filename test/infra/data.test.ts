@@ -108,12 +108,12 @@ describe('mail sender', () => {
 });
 
 describe('signing keys', () => {
-  it('keeps three secrets whose values never appear in the template', () => {
+  it('keeps four secrets whose values never appear in the template', () => {
     // Act
     const secrets = view.ofType('AWS::SecretsManager::Secret');
 
     // Assess
-    expect(secrets.map((s) => s.path).sort()).toEqual(['Keys/PublicKeys', 'Keys/RefreshTokenKey', 'Keys/SigningKey']);
+    expect(secrets.map((s) => s.path).sort()).toEqual(['Keys/MfaKey', 'Keys/PublicKeys', 'Keys/RefreshTokenKey', 'Keys/SigningKey']);
     for (const secret of secrets) {
       expect(secret.props.SecretString).toBeUndefined();
       expect(secret.props.GenerateSecretString).toEqual({});
@@ -128,7 +128,7 @@ describe('signing keys', () => {
 
     // Assess
     expect(view.resolve(keyMaterial!.props.ServiceToken)).toBe('Keys/KeyManager/Function.Arn');
-    expect(Object.keys(keyMaterial!.props).filter((key) => key !== 'ServiceToken').sort()).toEqual(['publicKeys', 'refreshKey', 'signingKey']);
+    expect(Object.keys(keyMaterial!.props).filter((key) => key !== 'ServiceToken').sort()).toEqual(['mfaKey', 'publicKeys', 'refreshKey', 'signingKey']);
     const dependsOn = Object.values(stage)[0]!.DependsOn as string[];
     expect(dependsOn.map((id) => view.pathOf(id))).toContain('Keys/KeyMaterial/Default');
   });
@@ -140,7 +140,7 @@ describe('signing keys', () => {
 
     // Assess
     expect(statements).toEqual([
-      { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: ['Keys/PublicKeys', 'Keys/RefreshTokenKey', 'Keys/SigningKey'] },
+      { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: ['Keys/MfaKey', 'Keys/PublicKeys', 'Keys/RefreshTokenKey', 'Keys/SigningKey'] },
     ]);
   });
 

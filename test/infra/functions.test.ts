@@ -32,12 +32,17 @@ const expectedPermissions: Record<string, string[]> = {
   me: [...readItems],
   'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'revoke-session': [...readItems, ...writeItems],
+  'mfa-enroll': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-confirm': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-disable': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
   'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
-  'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
-  'change-email': [...readItems, ...writeItems],
+  'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
+  'change-email': [...readItems, ...writeItems, readSecret('MfaKey')],
   'confirm-email': [...readItems, ...writeItems],
-  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
   jwks: [readSecret('PublicKeys')],
   'openid-configuration': [],
   openapi: [],
@@ -54,12 +59,18 @@ const expectedSecretIds: Record<string, string[]> = {
   me: [],
   'list-sessions': [],
   'revoke-session': [],
+  // The MFA key reaches only the functions that check a TOTP code: login does not decrypt TOTP secrets.
+  'mfa-enroll': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-confirm': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-recovery-codes': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-disable': ['MFA_SECRET_KEY_SECRET_ID'],
+  'mfa-verify': ['JWT_PRIVATE_KEY_SECRET_ID', 'MFA_SECRET_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   'forgot-password': [],
   'reset-password': [],
-  'change-password': [],
-  'change-email': [],
+  'change-password': ['MFA_SECRET_KEY_SECRET_ID'],
+  'change-email': ['MFA_SECRET_KEY_SECRET_ID'],
   'confirm-email': [],
-  'delete-account': [],
+  'delete-account': ['MFA_SECRET_KEY_SECRET_ID'],
   jwks: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   'openid-configuration': [],
   openapi: [],
@@ -107,6 +118,11 @@ describe('runtime', () => {
       me: 256,
       'list-sessions': 256,
       'revoke-session': 256,
+      'mfa-enroll': 1024,
+      'mfa-confirm': 256,
+      'mfa-recovery-codes': 1024,
+      'mfa-disable': 1024,
+      'mfa-verify': 256,
       'forgot-password': 256,
       'reset-password': 1024,
       'change-password': 1024,
@@ -138,7 +154,8 @@ describe('runtime', () => {
         .filter(([, value]) => value !== undefined),
     );
     expect(reserved).toEqual({
-      verify: 20, login: 20, 'reset-password': 20, 'change-password': 20, 'change-email': 20, 'delete-account': 20,
+      verify: 20, login: 20, 'mfa-enroll': 20, 'mfa-recovery-codes': 20, 'mfa-disable': 20,
+      'reset-password': 20, 'change-password': 20, 'change-email': 20, 'delete-account': 20,
     });
   });
 });
@@ -219,7 +236,7 @@ describe('configuration', () => {
 
     // Assess
     expect(Object.keys(env).filter((key) => key.endsWith('_SECRET_ID')).sort()).toEqual(expectedSecretIds[name]);
-    expect(Object.keys(env).filter((key) => ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEYS', 'REFRESH_TOKEN_KEY'].includes(key))).toEqual([]);
+    expect(Object.keys(env).filter((key) => ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEYS', 'REFRESH_TOKEN_KEY', 'MFA_SECRET_KEY'].includes(key))).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ const SECRET_IDS = {
   JWT_PRIVATE_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing',
   JWT_PUBLIC_KEYS_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:public',
   REFRESH_TOKEN_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:refresh',
+  MFA_SECRET_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mfa',
 };
 
 const secrets = mockClient(SecretsManagerClient);
@@ -76,6 +77,7 @@ function givenKeys(env = generateKeyEnvironment()) {
     [SECRET_IDS.JWT_PRIVATE_KEY_SECRET_ID]: JSON.stringify({ ...JSON.parse(env.JWT_PRIVATE_KEY), createdAt }),
     [SECRET_IDS.JWT_PUBLIC_KEYS_SECRET_ID]: JSON.stringify({ keys: publicKeys.keys.map((key) => ({ ...key, createdAt })) }),
     [SECRET_IDS.REFRESH_TOKEN_KEY_SECRET_ID]: env.REFRESH_TOKEN_KEY,
+    [SECRET_IDS.MFA_SECRET_KEY_SECRET_ID]: env.MFA_SECRET_KEY,
   };
   for (const [id, value] of Object.entries(values)) secrets.on(GetSecretValueCommand, { SecretId: id }).resolves({ SecretString: value });
 }
@@ -95,6 +97,7 @@ describe('as the custom resource', () => {
       SECRET_IDS.JWT_PUBLIC_KEYS_SECRET_ID,
       SECRET_IDS.JWT_PRIVATE_KEY_SECRET_ID,
       SECRET_IDS.REFRESH_TOKEN_KEY_SECRET_ID,
+      SECRET_IDS.MFA_SECRET_KEY_SECRET_ID,
     ]);
     expect(responses).toEqual([
       {

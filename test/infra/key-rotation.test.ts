@@ -2,8 +2,8 @@ import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planKeyMaintenance, rotationPolicy, type StoredKeys } from '../../infra/keys/rotation';
 import { resetConfig } from '../../shared/config';
-import { generateRefreshTokenKey, generateSigningKeyPair } from '../../shared/keygen';
-import { findPublicKey, getRefreshTokenKey, getSigningKey, resetKeyCache } from '../../shared/keys';
+import { generateMfaKey, generateRefreshTokenKey, generateSigningKeyPair } from '../../shared/keygen';
+import { findPublicKey, getMfaKey, getRefreshTokenKey, getSigningKey, resetKeyCache } from '../../shared/keys';
 
 const policy = rotationPolicy({ accessTokenTtlSeconds: 900, rotationDays: 90 });
 const MINUTE = 60_000;
@@ -16,7 +16,7 @@ const generateKeyPair = () => generateSigningKeyPair(`kid-${++kidCounter}`);
 
 /** One run of the key manager against `stored`; returns what the secrets hold afterwards. */
 function run(stored: StoredKeys, now: Date, rotateNow = false) {
-  const { writes, events } = planKeyMaintenance({ stored, now, policy, rotateNow, generateKeyPair, generateRefreshKey: generateRefreshTokenKey });
+  const { writes, events } = planKeyMaintenance({ stored, now, policy, rotateNow, generateKeyPair, generateRefreshKey: generateRefreshTokenKey, generateMfaKey });
   const next = { ...stored, ...writes };
   return {
     stored: next,
@@ -28,42 +28,48 @@ function run(stored: StoredKeys, now: Date, rotateNow = false) {
 }
 
 /** Secrets as they are right after the first deploy. */
-const firstDeploy = () => run({ signingKey: 'placeholder-from-secrets-manager', publicKeys: 'x', refreshKey: 'y' }, start).stored;
+const firstDeploy = () => run({ signingKey: 'placeholder-from-secrets-manager', publicKeys: 'x', refreshKey: 'y', mfaKey: 'z' }, start).stored;
 
 afterEach(() => {
   delete process.env.TABLE_NAME;
   delete process.env.JWT_PRIVATE_KEY;
   delete process.env.JWT_PUBLIC_KEYS;
   delete process.env.REFRESH_TOKEN_KEY;
+  delete process.env.MFA_SECRET_KEY;
   resetConfig();
   resetKeyCache();
 });
 
 describe('first deploy', () => {
-  it('replaces the placeholders with a signing key, its public key and a refresh key', () => {
+  it('replaces the placeholders with a signing key, its public key, a refresh key and an MFA key', () => {
     // Act
-    const result = run({ signingKey: 'k#3!pLaceholder', publicKeys: 'Zq9$placeholder', refreshKey: 'aB3%placeholder' }, start);
+    const result = run({ signingKey: 'k#3!pLaceholder', publicKeys: 'Zq9$placeholder', refreshKey: 'aB3%placeholder', mfaKey: 'x7&placeholder' }, start);
 
     // Assess
-    expect(Object.keys(result.writes).sort()).toEqual(['publicKeys', 'refreshKey', 'signingKey']);
+    expect(Object.keys(result.writes).sort()).toEqual(['mfaKey', 'publicKeys', 'refreshKey', 'signingKey']);
     expect(result.publicKids).toEqual([result.signing.kid]);
     expect(Buffer.from(result.stored.refreshKey!, 'base64url')).toHaveLength(32);
+    expect(Buffer.from(result.stored.mfaKey!, 'base64url')).toHaveLength(32);
   });
 
   it('writes key material that shared/keys.ts reads, extra rotation fields and all', async () => {
     // Prepare
     const stored = firstDeploy();
-    Object.assign(process.env, { TABLE_NAME: 't', JWT_PRIVATE_KEY: stored.signingKey, JWT_PUBLIC_KEYS: stored.publicKeys, REFRESH_TOKEN_KEY: stored.refreshKey });
+    Object.assign(process.env, {
+      TABLE_NAME: 't', JWT_PRIVATE_KEY: stored.signingKey, JWT_PUBLIC_KEYS: stored.publicKeys, REFRESH_TOKEN_KEY: stored.refreshKey, MFA_SECRET_KEY: stored.mfaKey,
+    });
 
     // Act
     const signingKey = await getSigningKey();
     const publicKey = await findPublicKey(signingKey.kid);
     const refreshKey = await getRefreshTokenKey();
+    const mfaKey = await getMfaKey();
 
     // Assess
     const signature = sign('sha256', Buffer.from('payload'), signingKey.privateKey);
     expect(verify('sha256', Buffer.from('payload'), publicKey!, signature)).toBe(true);
     expect(refreshKey).toHaveLength(32);
+    expect(mfaKey).toHaveLength(32);
   });
 
   it('leaves valid keys alone on every later deploy', () => {

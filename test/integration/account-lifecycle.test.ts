@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { codeAt } from '../../shared/auth/totp';
 import {
   api,
   allowedOrigin,
@@ -125,6 +126,30 @@ describe('forgot and reset password', () => {
     await expectProblem(await reset(olderLink, 'yet another long password'), 400, 'invalid_token');
     const mails = await waitForMails(user.email, 4);
     expect(mails.map((mail) => mail.subject)).toContain('Your password was changed');
+  });
+
+  it('keeps two-factor on through a reset: the next login with the new password still answers mfaRequired', async () => {
+    // Prepare: two-factor turned on with a code from the enrolled secret
+    const user = await newVerifiedUser('reset-mfa');
+    const enrolled = await postJson('/auth/mfa/totp/enroll', { password: PASSWORD }, bearer(user.accessToken));
+    const { secret } = (await enrolled.json()) as { secret: string };
+    expect((await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()) }, bearer(user.accessToken))).status).toBe(200);
+    // The "two-factor is on" notice first, so the next mail is the reset link.
+    expect((await waitForMails(user.email, 2)).map((mail) => mail.subject)).toContain('Two-factor authentication is on');
+    const link = await resetLink(user.email);
+
+    // Act
+    const response = await reset(link);
+    const next = await loginAttempt(user.email, NEW_PASSWORD);
+
+    // Assess
+    expect(response.status).toBe(204);
+    expect(next.status).toBe(200);
+    const body = (await next.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ mfaRequired: true });
+    expect(typeof body.mfaToken).toBe('string');
+    expect(body).not.toHaveProperty('accessToken');
+    expect(setCookieOf(next, 'refresh_token')).toBeUndefined();
   });
 
   it('keeps the link usable after a weak password was refused', async () => {

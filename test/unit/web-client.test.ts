@@ -98,6 +98,18 @@ function fakeApi() {
           return body.token === 'confirm-token' ? json(200, { user: { ...user, email: 'ada@new.example' } }) : problem(400, 'invalid_token');
         case 'DELETE /me':
           return reauthenticated(body.password, () => new Response(null, { status: 204 }));
+        case 'POST /auth/mfa/verify':
+          if (body.mfaToken !== 'mfa-1') return problem(400, 'invalid_token');
+          return body.code === '123456' || body.recoveryCode === 'abcde-12345' ? json(200, { user, ...api.issue() }) : problem(400, 'invalid_code');
+        case 'POST /auth/mfa/totp/enroll':
+          return reauthenticated(body.password, () => json(200, { secret: 'JBSWY3DPEHPK3PXP', otpauthUri: 'otpauth://totp/Demo:ada%40example.com?secret=JBSWY3DPEHPK3PXP' }));
+        case 'POST /auth/mfa/totp/confirm':
+          if (!authorized) return problem(401, 'unauthorized');
+          return body.code === '123456' ? json(200, { recoveryCodes: ['abcde-12345'] }) : problem(400, 'invalid_code');
+        case 'POST /auth/mfa/recovery-codes':
+          return reauthenticated(body.password, () => (body.code === '123456' ? json(200, { recoveryCodes: ['fghjk-67890'] }) : problem(400, 'invalid_code')));
+        case 'DELETE /auth/mfa/totp':
+          return reauthenticated(body.password, () => (body.code === '123456' ? new Response(null, { status: 204 }) : problem(400, 'invalid_code')));
         case 'GET /auth/sessions':
           return authorized ? json(200, { sessions }) : problem(401, 'unauthorized');
         case 'DELETE /auth/sessions/s-this':
@@ -472,6 +484,77 @@ describe('web client', () => {
       expect(result).toEqual({ mfaRequired: true, mfaToken: 'mfa-1', methods: ['totp', 'recovery_code'] });
       expect(client.isSignedIn()).toBe(false);
       expect(started).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('two-factor', () => {
+    it('completes a login that needs a second factor with a code or a recovery code, starting the session then', async () => {
+      // Prepare
+      const api = fakeApi();
+      api.secondFactor = true;
+      const client = newClient(api);
+      const started = vi.fn();
+      client.on('session-started', started);
+      const challenge = await client.login({ email: 'ada@example.com', password: rightPassword });
+
+      // Act
+      const wrong = await client.verifyMfa('mfa-1', { code: '000000' }).catch((e: unknown) => e);
+      const viaCode = await client.verifyMfa(challenge.mfaRequired ? challenge.mfaToken : '', { code: '123456' });
+      const viaRecovery = await client.verifyMfa('mfa-1', { recoveryCode: 'abcde-12345' });
+
+      // Assess
+      expect(wrong).toMatchObject({ status: 400, code: 'invalid_code' });
+      expect(viaCode).toEqual(user);
+      expect(viaRecovery).toEqual(user);
+      expect(client.isSignedIn()).toBe(true);
+      expect(started).toHaveBeenCalledWith({ reason: 'sign-in' });
+      const bodies = await Promise.all(api.requests.filter((r) => r.url.endsWith('/auth/mfa/verify')).map((r) => r.clone().json()));
+      expect(bodies.slice(1)).toEqual([{ mfaToken: 'mfa-1', code: '123456' }, { mfaToken: 'mfa-1', recoveryCode: 'abcde-12345' }]);
+    });
+
+    it('enrolls, confirms, regenerates and disables with the session, surfacing the API codes', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+      await client.login({ email: 'ada@example.com', password: rightPassword });
+
+      // Act
+      const enrollment = await client.enrollTotp(rightPassword);
+      const wrongPassword = await client.enrollTotp('wrong').catch((e: unknown) => e);
+      const recoveryCodes = await client.confirmTotp('123456');
+      const fresh = await client.regenerateRecoveryCodes(rightPassword, '123456');
+      const wrongCode = await client.disableTotp(rightPassword, '000000').catch((e: unknown) => e);
+      await client.disableTotp(rightPassword, '123456');
+
+      // Assess
+      expect(enrollment).toEqual({ secret: 'JBSWY3DPEHPK3PXP', otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\//) });
+      expect(wrongPassword).toMatchObject({ status: 403, code: 'reauthentication_failed' });
+      expect(recoveryCodes).toEqual(['abcde-12345']);
+      expect(fresh).toEqual(['fghjk-67890']);
+      expect(wrongCode).toMatchObject({ status: 400, code: 'invalid_code' });
+      const disable = api.requests.at(-1)!;
+      expect(disable.method).toBe('DELETE');
+      expect(disable.headers.get('Authorization')).toBe(`Bearer ${api.validToken}`);
+    });
+
+    it('sends the step-up code with password change, email change and deletion only when one is given', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+      await client.login({ email: 'ada@example.com', password: rightPassword });
+
+      // Act
+      await client.changePassword(rightPassword, 'a new long password', '123456');
+      await client.changeEmail(rightPassword, 'ada@new.example');
+      await client.deleteAccount(rightPassword, 'abcde-12345');
+
+      // Assess
+      const bodies = await Promise.all(api.requests.slice(-3).map((r) => r.clone().json()));
+      expect(bodies).toEqual([
+        { currentPassword: rightPassword, newPassword: 'a new long password', code: '123456' },
+        { password: rightPassword, newEmail: 'ada@new.example' },
+        { password: rightPassword, code: 'abcde-12345' },
+      ]);
     });
   });
 

@@ -4,6 +4,7 @@
  * read the token on load; it is sent when the person submits, so a link scanner that runs the
  * page uses nothing up.
  */
+import { renderSVG } from 'uqr';
 import { AuthError, createAuthClient, type Session, type User } from '../client';
 import { describeError } from './messages';
 import { startDevInbox } from './dev-inbox';
@@ -110,6 +111,7 @@ async function enterAccount(user: User, status: string): Promise<void> {
 function leaveAccount(status: string): void {
   showUser(null);
   byTestId('sessions').replaceChildren();
+  resetTwoFactorSection();
   if (location.pathname === '/' || !element('view-account').hidden) {
     history.replaceState(null, '', '/');
     showSignedOut();
@@ -156,11 +158,47 @@ onSubmit('login-form', async (form) => {
   if (login.includes('@')) inbox.use(login);
   const result = await client.login(login.includes('@') ? { email: login, password } : { username: login, password });
   if (result.mfaRequired) {
-    tell(form, 'This account asks for a second factor, which this demo cannot do yet.', 'error');
+    showSecondStep(result.mfaToken);
     return;
   }
   form.reset();
   await enterAccount(result.user, `Signed in as ${result.user.email}.`);
+});
+
+// The login's second step: the mfaToken stays in memory only, for the 5 minutes it is valid.
+let pendingMfaToken: string | null = null;
+
+function showSecondStep(mfaToken: string | null): void {
+  pendingMfaToken = mfaToken;
+  element('login-form').hidden = mfaToken !== null;
+  element('login-mfa-form').hidden = mfaToken === null;
+  element<HTMLFormElement>('login-mfa-form').reset();
+  if (mfaToken) {
+    byTestId('login-mfa-code').focus();
+    showStatus('Password accepted. Enter the code from your authenticator app, or a recovery code.');
+  }
+}
+
+onSubmit('login-mfa-form', async (form) => {
+  const typed = field(form, 'code').value.trim();
+  const digits = typed.replace(/\s/g, '');
+  try {
+    const user = await client.verifyMfa(pendingMfaToken ?? '', /^\d{6}$/.test(digits) ? { code: digits } : { recoveryCode: typed });
+    showSecondStep(null);
+    element<HTMLFormElement>('login-form').reset();
+    await enterAccount(user, `Signed in as ${user.email}.`);
+  } catch (error) {
+    // The token is used up or expired: the password step again.
+    if (!isDeadLink(error)) throw error;
+    showSecondStep(null);
+    tell(element<HTMLFormElement>('login-form'), 'That took too long or too many tries. Log in again.', 'error');
+  }
+});
+
+element('login-mfa-cancel').addEventListener('click', (event) => {
+  event.preventDefault();
+  clearMessages();
+  showSecondStep(null);
 });
 
 element('forgot-link').addEventListener('click', (event) => {
@@ -366,14 +404,15 @@ async function revokeSession(session: Session): Promise<void> {
 }
 
 onSubmit('change-password-form', async (form) => {
-  await client.changePassword(field(form, 'current').value, field(form, 'new').value);
+  await client.changePassword(field(form, 'current').value, field(form, 'new').value, field(form, 'code').value.trim());
+  field(form, 'code').value = '';
   tell(form, 'Password changed. Your other devices have been signed out.', 'ok');
   await loadSessions();
 });
 
 onSubmit('change-email-form', async (form) => {
   const newEmail = field(form, 'email').value.trim();
-  await client.changeEmail(field(form, 'password').value, newEmail);
+  await client.changeEmail(field(form, 'password').value, newEmail, field(form, 'code').value.trim());
   inbox.use(newEmail);
   form.reset();
   tell(form, `Check ${newEmail} for a link to confirm the change. Until then you keep using ${currentUser?.email ?? 'your current address'}.`, 'ok');
@@ -381,7 +420,64 @@ onSubmit('change-email-form', async (form) => {
 
 onSubmit('delete-form', async (form) => {
   // 'session-ended' (account-deleted) shows the signed-out view.
-  await client.deleteAccount(field(form, 'password').value);
+  await client.deleteAccount(field(form, 'password').value, field(form, 'code').value.trim());
+});
+
+// ---- Two-factor authentication -------------------------------------------------------------
+
+function resetTwoFactorSection(): void {
+  element('mfa-confirm-form').hidden = true;
+  element('mfa-recovery').hidden = true;
+  byTestId('mfa-secret').textContent = '';
+  byTestId('mfa-recovery-codes').textContent = '';
+  element('mfa-qr').replaceChildren();
+}
+
+function showRecoveryCodes(codes: string[]): void {
+  byTestId('mfa-recovery-codes').textContent = codes.join('\n');
+  element('mfa-recovery').hidden = false;
+}
+
+onSubmit('mfa-enroll-form', async (form) => {
+  resetTwoFactorSection();
+  const { secret, otpauthUri } = await client.enrollTotp(field(form, 'password').value);
+  const svg = new DOMParser().parseFromString(renderSVG(otpauthUri), 'image/svg+xml').documentElement;
+  element('mfa-qr').replaceChildren(document.importNode(svg, true));
+  byTestId('mfa-secret').textContent = secret;
+  element('mfa-confirm-form').hidden = false;
+  byTestId('mfa-confirm-code').focus();
+  tell(form, 'Scan the QR code, then enter the code your app shows to finish.', 'ok');
+});
+
+onSubmit('mfa-confirm-form', async (form) => {
+  const codes = await client.confirmTotp(field(form, 'code').value.trim());
+  form.reset();
+  element('mfa-confirm-form').hidden = true;
+  element('mfa-qr').replaceChildren();
+  byTestId('mfa-secret').textContent = '';
+  showRecoveryCodes(codes);
+  showStatus('Two-factor authentication is on. Save your recovery codes now: they are not shown again.');
+});
+
+onSubmit('mfa-regenerate-form', async (form) => {
+  const codes = await client.regenerateRecoveryCodes(field(form, 'password').value, field(form, 'code').value.trim());
+  form.reset();
+  showRecoveryCodes(codes);
+  tell(form, 'New recovery codes made; the old ones no longer work. Save these now.', 'ok');
+});
+
+onSubmit('mfa-disable-form', async (form) => {
+  await client.disableTotp(field(form, 'password').value, field(form, 'code').value.trim());
+  form.reset();
+  resetTwoFactorSection();
+  tell(form, 'Two-factor authentication is off.', 'ok');
+});
+
+element('mfa-copy').addEventListener('click', () => {
+  navigator.clipboard
+    .writeText(byTestId('mfa-recovery-codes').textContent ?? '')
+    .then(() => showStatus('Recovery codes copied.'))
+    .catch(() => showStatus('Copying is not allowed here: select the codes and copy them by hand.'));
 });
 
 // ---- Page load ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ const fieldNames: Record<string, string> = {
   currentPassword: 'current password',
   username: 'username',
   token: 'link',
+  code: 'code',
+  recoveryCode: 'recovery code',
 };
 
 function capitalize(text: string): string {
@@ -35,7 +37,7 @@ export function describeFieldError({ field, message }: FieldError): string {
   if (/valid email/i.test(message)) return `That ${name} doesn't look right — check it for typos.`;
   if (/already taken/i.test(message)) return `That ${name} is taken — pick another.`;
   if (field === 'username') return 'Usernames are 3 to 32 letters, digits, dots, dashes or underscores.';
-  if (/required|invalid_type|expected string/i.test(message)) return `Please fill in the ${name}.`;
+  if (/required|invalid_type|expected string/i.test(message)) return field === 'code' ? 'Enter a code from your authenticator app, or a recovery code.' : `Please fill in the ${name}.`;
   return `${capitalize(name)}: ${message}.`;
 }
 
@@ -55,6 +57,14 @@ export function describeError(error: unknown): string {
       return `Too many requests.${wait}`;
     case 'invalid_token':
       return 'This link is invalid, expired or already used.';
+    case 'invalid_code':
+      return 'That code is not right, or was already used. Use the newest code from your app, or a recovery code.';
+    case 'mfa_already_enabled':
+      return 'Two-factor authentication is already on.';
+    case 'mfa_not_pending':
+      return 'Start setting up two-factor authentication again: enter your password to get a new QR code.';
+    case 'mfa_not_enabled':
+      return 'Two-factor authentication is off.';
     case 'username_taken':
       return 'That username is taken — pick another.';
     case 'email_taken':

@@ -1,0 +1,27 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuthContext } from './context';
+
+/**
+ * The handle between a login whose password was right and the second factor that completes it:
+ * 256 random bits, only its SHA-256 stored, used once, dead after 5 minutes or 5 attempts. Kept
+ * apart from shared/auth/mfa.ts so the login bundle does not carry the TOTP library.
+ */
+export const MFA_TOKEN_TTL_SECONDS = 5 * 60;
+export const MFA_TOKEN_MAX_ATTEMPTS = 5;
+export const MFA_METHODS = ['totp', 'recovery_code'] as const;
+
+export interface MfaRequired {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: typeof MFA_METHODS;
+}
+
+export function hashMfaToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export async function startMfaChallenge(ctx: AuthContext, userId: string): Promise<MfaRequired> {
+  const mfaToken = `mfa1_${randomBytes(32).toString('base64url')}`;
+  await ctx.mfa.createChallenge({ tokenHash: hashMfaToken(mfaToken), userId, expiresAt: ctx.now() + MFA_TOKEN_TTL_SECONDS * 1000, attempts: 0 });
+  return { mfaRequired: true, mfaToken, methods: MFA_METHODS };
+}

@@ -1,0 +1,196 @@
+import { ApiError } from '../errors';
+import { recordSecurityEvent } from '../observability';
+import type { MfaState, UserRecord } from '../stores';
+import { publicUser, type AuthContext, type PublicUser } from './context';
+import { decryptTotpSecret, encryptTotpSecret } from './mfa-crypto';
+import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from './mfa-challenge';
+import { reauthenticate } from './reauthentication';
+import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
+import type { SessionClient } from './session-client';
+import { throttledPasswordCheck, throttleKeys } from './throttle';
+import { issueTokens, newSession, type IssuedTokens } from './tokens';
+import { matchingStep, newTotpSecret, otpauthUri } from './totp';
+
+/**
+ * Two-factor authentication with TOTP and recovery codes: enrollment, the login's second step,
+ * and the step-up check of routes that change the account. Every code attempt goes through the
+ * shared throttle (shared/auth/throttle.ts) on the account's code counter, and at login also on
+ * the mfaToken's own counter; a time step is accepted once per user, decided by one conditional
+ * write, so a replayed code and the loser of two concurrent uses of one code are both refused.
+ */
+
+/** A second factor as a request carries it: a TOTP code, or a recovery code. */
+export interface SecondFactor {
+  code?: string;
+  recoveryCode?: string;
+}
+
+/**
+ * One check counted on `key` through the shared throttle. An error inside (a nested counter's
+ * 429, a dead mfaToken) counts as a failed attempt here and is thrown once this counter settled.
+ */
+async function counted(ctx: AuthContext, key: string, userId: string | undefined, check: () => Promise<boolean>): Promise<boolean> {
+  let failure: unknown;
+  const matches = await throttledPasswordCheck(
+    ctx,
+    key,
+    () =>
+      check().catch((error: unknown) => {
+        failure = error;
+        return false;
+      }),
+    { userId },
+  );
+  if (failure !== undefined) throw failure;
+  return matches;
+}
+
+async function signedInUser(ctx: AuthContext, userId: string): Promise<{ user: UserRecord; state: MfaState }> {
+  const [user, state] = await Promise.all([ctx.users.findById(userId), ctx.mfa.getState(userId)]);
+  // A token whose user no longer exists is treated as no token (as GET /me does).
+  if (!user || !state) throw new ApiError('unauthorized');
+  return { user, state };
+}
+
+/** The two-factor state of the signed-in user; a token whose user no longer exists is treated as no token. */
+async function signedInState(ctx: AuthContext, userId: string): Promise<MfaState> {
+  const state = await ctx.mfa.getState(userId);
+  if (!state) throw new ApiError('unauthorized');
+  return state;
+}
+
+/**
+ * Whether `factor` is a valid, unused second factor of a user with two-factor on, using it up if
+ * so: a TOTP code's time step is recorded, a recovery code is removed (and its notice written).
+ * Not throttled: callers count it.
+ */
+async function useSecondFactor(ctx: AuthContext, userId: string, state: MfaState, factor: SecondFactor): Promise<boolean> {
+  if (!state.secret) return false;
+  if (factor.code !== undefined) {
+    const step = matchingStep(await decryptTotpSecret(userId, state.secret), factor.code, ctx.now());
+    if (step === undefined || (state.lastUsedStep !== undefined && step <= state.lastUsedStep)) return false;
+    return ctx.mfa.useStep(userId, state.secret, step);
+  }
+  const codeHash = factor.recoveryCode === undefined ? undefined : hashRecoveryCode(userId, factor.recoveryCode);
+  if (codeHash === undefined || !state.recoveryCodeHashes.includes(codeHash)) return false;
+  const remaining = state.recoveryCodeHashes.length - 1;
+  const used = await ctx.mfa.useRecoveryCode(userId, codeHash, { kind: 'recovery_code_used', email: state.email, remaining }, ctx.now());
+  if (used) recordSecurityEvent('RecoveryCodeUsed', { userId, remaining });
+  return used;
+}
+
+/** Six digits in `code` (spaces forgiven) are a TOTP code; anything else in `code` is read as a recovery code. */
+function factorOf(input: SecondFactor): SecondFactor {
+  if (input.code === undefined) return input.recoveryCode === undefined ? {} : { recoveryCode: input.recoveryCode };
+  const digits = input.code.replace(/\s/g, '');
+  return /^\d{6}$/.test(digits) ? { code: digits } : { recoveryCode: input.code };
+}
+
+/**
+ * The step-up check for routes that change the account (password change, email change, account
+ * deletion, disabling two-factor, new recovery codes), run after the password check. With
+ * two-factor off it asks nothing. With it on: no code is 400 validation_failed (field `code`); a
+ * wrong, reused or expired one 400 invalid_code; too many wrong ones 429 too_many_attempts.
+ * `code` may be a TOTP code or an unused recovery code.
+ */
+export async function requireSecondFactor(ctx: AuthContext, user: Pick<UserRecord, 'id'>, input: SecondFactor, state?: MfaState): Promise<void> {
+  const current = state ?? (await ctx.mfa.getState(user.id));
+  if (!current?.secret) return;
+  const factor = factorOf(input);
+  if (factor.code === undefined && factor.recoveryCode === undefined) {
+    throw new ApiError('validation_failed', { errors: [{ field: 'code', message: 'is required while two-factor authentication is on' }] });
+  }
+  const matches = await counted(ctx, throttleKeys.secondFactor(user.id), user.id, () => useSecondFactor(ctx, user.id, current, factor));
+  if (!matches) throw new ApiError('invalid_code');
+}
+
+export interface TotpEnrollment {
+  /** Base32, for typing into an authenticator app. */
+  secret: string;
+  /** The same secret as an otpauth:// URI, for a QR code. */
+  otpauthUri: string;
+}
+
+/** POST /auth/mfa/totp/enroll: a new secret, pending until a code from it is confirmed. A new enroll replaces a pending one. */
+export async function enrollTotp(ctx: AuthContext, userId: string, password: string): Promise<TotpEnrollment> {
+  if ((await signedInState(ctx, userId)).secret) throw new ApiError('mfa_already_enabled');
+  const user = await reauthenticate(ctx, userId, password);
+  const secret = newTotpSecret();
+  if (!(await ctx.mfa.setPending(user.id, await encryptTotpSecret(user.id, secret)))) throw new ApiError('mfa_already_enabled');
+  return { secret, otpauthUri: otpauthUri(secret, ctx.config.TOTP_ISSUER, user.email) };
+}
+
+/** POST /auth/mfa/totp/confirm: a code from the pending secret turns two-factor on; the recovery codes are shown this once. */
+export async function confirmTotp(ctx: AuthContext, userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+  const { user, state } = await signedInUser(ctx, userId);
+  const pending = state.pendingSecret;
+  if (!pending) throw new ApiError('mfa_not_pending');
+  const secret = await decryptTotpSecret(user.id, pending);
+  let step: number | undefined;
+  const matches = await counted(ctx, throttleKeys.secondFactor(user.id), user.id, async () => {
+    step = matchingStep(secret, code, ctx.now());
+    return step !== undefined;
+  });
+  if (!matches || step === undefined) throw new ApiError('invalid_code');
+  const recoveryCodes = generateRecoveryCodes();
+  const hashes = recoveryCodes.map((c) => hashRecoveryCode(user.id, c)!);
+  // The step of this code is recorded as used: it cannot sign in a moment later.
+  if (!(await ctx.mfa.enable(user.id, pending, step, hashes, { kind: 'mfa_enabled', email: user.email }, ctx.now()))) {
+    throw new ApiError('mfa_not_pending');
+  }
+  recordSecurityEvent('MfaEnabled', { userId: user.id });
+  return { recoveryCodes };
+}
+
+/** POST /auth/mfa/recovery-codes: password and a second factor buy a fresh set; the old set is dead. */
+export async function regenerateRecoveryCodes(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor): Promise<{ recoveryCodes: string[] }> {
+  const state = await signedInState(ctx, userId);
+  if (!state.secret) throw new ApiError('mfa_not_enabled');
+  const user = await reauthenticate(ctx, userId, input.password);
+  await requireSecondFactor(ctx, user, input, state);
+  const recoveryCodes = generateRecoveryCodes();
+  if (!(await ctx.mfa.replaceRecoveryCodes(user.id, state.secret, recoveryCodes.map((c) => hashRecoveryCode(user.id, c)!)))) {
+    throw new ApiError('mfa_not_enabled');
+  }
+  return { recoveryCodes };
+}
+
+/** DELETE /auth/mfa/totp: password and a second factor turn two-factor off (and drop a pending enrollment). */
+export async function disableTotp(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor): Promise<void> {
+  const state = await signedInState(ctx, userId);
+  const user = await reauthenticate(ctx, userId, input.password);
+  await requireSecondFactor(ctx, user, input, state);
+  await ctx.mfa.disable(user.id, state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined, ctx.now());
+  if (state.secret) recordSecurityEvent('MfaDisabled', { userId: user.id });
+}
+
+/**
+ * POST /auth/mfa/verify: completes a login whose password was right. Counted on the mfaToken's
+ * counter first (6 wrong codes in a row: 429), then the token's own attempt budget (5; after that,
+ * or once used or expired, 400 invalid_token), then the account's code counter. The session it
+ * starts is `amr: ["pwd","otp"]`.
+ */
+export async function completeMfaLogin(
+  ctx: AuthContext,
+  input: { mfaToken: string } & SecondFactor,
+  client: SessionClient = {},
+): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
+  const tokenHash = hashMfaToken(input.mfaToken);
+  let userId: string | undefined;
+  const matches = await counted(ctx, throttleKeys.mfaToken(tokenHash), undefined, async () => {
+    userId = await ctx.mfa.claimChallengeAttempt(tokenHash, MFA_TOKEN_MAX_ATTEMPTS, ctx.now());
+    if (!userId) throw new ApiError('invalid_token');
+    const id = userId;
+    const state = await ctx.mfa.getState(id);
+    if (!state) throw new ApiError('invalid_token');
+    return counted(ctx, throttleKeys.secondFactor(id), id, () => useSecondFactor(ctx, id, state, input));
+  });
+  if (!matches || !userId) throw new ApiError('invalid_code');
+  // Single use: of two requests racing with one token, only one gets the session.
+  if (!(await ctx.mfa.consumeChallenge(tokenHash))) throw new ApiError('invalid_token');
+  const user = await ctx.users.findById(userId);
+  if (!user) throw new ApiError('invalid_token');
+  const session = newSession(ctx, user.id, client, ['pwd', 'otp']);
+  await ctx.sessions.create(session);
+  return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
+}
