@@ -8,7 +8,7 @@ import { now, pairedRatios, shuffled, summarize, type Summary } from './stats';
  * session's liveness remembered in-process (cache hit, the default SESSION_CHECK_CACHE_SECONDS)
  * and read from DynamoDB Local on every call (cache miss, SESSION_CHECK_CACHE_SECONDS=0), each
  * against the floor of any ES256 authorizer: one crypto.verify of the same token's signature with
- * the same key plus one JSON.parse of its payload (DESIGN §9: the cache-hit path may cost at most
+ * the same key plus one JSON.parse of its payload (the budgets in docs/performance.md: the cache-hit path may cost at most
  * 1.2 × that floor).
  *
  * Each run alternates short blocks of the three kinds many times, in a new random order each

@@ -15,7 +15,7 @@ import { pairedRatios, shuffled, summarize } from './stats';
  */
 const run = promisify(execFile);
 
-/** DESIGN §9: every function's import may cost at most 1.1 × its baseline bundle (bench/bundles.ts). */
+/** the budgets in docs/performance.md: every function's import may cost at most 1.1 × its baseline bundle (bench/bundles.ts). */
 const COLD_START_BUDGET = 1.1;
 
 /** The deployed functions run with NODE_OPTIONS=--enable-source-maps (infra/service-function.ts). */

@@ -15,7 +15,7 @@ import { item, type BenchItem } from './results';
 import { now, pairedRatios, quantile, shuffled, summarize } from './stats';
 
 /**
- * The routes that answer an address with "check your mail" (register, forgot-password): DESIGN §9
+ * The routes that answer an address with "check your mail" (register, forgot-password): the budgets in docs/performance.md
  * holds each to at most 1.2 × one bare PutItem, the intent write, and the same for an address
  * with an account and one without (their ratio 0.9–1.1), so neither the reply nor its timing
  * tells whether an address is known. The handler runs from its bundle in this process against

@@ -12,7 +12,7 @@ import { now, pairedRatios, shuffled, summarize } from './stats';
 /**
  * Login and verify (which creates the account with the chosen password) through their bundles
  * with the production hash (argon2id at its default cost), each against one bare argon2id hash
- * with the same parameters measured in the same rounds (DESIGN §9: login may cost at most 1.15 ×
+ * with the same parameters measured in the same rounds (the budgets in docs/performance.md: login may cost at most 1.15 ×
  * that hash: everything besides the hash is overhead; verify is reported against the same hash).
  * The production hash itself against the first version's scrypt N=2^17, r=8, p=1 (expected
  * ≤ 0.3 ×). And the memory a hashing function reaches, in a fresh process, against a fresh

@@ -13,7 +13,7 @@ import { now, pairedRatios, quantile, shuffled, summarize } from './stats';
 /**
  * Refresh against the one DynamoDB round trip it cannot avoid, done with the bare SDK on the same
  * DynamoDB Local: the conditional UpdateItem that advances the generation. The refresh bundle's
- * handler invoked in this process (DESIGN §9: at most 1.2 × that round trip), and POST
+ * handler invoked in this process (the budgets in docs/performance.md: at most 1.2 × that round trip), and POST
  * /auth/refresh end to end through the local gateway (HTTP, event building; reported). Then a
  * burst of concurrent refreshes, one per session, against a burst of the bare round trips.
  */

@@ -2,7 +2,7 @@ import type { Summary } from './stats';
 
 /**
  * One line of the benchmark: a measured figure, the baseline it is held against (measured in
- * the same run), their ratio and, where DESIGN §9 sets one, the budget for that ratio.
+ * the same run), their ratio and, where docs/performance.md sets one, the budget for that ratio.
  */
 export interface BenchItem {
   name: string;

@@ -14,7 +14,7 @@ import { benchRefresh } from './refresh';
 import { formatTable, type BenchItem } from './results';
 
 /**
- * `npm run bench`: measures DESIGN §9 as ratios against baselines measured in the same run, prints
+ * `npm run bench`: measures the budgets in docs/performance.md as ratios against baselines measured in the same run, prints
  * the table and writes bench/results.json. It measures; it judges nothing by its exit code (0
  * whatever the results). Sized to finish in well under 5 minutes on a 2-core machine.
  *

@@ -1,5 +1,5 @@
 /**
- * Browser client for the auth API (DESIGN §3, §7). Dependency-free.
+ * Browser client for the auth API (docs/api.md, docs/client.md). Dependency-free.
  *
  * - The access token lives in this closure only: never in storage, never in a URL.
  * - The refresh token lives only in its HttpOnly cookie (Path=/auth); every request is sent with

@@ -24,7 +24,7 @@ import { KEY_CACHE_MS } from '../../shared/keys';
 
 /** How long the functions keep key material before re-reading it. */
 export const FUNCTION_KEY_CACHE_SECONDS = KEY_CACHE_MS / 1000;
-/** Clock skew jsonwebtoken verification allows (DESIGN §4). */
+/** Clock skew jsonwebtoken verification allows (docs/security.md). */
 const CLOCK_SKEW_SECONDS = 30;
 /** Slack on top of every wait, so a schedule that fires a little early changes nothing. */
 const MARGIN_SECONDS = 300;

@@ -2,7 +2,7 @@ import { LocalStackError } from './errors';
 import { runLocalStack, Teardown, type ReadyMessage } from './stack';
 
 /**
- * `npm start`: the whole service on this machine (DESIGN §6). Ports from PORT (3000),
+ * `npm start`: the whole service on this machine (docs/local.md). Ports from PORT (3000),
  * MAIL_PORT (8005) and DDB_PORT (8000); Ctrl-C stops everything, Java included.
  * Started by startLocalStack() with an IPC channel, it reports its URLs there instead.
  */

@@ -25,7 +25,7 @@ import {
   type StoredMail,
 } from './support';
 
-/** The account lifecycle over HTTP on the local stack, mail included (DESIGN §3.2). */
+/** The account lifecycle over HTTP on the local stack, mail included (docs/api.md). */
 const NEW_PASSWORD = 'a brand new passphrase';
 const table = tableClient();
 

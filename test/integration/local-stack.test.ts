@@ -9,7 +9,7 @@ import { tableSchema } from '../../shared/table';
 import { getWithHost } from '../support/http';
 import { allowedOrigin, api, expectProblem, foreignOrigin, stack, tableClient } from './support';
 
-/** What `npm start` promises besides the API itself: DESIGN §6. */
+/** What `npm start` promises besides the API itself: docs/local.md. */
 describe('the local stack', () => {
   it('answers GET /health with 200', async () => {
     // Act

@@ -12,7 +12,7 @@ import {
   uniqueEmail,
 } from './support';
 
-/** POST /auth/login: DESIGN §3, and the throttling and enumeration rules of §4. */
+/** POST /auth/login: docs/api.md, and the throttling and enumeration rules of docs/security.md. */
 describe('POST /auth/login', () => {
   it('signs in by email with a new session: user, access token that works on /me, refresh cookie', async () => {
     // Prepare

@@ -7,7 +7,7 @@ import {
   waitForMails, type SignedIn,
 } from './support';
 
-/** Two-factor authentication on the local stack, as a client that computes codes from the secret it is given (DESIGN §3.5). */
+/** Two-factor authentication on the local stack, as a client that computes codes from the secret it is given (docs/api.md). */
 const STEP_MS = 30_000;
 /** The code of the next time step: accepted now (±1 step), and never used before by a test that used the current one. */
 const nextCode = (secret: string) => codeAt(secret, Date.now() + STEP_MS);

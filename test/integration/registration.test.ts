@@ -37,7 +37,7 @@ async function waitUntilIntentsDone(email: string, count: number): Promise<void>
   }
 }
 
-/** Sign-up in two steps (DESIGN §3.1): the address first, the password on the page the mail links to. */
+/** Sign-up in two steps (docs/api.md): the address first, the password on the page the mail links to. */
 describe('POST /auth/register', () => {
   it('answers byte-identical replies for an unknown address and one that has an account', async () => {
     // Prepare

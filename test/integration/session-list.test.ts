@@ -15,7 +15,7 @@ import {
   type SignedIn,
 } from './support';
 
-/** GET /auth/sessions and DELETE /auth/sessions/{id} on the local stack: DESIGN §3.1 session rows, §4.3. */
+/** GET /auth/sessions and DELETE /auth/sessions/{id} on the local stack: docs/api.md and docs/security.md. */
 type ListedSession = SessionView;
 
 const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';

@@ -19,7 +19,7 @@ import {
   withCookie,
 } from './support';
 
-/** Refresh rotation, the grace window, reuse detection, logout, /me and the JWKS: DESIGN §3 and §4. */
+/** Refresh rotation, the grace window, reuse detection, logout, /me and the JWKS: docs/api.md and docs/security.md. */
 async function refreshedToken(response: Response): Promise<string> {
   expect(response.status).toBe(200);
   const body = (await response.json()) as Record<string, unknown>;

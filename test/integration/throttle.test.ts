@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FAILURES_BEFORE_LOCK } from '../../shared/auth/throttle';
 import { expectProblem, newVerifiedUser, PASSWORD, postJson, setCookieOf, sleep } from './support';
 
-/** The login throttle against the attacks it exists for (DESIGN §4.4), on the local stack. */
+/** The login throttle against the attacks it exists for (docs/security.md), on the local stack. */
 const device = (token: string | undefined) => ({ Cookie: `device=${token}` });
 
 /**
