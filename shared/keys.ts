@@ -105,6 +105,23 @@ const mfaKeyLoader = cachedLoader(async () => {
 
 export const getSigningKey = (): Promise<SigningKey> => signingKeyLoader.get();
 export const getRefreshTokenKey = (): Promise<Buffer> => refreshKeyLoader.get();
+
+/**
+ * A getter for something made from the refresh-token key (an HMAC KeyObject, a derived key),
+ * made once per loaded key: a reloaded (rotated) key makes a new one, an unchanged key reuses it.
+ */
+export function fromRefreshTokenKey<T extends object>(make: (key: Buffer) => T): () => Promise<T> {
+  const made = new WeakMap<Buffer, T>();
+  return async () => {
+    const key = await getRefreshTokenKey();
+    let value = made.get(key);
+    if (!value) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
+}
 /** The key TOTP secrets are encrypted under; only the two-factor functions are granted it. */
 export const getMfaKey = (): Promise<Buffer> => mfaKeyLoader.get();
 export const getPublicKeys = (): Promise<Map<string, KeyObject>> => publicKeysLoader.get();

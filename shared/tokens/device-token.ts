@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { getRefreshTokenKey } from '../keys';
+import { fromRefreshTokenKey } from '../keys';
 
 /**
  * Device tokens (OWASP's device-cookie scheme): proof that this browser once signed in as this
@@ -20,18 +20,8 @@ export interface DeviceClaims {
   deviceId: string;
 }
 
-/** Keyed by the refresh key's Buffer: a reloaded (rotated) key derives a new device key. */
-const derivedKeys = new WeakMap<Buffer, Buffer>();
-
-async function deviceKey(): Promise<Buffer> {
-  const refreshKey = await getRefreshTokenKey();
-  let key = derivedKeys.get(refreshKey);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', refreshKey, Buffer.alloc(0), HKDF_LABEL, 32));
-    derivedKeys.set(refreshKey, key);
-  }
-  return key;
-}
+/** Derived once per loaded refresh key: a reloaded (rotated) key derives a new device key. */
+const deviceKey = fromRefreshTokenKey((refreshKey) => Buffer.from(hkdfSync('sha256', refreshKey, Buffer.alloc(0), HKDF_LABEL, 32)));
 
 function mac(key: Buffer, userId: string, deviceId: string, expires: number): Buffer {
   return createHmac('sha256', key).update(`device:${userId}:${deviceId}:${expires}`).digest();

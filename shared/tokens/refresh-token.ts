@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { getRefreshTokenKey } from '../keys';
+import { fromRefreshTokenKey } from '../keys';
 
 /**
  * Refresh tokens are derived, not stored: HMAC-SHA256(server key, session id + generation).
@@ -21,17 +21,7 @@ export interface RefreshTokenClaims {
  * HMAC keyed with a Buffer copies and checks the key on every call, about 6 × the CPU of the HMAC
  * itself, and every refresh computes two.
  */
-const hmacKeys = new WeakMap<Buffer, KeyObject>();
-
-async function refreshHmacKey(): Promise<KeyObject> {
-  const raw = await getRefreshTokenKey();
-  let key = hmacKeys.get(raw);
-  if (!key) {
-    key = createSecretKey(raw);
-    hmacKeys.set(raw, key);
-  }
-  return key;
-}
+const refreshHmacKey = fromRefreshTokenKey((raw): KeyObject => createSecretKey(raw));
 
 function mac(key: KeyObject, sessionId: string, generation: number): Buffer {
   return createHmac('sha256', key).update(`refresh:${sessionId}:${generation}`).digest();
