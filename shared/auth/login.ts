@@ -4,8 +4,9 @@ import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
+import type { SessionRecord } from '../stores';
 import type { SessionClient } from './session-client';
-import { throttledPasswordCheck, throttleKeys, trustedDevicePasswordCheck } from './throttle';
+import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
 export interface LoginInput {
@@ -23,17 +24,25 @@ export interface LoginInput {
  * hammering the username does not lock out the owner logging in by email. A valid device cookie
  * of the resolved account counts on that device's own counter instead, so the owner's browsers
  * are not locked out by anyone else. Unknown accounts cost one dummy hash and are counted alike.
+ *
+ * The hash is most of a login; the round trips around it are overlapped where the rules allow:
+ * without a device cookie the identifier's counter is counted while the account is looked up
+ * (counting needs neither), and a success resets the counter while the session is written.
  */
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
-  const user = input.kind === 'email' ? await ctx.users.findByEmail(input.identifier) : await ctx.users.findByUsername(input.identifier);
-  const verify = () => verifyPassword(input.password, user?.passwordHash);
-  const subject = { userId: user?.id };
-
   const device = await readDeviceToken(input.deviceToken, ctx.now());
-  const trustedDevice = user && device?.userId === user.id ? device : undefined;
-  let passwordMatches = trustedDevice ? await trustedDevicePasswordCheck(ctx, trustedDevice.deviceId, verify, subject) : undefined;
-  passwordMatches ??= await throttledPasswordCheck(ctx, throttleKeys.login(input.kind, input.identifier), verify, subject);
-  if (!user || !passwordMatches) throw new ApiError('invalid_credentials');
+  const identifierKey = throttleKeys.login(input.kind, input.identifier);
+  const [user, identifierAttempt] = await settledTogether([
+    input.kind === 'email' ? ctx.users.findByEmail(input.identifier) : ctx.users.findByUsername(input.identifier),
+    // With a device cookie, which counter counts depends on the account it resolves to.
+    device ? undefined : countAttempt(ctx, identifierKey, 'lockout'),
+  ]);
+
+  const deviceAttempt = user && device?.userId === user.id ? await countAttempt(ctx, throttleKeys.device(device.deviceId), 'device') : undefined;
+  // A device that used up its attempts is not trusted any more: the identifier's counter counts.
+  const attempt = deviceAttempt?.claim.kind === 'proceed' ? deviceAttempt : (identifierAttempt ?? (await countAttempt(ctx, identifierKey, 'lockout')));
+  const matches = await checkCountedAttempt(ctx, attempt, () => verifyPassword(input.password, user?.passwordHash), { userId: user?.id });
+  if (!user || !matches) throw new ApiError('invalid_credentials');
 
   let verifiedHash = user.passwordHash;
   if (needsRehash(user.passwordHash)) {
@@ -49,12 +58,30 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   }
 
   // Two-factor on: no session yet, only a handle for the second step (POST /auth/mfa/verify).
-  if (user.mfaEnabled) return startMfaChallenge(ctx, user.id);
+  if (user.mfaEnabled) {
+    const [challenge] = await settledTogether([startMfaChallenge(ctx, user.id), resetAttempts(ctx, attempt)]);
+    return challenge;
+  }
 
   const session = newSession(ctx, user.id, client);
-  await ctx.sessions.create(session);
-  await refuseIfCredentialsChanged(ctx, user.id, verifiedHash, session.id);
+  await settledTogether([startSession(ctx, session, verifiedHash), resetAttempts(ctx, attempt)]);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
+}
+
+/**
+ * Promise.all that lets every write finish before it throws: a Lambda that answers while a write
+ * is still in flight may be frozen with it, and the write then lands at some later invocation.
+ */
+async function settledTogether<const T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(work);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
+async function startSession(ctx: AuthContext, session: SessionRecord, verifiedHash: string): Promise<void> {
+  await ctx.sessions.create(session);
+  await refuseIfCredentialsChanged(ctx, session.userId, verifiedHash, session.id);
 }
 
 /**

@@ -55,12 +55,12 @@ export function lockSecondsAfter(failures: number): number {
 /**
  * - lockout: identifier and account counters; the limit sets an exponential lock.
  * - device:  a device cookie's own counter; at the limit the cookie is simply no longer trusted
- *            (the caller falls back to the identifier's counter), until its failures are forgotten.
+ *            (login falls back to the identifier's counter), until its failures are forgotten.
  */
 export type ThrottlePolicy = 'lockout' | 'device';
 
 export type AttemptDecision = { kind: 'proceed'; next: AttemptCounter } | { kind: 'refuse'; retryAfterSeconds: number };
-type Claim = { kind: 'proceed'; next: AttemptCounter; version: number } | { kind: 'refuse'; retryAfterSeconds: number };
+export type Claim = { kind: 'proceed'; next: AttemptCounter; version: number } | { kind: 'refuse'; retryAfterSeconds: number };
 
 /** Whether one more attempt may be counted on this counter, and the counter if it is. */
 export function decideAttempt(stored: AttemptCounter | undefined, now: number, policy: ThrottlePolicy): AttemptDecision {
@@ -87,17 +87,26 @@ function secondsUntil(time: number, now: number): number {
   return Math.max(1, Math.ceil((time - now) / 1000));
 }
 
+/**
+ * One attempt counted on a counter (or refused), before anything was hashed. Counting needs
+ * neither the password nor the account, so login counts while it looks the account up.
+ */
+export interface CountedAttempt {
+  readonly key: string;
+  readonly claim: Claim;
+}
+
 /** Counts one attempt on `key` with a conditional write, re-reading when another request won the race. */
-async function claimAttempt(ctx: AuthContext, key: string, policy: ThrottlePolicy): Promise<Claim> {
+export async function countAttempt(ctx: AuthContext, key: string, policy: ThrottlePolicy): Promise<CountedAttempt> {
   for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
     const stored: StoredAttempts | undefined = await ctx.limits.getAttempts(key);
     const now = ctx.now();
     const decision = decideAttempt(stored, now, policy);
-    if (decision.kind === 'refuse') return decision;
-    if (await ctx.limits.saveAttempts(key, stored, decision.next, now)) return { ...decision, version: (stored?.version ?? 0) + 1 };
+    if (decision.kind === 'refuse') return { key, claim: decision };
+    if (await ctx.limits.saveAttempts(key, stored, decision.next, now)) return { key, claim: { ...decision, version: (stored?.version ?? 0) + 1 } };
   }
   // Only a flood of parallel attempts on one counter gets here: refusing is the safe answer.
-  return { kind: 'refuse', retryAfterSeconds: 1 };
+  return { key, claim: { kind: 'refuse', retryAfterSeconds: 1 } };
 }
 
 type Verify = () => Promise<boolean>;
@@ -110,32 +119,27 @@ type Subject = { userId?: string };
  * is locked. Re-authentication calls this with `throttleKeys.account(userId)`.
  */
 export async function throttledPasswordCheck(ctx: AuthContext, key: string, verify: Verify, subject: Subject = {}): Promise<boolean> {
-  const decision = await claimAttempt(ctx, key, 'lockout');
-  if (decision.kind === 'refuse') {
-    recordSecurityEvent('LoginLockout', { ...subject, throttle: kindOf(key) });
-    throw new ApiError('too_many_attempts', { retryAfterSeconds: decision.retryAfterSeconds });
-  }
-  return settle(ctx, key, decision, verify, subject);
+  const attempt = await countAttempt(ctx, key, 'lockout');
+  const matches = await checkCountedAttempt(ctx, attempt, verify, subject);
+  if (matches) await resetAttempts(ctx, attempt);
+  return matches;
 }
 
 /**
- * A password check counted on a trusted device's own counter only, so an identifier locked by
- * someone else does not lock out the owner's browsers. Undefined when the device has used up its
- * attempts: it is not trusted any more and the caller goes through `throttledPasswordCheck`.
+ * Runs `verify` for an attempt counted by `countAttempt`: a refused one throws 429
+ * too_many_attempts + Retry-After without hashing; a failure is settled here (its lock runs from
+ * the failure). A success is NOT reset here: the caller must `resetAttempts`, alongside whatever
+ * it writes next (login writes its session in the same round trip).
  */
-export async function trustedDevicePasswordCheck(ctx: AuthContext, deviceId: string, verify: Verify, subject: Subject = {}): Promise<boolean | undefined> {
-  const key = throttleKeys.device(deviceId);
-  const decision = await claimAttempt(ctx, key, 'device');
-  if (decision.kind === 'refuse') return undefined;
-  return settle(ctx, key, decision, verify, subject);
-}
-
-async function settle(ctx: AuthContext, key: string, claim: Extract<Claim, { kind: 'proceed' }>, verify: Verify, subject: Subject): Promise<boolean> {
+export async function checkCountedAttempt(ctx: AuthContext, attempt: CountedAttempt, verify: Verify, subject: Subject = {}): Promise<boolean> {
+  const { key, claim } = attempt;
+  if (claim.kind === 'refuse') {
+    recordSecurityEvent('LoginLockout', { ...subject, throttle: kindOf(key) });
+    throw new ApiError('too_many_attempts', { retryAfterSeconds: claim.retryAfterSeconds });
+  }
   const counted = claim.next;
   const matches = await verify();
-  if (matches) {
-    await ctx.limits.clearAttempts(key);
-  } else {
+  if (!matches) {
     if (counted.lockedUntil !== undefined) {
       // The lock was set when the attempt was counted; it runs its full length from the failure.
       const until = ctx.now() + lockSecondsAfter(counted.failures) * 1000;
@@ -144,6 +148,11 @@ async function settle(ctx: AuthContext, key: string, claim: Extract<Claim, { kin
     recordSecurityEvent('LoginFailure', { ...subject, throttle: kindOf(key), failures: counted.failures, lockSeconds: lockSecondsAfter(counted.failures) });
   }
   return matches;
+}
+
+/** A success: the count on the attempt's counter starts again. */
+export function resetAttempts(ctx: AuthContext, attempt: CountedAttempt): Promise<void> {
+  return ctx.limits.clearAttempts(attempt.key);
 }
 
 /** Which kind of counter, for logs: never the identifier itself (an email is personal data). */

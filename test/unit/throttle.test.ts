@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../shared/auth/context';
 import {
+  checkCountedAttempt,
+  countAttempt,
   decideAttempt,
   FAILURE_MEMORY_SECONDS,
   lockSecondsAfter,
+  resetAttempts,
   SETTLE_SECONDS,
   throttledPasswordCheck,
   throttleKeys,
-  trustedDevicePasswordCheck,
 } from '../../shared/auth/throttle';
 import { ApiError } from '../../shared/errors';
 import type { AttemptCounter, LimitStore, StoredAttempts } from '../../shared/stores';
@@ -189,15 +191,34 @@ describe('throttled password checks', () => {
     expect(store.items.has(key)).toBe(false);
   });
 
-  it('answers undefined for a device that used up its attempts, without comparing', async () => {
+  it('refuses a device that used up its attempts, so the caller falls back to the identifier', async () => {
+    // Prepare
     const store = new InMemoryLimitStore();
     const ctx = contextWith(store);
-    for (let i = 0; i < 5; i++) expect(await trustedDevicePasswordCheck(ctx, 'device-1', async () => false)).toBe(false);
-    let compared = false;
+    const key = throttleKeys.device('device-1');
+    for (let i = 0; i < 5; i++) expect(await checkCountedAttempt(ctx, await countAttempt(ctx, key, 'device'), async () => false)).toBe(false);
 
-    const outcome = await trustedDevicePasswordCheck(ctx, 'device-1', async () => (compared = true));
+    // Act
+    const attempt = await countAttempt(ctx, key, 'device');
 
-    expect(outcome).toBeUndefined();
-    expect(compared).toBe(false);
+    // Assess
+    expect(attempt.claim.kind).toBe('refuse');
+  });
+
+  it('keeps a success counted until the caller resets it', async () => {
+    // Prepare
+    const store = new InMemoryLimitStore();
+    const ctx = contextWith(store);
+    const key = throttleKeys.login('email', 'c@example.com');
+
+    // Act
+    const attempt = await countAttempt(ctx, key, 'lockout');
+    const matches = await checkCountedAttempt(ctx, attempt, async () => true);
+
+    // Assess
+    expect(matches).toBe(true);
+    expect(store.items.get(key)).toMatchObject({ failures: 1 });
+    await resetAttempts(ctx, attempt);
+    expect(store.items.has(key)).toBe(false);
   });
 });
