@@ -1,5 +1,8 @@
 import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { awsClientOptions } from '../shared/aws/client-options';
 import { buildEvents, lambdaContext } from '../infra/local/events';
 import { authorizer } from '../shared/routes';
 
@@ -70,4 +73,15 @@ export function authorizerEvent(path: string, accessToken: string): unknown {
 
 export function context(functionName: string): Context {
   return lambdaContext(functionName, crypto.randomUUID());
+}
+
+/**
+ * A document client on the local stack's DynamoDB Local with the functions' own client options:
+ * what the bare round trips, the baselines of the handlers, are sent with.
+ */
+export function bareDocumentClient(ddbEndpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...awsClientOptions, endpoint: ddbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
 }

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { LocalStack } from '../infra/local/stack';
-import { awsClientOptions } from '../shared/aws/client-options';
 import { INTENT_TTL_SECONDS } from '../shared/outbox';
 import { routes } from '../shared/routes';
 import { repoRoot } from './bundles';
-import { context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
+import { bareDocumentClient, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
 import { uniqueEmail } from './local-stack';
 import { item, type BenchItem } from './results';
 import { now, pairedRatios, quantile, shuffled, summarize } from './stats';
@@ -47,10 +45,7 @@ export function mailIntentRouteExists(functionName: string): boolean {
 
 /** One item as an intent, under a key the outbox stream filter ignores, so no mail goes out for it. */
 function bareIntentWriter(stack: LocalStack) {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...awsClientOptions, endpoint: stack.ddbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  const client = bareDocumentClient(stack.ddbEndpoint);
   return async (email: string) => {
     const createdAt = Date.now();
     await client.send(

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { LocalStack } from '../infra/local/stack';
-import { awsClientOptions } from '../shared/aws/client-options';
 import { sessionToItem } from '../shared/aws/dynamodb-sessions';
-import { context, cookiePostEvent, loadBundleHandler, type Handler } from './environment';
+import { bareDocumentClient, context, cookiePostEvent, loadBundleHandler, type Handler } from './environment';
 import { logIn, newVerifiedAccount, refresh } from './local-stack';
 import { item, type BenchItem } from './results';
 import { now, pairedRatios, quantile, shuffled, summarize } from './stats';
@@ -94,9 +92,7 @@ async function latencyMs(action: () => Promise<unknown>): Promise<number> {
 export async function benchRefresh(setup: RefreshSetup): Promise<BenchItem[]> {
   const { stack } = setup;
   const bare = new BareSessionRoundTrips(
-    DynamoDBDocumentClient.from(
-      new DynamoDBClient({ ...awsClientOptions, endpoint: stack.ddbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    ),
+    bareDocumentClient(stack.ddbEndpoint),
     stack.tableName,
   );
 
