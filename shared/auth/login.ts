@@ -25,22 +25,24 @@ export interface LoginInput {
  * of the resolved account counts on that device's own counter instead, so the owner's browsers
  * are not locked out by anyone else. Unknown accounts cost one dummy hash and are counted alike.
  *
- * The hash is most of a login; the round trips around it are overlapped where the rules allow:
- * without a device cookie the identifier's counter is counted while the account is looked up
- * (counting needs neither), and a success resets the counter while the session is written.
+ * The hash is most of a login; the round trips around it overlap where the rules allow. Counting
+ * needs neither the account nor the password, so it runs while the account is looked up: on the
+ * device's counter when a valid device cookie came (it names its account), else on the
+ * identifier's. A success resets the counter while the session is written.
  */
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
   const device = await readDeviceToken(input.deviceToken, ctx.now());
   const identifierKey = throttleKeys.login(input.kind, input.identifier);
-  const [user, identifierAttempt] = await settledTogether([
+  const [user, firstAttempt] = await settledTogether([
     input.kind === 'email' ? ctx.users.findByEmail(input.identifier) : ctx.users.findByUsername(input.identifier),
-    // With a device cookie, which counter counts depends on the account it resolves to.
-    device ? undefined : countAttempt(ctx, identifierKey, 'lockout'),
+    device ? countAttempt(ctx, throttleKeys.device(device.deviceId), 'device') : countAttempt(ctx, identifierKey, 'lockout'),
   ]);
 
-  const deviceAttempt = user && device?.userId === user.id ? await countAttempt(ctx, throttleKeys.device(device.deviceId), 'device') : undefined;
-  // A device that used up its attempts is not trusted any more: the identifier's counter counts.
-  const attempt = deviceAttempt?.claim.kind === 'proceed' ? deviceAttempt : (identifierAttempt ?? (await countAttempt(ctx, identifierKey, 'lockout')));
+  // The device's counter counts only for its own account, and only while it has attempts left;
+  // otherwise the identifier's does. (A cookie of another account cost that device one count:
+  // it is forgotten within the hour and at worst makes the device untrusted sooner.)
+  const trustedDevice = device !== undefined && user?.id === device.userId && firstAttempt.claim.kind === 'proceed';
+  const attempt = !device || trustedDevice ? firstAttempt : await countAttempt(ctx, identifierKey, 'lockout');
   const matches = await checkCountedAttempt(ctx, attempt, () => verifyPassword(input.password, user?.passwordHash), { userId: user?.id });
   if (!user || !matches) throw new ApiError('invalid_credentials');
 
