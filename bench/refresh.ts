@@ -89,6 +89,8 @@ async function latencyMs(action: () => Promise<unknown>): Promise<number> {
   return now() - started;
 }
 
+const WARM_UP_REFRESHES = 300;
+
 export async function benchRefresh(setup: RefreshSetup): Promise<BenchItem[]> {
   const { stack } = setup;
   const bare = new BareSessionRoundTrips(
@@ -104,8 +106,9 @@ export async function benchRefresh(setup: RefreshSetup): Promise<BenchItem[]> {
   while (tokens.length < setup.burstSize) tokens.push((await logIn(stack, account.email)).refreshToken);
   const bareSessions = await bare.createSessions(setup.burstSize);
 
-  // Warm-up: connections, JIT, DynamoDB Local's own warm-up.
-  for (let i = 0; i < 20; i++) {
+  // Warm-up: connections, and enough calls that V8 has optimised the handler's code and the bare
+  // client's alike (a warm Lambda serving steady traffic runs optimised code), and DynamoDB Local's own warm-up.
+  for (let i = 0; i < WARM_UP_REFRESHES; i++) {
     tokens[0] = await refresh(stack, tokens[0]!);
     inProcessToken.value = (await refreshInProcess(handler, inProcessToken.value)).rotated;
     await bare.rotate(bareSessions[0]!);
