@@ -9,8 +9,8 @@ import { routes } from '../shared/routes';
 import { repoRoot } from './bundles';
 import { bareDocumentClient, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
 import { uniqueEmail } from './local-stack';
-import { item, type BenchItem } from './results';
-import { now, pairedRatios, quantile, shuffled, summarize } from './stats';
+import { item, pairedItem, type BenchItem } from './results';
+import { now, quantile, shuffled, summarize } from './stats';
 
 /**
  * The routes that answer an address with "check your mail" (register, forgot-password): the budgets in docs/performance.md
@@ -101,33 +101,24 @@ export async function benchMailIntentRoute(route: MailIntentRoute, setup: MailIn
     for (const step of Object.keys(steps) as Step[]) perRun[step].push(quantile(latencies[step], 0.5));
   }
 
-  const baseline = { name: 'bare PutItem of one intent', value: summarize(perRun.bare) };
+  const baseline = { name: 'bare PutItem of one intent', runs: perRun.bare };
   const note = `median of ${setup.perRound} sequential calls per run; the bundle in this process, DynamoDB Local`;
-  const band = summarize(pairedRatios(perRun.known, perRun.unknown));
-  const bandItem = item({
+  const bandItem = pairedItem({
     name: `${route.functionName}: known ÷ unknown address`,
     unit: 'ms',
-    value: summarize(perRun.known),
-    baseline: { name: `${route.functionName} handler, unknown address`, value: summarize(perRun.unknown) },
-    ratio: band,
+    runs: perRun.known,
+    baseline: { name: `${route.functionName} handler, unknown address`, runs: perRun.unknown },
     budget: KNOWN_UNKNOWN_BAND.high,
     note: `budget ${KNOWN_UNKNOWN_BAND.low}–${KNOWN_UNKNOWN_BAND.high}×: the timing must not tell whether an address has an account`,
   });
+  const band = bandItem.ratio!.median;
   const againstBare = (address: 'unknown' | 'known') =>
-    item({
-      name: `${route.functionName} handler, ${address} address`,
-      unit: 'ms',
-      value: summarize(perRun[address]),
-      baseline,
-      ratio: summarize(pairedRatios(perRun[address], perRun.bare)),
-      budget: INTENT_BUDGET,
-      note,
-    });
+    pairedItem({ name: `${route.functionName} handler, ${address} address`, unit: 'ms', runs: perRun[address], baseline, budget: INTENT_BUDGET, note });
   return [
     againstBare('unknown'),
     againstBare('known'),
     // A band, not a ceiling: too fast is as telling as too slow.
-    { ...bandItem, pass: band.median >= KNOWN_UNKNOWN_BAND.low && band.median <= KNOWN_UNKNOWN_BAND.high },
+    { ...bandItem, pass: band >= KNOWN_UNKNOWN_BAND.low && band <= KNOWN_UNKNOWN_BAND.high },
   ];
 }
 

@@ -8,7 +8,7 @@ import { sessionToItem } from '../shared/aws/dynamodb-sessions';
 import { DEPLOYED_NODE_FLAGS } from './cold-start';
 import { bareDocumentClient, childEnvironment, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
 import { PASSWORD, signupToken, uniqueEmail } from './local-stack';
-import { item, type BenchItem } from './results';
+import { item, pairedItem, type BenchItem } from './results';
 import { now, pairedRatios, shuffled, summarize } from './stats';
 
 /**
@@ -147,15 +147,7 @@ export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise
     verify: 'verify handler (production argon2id)',
   };
   const against = (step: Step, baseline: Step, budget: number | null, note: string, name = names[step]) =>
-    item({
-      name,
-      unit: 'ms',
-      value: summarize(samples[step]),
-      baseline: { name: names[baseline], value: summarize(samples[baseline]) },
-      ratio: summarize(pairedRatios(samples[step], samples[baseline])),
-      budget,
-      note,
-    });
+    pairedItem({ name, unit: 'ms', runs: samples[step], baseline: { name: names[baseline], runs: samples[baseline] }, budget, note });
   return {
     account: email,
     items: [

@@ -5,8 +5,8 @@ import type { LocalStack } from '../infra/local/stack';
 import { sessionToItem } from '../shared/aws/dynamodb-sessions';
 import { bareDocumentClient, context, cookiePostEvent, loadBundleHandler, type Handler } from './environment';
 import { logIn, newVerifiedAccount, refresh } from './local-stack';
-import { item, type BenchItem } from './results';
-import { now, pairedRatios, quantile, shuffled, summarize } from './stats';
+import { pairedItem, type BenchItem } from './results';
+import { now, quantile, shuffled } from './stats';
 
 /**
  * Refresh against the one DynamoDB round trip it cannot avoid, done with the bare SDK on the same
@@ -144,43 +144,34 @@ export async function benchRefresh(setup: RefreshSetup): Promise<BenchItem[]> {
   }
 
   const burstNote = `${setup.burstSize} sessions at once; the local gateway runs every handler in one Node process`;
-  const bareBaseline = { name: 'bare conditional UpdateItem (the rotation write)', value: summarize(sequential.bare) };
+  const bareBaseline = { name: 'bare conditional UpdateItem (the rotation write)', runs: sequential.bare };
+  const sequentialNote = `median of ${setup.perRound} sequential refreshes per run`;
   return [
-    item({
+    pairedItem({
       name: 'refresh handler in process (DynamoDB Local)',
       unit: 'ms',
-      value: summarize(sequential.handler),
+      runs: sequential.handler,
       baseline: bareBaseline,
-      ratio: summarize(pairedRatios(sequential.handler, sequential.bare)),
       budget: 1.2,
-      note: `median of ${setup.perRound} sequential refreshes per run; the bundle, one ES256 signature besides the write`,
+      note: `${sequentialNote}; the bundle, one ES256 signature besides the write`,
     }),
-    item({
+    pairedItem({
       name: 'refresh end to end (local gateway)',
       unit: 'ms',
-      value: summarize(sequential.endToEnd),
+      runs: sequential.endToEnd,
       baseline: bareBaseline,
-      ratio: summarize(pairedRatios(sequential.endToEnd, sequential.bare)),
       budget: null,
-      note: `median of ${setup.perRound} sequential refreshes per run; adds HTTP and the gateway's event building`,
+      note: `${sequentialNote}; adds HTTP and the gateway's event building`,
     }),
-    item({
-      name: `refresh burst of ${setup.burstSize}, p50`,
-      unit: 'ms',
-      value: summarize(bursts.p50),
-      baseline: { name: `burst of ${setup.burstSize} bare round trips, p50`, value: summarize(bursts.bareP50) },
-      ratio: summarize(pairedRatios(bursts.p50, bursts.bareP50)),
-      budget: null,
-      note: burstNote,
-    }),
-    item({
-      name: `refresh burst of ${setup.burstSize}, p95`,
-      unit: 'ms',
-      value: summarize(bursts.p95),
-      baseline: { name: `burst of ${setup.burstSize} bare round trips, p95`, value: summarize(bursts.bareP95) },
-      ratio: summarize(pairedRatios(bursts.p95, bursts.bareP95)),
-      budget: null,
-      note: burstNote,
-    }),
+    ...(['p50', 'p95'] as const).map((quantileName) =>
+      pairedItem({
+        name: `refresh burst of ${setup.burstSize}, ${quantileName}`,
+        unit: 'ms',
+        runs: bursts[quantileName],
+        baseline: { name: `burst of ${setup.burstSize} bare round trips, ${quantileName}`, runs: quantileName === 'p50' ? bursts.bareP50 : bursts.bareP95 },
+        budget: null,
+        note: burstNote,
+      }),
+    ),
   ];
 }

@@ -1,4 +1,4 @@
-import type { Summary } from './stats';
+import { pairedRatios, summarize, type Summary } from './stats';
 
 /**
  * One line of the benchmark: a measured figure, the baseline it is held against (measured in
@@ -20,6 +20,27 @@ export interface BenchItem {
 export function item(fields: Omit<BenchItem, 'pass'>): BenchItem {
   const pass = fields.budget === null || fields.ratio === null ? null : fields.ratio.median <= fields.budget;
   return { ...fields, pass };
+}
+
+/**
+ * A line held against a baseline measured side by side in the same runs: the value and the
+ * baseline are the runs' medians, the ratio is taken run by run.
+ */
+export function pairedItem(fields: {
+  name: string;
+  unit: string;
+  runs: number[];
+  baseline: { name: string; runs: number[] };
+  budget: number | null;
+  note?: string;
+}): BenchItem {
+  const { runs, baseline, ...rest } = fields;
+  return item({
+    ...rest,
+    value: summarize(runs),
+    baseline: { name: baseline.name, value: summarize(baseline.runs) },
+    ratio: summarize(pairedRatios(runs, baseline.runs)),
+  });
 }
 
 function number(value: number): string {
