@@ -19,6 +19,12 @@ export interface User {
   email: string;
   username?: string;
   createdAt: string;
+  /**
+   * Two-factor authentication (TOTP) is on: a login answers `SecondFactorRequired`, and
+   * `changePassword`, `changeEmail`, `deleteAccount`, `disableTotp` and
+   * `regenerateRecoveryCodes` need a code. `me()` after `confirmTotp` or `disableTotp` tells the new state.
+   */
+  mfaEnabled: boolean;
 }
 
 /** One live session of the signed-in user, as `GET /auth/sessions` lists it (newest first). */

@@ -43,6 +43,9 @@ const user = z
     email: z.email(),
     username: z.string().optional(),
     createdAt: z.iso.datetime(),
+    mfaEnabled: z
+      .boolean()
+      .describe('Two-factor authentication (TOTP) is on: a login needs a second step, and a password change, email change or deletion a code.'),
   })
   .meta({ id: 'User' });
 

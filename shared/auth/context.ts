@@ -19,6 +19,8 @@ export interface PublicUser {
   email: string;
   username?: string;
   createdAt: string;
+  /** A confirmed TOTP secret is stored: a login needs a second step, and changes to the account a code. */
+  mfaEnabled: boolean;
 }
 
 export function publicUser(user: UserRecord): PublicUser {
@@ -27,5 +29,6 @@ export function publicUser(user: UserRecord): PublicUser {
     email: user.email,
     ...(user.username ? { username: user.username } : {}),
     createdAt: user.createdAt,
+    mfaEnabled: user.mfaEnabled === true,
   };
 }

@@ -39,13 +39,36 @@ async function logIn(page: Page, secondFactor: string): Promise<void> {
   await untilText(page, 'me', email);
 }
 
+/** What the two-factor state shows: the set-up form while off; new codes, turning off and the other forms' code fields while on. */
+const formsWhile = (state: 'off' | 'on') => ({
+  enroll: state === 'off',
+  regenerate: state === 'on',
+  disable: state === 'on',
+  codeFields: [state === 'on', state === 'on', state === 'on'],
+});
+
+async function visibleForms(page: Page) {
+  const visible = (testId: string) => page.getByTestId(testId).isVisible();
+  return {
+    enroll: await visible('mfa-enroll-submit'),
+    regenerate: await visible('mfa-regenerate-submit'),
+    disable: await visible('mfa-disable-submit'),
+    codeFields: [await visible('change-password-code'), await visible('change-email-code'), await visible('delete-code')],
+  };
+}
+
+/** Waits (up to 15 s) until the page shows the forms of this two-factor state, and only those. */
+async function untilFormsWhile(page: Page, state: 'off' | 'on'): Promise<void> {
+  await expect.poll(() => visibleForms(page), { timeout: 15_000, interval: 100 }).toEqual(formsWhile(state));
+}
+
 async function logOut(page: Page): Promise<void> {
   await page.getByTestId('logout').click();
   await untilText(page, 'status', 'Signed out.');
 }
 
 describe('two-factor authentication on the demo page', () => {
-  it('is enrolled from the shown key, then asked at login for a code or a recovery code, then turned off', async ({ task, onTestFailed }) => {
+  it('is enrolled from the shown key, then asked at login for a code or a recovery code, then turned off, each time showing only the forms that apply', async ({ task, onTestFailed }) => {
     onTestFailed(() => screenshotAll([context], task.name));
 
     // Prepare: sign up through the mailed link
@@ -58,6 +81,7 @@ describe('two-factor authentication on the demo page', () => {
     await page.getByTestId('verify-password').fill(password);
     await page.getByTestId('verify-submit').click();
     await untilText(page, 'me', email);
+    await untilFormsWhile(page, 'off');
 
     // Enroll: read the key, answer with the app's current code, keep the recovery codes
     await page.getByTestId('mfa-enroll-password').fill(password);
@@ -68,6 +92,8 @@ describe('two-factor authentication on the demo page', () => {
     await page.getByTestId('mfa-confirm-code').fill(codeFor(secret));
     await page.getByTestId('mfa-confirm-submit').click();
     await untilText(page, 'status', 'Two-factor authentication is on');
+    await untilFormsWhile(page, 'on');
+    expect(await page.getByTestId('mfa-recovery-codes').isVisible()).toBe(true);
     const recoveryCodes = (await textOf(page, 'mfa-recovery-codes')).split('\n').map((line) => line.trim());
     expect(recoveryCodes).toHaveLength(10);
 
@@ -78,17 +104,20 @@ describe('two-factor authentication on the demo page', () => {
     // Then with a recovery code
     await logOut(page);
     await logIn(page, recoveryCodes[0]!);
+    await untilFormsWhile(page, 'on');
 
     // Turn it off with the password and another recovery code; the password alone signs in again
     await page.getByTestId('mfa-disable-password').fill(password);
     await page.getByTestId('mfa-disable-code').fill(recoveryCodes[1]!);
     await page.getByTestId('mfa-disable-submit').click();
     await untilText(page, 'status', 'Two-factor authentication is off.');
+    await untilFormsWhile(page, 'off');
     await logOut(page);
     await page.getByTestId('login-email').fill(email);
     await page.getByTestId('login-password').fill(password);
     await page.getByTestId('login-submit').click();
     await untilText(page, 'me', email);
     expect(await page.getByTestId('login-mfa-code').isVisible()).toBe(false);
+    await untilFormsWhile(page, 'off');
   });
 });

@@ -25,7 +25,7 @@ describe('POST /auth/login', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { user: Record<string, unknown>; accessToken: string; tokenType: string; expiresIn: number };
     expect(body).toMatchObject({ user: { id: user.userId, email: user.email }, tokenType: 'Bearer', expiresIn: expect.any(Number) });
-    expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'email', 'id']);
+    expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'email', 'id', 'mfaEnabled']);
     expect(refreshCookieOf(response)?.value).toEqual(expect.any(String));
     expect(refreshCookieOf(response)?.value).not.toBe(user.refreshToken);
     expect((await me(body.accessToken)).status).toBe(200);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from '../../shared/auth/mfa-challenge';
 import { codeAt } from '../../shared/auth/totp';
 import {
-  api, bearer, claimsOf, expectProblem, newVerifiedUser, PASSWORD, postJson, refresh, refreshCookieOf, setCookieOf, sleep, stack, tableClient,
+  api, bearer, claimsOf, expectProblem, me, newVerifiedUser, PASSWORD, postJson, refresh, refreshCookieOf, setCookieOf, sleep, stack, tableClient,
   waitForMails, type SignedIn,
 } from './support';
 
@@ -104,6 +104,38 @@ describe('two-factor authentication', () => {
     const plain = await loginStep(user.email);
     expect(plain.status).toBe(200);
     expect(claimsOf(((await plain.json()) as { accessToken: string }).accessToken).amr).toEqual(['pwd']);
+  });
+
+  it('tells in the user whether two-factor is on: off for a new account and while pending, on once confirmed, off once turned off', async () => {
+    // Prepare
+    const user = await newVerifiedUser('mfa-state');
+    const mfaEnabled = async (accessToken = user.accessToken) => {
+      const reply = await me(accessToken);
+      expect(reply.status).toBe(200);
+      return ((await reply.json()) as { user: { mfaEnabled: boolean } }).user.mfaEnabled;
+    };
+    const atFirst = await mfaEnabled();
+
+    // Act
+    const { secret } = (await (await enroll(user)).json()) as { secret: string };
+    const whilePending = await mfaEnabled();
+    const confirmed = await confirm(user, codeAt(secret, Date.now()));
+    const { recoveryCodes } = (await confirmed.json()) as { recoveryCodes: string[] };
+    const onceConfirmed = await mfaEnabled();
+    const secondStep = await verifyMfa({ mfaToken: await mfaTokenOf(user.email), code: nextCode(secret) });
+    const session = (await secondStep.json()) as { user: { mfaEnabled: boolean }; accessToken: string };
+    const disabled = await disable(user, { password: PASSWORD, code: recoveryCodes[0]! });
+    const onceDisabled = await mfaEnabled(session.accessToken);
+
+    // Assess
+    expect(atFirst).toBe(false);
+    expect(whilePending).toBe(false);
+    expect(confirmed.status).toBe(200);
+    expect(onceConfirmed).toBe(true);
+    expect(secondStep.status).toBe(200);
+    expect(session.user.mfaEnabled).toBe(true);
+    expect(disabled.status).toBe(204);
+    expect(onceDisabled).toBe(false);
   });
 
   it('answers 429 to the sixth wrong code in a row, and the mfaToken is dead after five attempts', async () => {

@@ -124,7 +124,7 @@ describe('POST /auth/verify', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toEqual({
-      user: { id: expect.any(String), email, username, createdAt: expect.any(String) },
+      user: { id: expect.any(String), email, username, createdAt: expect.any(String), mfaEnabled: false },
       accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
       tokenType: 'Bearer',
       expiresIn: expect.any(Number),

@@ -241,7 +241,7 @@ describe('GET /me', () => {
     // Assess
     expect(response.status).toBe(200);
     const body = (await response.json()) as { user: Record<string, unknown> };
-    expect(body).toEqual({ user: { id: user.userId, email: user.email, createdAt: expect.any(String) } });
+    expect(body).toEqual({ user: { id: user.userId, email: user.email, createdAt: expect.any(String), mfaEnabled: false } });
   });
 
   it('answers 401 problem+json with CORS headers for an allowed origin when the token is missing or malformed', async () => {

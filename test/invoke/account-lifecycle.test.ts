@@ -182,7 +182,7 @@ describe('POST /auth/email/confirm', () => {
 
     // Assess
     expect(reply.statusCode).toBe(200);
-    expect(json(reply).user).toEqual({ id: alice.id, email: 'alice.new@example.com', username: 'Alice', createdAt: expect.any(String) });
+    expect(json(reply).user).toEqual({ id: alice.id, email: 'alice.new@example.com', username: 'Alice', createdAt: expect.any(String), mfaEnabled: false });
     const [[consume, oldEmail, newEmail, user, notice, ...rest]] = transactions() as [any[]];
     expect(rest).toEqual([]);
     expect(consume.Delete).toMatchObject({ Key: linkKey, ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now' });
@@ -190,6 +190,20 @@ describe('POST /auth/email/confirm', () => {
     expect(newEmail.Put).toMatchObject({ Item: { pk: 'EMAIL#alice.new@example.com', userId: alice.id }, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(user.Update).toMatchObject({ Key: { pk: 'USER#user-alice' }, ConditionExpression: 'attribute_exists(pk) AND email = :old' });
     expect(notice.Put.Item).toMatchObject({ kind: 'email_changed', email: 'alice@example.com', newEmail: 'alice.new@example.com' });
+  });
+
+  it('answers the user of an account with two-factor on as mfaEnabled', async () => {
+    // Prepare
+    const item = await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: 'USER' } }).resolves({ Item: { ...item, totpSecret: 'v1.ciphertext' } });
+    givenEmailChangeLink();
+
+    // Act
+    const reply = await confirmEmail({ token });
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(json(reply).user).toMatchObject({ email: 'alice.new@example.com', mfaEnabled: true });
   });
 
   it('answers 409 email_taken when another account claimed the address meanwhile', async () => {

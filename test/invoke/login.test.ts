@@ -44,7 +44,7 @@ describe('POST /auth/login', () => {
     const reply = await login({ email: ' Alice@Example.com ', password: alice.password });
 
     // Assess
-    const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z' });
+    const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z', mfaEnabled: false });
     const session = sessionWrites()[0]!.args[0].input.Item!;
     expect(session).toMatchObject({ userId: alice.id, generation: 0, gsi1pk: `USER#${alice.id}` });
     expect(claims.sid).toBe(session.id);

@@ -21,10 +21,27 @@ describe('GET /me', () => {
     expect(reply.statusCode).toBe(200);
     expect(reply.headers).toMatchObject({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     expect(json(reply)).toEqual({
-      user: { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z' },
+      user: { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z', mfaEnabled: false },
     });
     expect(reply.body).not.toMatch(/passwordHash|argon2id|scrypt|verification|ffffffff/);
     expect(ddbMock.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({ pk: `USER#${alice.id}`, sk: 'USER' });
+  });
+
+  it('says two-factor is on once the account has a confirmed TOTP secret, and not while one is only pending', async () => {
+    // Prepare
+    const item = await givenUser(alice);
+    const userKey = { pk: `USER#${alice.id}`, sk: 'USER' };
+
+    // Act
+    ddbMock.on(GetCommand, { Key: userKey }).resolves({ Item: { ...item, totpPending: 'v1.pending' } });
+    const pending = json(await me()).user;
+    ddbMock.on(GetCommand, { Key: userKey }).resolves({ Item: { ...item, totpSecret: 'v1.confirmed', recoveryCodes: new Set(['hash']) } });
+    const confirmed = json(await me()).user;
+
+    // Assess
+    expect(pending.mfaEnabled).toBe(false);
+    expect(confirmed.mfaEnabled).toBe(true);
+    expect(JSON.stringify(confirmed)).not.toMatch(/v1\.|totp|recovery/i);
   });
 
   it('answers 401 unauthorized when the user no longer exists', async () => {

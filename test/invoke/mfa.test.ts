@@ -21,7 +21,7 @@ import { expectProblem, expectSignedIn, json, setCookies } from '../support/repl
 import { publicKeyPem } from '../support/keys';
 
 const alice = { id: 'user-alice', email: 'alice@example.com', password: 'correct horse battery' };
-const aliceUser = { id: alice.id, email: alice.email, createdAt: '2026-11-01T00:00:00.000Z' };
+const aliceUser = { id: alice.id, email: alice.email, createdAt: '2026-11-01T00:00:00.000Z', mfaEnabled: true };
 const caller = { userId: alice.id, sessionId: 'sess-alice-0001' };
 const userKey = { pk: `USER#${alice.id}`, sk: 'USER' };
 const RECOVERY_CODE = 'abcde-12345';

@@ -32,7 +32,7 @@ describe('POST /auth/verify', () => {
 
     // Assess
     const body = json(reply);
-    const claims = expectSignedIn(reply, { id: body.user.id, email: 'alice@example.com', username: 'Alice', createdAt: body.user.createdAt });
+    const claims = expectSignedIn(reply, { id: body.user.id, email: 'alice@example.com', username: 'Alice', createdAt: body.user.createdAt, mfaEnabled: false });
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
     const [consume, email, user, session, username] = transactionItems();
     expect(consume!.Delete).toMatchObject({ Key: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' }, ExpressionAttributeValues: { ':email': 'alice@example.com' } });

@@ -10,7 +10,7 @@ import {
 } from '../../web/client';
 
 const baseUrl = 'https://api.example.test/prod';
-const user = { id: 'u1', email: 'ada@example.com', createdAt: '2026-01-01T00:00:00.000Z' };
+const user = { id: 'u1', email: 'ada@example.com', createdAt: '2026-01-01T00:00:00.000Z', mfaEnabled: false };
 const rightPassword = 'correct horse';
 const sessions = [
   { id: 's-this', current: true, createdAt: '2026-01-02T00:00:00.000Z', lastUsedAt: '2026-01-02T00:05:00.000Z', userAgent: 'Chromium', ipAddress: '203.0.113.7' },

@@ -98,6 +98,25 @@ function showUser(user: User | null): void {
   element('profile-email').textContent = user?.email ?? '';
   element('profile-username').textContent = user?.username ?? '—';
   element('profile-created').textContent = user ? new Date(user.createdAt).toLocaleDateString(undefined, { dateStyle: 'long' }) : '';
+  element('profile-mfa').textContent = user ? (user.mfaEnabled ? 'On' : 'Off') : '';
+  showTwoFactorForms(user?.mfaEnabled ?? false);
+}
+
+/**
+ * Only the forms that apply: set-up while two-factor is off; new recovery codes, turning it off
+ * and the code fields of the other forms while it is on. A field that goes out of sight is
+ * emptied, so a code typed for the old state is never sent.
+ */
+function showTwoFactorForms(enabled: boolean): void {
+  for (const part of document.querySelectorAll<HTMLElement>('[data-mfa]')) {
+    part.hidden = (part.dataset.mfa === 'on') !== enabled;
+    if (part.hidden) for (const input of part.querySelectorAll('input')) input.value = '';
+  }
+}
+
+/** Two-factor was turned on or off here: the replies that did it carry no user. */
+function showTwoFactorState(enabled: boolean): void {
+  if (currentUser) showUser({ ...currentUser, mfaEnabled: enabled });
 }
 
 async function enterAccount(user: User, status: string): Promise<void> {
@@ -455,6 +474,7 @@ onSubmit('mfa-confirm-form', async (form) => {
   element('mfa-confirm-form').hidden = true;
   element('mfa-qr').replaceChildren();
   byTestId('mfa-secret').textContent = '';
+  showTwoFactorState(true);
   showRecoveryCodes(codes);
   showStatus('Two-factor authentication is on. Save your recovery codes now: they are not shown again.');
 });
@@ -470,7 +490,9 @@ onSubmit('mfa-disable-form', async (form) => {
   await client.disableTotp(field(form, 'password').value, field(form, 'code').value.trim());
   form.reset();
   resetTwoFactorSection();
-  tell(form, 'Two-factor authentication is off.', 'ok');
+  showTwoFactorState(false);
+  // The set-up form is the one left in sight: the message goes there.
+  tell(element<HTMLFormElement>('mfa-enroll-form'), 'Two-factor authentication is off.', 'ok');
 });
 
 element('mfa-copy').addEventListener('click', () => {
