@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { codeAt } from '../../shared/auth/totp';
 import {
@@ -15,10 +15,10 @@ import {
   refresh,
   setCookieOf,
   signupLink,
-  sleep,
   stack,
   tableClient,
   uniqueEmail,
+  untilMailerDecided,
   verify,
   waitForMails,
   type SignedIn,
@@ -55,19 +55,6 @@ const deleteAccount = (user: SignedIn, password = PASSWORD) =>
   api('/me', { method: 'DELETE', headers: { ...bearer(user.accessToken), 'Content-Type': 'application/json', Origin: allowedOrigin }, body: JSON.stringify({ password }) });
 const loginAttempt = (email: string, password: string) => postJson('/auth/login', { email, password });
 
-/** Polls until the mailer has decided on every intent for `email` (sent or not), so "nothing was sent" is an observation. */
-async function untilIntentsDecided(email: string, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const { Items = [] } = await table.send(
-      new ScanCommand({ TableName: stack.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
-    );
-    if (Items.length >= count && Items.every((item) => item.sentAt !== undefined)) return;
-    if (Date.now() > deadline) throw new Error(`the mailer did not decide on ${count} intents for ${email} in time`);
-    await sleep(50);
-  }
-}
-
 async function expectSessionDead(user: SignedIn): Promise<void> {
   await expectProblem(await me(user.accessToken), 401, 'unauthorized');
   await expectProblem(await refresh(user.refreshToken), 401, 'invalid_refresh_token');
@@ -101,7 +88,7 @@ describe('forgot and reset password', () => {
     expect((await forgot(email)).status).toBe(202);
 
     // Assess
-    await untilIntentsDecided(email, 1);
+    await untilMailerDecided(email, 1);
     expect(await mailsTo(email)).toEqual([]);
   });
 
@@ -277,7 +264,7 @@ describe('change email', () => {
     // Assess
     expect(taken.status).toBe(202);
     expect(await taken.text()).toBe(await free.text());
-    await untilIntentsDecided(other.email, 2);
+    await untilMailerDecided(other.email, 2);
     expect((await mailsTo(other.email)).map((mail) => mail.subject)).toEqual(['Finish signing up']);
     expect((await mailsTo(user.email)).map((mail) => mail.subject)).toEqual(['Finish signing up']);
   });

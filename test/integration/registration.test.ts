@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { SIGNUP_MAILS_PER_ADDRESS_PER_HOUR } from '../../shared/auth/mailer';
 import {
@@ -13,29 +12,15 @@ import {
   register,
   signupLink,
   signupTokenOf,
-  sleep,
   stack,
-  tableClient,
   uniqueEmail,
+  untilMailerDecided,
   verify,
   waitForMails,
 } from './support';
 
 const VICTIM_PASSWORD = 'the victim chose this one';
 const ATTACKER_PASSWORD = 'the attacker chose this one';
-
-/** Polls until every mail intent for `email` carries its sent-marker, i.e. the mailer decided on all of them. */
-async function waitUntilIntentsDone(email: string, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const { Items = [] } = await tableClient().send(
-      new ScanCommand({ TableName: stack.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
-    );
-    if (Items.length === count && Items.every((item) => item.sentAt !== undefined)) return;
-    if (Date.now() > deadline) throw new Error(`${Items.filter((i) => i.sentAt !== undefined).length} of ${count} intents for ${email} done`);
-    await sleep(50);
-  }
-}
 
 /** Sign-up in two steps (docs/api.md): the address first, the password on the page the mail links to. */
 describe('POST /auth/register', () => {
@@ -105,7 +90,7 @@ describe('POST /auth/register', () => {
 
     // Assess
     expect(replies.map((r) => r.status)).toEqual(Array(SIGNUP_MAILS_PER_ADDRESS_PER_HOUR + 2).fill(202));
-    await waitUntilIntentsDone(email, SIGNUP_MAILS_PER_ADDRESS_PER_HOUR + 2);
+    await untilMailerDecided(email, SIGNUP_MAILS_PER_ADDRESS_PER_HOUR + 2);
     expect(await mailsTo(email)).toHaveLength(SIGNUP_MAILS_PER_ADDRESS_PER_HOUR);
   });
 });

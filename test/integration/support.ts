@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
 import { assertDeclaredResponse } from './contract';
 
@@ -170,6 +170,24 @@ export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClien
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
   );
+}
+
+/**
+ * Polls the table until `count` mail intents for `email` exist and the mailer has decided on
+ * each (sent, or dropped by a limit: both set sentAt), so "no more mail went out" is an observation.
+ */
+export async function untilMailerDecided(email: string, count: number): Promise<void> {
+  const table = tableClient();
+  const deadline = Date.now() + MAIL_DEADLINE_MS;
+  for (;;) {
+    const { Items = [] } = await table.send(
+      new ScanCommand({ TableName: stack.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
+    );
+    const decided = Items.filter((item) => item.sentAt !== undefined).length;
+    if (Items.length >= count && decided === Items.length) return;
+    if (Date.now() > deadline) throw new Error(`the mailer decided on ${decided} of ${count} intents for ${email} within ${MAIL_DEADLINE_MS / 1000} s`);
+    await sleep(50);
+  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
