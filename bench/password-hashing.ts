@@ -156,7 +156,7 @@ export async function benchPasswordHashing(setup: PasswordHashingSetup): Promise
         'login',
         'hash',
         1.15,
-        'DynamoDB Local: the account lookup while the attempt is counted, the hash, the session write while the count is reset, the re-read of the account, 1 ES256 signature',
+        'DynamoDB Local: the account lookup while the attempt is counted, the hash, the session write while the count is reset, the session recorded on the account, 1 ES256 signature',
       ),
       against('floor', 'hash', null, 'bare SDK on DynamoDB Local: a conditional PutItem, the hash, a PutItem of a session (with its index entry), in sequence'),
       against('login', 'floor', null, 'what the design adds to the least any login can do', 'login handler against its floor'),

@@ -20,6 +20,14 @@ export interface UserRecord {
    * records the value it was made for, so any of those, or a deletion, makes it useless.
    */
   credentialsVersion?: number;
+  /**
+   * Sessions started in the last minutes, as "<sessionId> <createdAt ms>", recorded on the user
+   * after the session was written (shared/auth/recent-sessions.ts): revoking every session reads
+   * them here, because the sessions-by-user index may not list a new session yet.
+   */
+  recentSessions?: readonly string[];
+  /** Bumped with every recorded session (absent = 0): a deletion commits only on the snapshot it revokes. */
+  sessionsVersion?: number;
 }
 
 /** A mailed password-reset link, by the SHA-256 of its token. */
@@ -96,6 +104,15 @@ export interface UserStore {
    * never undone by an upgrade of the old password's hash); false when it was not.
    */
   updatePasswordHash(userId: string, passwordHash: string, replacing: string): Promise<boolean>;
+  /**
+   * Records a session just written among the user's recent sessions, iff the stored hash is still
+   * `verifiedHash`: false when a reset, password change or deletion committed meanwhile (the
+   * caller then revokes the session). Either the change's revocation reads this entry, or this
+   * write sees the change.
+   */
+  recordSession(userId: string, entry: string, verifiedHash: string): Promise<boolean>;
+  /** Drops entries from the user's recent sessions (those no longer needed); nothing if the user is gone. */
+  forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void>;
 
   createResetToken(token: ResetToken): Promise<void>;
   findResetToken(tokenHash: string): Promise<ResetToken | undefined>;
@@ -119,7 +136,11 @@ export interface UserStore {
    * writes the notice to the old address.
    */
   confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome>;
-  /** One transaction: the user, its uniqueness items and the notice. False when it was gone already. */
+  /**
+   * One transaction: the user, its uniqueness items and the notice, iff its sessionsVersion is
+   * still the one of `user` (no session was recorded since it was read). False otherwise, or when
+   * it was gone already.
+   */
   deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean>;
 }
 
@@ -145,8 +166,11 @@ export interface SessionStore {
    * may be missing from it. Full items, read consistently.
    */
   listOfUser(userId: string, alsoInclude?: string): Promise<SessionRecord[]>;
-  /** Revokes every live session of a user (but `except`, when given); returns how many. */
-  revokeAllOfUser(userId: string, now: number, except?: string): Promise<number>;
+  /**
+   * Revokes every live session of a user the index lists, and the sessions `alsoRevoke` names
+   * (the index may not list those yet), but `except` when given; returns how many.
+   */
+  revokeAllOfUser(userId: string, now: number, except?: string, alsoRevoke?: readonly string[]): Promise<number>;
 }
 
 /** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */

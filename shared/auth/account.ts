@@ -3,6 +3,7 @@ import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import type { AuthContext } from './context';
 import { requireSecondFactor } from './mfa';
+import { deleteOnCompleteSnapshot, revokeEverySession } from './recent-sessions';
 import { reauthenticate } from './reauthentication';
 
 interface Caller {
@@ -26,7 +27,7 @@ export async function changePassword(ctx: AuthContext, caller: Caller, input: { 
   if (!(await ctx.users.changePassword(user, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now()))) {
     throw new ApiError('reauthentication_failed');
   }
-  const revoked = await ctx.sessions.revokeAllOfUser(user.id, ctx.now(), caller.sessionId);
+  const revoked = await revokeEverySession(ctx, user.id, { except: caller.sessionId });
   recordSecurityEvent('PasswordChange', { userId: user.id });
   logger.info('password changed', { userId: user.id, otherSessions: revoked });
 }
@@ -52,8 +53,10 @@ export async function requestEmailChange(ctx: AuthContext, caller: Caller, input
 export async function deleteAccount(ctx: AuthContext, caller: Caller, input: { password: string; code?: string }): Promise<void> {
   const user = await reauthenticate(ctx, caller.userId, input.password);
   await requireSecondFactor(ctx, user, input);
-  if (!(await ctx.users.deleteAccount(user, { kind: 'account_deleted', email: user.email }, ctx.now()))) throw new ApiError('unauthorized');
-  const revoked = await ctx.sessions.revokeAllOfUser(user.id, ctx.now());
+  const notice = { kind: 'account_deleted', email: user.email } as const;
+  const deleted = await deleteOnCompleteSnapshot(ctx, user, (snapshot) => ctx.users.deleteAccount(snapshot, notice, ctx.now()));
+  if (!deleted) throw new ApiError('unauthorized');
+  const revoked = await revokeEverySession(ctx, user.id, { snapshot: deleted });
   await ctx.sessions.revoke(caller.sessionId, ctx.now());
   recordSecurityEvent('AccountDeletion', { userId: user.id });
   logger.info('account deleted', { userId: user.id, sessions: revoked });

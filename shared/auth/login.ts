@@ -4,7 +4,8 @@ import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
-import type { SessionRecord } from '../stores';
+import { recordNewSession } from './recent-sessions';
+import type { SessionRecord, UserRecord } from '../stores';
 import type { SessionClient } from './session-client';
 import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -66,7 +67,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   }
 
   const session = newSession(ctx, user.id, client);
-  await settledTogether([startSession(ctx, session, verifiedHash), resetAttempts(ctx, attempt)]);
+  await settledTogether([startSession(ctx, user, session, verifiedHash), resetAttempts(ctx, attempt)]);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }
 
@@ -81,20 +82,14 @@ async function settledTogether<const T extends readonly unknown[]>(work: T): Pro
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
-async function startSession(ctx: AuthContext, session: SessionRecord, verifiedHash: string): Promise<void> {
-  await ctx.sessions.create(session);
-  await refuseIfCredentialsChanged(ctx, session.userId, verifiedHash, session.id);
-}
-
 /**
- * A password reset, change or account deletion may commit while this login hashes. Those revoke
- * every session they find AFTER their write; this check runs AFTER the session was written. So
- * either the change's revocation sees this session, or this read sees the change and the session
- * is revoked here: no session made with a replaced password (or of a deleted account) survives.
+ * A password reset, change or account deletion may commit while this login hashes. The session
+ * is written first and then recorded on the user iff the hash is still the one verified: either
+ * the change's revocation finds the session on the user item, or this record sees the change and
+ * the session is revoked here. No session made with a replaced password (or of a deleted account)
+ * survives.
  */
-async function refuseIfCredentialsChanged(ctx: AuthContext, userId: string, verifiedHash: string, sessionId: string): Promise<void> {
-  const current = await ctx.users.findById(userId);
-  if (current?.passwordHash === verifiedHash) return;
-  await ctx.sessions.revoke(sessionId, ctx.now());
-  throw new ApiError('invalid_credentials');
+async function startSession(ctx: AuthContext, user: UserRecord, session: SessionRecord, verifiedHash: string): Promise<void> {
+  await ctx.sessions.create(session);
+  await recordNewSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials'));
 }

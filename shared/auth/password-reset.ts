@@ -3,6 +3,7 @@ import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import type { AuthContext } from './context';
+import { revokeEverySession } from './recent-sessions';
 import { throttleKeys } from './throttle';
 
 export const RESET_REQUESTED = 'If that address has an account, a mail with a link to reset its password is on its way.';
@@ -35,7 +36,7 @@ export async function resetPassword(ctx: AuthContext, input: { token: string; pa
     throw new ApiError('invalid_token');
   }
 
-  const revoked = await ctx.sessions.revokeAllOfUser(user.id, ctx.now());
+  const revoked = await revokeEverySession(ctx, user.id);
   const counters = [throttleKeys.login('email', user.email), throttleKeys.account(user.id)];
   if (user.username) counters.push(throttleKeys.login('username', user.username.toLowerCase()));
   await Promise.all(counters.map((counter) => ctx.limits.clearAttempts(counter)));

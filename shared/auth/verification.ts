@@ -3,6 +3,7 @@ import { ApiError } from '../errors';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { recentSessionEntry } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
@@ -24,14 +25,18 @@ export async function completeSignup(
   const link = await ctx.users.findSignupToken(tokenHash);
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
 
+  const id = randomUUID();
+  const session = newSession(ctx, id, client);
   const user = {
-    id: randomUUID(),
+    id,
     email: link.email,
     ...(input.username ? { username: input.username } : {}),
     passwordHash: await hashPassword(input.password),
     createdAt: new Date(ctx.now()).toISOString(),
+    // The first session, in the same transaction: revoking every session finds it even before the index does.
+    recentSessions: [recentSessionEntry(session)],
+    sessionsVersion: 1,
   };
-  const session = newSession(ctx, user.id, client);
   const outcome = await ctx.users.createAccount(user, tokenHash, session, ctx.now());
   if (outcome === 'invalid_token') throw new ApiError('invalid_token');
   if (outcome === 'username_taken') throw usernameTaken();

@@ -180,8 +180,9 @@ export class DynamoSessionStore implements SessionStore {
     return ids;
   }
 
-  async revokeAllOfUser(userId: string, now: number, except?: string): Promise<number> {
-    const ids = (await this.unrevokedIdsOfUser(userId)).filter((id) => id !== except);
+  async revokeAllOfUser(userId: string, now: number, except?: string, alsoRevoke: readonly string[] = []): Promise<number> {
+    const listed = await this.unrevokedIdsOfUser(userId);
+    const ids = [...new Set([...listed, ...alsoRevoke])].filter((id) => id !== except);
     for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) {
       await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => this.revoke(id, now)));
     }

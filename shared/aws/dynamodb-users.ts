@@ -46,6 +46,23 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     // Two-factor state lives on the same item (aws/dynamodb-mfa.ts); a login only needs to know it is on.
     ...(typeof item.totpSecret === 'string' ? { mfaEnabled: true } : {}),
     ...(typeof u.credentialsVersion === 'number' ? { credentialsVersion: u.credentialsVersion } : {}),
+    // A string set: absent while empty (DynamoDB stores no empty sets).
+    ...(item.recentSessions instanceof Set ? { recentSessions: [...(item.recentSessions as Set<string>)] } : {}),
+    ...(typeof u.sessionsVersion === 'number' ? { sessionsVersion: u.sessionsVersion } : {}),
+  };
+}
+
+/** The user as stored: recent sessions as a string set, so a login adds one and a pruning drops some. */
+function userItem(user: UserRecord): Record<string, unknown> {
+  const { recentSessions, ...rest } = toRecord(user as unknown as Record<string, unknown>);
+  return { ...key.user(user.id), ...rest, ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}) };
+}
+
+/** Condition and values for "the user's sessionsVersion is still `version`" (absent counts as 0). */
+function sessionsVersionIs(version: number) {
+  return {
+    condition: version === 0 ? '(attribute_not_exists(sessionsVersion) OR sessionsVersion = :sessionsVersion)' : 'sessionsVersion = :sessionsVersion',
+    values: { ':sessionsVersion': version },
   };
 }
 
@@ -93,7 +110,7 @@ export class DynamoUserStore implements UserStore {
         },
       },
       { Put: { TableName: this.tableName, Item: { ...key.email(user.email), userId: user.id }, ...absent } },
-      { Put: { TableName: this.tableName, Item: { ...key.user(user.id), ...toRecord(user as unknown as Record<string, unknown>) }, ...absent } },
+      { Put: { TableName: this.tableName, Item: userItem(user), ...absent } },
       { Put: { TableName: this.tableName, Item: sessionToItem(firstSession), ...absent } },
     ];
     if (user.username) {
@@ -125,6 +142,42 @@ export class DynamoUserStore implements UserStore {
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
+    }
+  }
+
+  async recordSession(userId: string, entry: string, verifiedHash: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key.user(userId),
+          UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
+          ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified',
+          ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void> {
+    if (!entries.length) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key.user(userId),
+          UpdateExpression: 'DELETE recentSessions :entries',
+          // Never create a user item by updating a deleted one.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':entries': new Set(entries) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -222,9 +275,18 @@ export class DynamoUserStore implements UserStore {
   }
 
   async deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean> {
+    const sessions = sessionsVersionIs(user.sessionsVersion ?? 0);
     const ownedBy = { ConditionExpression: 'userId = :user', ExpressionAttributeValues: { ':user': user.id } };
     const items: TransactItem[] = [
-      { Delete: { TableName: this.tableName, Key: key.user(user.id), ConditionExpression: 'attribute_exists(pk)' } },
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: key.user(user.id),
+          // A login that recorded a session since `user` was read: the caller reads again and retries.
+          ConditionExpression: `attribute_exists(pk) AND ${sessions.condition}`,
+          ExpressionAttributeValues: sessions.values,
+        },
+      },
       { Delete: { TableName: this.tableName, Key: key.email(user.email), ...ownedBy } },
       this.putIntent(notice, now),
     ];

@@ -264,7 +264,11 @@ describe('DELETE /me', () => {
     expect(reply.statusCode).toBe(204);
     const [[user, email, notice, username, ...rest]] = transactions() as [any[]];
     expect(rest).toEqual([]);
-    expect(user.Delete).toMatchObject({ Key: { pk: 'USER#user-alice', sk: 'USER' }, ConditionExpression: 'attribute_exists(pk)' });
+    // Only on the user as read: a session recorded since would bump sessionsVersion and make the deletion read again.
+    expect(user.Delete).toMatchObject({
+      Key: { pk: 'USER#user-alice', sk: 'USER' },
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(sessionsVersion) OR sessionsVersion = :sessionsVersion)',
+    });
     expect(email.Delete).toMatchObject({ Key: { pk: 'EMAIL#alice@example.com' }, ConditionExpression: 'userId = :user' });
     expect(username.Delete).toMatchObject({ Key: { pk: 'USERNAME#alice' }, ConditionExpression: 'userId = :user' });
     expect(notice.Put.Item).toMatchObject({ kind: 'account_deleted', email: alice.email });
@@ -273,6 +277,24 @@ describe('DELETE /me', () => {
       'refresh_token=; Max-Age=0; Path=/auth; HttpOnly; Secure; SameSite=Strict',
       'device=; Max-Age=0; Path=/auth/login; HttpOnly; Secure; SameSite=Strict',
     ]);
+  });
+
+  it('reads the user again when a login recorded a session meanwhile, deletes on that, and revokes that session too', async () => {
+    // Prepare: the first transaction meets a user whose sessionsVersion moved on; the index does not list the new session yet.
+    const item = await givenUser(alice);
+    const afterLogin = { ...item, sessionsVersion: 1, recentSessions: new Set([`sess-just-now ${Date.now() - 100}`]) };
+    ddbMock.on(GetCommand, { Key: { pk: 'USER#user-alice', sk: 'USER' } }).resolvesOnce({ Item: item }).resolves({ Item: afterLogin });
+    ddbMock.on(TransactWriteCommand).rejectsOnce(transactionCanceled(['ConditionalCheckFailed', 'None', 'None', 'None'])).resolves({});
+    ddbMock.on(QueryCommand).resolves({ Items: [{ id: caller.sessionId }] });
+
+    // Act
+    const reply = await deleteAccount({ password: alice.password });
+
+    // Assess
+    expect(reply.statusCode).toBe(204);
+    const [, [retried]] = transactions() as [unknown, any[]];
+    expect(retried.Delete.ExpressionAttributeValues).toEqual({ ':sessionsVersion': 1 });
+    expect(new Set(revokedSessions())).toEqual(new Set(['SESSION#sess-alice-laptop', 'SESSION#sess-just-now']));
   });
 
   it('refuses a request from a foreign Origin with 403 origin_not_allowed and deletes nothing', async () => {

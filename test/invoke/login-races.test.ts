@@ -1,8 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/login/handler';
-import { hashPassword } from '../../shared/passwords';
-import { ddbMock, givenUser } from '../support/aws';
+import { awsError, ddbMock, givenUser } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { expectProblem } from '../support/replies';
 
@@ -12,15 +11,14 @@ const login = () => handler(apiEvent({ path: '/auth/login', body: { email: alice
 const sessionWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).filter((item) => String(item.pk).startsWith('SESSION#'));
 const revocations = () => ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'SET revokedAt = :now').map((c) => c.args[0].input.Key!.pk);
 
+const RECORD_SESSION = 'ADD recentSessions :entry, sessionsVersion :one';
+const sessionRecords = () => ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === RECORD_SESSION).map((c) => c.args[0].input);
+
 describe('a login racing a change of the account', () => {
-  it.each([
-    ['a password reset or change committed while it hashed', async (item: Record<string, unknown>) => ({ Item: { ...item, passwordHash: await hashPassword('the new password') } })],
-    ['the account was deleted while it hashed', async () => ({})],
-  ])('when %s, the old password gets 401 and the session it wrote is revoked', async (_, afterChange) => {
-    // Prepare
-    const item = await givenUser(alice);
-    const changed = await afterChange(item);
-    ddbMock.on(GetCommand, { Key: userKey }).resolvesOnce({ Item: item }).resolves(changed);
+  it('when a reset, password change or deletion committed while it hashed, the old password gets 401 and the session it wrote is revoked', async () => {
+    // Prepare: the session is recorded on the user only while the hash is the one verified; DynamoDB refuses it otherwise.
+    await givenUser(alice);
+    ddbMock.on(UpdateCommand, { Key: userKey, UpdateExpression: RECORD_SESSION }).rejects(awsError('ConditionalCheckFailedException'));
 
     // Act
     const reply = await login();
@@ -28,18 +26,57 @@ describe('a login racing a change of the account', () => {
     // Assess
     expectProblem(reply, 401, 'invalid_credentials');
     const [session] = sessionWrites();
+    expect(sessionRecords()[0]).toMatchObject({ Key: userKey, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified' });
     expect(revocations()).toEqual([session!.pk]);
   });
 
-  it('keeps the session when the account is unchanged after the session was written', async () => {
+  it('records the new session on the user, with the hash it verified, and keeps it', async () => {
     // Prepare
-    await givenUser(alice);
+    const item = await givenUser(alice);
 
     // Act
     const reply = await login();
 
     // Assess
     expect(reply.statusCode).toBe(200);
+    const [session] = sessionWrites();
+    const [record] = sessionRecords();
+    expect(record!.ExpressionAttributeValues).toEqual({ ':entry': new Set([`${session!.id} ${session!.createdAt}`]), ':one': 1, ':verified': item.passwordHash });
     expect(revocations()).toEqual([]);
+  });
+});
+
+describe('the sessions recorded on the user', () => {
+  const FORGET = 'DELETE recentSessions :entries';
+  const forgets = () => ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === FORGET).map((c) => c.args[0].input);
+  const givenRecent = async (entries: string[]) => {
+    const item = await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: userKey }).resolves({ Item: { ...item, recentSessions: new Set(entries) } });
+  };
+  const minutesAgo = (minutes: number) => Date.now() - minutes * 60_000;
+
+  it('forgets entries older than five minutes once there are five of them, beside recording the new one', async () => {
+    // Prepare
+    const stale = [1, 2, 3, 4, 5].map((i) => `old-${i} ${minutesAgo(5 + i)}`);
+    await givenRecent([...stale, `fresh ${minutesAgo(1)}`]);
+
+    // Act
+    const reply = await login();
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(forgets()).toEqual([expect.objectContaining({ Key: userKey, ExpressionAttributeValues: { ':entries': new Set(stale) }, ConditionExpression: 'attribute_exists(pk)' })]);
+  });
+
+  it('leaves fewer than five old entries for a later login: no extra write', async () => {
+    // Prepare
+    await givenRecent([1, 2, 3, 4].map((i) => `old-${i} ${minutesAgo(5 + i)}`));
+
+    // Act
+    const reply = await login();
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(forgets()).toEqual([]);
   });
 });

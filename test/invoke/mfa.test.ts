@@ -275,7 +275,11 @@ describe('POST /auth/mfa/verify', () => {
 
     const claims = expectSignedIn(reply, aliceUser);
     expect(claims.amr).toEqual(['pwd', 'otp']);
-    expect(updatesOf(userKey).map((u) => u.ConditionExpression)).toEqual(['totpSecret = :secret AND (attribute_not_exists(totpLastStep) OR totpLastStep < :step)']);
+    expect(updatesOf(userKey).map((u) => u.ConditionExpression)).toEqual([
+      'totpSecret = :secret AND (attribute_not_exists(totpLastStep) OR totpLastStep < :step)',
+      // The new session recorded on the user, as at login.
+      'attribute_exists(pk) AND passwordHash = :verified',
+    ]);
     expect(ddbMock.commandCalls(PutCommand).find((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))!.args[0].input.Item!.amr).toEqual(['pwd', 'otp']);
   });
 

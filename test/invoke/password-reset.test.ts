@@ -115,6 +115,20 @@ describe('POST /auth/password/reset', () => {
     expect(cleared).toEqual(['ATTEMPTS#account#user-alice', 'ATTEMPTS#login#email#alice@example.com', 'ATTEMPTS#login#username#alice']);
   });
 
+  it('also revokes a session the index does not list yet, from the sessions recorded on the user', async () => {
+    // Prepare: a login a moment before the reset; the index lags and lists only s1.
+    const item = await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: 'USER' } }).resolves({ Item: { ...item, recentSessions: new Set([`s-new ${Date.now() - 200}`]) } });
+    givenResetLink();
+    givenSessionsOfAlice(['s1']);
+
+    // Act
+    await reset({ token, password: newPassword });
+
+    // Assess
+    expect(revokedSessions().sort()).toEqual(['SESSION#s-new', 'SESSION#s1']);
+  });
+
   it('requires the credentials version the link was made for, so a link older than a later change is dead', async () => {
     // Prepare
     await givenUser(alice);

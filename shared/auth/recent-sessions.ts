@@ -1,0 +1,79 @@
+import { ApiError } from '../errors';
+import type { SessionRecord, UserRecord } from '../stores';
+import type { AuthContext } from './context';
+
+/**
+ * Revoking every session of a user (reset, password change, deletion, logout everywhere) lists
+ * them through the sessions-by-user index, which is eventually consistent: a session written a
+ * moment before may not be listed yet, and someone with the old password who logs in again and
+ * again could keep one past a reset. So every new session is also recorded on its user item,
+ * conditionally on the password it was started with (`recordSession`), and the revocation reads
+ * the user item, strongly consistent, for the sessions the index may be missing.
+ *
+ * Entries older than RECENT_SESSION_MEMORY_MS are dropped by later logins, a few at a time (one
+ * extra write per PRUNE_BATCH logins): by then the index lists the session (its lag is about a
+ * second), and the user item stays well under 1 KB of entries.
+ */
+export const RECENT_SESSION_MEMORY_MS = 5 * 60 * 1000;
+const PRUNE_BATCH = 5;
+
+export const recentSessionEntry = (session: Pick<SessionRecord, 'id' | 'createdAt'>) => `${session.id} ${session.createdAt}`;
+
+function parse(entry: string): { id: string; createdAt: number } {
+  const [id = '', createdAt = '0'] = entry.split(' ');
+  return { id, createdAt: Number(createdAt) };
+}
+
+/** The session ids the user item remembers. */
+export function recentSessionIds(user: Pick<UserRecord, 'recentSessions'> | undefined): string[] {
+  return (user?.recentSessions ?? []).map((entry) => parse(entry).id);
+}
+
+/**
+ * Records a session just written on its user, with the hash its password was checked against. A
+ * reset, change or deletion that committed meanwhile makes the write fail: the session is revoked
+ * and `refusal` thrown, so no session started with a replaced password survives. Entries the
+ * index has long caught up with are dropped alongside.
+ */
+export async function recordNewSession(ctx: AuthContext, user: UserRecord, session: SessionRecord, verifiedHash: string, refusal: ApiError): Promise<void> {
+  const now = ctx.now();
+  const stale = (user.recentSessions ?? []).filter((entry) => now - parse(entry).createdAt > RECENT_SESSION_MEMORY_MS);
+  // Not needed for correctness: keeps the user item small. A failure is left for a later login.
+  const forgetting = stale.length >= PRUNE_BATCH ? ctx.users.forgetRecentSessions(user.id, stale).catch(() => undefined) : undefined;
+  const recorded = await ctx.users.recordSession(user.id, recentSessionEntry(session), verifiedHash).finally(() => forgetting);
+  if (recorded) return;
+  await ctx.sessions.revoke(session.id, ctx.now());
+  throw refusal;
+}
+
+/**
+ * Revokes every session of the user (but `except`): those the index lists and those recorded on
+ * the user item. Reads the user item after the change that calls it has committed, so every
+ * session recorded before that commit is among them; `snapshot` replaces that read for a
+ * deletion, which has no user item left to read (it commits only on the snapshot's sessionsVersion).
+ */
+export async function revokeEverySession(ctx: AuthContext, userId: string, options: { except?: string; snapshot?: UserRecord } = {}): Promise<number> {
+  const user = options.snapshot ?? (await ctx.users.findById(userId));
+  return ctx.sessions.revokeAllOfUser(userId, ctx.now(), options.except, recentSessionIds(user));
+}
+
+/** How often a deletion re-reads the user when logins keep recording sessions meanwhile. */
+const DELETE_TRIES = 4;
+
+/**
+ * Deletes the account on a snapshot of the user whose recent sessions are complete at the commit:
+ * a login that records a session in between makes the deletion fail, and it tries again with a
+ * fresh read. Returns the snapshot the deletion committed on; undefined when the account is gone
+ * or changed in a way a retry does not fix.
+ */
+export async function deleteOnCompleteSnapshot(ctx: AuthContext, user: UserRecord, remove: (snapshot: UserRecord) => Promise<boolean>): Promise<UserRecord | undefined> {
+  let snapshot = user;
+  for (let attempt = 1; attempt <= DELETE_TRIES; attempt++) {
+    if (await remove(snapshot)) return snapshot;
+    const fresh = await ctx.users.findById(user.id);
+    if (!fresh || (fresh.sessionsVersion ?? 0) === (snapshot.sessionsVersion ?? 0)) return undefined;
+    snapshot = fresh;
+  }
+  // Logins land faster than the deletion can commit: the client tries again shortly.
+  throw new ApiError('service_unavailable', { retryAfterSeconds: 1 });
+}
