@@ -231,6 +231,8 @@ export interface MfaState {
 export interface MfaChallenge {
   tokenHash: string;
   userId: string;
+  /** The user's credentialsVersion when the password was checked: a reset or change meanwhile kills the challenge. */
+  credentialsVersion: number;
   expiresAt: number;
   attempts: number;
 }
@@ -255,8 +257,8 @@ export interface MfaStore {
   /** Turns two-factor off (and drops a pending enrollment); the notice goes with it when it was on. */
   disable(userId: string, notice: MailIntent | undefined, now: number): Promise<void>;
   createChallenge(challenge: MfaChallenge): Promise<void>;
-  /** Counts one attempt iff the challenge exists, is not expired and has attempts left; its user, else undefined. */
-  claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<string | undefined>;
+  /** Counts one attempt iff the challenge exists, is not expired and has attempts left; its user and credentialsVersion, else undefined. */
+  claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion'> | undefined>;
   /** Deletes the challenge; false when another request used it first. */
   consumeChallenge(tokenHash: string): Promise<boolean>;
 }

@@ -62,7 +62,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
 
   // Two-factor on: no session yet, only a handle for the second step (POST /auth/mfa/verify).
   if (user.mfaEnabled) {
-    const [challenge] = await settledTogether([startMfaChallenge(ctx, user.id), resetAttempts(ctx, attempt)]);
+    const [challenge] = await settledTogether([startMfaChallenge(ctx, user), resetAttempts(ctx, attempt)]);
     return challenge;
   }
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { UserRecord } from '../stores';
 import type { AuthContext } from './context';
 
 /**
@@ -20,8 +21,14 @@ export function hashMfaToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export async function startMfaChallenge(ctx: AuthContext, userId: string): Promise<MfaRequired> {
+export async function startMfaChallenge(ctx: AuthContext, user: Pick<UserRecord, 'id' | 'credentialsVersion'>): Promise<MfaRequired> {
   const mfaToken = `mfa1_${randomBytes(32).toString('base64url')}`;
-  await ctx.mfa.createChallenge({ tokenHash: hashMfaToken(mfaToken), userId, expiresAt: ctx.now() + MFA_TOKEN_TTL_SECONDS * 1000, attempts: 0 });
+  await ctx.mfa.createChallenge({
+    tokenHash: hashMfaToken(mfaToken),
+    userId: user.id,
+    credentialsVersion: user.credentialsVersion ?? 0,
+    expiresAt: ctx.now() + MFA_TOKEN_TTL_SECONDS * 1000,
+    attempts: 0,
+  });
   return { mfaRequired: true, mfaToken, methods: MFA_METHODS };
 }

@@ -177,20 +177,21 @@ export async function completeMfaLogin(
   client: SessionClient = {},
 ): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const tokenHash = hashMfaToken(input.mfaToken);
-  let userId: string | undefined;
+  let challenge: { userId: string; credentialsVersion: number } | undefined;
   const matches = await counted(ctx, throttleKeys.mfaToken(tokenHash), undefined, async () => {
-    userId = await ctx.mfa.claimChallengeAttempt(tokenHash, MFA_TOKEN_MAX_ATTEMPTS, ctx.now());
-    if (!userId) throw new ApiError('invalid_token');
-    const id = userId;
+    challenge = await ctx.mfa.claimChallengeAttempt(tokenHash, MFA_TOKEN_MAX_ATTEMPTS, ctx.now());
+    if (!challenge) throw new ApiError('invalid_token');
+    const id = challenge.userId;
     const state = await ctx.mfa.getState(id);
     if (!state) throw new ApiError('invalid_token');
     return counted(ctx, throttleKeys.secondFactor(id), id, () => useSecondFactor(ctx, id, state, input));
   });
-  if (!matches || !userId) throw new ApiError('invalid_code');
+  if (!matches || !challenge) throw new ApiError('invalid_code');
   // Single use: of two requests racing with one token, only one gets the session.
   if (!(await ctx.mfa.consumeChallenge(tokenHash))) throw new ApiError('invalid_token');
-  const user = await ctx.users.findById(userId);
-  if (!user) throw new ApiError('invalid_token');
+  const user = await ctx.users.findById(challenge.userId);
+  // A reset, password change or email change since the password was checked ends the half-done login too.
+  if (!user || (user.credentialsVersion ?? 0) !== challenge.credentialsVersion) throw new ApiError('invalid_token');
   const session = newSession(ctx, user.id, client, ['pwd', 'otp']);
   await ctx.sessions.create(session);
   // As at login: a reset or deletion committing meanwhile revokes this session, or is seen here.

@@ -133,6 +133,7 @@ export class DynamoMfaStore implements MfaStore {
         Item: {
           ...challengeKey(challenge.tokenHash),
           userId: challenge.userId,
+          credentialsVersion: challenge.credentialsVersion,
           attempts: challenge.attempts,
           validUntil: challenge.expiresAt,
           expiresAt: Math.ceil(challenge.expiresAt / 1000),
@@ -142,7 +143,7 @@ export class DynamoMfaStore implements MfaStore {
     );
   }
 
-  async claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<string | undefined> {
+  async claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion'> | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -154,7 +155,9 @@ export class DynamoMfaStore implements MfaStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return typeof Attributes?.userId === 'string' ? Attributes.userId : undefined;
+      if (typeof Attributes?.userId !== 'string') return undefined;
+      // A challenge written before it recorded the version counts as made at version 0.
+      return { userId: Attributes.userId, credentialsVersion: typeof Attributes.credentialsVersion === 'number' ? Attributes.credentialsVersion : 0 };
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;

@@ -35,7 +35,7 @@ const disable = (body: unknown) => call(disableHandler, 'DELETE', '/auth/mfa/tot
 const verify = (body: unknown) => call(verifyHandler, 'POST', '/auth/mfa/verify', body, undefined);
 
 /** Alice's user item with two-factor state as the store writes it; returns her plain secret. */
-async function givenTwoFactor(state: { on?: boolean; pending?: boolean; lastUsedStep?: number } = { on: true }): Promise<string> {
+async function givenTwoFactor(state: { on?: boolean; pending?: boolean; lastUsedStep?: number; credentialsVersion?: number } = { on: true }): Promise<string> {
   const secret = newTotpSecret();
   const item = await givenUser(alice);
   const encrypted = await encryptTotpSecret(alice.id, secret);
@@ -45,6 +45,7 @@ async function givenTwoFactor(state: { on?: boolean; pending?: boolean; lastUsed
       ...(state.pending ? { totpPending: encrypted } : {}),
       ...(state.on ? { totpSecret: encrypted, recoveryCodes: new Set([hashRecoveryCode(alice.id, RECOVERY_CODE)!, 'other-hash']) } : {}),
       ...(state.lastUsedStep !== undefined ? { totpLastStep: state.lastUsedStep } : {}),
+      ...(state.credentialsVersion !== undefined ? { credentialsVersion: state.credentialsVersion } : {}),
     },
   });
   return secret;
@@ -255,7 +256,7 @@ describe('POST /auth/login with two-factor on', () => {
     expect(body).toEqual({ mfaRequired: true, mfaToken: expect.stringMatching(/^mfa1_[\w-]{43}$/), methods: ['totp', 'recovery_code'] });
     expect(setCookies(reply)).toEqual([]);
     const challenge = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).find((i) => String(i.pk).startsWith('MFA#'))!;
-    expect(challenge).toMatchObject({ pk: `MFA#${hashMfaToken(body.mfaToken)}`, userId: alice.id, attempts: 0 });
+    expect(challenge).toMatchObject({ pk: `MFA#${hashMfaToken(body.mfaToken)}`, userId: alice.id, credentialsVersion: 0, attempts: 0 });
     expect(challenge.validUntil).toBeGreaterThan(Date.now() + 4 * 60_000);
     expect(challenge.validUntil).toBeLessThanOrEqual(Date.now() + 5 * 60_000);
     expect(ddbMock.commandCalls(PutCommand).some((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))).toBe(false);
@@ -281,6 +282,19 @@ describe('POST /auth/mfa/verify', () => {
       'attribute_exists(pk) AND passwordHash = :verified',
     ]);
     expect(ddbMock.commandCalls(PutCommand).find((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))!.args[0].input.Item!.amr).toEqual(['pwd', 'otp']);
+  });
+
+  it('refuses with 400 invalid_token a challenge begun before a password reset or change, and starts no session', async () => {
+    // Prepare: the password was checked at credentialsVersion 0; a reset has raised it since.
+    const secret = await givenTwoFactor({ on: true, credentialsVersion: 1 });
+    givenChallenge();
+
+    // Act
+    const reply = await verify({ mfaToken, code: codeAt(secret, Date.now()) });
+
+    // Assess
+    expectProblem(reply, 400, 'invalid_token');
+    expect(ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))).toEqual([]);
   });
 
   it('signs in with a recovery code, removing it and writing the recovery_code_used notice', async () => {
