@@ -164,6 +164,24 @@ describe('forgot and reset password', () => {
     expect(setCookieOf(next, 'refresh_token')).toBeUndefined();
   });
 
+  it('refuses to finish a two-factor login begun with the old password before the reset, even with a right code', async () => {
+    // Prepare: two-factor on; someone with the old password gets as far as the second step.
+    const user = await newVerifiedUser('reset-mfa-pending');
+    const enrolled = await postJson('/auth/mfa/totp/enroll', { password: PASSWORD }, bearer(user.accessToken));
+    const { secret } = (await enrolled.json()) as { secret: string };
+    expect((await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()) }, bearer(user.accessToken))).status).toBe(200);
+    expect((await waitForMails(user.email, 2)).map((mail) => mail.subject)).toContain('Two-factor authentication is on');
+    const pending = (await (await loginAttempt(user.email, PASSWORD)).json()) as { mfaToken: string };
+    const link = await resetLink(user.email);
+
+    // Act
+    expect((await reset(link)).status).toBe(204);
+    const finished = await postJson('/auth/mfa/verify', { mfaToken: pending.mfaToken, code: codeAt(secret, Date.now() + 30_000) });
+
+    // Assess
+    await expectProblem(finished, 400, 'invalid_token');
+  });
+
   it('keeps the link usable after a weak password was refused', async () => {
     // Prepare
     const user = await newVerifiedUser('reset-weak');
