@@ -65,6 +65,18 @@ async function hideFromSessionIndex(user: SignedIn): Promise<void> {
   await table.send(new UpdateCommand({ TableName: stack.tableName, Key: { pk: `SESSION#${sessionId}`, sk: 'SESSION' }, UpdateExpression: 'REMOVE gsi1pk, gsi1sk' }));
 }
 
+/**
+ * Turns two-factor on with a code from the enrolled secret and waits for the "two-factor is on"
+ * notice, so the next mail to the address is whatever the test asks for. Returns the secret.
+ */
+async function turnOnTwoFactor(user: SignedIn): Promise<string> {
+  const enrolled = await postJson('/auth/mfa/totp/enroll', { password: PASSWORD }, bearer(user.accessToken));
+  const { secret } = (await enrolled.json()) as { secret: string };
+  expect((await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()) }, bearer(user.accessToken))).status).toBe(200);
+  expect((await waitForMails(user.email, 2)).map((mail) => mail.subject)).toContain('Two-factor authentication is on');
+  return secret;
+}
+
 async function expectSessionDead(user: SignedIn): Promise<void> {
   await expectProblem(await me(user.accessToken), 401, 'unauthorized');
   await expectProblem(await refresh(user.refreshToken), 401, 'invalid_refresh_token');
@@ -141,13 +153,9 @@ describe('forgot and reset password', () => {
   });
 
   it('keeps two-factor on through a reset: the next login with the new password still answers mfaRequired', async () => {
-    // Prepare: two-factor turned on with a code from the enrolled secret
+    // Prepare
     const user = await newVerifiedUser('reset-mfa');
-    const enrolled = await postJson('/auth/mfa/totp/enroll', { password: PASSWORD }, bearer(user.accessToken));
-    const { secret } = (await enrolled.json()) as { secret: string };
-    expect((await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()) }, bearer(user.accessToken))).status).toBe(200);
-    // The "two-factor is on" notice first, so the next mail is the reset link.
-    expect((await waitForMails(user.email, 2)).map((mail) => mail.subject)).toContain('Two-factor authentication is on');
+    await turnOnTwoFactor(user);
     const link = await resetLink(user.email);
 
     // Act
@@ -167,10 +175,7 @@ describe('forgot and reset password', () => {
   it('refuses to finish a two-factor login begun with the old password before the reset, even with a right code', async () => {
     // Prepare: two-factor on; someone with the old password gets as far as the second step.
     const user = await newVerifiedUser('reset-mfa-pending');
-    const enrolled = await postJson('/auth/mfa/totp/enroll', { password: PASSWORD }, bearer(user.accessToken));
-    const { secret } = (await enrolled.json()) as { secret: string };
-    expect((await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()) }, bearer(user.accessToken))).status).toBe(200);
-    expect((await waitForMails(user.email, 2)).map((mail) => mail.subject)).toContain('Two-factor authentication is on');
+    const secret = await turnOnTwoFactor(user);
     const pending = (await (await loginAttempt(user.email, PASSWORD)).json()) as { mfaToken: string };
     const link = await resetLink(user.email);
 
