@@ -297,6 +297,23 @@ describe('DELETE /me', () => {
     expect(new Set(revokedSessions())).toEqual(new Set(['SESSION#sess-alice-laptop', 'SESSION#sess-just-now']));
   });
 
+  it('answers 503 with Retry-After when logins keep slipping in before the deletion commits, deleting nothing', async () => {
+    // Prepare: every read shows one more recorded session than the one before.
+    const item = await givenUser(alice);
+    let reads = 0;
+    ddbMock.on(GetCommand, { Key: { pk: 'USER#user-alice', sk: 'USER' } }).callsFake(() => ({ Item: { ...item, sessionsVersion: reads++ } }));
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'None', 'None', 'None']));
+
+    // Act
+    const reply = await deleteAccount({ password: alice.password });
+
+    // Assess
+    expectProblem(reply, 503, 'service_unavailable');
+    expect(reply.headers?.['Retry-After']).toBe('1');
+    expect(transactions()).toHaveLength(4);
+    expect(revokedSessions()).toEqual([]);
+  });
+
   it('refuses a request from a foreign Origin with 403 origin_not_allowed and deletes nothing', async () => {
     // Prepare
     await givenUser(alice);
