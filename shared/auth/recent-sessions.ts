@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError, OUTAGE_RETRY_AFTER_SECONDS } from '../errors';
 import type { SessionRecord, UserRecord } from '../stores';
 import type { AuthContext } from './context';
 
@@ -74,6 +74,6 @@ export async function deleteOnCompleteSnapshot(ctx: AuthContext, user: UserRecor
     if (!fresh || (fresh.sessionsVersion ?? 0) === (snapshot.sessionsVersion ?? 0)) return undefined;
     snapshot = fresh;
   }
-  // Logins land faster than the deletion can commit: the client tries again shortly.
-  throw new ApiError('service_unavailable', { retryAfterSeconds: 1 });
+  // Logins land faster than the deletion can commit: like a transaction that kept conflicting, try again later.
+  throw new ApiError('service_unavailable', { retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS });
 }

@@ -309,7 +309,7 @@ describe('DELETE /me', () => {
 
     // Assess
     expectProblem(reply, 503, 'service_unavailable');
-    expect(reply.headers?.['Retry-After']).toBe('1');
+    expect(reply.headers?.['Retry-After']).toBe('5');
     expect(transactions()).toHaveLength(4);
     expect(revokedSessions()).toEqual([]);
   });
