@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptCounter, LimitStore, StoredAttempts } from '../stores';
-import { isConditionFailure } from './errors';
+import { writeConditionally } from './conditional-write';
 
 /**
  * ATTEMPTS#<key>: a password-attempt counter (login identifier, account or device) with its lock
@@ -35,43 +35,35 @@ export class DynamoLimitStore implements LimitStore {
           ExpressionAttributeValues: { ':seen': seen.version, ':now': now },
         }
       : { ConditionExpression: 'attribute_not_exists(pk)' };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...attemptsKey(key),
-            failures: next.failures,
-            ...(next.lockedUntil !== undefined ? { lockedUntil: next.lockedUntil } : {}),
-            ...(next.settlesBy !== undefined ? { settlesBy: next.settlesBy } : {}),
-            version: (seen?.version ?? 0) + 1,
-            expiresAt: Math.ceil(next.expiresAt / 1000),
-          },
-          ...unchanged,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return writeConditionally(
+      this.client,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...attemptsKey(key),
+          failures: next.failures,
+          ...(next.lockedUntil !== undefined ? { lockedUntil: next.lockedUntil } : {}),
+          ...(next.settlesBy !== undefined ? { settlesBy: next.settlesBy } : {}),
+          version: (seen?.version ?? 0) + 1,
+          expiresAt: Math.ceil(next.expiresAt / 1000),
+        },
+        ...unchanged,
+      }),
+    );
   }
 
   async settleFailure(key: string, version: number, until: number, expiresAt: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: attemptsKey(key),
-          UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires REMOVE settlesBy',
-          ConditionExpression: 'version = :version AND lockedUntil <= :until',
-          ExpressionAttributeValues: { ':version': version, ':until': until, ':expires': Math.ceil(expiresAt / 1000) },
-        }),
-      );
-    } catch (error) {
-      // A success reset, or a later attempt after settlesBy passed, got there first: nothing to settle.
-      if (!isConditionFailure(error)) throw error;
-    }
+    // A failed condition means a success reset, or a later attempt after settlesBy passed, got there first: nothing to settle.
+    await writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: attemptsKey(key),
+        UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires REMOVE settlesBy',
+        ConditionExpression: 'version = :version AND lockedUntil <= :until',
+        ExpressionAttributeValues: { ':version': version, ':until': until, ':expires': Math.ceil(expiresAt / 1000) },
+      }),
+    );
   }
 
   async clearAttempts(key: string): Promise<void> {

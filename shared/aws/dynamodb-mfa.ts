@@ -3,6 +3,7 @@ import type { MailIntent } from '../outbox';
 import type { MfaChallenge, MfaState, MfaStore } from '../stores';
 import { cancellationReasons, isConditionFailure } from './errors';
 import { intentItem } from './dynamodb-outbox';
+import { writeConditionally } from './conditional-write';
 import { transactWrite } from './dynamodb-transactions';
 
 /**
@@ -32,7 +33,8 @@ export class DynamoMfaStore implements MfaStore {
   }
 
   async setPending(userId: string, encryptedSecret: string): Promise<boolean> {
-    return this.conditionally(
+    return writeConditionally(
+      this.client,
       new UpdateCommand({
         TableName: this.tableName,
         Key: userKey(userId),
@@ -65,7 +67,8 @@ export class DynamoMfaStore implements MfaStore {
   }
 
   useStep(userId: string, secret: string, step: number): Promise<boolean> {
-    return this.conditionally(
+    return writeConditionally(
+      this.client,
       new UpdateCommand({
         TableName: this.tableName,
         Key: userKey(userId),
@@ -98,7 +101,8 @@ export class DynamoMfaStore implements MfaStore {
   }
 
   replaceRecoveryCodes(userId: string, secret: string, recoveryCodeHashes: string[]): Promise<boolean> {
-    return this.conditionally(
+    return writeConditionally(
+      this.client,
       new UpdateCommand({
         TableName: this.tableName,
         Key: userKey(userId),
@@ -117,7 +121,7 @@ export class DynamoMfaStore implements MfaStore {
       ConditionExpression: 'attribute_exists(pk)',
     };
     if (!notice) {
-      await this.conditionally(new UpdateCommand(update));
+      await writeConditionally(this.client, new UpdateCommand(update));
       return;
     }
     await transactWrite(this.client, [{ Update: update }, { Put: { TableName: this.tableName, Item: intentItem(notice, now) } }]).catch((error: unknown) => {
@@ -165,19 +169,9 @@ export class DynamoMfaStore implements MfaStore {
   }
 
   consumeChallenge(tokenHash: string): Promise<boolean> {
-    return this.conditionally(
+    return writeConditionally(
+      this.client,
       new DeleteCommand({ TableName: this.tableName, Key: challengeKey(tokenHash), ConditionExpression: 'attribute_exists(pk)' }),
     );
-  }
-
-  /** Sends a conditional write: true when it was made, false when its condition failed. */
-  private async conditionally(command: UpdateCommand | DeleteCommand): Promise<boolean> {
-    try {
-      await this.client.send(command);
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INTENT_KEY_PREFIX, INTENT_TTL_SECONDS, type MailIntent } from '../outbox';
 import type { IntentStore, Outbox } from '../stores';
-import { isConditionFailure } from './errors';
+import { writeConditionally } from './conditional-write';
 
 /**
  * MAIL#<uuid>: a mail intent (kind, address, createdAt; sentAt once the mailer sent or decided
@@ -34,7 +34,8 @@ export class DynamoOutbox implements Outbox, IntentStore {
   }
 
   async markSent(intentId: string, now: number): Promise<void> {
-    await this.client.send(
+    await writeConditionally(
+      this.client,
       new UpdateCommand({
         TableName: this.tableName,
         Key: intentKey(intentId),
@@ -43,9 +44,7 @@ export class DynamoOutbox implements Outbox, IntentStore {
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': now },
       }),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    );
   }
 
   async countInWindow(key: string, intentId: string, windowSeconds: number, now: number): Promise<number> {

@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SessionClient } from '../auth/session-client';
 import type { AuthMethod, RotationOutcome, SessionRecord, SessionStore } from '../stores';
 import { tableSchema } from '../table';
+import { writeConditionally } from './conditional-write';
 import { isConditionFailure } from './errors';
 
 /**
@@ -114,20 +115,17 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async revoke(sessionId: string, now: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: sessionKey(sessionId),
-          UpdateExpression: 'SET revokedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':now': now },
-        }),
-      );
-    } catch (error) {
-      // Already revoked (or gone): the outcome the caller wanted.
-      if (!isConditionFailure(error)) throw error;
-    }
+    // A failed condition means already revoked (or gone): the outcome the caller wanted.
+    await writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: sessionKey(sessionId),
+        UpdateExpression: 'SET revokedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
   }
 
   async listOfUser(userId: string, alsoInclude?: string): Promise<SessionRecord[]> {

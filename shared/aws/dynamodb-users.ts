@@ -5,9 +5,10 @@ import type {
   ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SignupToken, UserRecord, UserStore,
 } from '../stores';
 import { intentItem } from './dynamodb-outbox';
-import { cancellationReasons, isConditionFailure } from './errors';
+import { cancellationReasons } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
+import { writeConditionally } from './conditional-write';
 
 /**
  * Items: USER#<id> (the user), EMAIL#<email> and USERNAME#<lower-case name> (uniqueness, pointing
@@ -128,57 +129,44 @@ export class DynamoUserStore implements UserStore {
   }
 
   async updatePasswordHash(userId: string, passwordHash: string, replacing: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key.user(userId),
-          UpdateExpression: 'SET passwordHash = :hash',
-          ConditionExpression: 'attribute_exists(pk) AND passwordHash = :replacing',
-          ExpressionAttributeValues: { ':hash': passwordHash, ':replacing': replacing },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key.user(userId),
+        UpdateExpression: 'SET passwordHash = :hash',
+        ConditionExpression: 'attribute_exists(pk) AND passwordHash = :replacing',
+        ExpressionAttributeValues: { ':hash': passwordHash, ':replacing': replacing },
+      }),
+    );
   }
 
   async recordSession(userId: string, entry: string, verifiedHash: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key.user(userId),
-          UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
-          ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified',
-          ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key.user(userId),
+        UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
+        ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified',
+        ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
+      }),
+    );
   }
 
   async forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void> {
     if (!entries.length) return;
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key.user(userId),
-          UpdateExpression: 'DELETE recentSessions :entries',
-          // Never create a user item by updating a deleted one.
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':entries': new Set(entries) },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key.user(userId),
+        UpdateExpression: 'DELETE recentSessions :entries',
+        // Never create a user item by updating a deleted one.
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':entries': new Set(entries) },
+      }),
+    );
   }
 
   async createResetToken(token: ResetToken): Promise<void> {
