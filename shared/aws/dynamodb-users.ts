@@ -25,11 +25,14 @@ const key = {
   emailChange: (tokenHash: string) => ({ pk: `EMAILCHANGE#${tokenHash}`, sk: 'EMAILCHANGE' }),
 };
 
-/** Condition and values for "the user's credentialsVersion is still `version`" (absent counts as 0). */
-function credentialsVersionIs(version: number) {
+/**
+ * Condition and values for "the user's `attribute` (a counter; absent counts as 0) is still
+ * `version`", with the value under `placeholder`.
+ */
+function counterIs(attribute: 'credentialsVersion' | 'sessionsVersion', placeholder: string, version: number) {
   return {
-    condition: version === 0 ? '(attribute_not_exists(credentialsVersion) OR credentialsVersion = :version)' : 'credentialsVersion = :version',
-    values: { ':version': version },
+    condition: version === 0 ? `(attribute_not_exists(${attribute}) OR ${attribute} = ${placeholder})` : `${attribute} = ${placeholder}`,
+    values: { [placeholder]: version },
   };
 }
 
@@ -57,14 +60,6 @@ function toRecord(item: Record<string, unknown>): UserRecord {
 function userItem(user: UserRecord): Record<string, unknown> {
   const { recentSessions, ...rest } = toRecord(user as unknown as Record<string, unknown>);
   return { ...key.user(user.id), ...rest, ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}) };
-}
-
-/** Condition and values for "the user's sessionsVersion is still `version`" (absent counts as 0). */
-function sessionsVersionIs(version: number) {
-  return {
-    condition: version === 0 ? '(attribute_not_exists(sessionsVersion) OR sessionsVersion = :sessionsVersion)' : 'sessionsVersion = :sessionsVersion',
-    values: { ':sessionsVersion': version },
-  };
 }
 
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
@@ -180,7 +175,7 @@ export class DynamoUserStore implements UserStore {
   }
 
   async resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number): Promise<boolean> {
-    const version = credentialsVersionIs(token.credentialsVersion);
+    const version = counterIs('credentialsVersion', ':version', token.credentialsVersion);
     return this.conditionalTransaction([
       this.consumeToken(key.reset(token.tokenHash), now),
       {
@@ -263,7 +258,7 @@ export class DynamoUserStore implements UserStore {
   }
 
   async deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean> {
-    const sessions = sessionsVersionIs(user.sessionsVersion ?? 0);
+    const sessions = counterIs('sessionsVersion', ':sessionsVersion', user.sessionsVersion ?? 0);
     const ownedBy = { ConditionExpression: 'userId = :user', ExpressionAttributeValues: { ':user': user.id } };
     const items: TransactItem[] = [
       {
