@@ -53,8 +53,7 @@ export async function requestEmailChange(ctx: AuthContext, caller: Caller, input
 export async function deleteAccount(ctx: AuthContext, caller: Caller, input: { password: string; code?: string }): Promise<void> {
   const user = await reauthenticate(ctx, caller.userId, input.password);
   await requireSecondFactor(ctx, user, input);
-  const notice = { kind: 'account_deleted', email: user.email } as const;
-  const deleted = await deleteOnCompleteSnapshot(ctx, user, (snapshot) => ctx.users.deleteAccount(snapshot, notice, ctx.now()));
+  const deleted = await deleteOnCompleteSnapshot(ctx, user, { kind: 'account_deleted', email: user.email });
   if (!deleted) throw new ApiError('unauthorized');
   const revoked = await revokeEverySession(ctx, user.id, { snapshot: deleted });
   await ctx.sessions.revoke(caller.sessionId, ctx.now());

@@ -4,8 +4,7 @@ import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
-import { recordNewSession } from './recent-sessions';
-import type { SessionRecord, UserRecord } from '../stores';
+import { startRecordedSession } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -67,7 +66,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   }
 
   const session = newSession(ctx, user.id, client);
-  await settledTogether([startSession(ctx, user, session, verifiedHash), resetAttempts(ctx, attempt)]);
+  await settledTogether([startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials')), resetAttempts(ctx, attempt)]);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }
 
@@ -80,16 +79,4 @@ async function settledTogether<const T extends readonly unknown[]>(work: T): Pro
   const failure = results.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
-}
-
-/**
- * A password reset, change or account deletion may commit while this login hashes. The session
- * is written first and then recorded on the user iff the hash is still the one verified: either
- * the change's revocation finds the session on the user item, or this record sees the change and
- * the session is revoked here. No session made with a replaced password (or of a deleted account)
- * survives.
- */
-async function startSession(ctx: AuthContext, user: UserRecord, session: SessionRecord, verifiedHash: string): Promise<void> {
-  await ctx.sessions.create(session);
-  await recordNewSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials'));
 }

@@ -6,7 +6,7 @@ import { revokeEverySession } from './recent-sessions';
 export async function logout(ctx: AuthContext, auth: { userId: string; sessionId: string }, scope: 'session' | 'all'): Promise<void> {
   if (scope === 'all') {
     const revoked = await revokeEverySession(ctx, auth.userId);
-    // The index is eventually consistent and a session older than the user item remembers may be missing: make sure the calling one is gone.
+    // Whatever the index and the user item list, make sure the calling session is gone.
     await ctx.sessions.revoke(auth.sessionId, ctx.now());
     logger.info('logged out everywhere', { userId: auth.userId, sessions: revoked });
     return;

@@ -2,7 +2,7 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { MfaState, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
-import { recordNewSession } from './recent-sessions';
+import { startRecordedSession } from './recent-sessions';
 import { decryptTotpSecret, encryptTotpSecret } from './mfa-crypto';
 import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from './mfa-challenge';
 import { reauthenticate } from './reauthentication';
@@ -193,8 +193,7 @@ export async function completeMfaLogin(
   // A reset, password change or email change since the password was checked ends the half-done login too.
   if (!user || (user.credentialsVersion ?? 0) !== challenge.credentialsVersion) throw new ApiError('invalid_token');
   const session = newSession(ctx, user.id, client, ['pwd', 'otp']);
-  await ctx.sessions.create(session);
   // As at login: a reset or deletion committing meanwhile revokes this session, or is seen here.
-  await recordNewSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token'));
+  await startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token'));
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }

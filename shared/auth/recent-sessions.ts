@@ -1,4 +1,5 @@
 import { ApiError, OUTAGE_RETRY_AFTER_SECONDS } from '../errors';
+import type { MailIntent } from '../outbox';
 import type { SessionRecord, UserRecord } from '../stores';
 import type { AuthContext } from './context';
 
@@ -7,7 +8,7 @@ import type { AuthContext } from './context';
  * them through the sessions-by-user index, which is eventually consistent: a session written a
  * moment before may not be listed yet, and someone with the old password who logs in again and
  * again could keep one past a reset. So every new session is also recorded on its user item,
- * conditionally on the password it was started with (`recordSession`), and the revocation reads
+ * conditionally on the password it was started with (`startRecordedSession`), and the revocation reads
  * the user item, strongly consistent, for the sessions the index may be missing.
  *
  * Entries older than RECENT_SESSION_MEMORY_MS are dropped by later logins, a few at a time (one
@@ -30,12 +31,15 @@ export function recentSessionIds(user: Pick<UserRecord, 'recentSessions'> | unde
 }
 
 /**
- * Records a session just written on its user, with the hash its password was checked against. A
- * reset, change or deletion that committed meanwhile makes the write fail: the session is revoked
- * and `refusal` thrown, so no session started with a replaced password survives. Entries the
- * index has long caught up with are dropped alongside.
+ * Writes a new session, then records it on its user iff the hash is still `verifiedHash`, the one
+ * its password was checked against. A reset, password change or deletion may commit meanwhile
+ * (while a login hashes, say): either its revocation, reading the user item after its commit,
+ * finds this session there, or this record sees the change, and the session is revoked and
+ * `refusal` thrown. No session started with a replaced password (or of a deleted account)
+ * survives. Entries the index has long caught up with are dropped alongside.
  */
-export async function recordNewSession(ctx: AuthContext, user: UserRecord, session: SessionRecord, verifiedHash: string, refusal: ApiError): Promise<void> {
+export async function startRecordedSession(ctx: AuthContext, user: UserRecord, session: SessionRecord, verifiedHash: string, refusal: ApiError): Promise<void> {
+  await ctx.sessions.create(session);
   const now = ctx.now();
   const stale = (user.recentSessions ?? []).filter((entry) => now - parse(entry).createdAt > RECENT_SESSION_MEMORY_MS);
   // Not needed for correctness: keeps the user item small. A failure is left for a later login.
@@ -66,10 +70,10 @@ const DELETE_TRIES = 4;
  * fresh read. Returns the snapshot the deletion committed on; undefined when the account is gone
  * or changed in a way a retry does not fix.
  */
-export async function deleteOnCompleteSnapshot(ctx: AuthContext, user: UserRecord, remove: (snapshot: UserRecord) => Promise<boolean>): Promise<UserRecord | undefined> {
+export async function deleteOnCompleteSnapshot(ctx: AuthContext, user: UserRecord, notice: MailIntent): Promise<UserRecord | undefined> {
   let snapshot = user;
   for (let attempt = 1; attempt <= DELETE_TRIES; attempt++) {
-    if (await remove(snapshot)) return snapshot;
+    if (await ctx.users.deleteAccount(snapshot, notice, ctx.now())) return snapshot;
     const fresh = await ctx.users.findById(user.id);
     if (!fresh || (fresh.sessionsVersion ?? 0) === (snapshot.sessionsVersion ?? 0)) return undefined;
     snapshot = fresh;
