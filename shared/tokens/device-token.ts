@@ -43,8 +43,10 @@ export async function readDeviceToken(token: string | undefined, now: number): P
   const [, userId, deviceId, expiresText, signature] = parts as [string, string, string, string, string];
   if (!idPattern.test(userId) || !idPattern.test(deviceId) || !/^[1-9]\d{0,11}$/.test(expiresText)) return undefined;
   const expires = Number(expiresText);
-  const expected = mac(await deviceKey(), userId, deviceId, expires);
-  const given = Buffer.from(signature, 'base64url');
+  // Compared as text in its one canonical encoding: base64url's last character carries spare bits,
+  // and a decoder would take a token that differs only in those for the one we issued.
+  const expected = Buffer.from(mac(await deviceKey(), userId, deviceId, expires).toString('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   if (expires * 1000 <= now) return undefined;
   return { userId, deviceId };

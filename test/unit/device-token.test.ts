@@ -29,6 +29,21 @@ describe('device token', () => {
     expect(await readDeviceToken(tamperSignature(token), now)).toBeUndefined();
   });
 
+  it('is ignored when only the spare bits of its last character were changed', async () => {
+    // Prepare: a 32-byte MAC is 43 base64url characters; the last one's two low bits carry nothing.
+    const token = await issueDeviceToken(userId, now);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(token.at(-1)!);
+    const sameBytes = `${token.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(Buffer.from(sameBytes.split('.')[4]!, 'base64url')).toEqual(Buffer.from(token.split('.')[4]!, 'base64url'));
+
+    // Act
+    const claims = await readDeviceToken(sameBytes, now);
+
+    // Assess
+    expect(claims).toBeUndefined();
+  });
+
   it("is ignored when it was rewritten to name another user or device", async () => {
     const [prefix, , deviceId, expires, signature] = (await issueDeviceToken(userId, now)).split('.');
 
