@@ -25,10 +25,17 @@ const counter = (failures: number, extra: { lockedUntil?: number } = {}) => ({
 const attemptWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input).filter((input) => String(input.Item?.pk).startsWith('ATTEMPTS#'));
 const sessionWrites = () => ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'));
 
-/** The device cookie a successful login hands out, as the browser would send it back. */
-async function deviceCookieOfALogin(): Promise<string> {
+const deviceWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).filter((item) => String(item.sk).startsWith('DEVICE#'));
+
+/**
+ * The device cookie a successful login hands out, as the browser would send it back; the device
+ * record that login wrote is what the table answers from now on (unless `remembered` is false).
+ */
+async function deviceCookieOfALogin(remembered = true): Promise<string> {
   const reply = await login({ email: alice.email, password: alice.password });
   expect(reply.statusCode).toBe(200);
+  const [record] = deviceWrites();
+  if (remembered) ddbMock.on(GetCommand, { Key: { pk: record!.pk, sk: record!.sk } }).resolves({ Item: record });
   ddbMock.resetHistory();
   vi.mocked(verifyPassword).mockClear();
   return `device=${cookieValue(reply, 'device')!}`;
@@ -185,7 +192,43 @@ describe('POST /auth/login with a device cookie', () => {
     expect(reply.statusCode).toBe(200);
     expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([`ATTEMPTS#device#${deviceId}`]);
     expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([attemptsKey(`device#${deviceId}`)]);
-    expect(cookieValue(reply, 'device')).not.toBe(cookie.slice('device='.length));
+    // A trusted browser keeps its cookie: no new device, no new cookie.
+    expect(cookieValue(reply, 'device')).toBeUndefined();
+    expect(deviceWrites()).toEqual([]);
+  });
+
+  it('records the device of a first login under the user, with the credentialsVersion it signed in at, and names it in the cookie', async () => {
+    await givenUser(alice);
+
+    const reply = await login({ email: alice.email, password: alice.password }, { 'User-Agent': 'Firefox/133' });
+
+    expect(reply.statusCode).toBe(200);
+    const deviceId = cookieValue(reply, 'device')!.split('.')[2];
+    expect(deviceWrites()).toEqual([
+      expect.objectContaining({ pk: `USER#${alice.id}`, sk: `DEVICE#${deviceId}`, userId: alice.id, credentialsVersion: 0, userAgent: 'Firefox/133' }),
+    ]);
+  });
+
+  it.each([
+    ['revoked from the session list (no record any more)', async () => deviceCookieOfALogin(false)],
+    ['from before a password reset or change (the account\'s credentialsVersion moved on)', async () => {
+      const cookie = await deviceCookieOfALogin();
+      const item = await givenUser(alice);
+      ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: 'USER' } }).resolves({ Item: { ...item, credentialsVersion: 1 } });
+      return cookie;
+    }],
+  ])('no longer trusts a device %s: the locked identifier answers 429', async (_case, given) => {
+    // Prepare
+    await givenUser(alice);
+    const cookie = await given();
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(12, { lockedUntil: Date.now() + 900_000 }));
+
+    // Act
+    const reply = await login({ email: alice.email, password: alice.password }, { Cookie: cookie });
+
+    // Assess
+    expectProblem(reply, 429, 'too_many_attempts');
+    expect(verifyPassword).not.toHaveBeenCalled();
   });
 
   it('counts a wrong password on the device, not on the identifier', async () => {
