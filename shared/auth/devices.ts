@@ -4,6 +4,7 @@ import type { DeviceRecord, UserRecord } from '../stores';
 import { DEVICE_TOKEN_LIFETIME_SECONDS, issueDeviceToken, newDeviceId } from '../tokens/device-token';
 import type { AuthContext } from './context';
 import type { SessionClient } from './session-client';
+import { settledTogether } from './settled-together';
 
 /**
  * Devices (browsers holding a device cookie) as the server remembers them. A device cookie is
@@ -33,17 +34,22 @@ export function devicesToEvict(devices: readonly DeviceRecord[], user: Pick<User
  */
 export async function rememberDevice(ctx: AuthContext, user: Pick<UserRecord, 'id' | 'credentialsVersion'>, client: SessionClient = {}): Promise<string> {
   const now = ctx.now();
-  const id = newDeviceId();
-  await ctx.devices.create({
-    ...client, id, userId: user.id, createdAt: now, credentialsVersion: user.credentialsVersion ?? 0, expiresAt: now + DEVICE_TOKEN_LIFETIME_SECONDS * 1000,
-  });
-  try {
-    const evicted = devicesToEvict(await ctx.devices.listOfUser(user.id), user, now);
-    await Promise.all(evicted.map((device) => ctx.devices.remove(user.id, device.id)));
-  } catch (error) {
+  const device: DeviceRecord = {
+    ...client, id: newDeviceId(), userId: user.id, createdAt: now, credentialsVersion: user.credentialsVersion ?? 0, expiresAt: now + DEVICE_TOKEN_LIFETIME_SECONDS * 1000,
+  };
+  // The list is read alongside the write (one round trip less on the login's path); the new device joins it here.
+  const [listed] = await settledTogether([
+    ctx.devices.listOfUser(user.id).catch((error: unknown) => {
+      logger.warn('device eviction skipped', { userId: user.id, error: String(error) });
+      return [];
+    }),
+    ctx.devices.create(device),
+  ]);
+  const evicted = devicesToEvict([...listed.filter((other) => other.id !== device.id), device], user, now);
+  await Promise.all(evicted.map((old) => ctx.devices.remove(user.id, old.id))).catch((error: unknown) => {
     logger.warn('device eviction failed', { userId: user.id, error: String(error) });
-  }
-  return issueDeviceToken(user.id, now, id);
+  });
+  return issueDeviceToken(user.id, now, device.id);
 }
 
 /** A device as the caller's session list shows it. */

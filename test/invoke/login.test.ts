@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/login/handler';
 import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
@@ -207,6 +207,25 @@ describe('POST /auth/login with a device cookie', () => {
     expect(deviceWrites()).toEqual([
       expect.objectContaining({ pk: `USER#${alice.id}`, sk: `DEVICE#${deviceId}`, userId: alice.id, credentialsVersion: 0, userAgent: 'Firefox/133' }),
     ]);
+  });
+
+  it('keeps at most 20 devices per account: a new one evicts the oldest, and any from before the last credentials change', async () => {
+    // Prepare: 20 trusted devices recorded, oldest last, and one from before a reset.
+    await givenUser(alice);
+    const now = Date.now();
+    const recorded = (id: string, createdAt: number, credentialsVersion = 0) => ({
+      pk: `USER#${alice.id}`, sk: `DEVICE#${id}`, id, userId: alice.id, createdAt, credentialsVersion, expiresAt: Math.ceil(now / 1000) + 86_400,
+    });
+    const trusted = Array.from({ length: 20 }, (_, i) => recorded(`device-${String(i).padStart(15, '0')}`, now - (i + 1) * 60_000));
+    ddbMock.on(QueryCommand).resolves({ Items: [...trusted, recorded('device-from-before-reset', now - 1000, -1)] });
+
+    // Act
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    const removed = ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key!.sk).filter((sk) => String(sk).startsWith('DEVICE#'));
+    expect(removed.sort()).toEqual(['DEVICE#device-000000000000019', 'DEVICE#device-from-before-reset']);
   });
 
   it.each([

@@ -15,6 +15,7 @@ import { decryptTotpSecret, encryptTotpSecret } from '../../shared/auth/mfa-cryp
 import { hashRecoveryCode } from '../../shared/auth/recovery-codes';
 import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
 import { codeAt, newTotpSecret, timeStep } from '../../shared/auth/totp';
+import { issueDeviceToken } from '../../shared/tokens/device-token';
 import { awsError, ddbMock, givenUser, transactionCanceled } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { expectProblem, expectSignedIn, json, setCookies } from '../support/replies';
@@ -294,6 +295,26 @@ describe('POST /auth/login with two-factor on', () => {
     expect(challenge.validUntil).toBeGreaterThan(Date.now() + 4 * 60_000);
     expect(challenge.validUntil).toBeLessThanOrEqual(Date.now() + 5 * 60_000);
     expect(ddbMock.commandCalls(PutCommand).some((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))).toBe(false);
+  });
+});
+
+describe('POST /auth/login with two-factor on, from a trusted device', () => {
+  it('names the device in the challenge, so the second step counts its codes on that device', async () => {
+    // Prepare: a device cookie of an earlier sign-in whose record the account still trusts.
+    await givenTwoFactor();
+    const deviceId = 'dev-alice-laptop-00001';
+    const cookie = await issueDeviceToken(alice.id, Date.now(), deviceId);
+    ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: `DEVICE#${deviceId}` } }).resolves({
+      Item: { id: deviceId, userId: alice.id, createdAt: Date.now() - 60_000, credentialsVersion: 0, expiresAt: Math.ceil(Date.now() / 1000) + 86_400 },
+    });
+
+    // Act
+    const reply = await loginHandler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: alice.password }, headers: { Cookie: `device=${cookie}` } }), lambdaContext);
+
+    // Assess
+    expect(json(reply).mfaRequired).toBe(true);
+    const challenge = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).find((i) => String(i.pk).startsWith('MFA#'))!;
+    expect(challenge.deviceId).toBe(deviceId);
   });
 });
 
