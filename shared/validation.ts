@@ -116,7 +116,8 @@ export const confirmEmailBody = z.object({ token: mailedTokenField });
 export const deleteAccountBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 
 export const mfaEnrollBody = z.object({ password: currentPasswordField });
-export const mfaConfirmBody = z.object({ code: totpCodeField });
+/** Turning two-factor on ends every other session unless `signOutOtherSessions` is false. */
+export const mfaConfirmBody = z.object({ code: totpCodeField, signOutOtherSessions: z._default(z.boolean(), true) });
 /** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
 export const mfaStepUpBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 
