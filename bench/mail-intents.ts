@@ -8,7 +8,7 @@ import { INTENT_TTL_SECONDS } from '../shared/outbox';
 import { routes } from '../shared/routes';
 import { repoRoot } from './bundles';
 import { bareDocumentClient, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
-import { uniqueEmail } from './local-stack';
+import { storedMails, uniqueEmail } from './local-stack';
 import { item, pairedItem, type BenchItem } from './results';
 import { now, quantile, shuffled, summarize } from './stats';
 
@@ -122,13 +122,8 @@ export async function benchMailIntentRoute(route: MailIntentRoute, setup: MailIn
   ];
 }
 
-interface StoredMail {
-  destination: { to: string[] };
-}
-
 async function mailCount(mailUrl: string, email: string): Promise<number> {
-  const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
-  return emails.filter((m) => m.destination.to.includes(email)).length;
+  return (await storedMails(mailUrl)).filter((m) => m.destination.to.includes(email)).length;
 }
 
 /**
