@@ -74,7 +74,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} within ${DEADLINE_MS / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what} after ${DEADLINE_MS / 1000} s (dead letters: ${(await stack.deadLetters()).length})`);
     await sleep(100);
   }
 }
