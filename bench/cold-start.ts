@@ -79,7 +79,7 @@ function pairItem(pair: Pair, { target, baseline }: PairSamples): BenchItem {
     baseline: { name: pair.baselineLabel, value: summarize(wall(baseline)) },
     ratio: summarize(pairedRatios(wall(target), wall(baseline))),
     budget: pair.budget,
-    note: `CPU ${summarize(cpu(target)).median.toFixed(0)} vs ${summarize(cpu(baseline)).median.toFixed(0)} ms (${cpuRatio.median.toFixed(2)}×)`,
+    note: `${target.length} fresh processes each side; CPU ${summarize(cpu(target)).median.toFixed(0)} vs ${summarize(cpu(baseline)).median.toFixed(0)} ms (${cpuRatio.median.toFixed(2)}×)`,
   });
 }
 

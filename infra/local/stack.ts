@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
+import type { RotationPolicy } from '../keys/rotation';
 import { mailer } from '../../shared/routes';
 import { loadDemoFiles } from './demo';
 import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
@@ -12,12 +13,13 @@ import { LocalStackError } from './errors';
 import { createGateway } from './gateway';
 import { handlerSourceOf, loadHandlers } from './handlers';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
-import { startMailServer } from './mail';
+import { rotateLocalKeys, type LocalRotationStep } from './key-rotation';
+import { startMailProcess, type MailProcess } from './mail';
 import { startStreamReader, type StreamHandler } from './stream';
 
 /**
- * The local stack: DynamoDB Local, aws-ses-v2-local and the local gateway running the real
- * handlers, and the mailer fed from the table's stream. `runLocalStack` runs it in this process
+ * The local stack: DynamoDB Local and aws-ses-v2-local, each in a process of its own, the local
+ * gateway running the real handlers, and the mailer fed from the table's stream. `runLocalStack` runs it in this process
  * (that is `npm start`); `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
  * so each stack has its own handler modules, environment and ports.
  */
@@ -36,7 +38,20 @@ export interface LocalStack extends LocalStackUrls {
   stop(): Promise<void>;
 }
 
-export interface RunningLocalStack extends LocalStack {
+/**
+ * What a drill may do to a running stack (test/integration/drills.test.ts): take SES away and
+ * bring it back on the same port, and run a signing-key rotation step (key-rotation.ts).
+ * Pausing DynamoDB Local needs no command: SIGSTOP/SIGCONT to `javaPid`.
+ */
+export interface LocalStackControls {
+  stopMail(): Promise<void>;
+  startMail(): Promise<void>;
+  rotateKeys(policy: RotationPolicy, rotateNow: boolean): Promise<LocalRotationStep>;
+  /** The stream records the local event source gave up on: what AWS would send to the mailer's DLQ. */
+  deadLetters(): Promise<string[]>;
+}
+
+export interface RunningLocalStack extends LocalStack, LocalStackControls {
   javaPid: number | undefined;
 }
 
@@ -130,8 +145,16 @@ export async function runLocalStack(
     );
     teardown.add(api.close);
 
-    const mail = await startMailServer(ports.mailPort);
-    teardown.add(mail.close);
+    let mail: MailProcess = await startMailProcess(ports.mailPort);
+    const mailPort = mail.port;
+    // Stopped on purpose by a drill: its exit is not a crash.
+    let mailStopping = false;
+    const watchMail = (running: MailProcess) =>
+      running.process.once('exit', () => {
+        if (!teardown.started && !mailStopping) options.onUnexpectedExit?.('The mail server (aws-ses-v2-local)');
+      });
+    watchMail(mail);
+    teardown.add(() => mail.stop());
 
     const ddb = await startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
     teardown.add(ddb.stop);
@@ -139,11 +162,11 @@ export async function runLocalStack(
       if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
     });
 
-    applyLocalEnvironment({ port: api.port, mailPort: mail.port, ddbPort: Number(new URL(ddb.endpoint).port) });
+    applyLocalEnvironment({ port: api.port, mailPort, ddbPort: Number(new URL(ddb.endpoint).port) });
     const tableName = process.env.TABLE_NAME!;
     await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, tableName);
 
-    const mailUrl = `http://localhost:${mail.port}`;
+    const mailUrl = `http://localhost:${mailPort}`;
     const handlerSource = handlerSourceOf(process.env.LOCAL_HANDLERS);
     let bundleDir: string | undefined;
     if (handlerSource === 'bundles') {
@@ -176,6 +199,21 @@ export async function runLocalStack(
       tableName,
       javaPid: ddb.process.pid,
       stop: () => teardown.run(),
+      stopMail: async () => {
+        mailStopping = true;
+        await mail.stop();
+      },
+      startMail: async () => {
+        if (mail.process.exitCode === null && mail.process.signalCode === null) return;
+        mail = await startMailProcess(mailPort);
+        mailStopping = false;
+        watchMail(mail);
+      },
+      deadLetters: async () => streamReader.deadLetters(),
+      rotateKeys: async (policy, rotateNow) => {
+        if (handlerSource !== 'sources') throw new LocalStackError('key rotation reaches the TypeScript sources only (LOCAL_HANDLERS=sources)');
+        return rotateLocalKeys(policy, rotateNow);
+      },
     };
   } catch (error) {
     await teardown.run();
@@ -202,11 +240,23 @@ export interface ReadyMessage extends LocalStackUrls {
   javaPid: number | undefined;
 }
 
+/** A drill's command to the child over IPC, and the child's answer (see start.ts). */
+export type ControlCommand =
+  | { type: 'control'; id: number; action: 'stopMail' | 'startMail' | 'deadLetters' }
+  | { type: 'control'; id: number; action: 'rotateKeys'; policy: RotationPolicy; rotateNow: boolean };
+export type ControlReply = { type: 'control-reply'; id: number; result?: unknown; error?: string };
+
+/** A stack started by startLocalStack, with the drills' controls (LocalStackControls). */
+export interface ChildLocalStack extends LocalStack, LocalStackControls {
+  /** DynamoDB Local's Java process: SIGSTOP pauses the database, SIGCONT resumes it. */
+  javaPid: number | undefined;
+}
+
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** Starts infra/local/start.ts in a child process and resolves once it reports ready. */
-export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
+export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<ChildLocalStack> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[name] = value;
   Object.assign(env, {
@@ -246,11 +296,32 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     });
   });
 
+  let nextCommandId = 0;
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+  child.on('message', (message: ControlReply) => {
+    if (message?.type !== 'control-reply') return;
+    const waiting = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) waiting?.reject(new Error(message.error));
+    else waiting?.resolve(message.result);
+  });
+  const control = <T>(command: ControlCommand extends infer C ? (C extends ControlCommand ? Omit<C, 'type' | 'id'> : never) : never): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++nextCommandId;
+      pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      child.send({ ...command, type: 'control', id });
+    });
+
   return {
     apiUrl: ready.apiUrl,
     mailUrl: ready.mailUrl,
     ddbEndpoint: ready.ddbEndpoint,
     tableName: ready.tableName,
+    javaPid: ready.javaPid,
+    stopMail: () => control({ action: 'stopMail' }),
+    startMail: () => control({ action: 'startMail' }),
+    deadLetters: () => control({ action: 'deadLetters' }),
+    rotateKeys: (policy, rotateNow) => control({ action: 'rotateKeys', policy, rotateNow }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

@@ -1,5 +1,5 @@
 import { LocalStackError } from './errors';
-import { runLocalStack, Teardown, type ReadyMessage } from './stack';
+import { runLocalStack, Teardown, type ControlCommand, type ControlReply, type ReadyMessage } from './stack';
 
 /**
  * `npm start`: the whole service on this machine (docs/local.md). Ports from PORT (3000),
@@ -47,6 +47,15 @@ try {
   );
 
   if (process.send) {
+    // A drill's commands (stack.ts: ControlCommand), answered one by one.
+    process.on('message', (command: ControlCommand) => {
+      if (command?.type !== 'control') return;
+      const run = command.action === 'rotateKeys' ? stack.rotateKeys(command.policy, command.rotateNow) : stack[command.action]();
+      void run.then(
+        (result) => process.send?.({ type: 'control-reply', id: command.id, result } satisfies ControlReply),
+        (error: unknown) => process.send?.({ type: 'control-reply', id: command.id, error: error instanceof Error ? error.message : String(error) } satisfies ControlReply),
+      );
+    });
     const ready: ReadyMessage = {
       type: 'ready',
       apiUrl: stack.apiUrl,

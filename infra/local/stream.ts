@@ -14,13 +14,18 @@ import { intentStreamFilter } from '../../shared/outbox';
  * AWS SDK's DynamoDB Streams client, keeps the records that pass the same filter the CDK event
  * source has, and invokes the mailer handler with the event shape Lambda uses. A record the
  * handler reports as failed is retried (with the ones after it, as Lambda does) with a growing
- * pause; after MAX_ATTEMPTS it is given up and logged, where AWS would send it to the DLQ.
+ * pause, as many times as the stack's event source retries (MAILER_RETRY_ATTEMPTS), so an SES
+ * outage of a minute or so is ridden out here as it is on AWS. Then it is given up, logged and
+ * kept in `deadLetters`, the stand-in for the stack's dead-letter queue.
  */
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
 
 const POLL_INTERVAL_MS = 100;
 const SHARD_DISCOVERY_INTERVAL_MS = 1_000;
-const MAX_ATTEMPTS = 5;
+/** As infra/serverless-auth.ts's MAILER_RETRY_ATTEMPTS (a unit test keeps them equal). */
+export const RETRY_ATTEMPTS = 10;
+/** The pause doubles from 200 ms up to this: ten retries span about 45 s. */
+const MAX_RETRY_PAUSE_MS = 8_000;
 const BATCH_SIZE = 100;
 
 type FilterPattern = { readonly [key: string]: FilterPattern | readonly FilterValue[] };
@@ -58,6 +63,13 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface StreamReader {
   stop(): Promise<void>;
+  /** Sequence numbers of the records given up after every retry: what AWS would send to the DLQ. */
+  deadLetters(): string[];
+}
+
+/** The pause before retry number `retry` (1, 2, ...). */
+export function retryPauseMs(retry: number): number {
+  return Math.min(200 * 2 ** (retry - 1), MAX_RETRY_PAUSE_MS);
 }
 
 export async function startStreamReader(options: {
@@ -76,8 +88,15 @@ export async function startStreamReader(options: {
 
   const iterators = new Map<string, string>();
   const finished = new Set<string>();
+  const deadLetters: string[] = [];
   let stopped = false;
   let lastDiscovery = 0;
+  // Pauses end early on stop(), so a reader waiting out a long retry pause does not hold the stack's shutdown.
+  let wake: () => void = () => undefined;
+  const stopping = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const sleep = (ms: number) => Promise.race([pause(ms), stopping]);
 
   async function discoverShards(): Promise<void> {
     lastDiscovery = Date.now();
@@ -106,14 +125,15 @@ export async function startStreamReader(options: {
       }
       if (failedSequence === undefined) return;
       const from = Math.max(0, pending.findIndex((r) => r.dynamodb?.SequenceNumber === failedSequence));
-      if (attempt >= MAX_ATTEMPTS) {
+      if (attempt > RETRY_ATTEMPTS) {
         options.log?.(`mailer: giving up on stream record ${failedSequence} after ${attempt} attempts (on AWS it goes to the dead-letter queue)`);
+        deadLetters.push(failedSequence);
         pending = pending.slice(from + 1);
         attempt = 0;
         continue;
       }
       pending = pending.slice(from);
-      await pause(200 * 2 ** (attempt - 1));
+      await sleep(retryPauseMs(attempt));
       if (stopped) return;
     }
   }
@@ -134,14 +154,14 @@ export async function startStreamReader(options: {
           const matching = Records.map((r) => toLambdaRecord(r, streamArn!)).filter((r) => matchesFilter(intentStreamFilter, r));
           if (matching.length > 0) await deliver(matching);
         }
-        if (received === 0) await pause(POLL_INTERVAL_MS);
+        if (received === 0) await sleep(POLL_INTERVAL_MS);
       } catch (error) {
         if (stopped) return;
         options.log?.(`stream reader: ${error instanceof Error ? error.message : String(error)}; retrying`);
         // Iterators may have expired: start the shards again from what DescribeStream says.
         iterators.clear();
         lastDiscovery = 0;
-        await pause(SHARD_DISCOVERY_INTERVAL_MS);
+        await sleep(SHARD_DISCOVERY_INTERVAL_MS);
       }
     }
   }
@@ -151,8 +171,10 @@ export async function startStreamReader(options: {
   return {
     stop: async () => {
       stopped = true;
+      wake();
       await running;
       streams.destroy();
     },
+    deadLetters: () => [...deadLetters],
   };
 }

@@ -166,4 +166,19 @@ describe('npm start refusing to start', () => {
     expect(code).toBe(1);
     expect(failureLine(stderr)).toContain(`port ${port}`);
   });
+
+  it('says in one line that the mail server cannot start when MAIL_PORT is busy', async () => {
+    // Prepare
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+
+    // Act
+    const { code, stderr } = await runStart({ PORT: '0', MAIL_PORT: String(port), DDB_PORT: '0' });
+    squatter.close();
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureLine(stderr)).toBe(`Cannot start the local stack: Mail server (MAIL_PORT): port ${port} on 127.0.0.1 is already in use; choose another one`);
+  });
 });
