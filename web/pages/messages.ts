@@ -1,86 +1,105 @@
 /**
  * Failures as sentences for people: the API's stable codes and field errors mapped to what to do
- * next, never `validation_failed — password: …`.
+ * next, never `validation_failed — password: …`. The sentences live in strings.ts.
  */
 import { AuthError, type FieldError } from '../client';
+import { text, type StringKey } from './strings';
 
-const fieldNames: Record<string, string> = {
-  email: 'email address',
-  newEmail: 'new email address',
-  password: 'password',
-  newPassword: 'new password',
-  currentPassword: 'current password',
-  username: 'username',
-  token: 'link',
-  code: 'code',
-  recoveryCode: 'recovery code',
+const fieldNames: Record<string, StringKey> = {
+  email: 'nameEmail',
+  newEmail: 'nameNewEmail',
+  password: 'namePassword',
+  newPassword: 'nameNewPassword',
+  currentPassword: 'nameCurrentPassword',
+  username: 'nameUsername',
+  token: 'nameToken',
+  code: 'nameCode',
+  recoveryCode: 'nameRecoveryCode',
 };
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+function fieldName(field: string): string {
+  const key = fieldNames[field];
+  return key ? text(key) : field;
+}
+
+function capitalize(phrase: string): string {
+  return phrase.charAt(0).toUpperCase() + phrase.slice(1);
 }
 
 /** "3 minutes", "45 seconds". */
 export function waitTime(seconds: number): string {
-  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  if (seconds < 90) return seconds === 1 ? text('second') : text('seconds', { count: seconds });
   const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return minutes === 1 ? text('minute') : text('minutes', { count: minutes });
 }
 
 export function describeFieldError({ field, message }: FieldError): string {
-  const name = fieldNames[field] ?? field;
-  if (/too common/i.test(message)) return 'That password is too common — pick another.';
+  const name = fieldName(field);
+  if (/too common/i.test(message)) return text('fieldTooCommon');
   const atLeast = /at least (\d+)/i.exec(message);
-  if (atLeast) return `The ${name} must be at least ${atLeast[1]} characters long.`;
+  if (atLeast) return text('fieldAtLeast', { name, count: atLeast[1]! });
   const atMost = /at most (\d+)/i.exec(message);
-  if (atMost) return `The ${name} can be at most ${atMost[1]} characters long.`;
-  if (/valid email/i.test(message)) return `That ${name} doesn't look right — check it for typos.`;
-  if (/already taken/i.test(message)) return `That ${name} is taken — pick another.`;
-  if (field === 'username') return 'Usernames are 3 to 32 letters, digits, dots, dashes or underscores.';
-  if (/required|invalid_type|expected string/i.test(message)) return field === 'code' ? 'Enter a code from your authenticator app, or a recovery code.' : `Please fill in the ${name}.`;
-  return `${capitalize(name)}: ${message}.`;
+  if (atMost) return text('fieldAtMost', { name, count: atMost[1]! });
+  if (/valid email/i.test(message)) return text('fieldInvalidEmail', { name });
+  if (/already taken/i.test(message)) return text('fieldTaken', { name });
+  if (field === 'username') return text('fieldUsername');
+  if (/required|invalid_type|expected string/i.test(message)) return field === 'code' ? text('requiredCode') : text('fieldRequired', { name });
+  return text('fieldOther', { name: capitalize(name), message });
 }
 
 export function describeError(error: unknown): string {
-  if (!(error instanceof AuthError)) return 'Something went wrong on this page. Reload it and try again.';
-  const wait = error.retryAfterSeconds ? ` Try again in ${waitTime(error.retryAfterSeconds)}.` : ' Try again in a little while.';
+  if (!(error instanceof AuthError)) return text('errorPage');
+  const wait = error.retryAfterSeconds ? text('errorWaitFor', { wait: waitTime(error.retryAfterSeconds) }) : text('errorWaitLater');
   switch (error.code) {
     case 'validation_failed':
-      return error.errors?.length ? error.errors.map(describeFieldError).join(' ') : 'Please check what you entered.';
+      return error.errors?.length ? error.errors.map(describeFieldError).join(' ') : text('errorCheckInput');
     case 'invalid_credentials':
-      return 'That email, username or password is not right.';
+      return text('errorCredentials');
     case 'reauthentication_failed':
-      return 'Your password is not right.';
+      return text('errorReauth');
     case 'too_many_attempts':
-      return `Too many wrong passwords.${wait}`;
+      return text('errorTooManyAttempts', { wait });
     case 'rate_limited':
-      return `Too many requests.${wait}`;
+      return text('errorRateLimited', { wait });
     case 'invalid_token':
-      return 'This link is invalid, expired or already used.';
+      return text('errorInvalidToken');
     case 'invalid_code':
-      return 'That code is not right, or was already used. Use the newest code from your app, or a recovery code.';
+      return text('errorInvalidCode');
     case 'mfa_already_enabled':
-      return 'Two-factor authentication is already on.';
+      return text('errorMfaAlreadyOn');
     case 'mfa_not_pending':
-      return 'Start setting up two-factor authentication again: enter your password to get a new QR code.';
+      return text('errorMfaNotPending');
     case 'mfa_not_enabled':
-      return 'Two-factor authentication is off.';
+      return text('errorMfaOff');
     case 'username_taken':
-      return 'That username is taken — pick another.';
+      return text('errorUsernameTaken');
     case 'email_taken':
-      return 'That address now belongs to another account.';
+      return text('errorEmailTaken');
     case 'not_found':
-      return 'This server does not offer that (yet).';
+      return text('errorNotFound');
     case 'network_error':
-      return 'The service could not be reached. Check your connection and try again.';
+      return text('errorNetwork');
     case 'service_unavailable':
-      return `The service is busy right now.${wait}`;
+      return text('errorBusy', { wait });
     case 'unauthorized':
     case 'invalid_refresh_token':
     case 'session_expired':
     case 'refresh_token_reused':
-      return 'Your session has ended. Please log in again.';
+      return text('errorSessionEnded');
     default:
-      return error.status >= 500 ? 'Something went wrong on our side. Try again in a moment.' : error.title;
+      return error.status >= 500 ? text('errorServer') : error.title;
   }
+}
+
+/**
+ * The API fields a failure is about, so the page can mark them (aria-invalid) and move focus
+ * to the first: field errors by name, a wrong password or code on the field that holds it.
+ */
+export function fieldsOf(error: unknown): string[] {
+  if (!(error instanceof AuthError)) return [];
+  if (error.code === 'validation_failed') return (error.errors ?? []).map((fieldError) => fieldError.field);
+  if (error.code === 'invalid_credentials' || error.code === 'reauthentication_failed') return ['password', 'currentPassword'];
+  if (error.code === 'invalid_code') return ['code'];
+  if (error.code === 'username_taken') return ['username'];
+  return [];
 }
