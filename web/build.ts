@@ -27,8 +27,8 @@ export interface PagesOptions {
   theme?: ThemeConfig;
   /** Where the local mail viewer is (the page cannot know MAIL_PORT). Set, the page shows its dev inbox. */
   mailViewerUrl?: string;
-  /** Readable output (no minifying, no source map): for people reading dist/pages/. */
-  readable?: boolean;
+  /** An inline source map in app.js: for the local stack, where DevTools reads it; not for hosting. */
+  sourceMap?: boolean;
 }
 
 const pagesDir = fileURLToPath(new URL('./pages/', import.meta.url));
@@ -102,8 +102,8 @@ export async function buildPages(options: PagesOptions = {}): Promise<PageAssets
       outfile: 'app.js',
       write: false,
       bundle: true,
-      minify: !options.readable,
-      sourcemap: options.readable ? false : 'inline',
+      minify: true,
+      sourcemap: options.sourceMap ? 'inline' : false,
       target: 'es2022',
       format: 'esm',
       platform: 'browser',
@@ -131,7 +131,7 @@ function fileFor(path: string): string {
  * headers in the format Netlify and Cloudflare Pages read; docs/client.md shows CloudFront's).
  */
 export async function writePages(outDir: string, options: PagesOptions = {}): Promise<string[]> {
-  const assets = await buildPages(options);
+  const assets = await buildPages({ ...options, sourceMap: false });
   await rm(outDir, { recursive: true, force: true });
   const written: string[] = [];
   for (const [path, asset] of Object.entries(assets)) {

@@ -9,7 +9,7 @@ import type { DynamicFile, StaticFile } from './gateway';
  * mail store relayed on the page's own origin (the store sends no CORS headers), trimmed to what
  * the inbox shows. Only the local stack serves the inbox.
  */
-type BuildPages = (options: { mailViewerUrl?: string }) => Promise<Record<string, StaticFile>>;
+type BuildPages = (options: { mailViewerUrl?: string; sourceMap?: boolean }) => Promise<Record<string, StaticFile>>;
 
 const placeholder: Record<string, StaticFile> = {
   '/': {
@@ -37,5 +37,5 @@ export async function loadDemoFiles(repoRoot: string, mailUrl: string): Promise<
   const buildFile = join(repoRoot, 'web', 'build.ts');
   if (!existsSync(buildFile)) return placeholder;
   const { buildPages } = (await import(pathToFileURL(buildFile).href)) as { buildPages: BuildPages };
-  return { ...(await buildPages({ mailViewerUrl: mailUrl })), '/dev/mails': devMails(mailUrl) };
+  return { ...(await buildPages({ mailViewerUrl: mailUrl, sourceMap: true })), '/dev/mails': devMails(mailUrl) };
 }
