@@ -80,6 +80,19 @@ async function check(audit: Audit, page: Page, state: string): Promise<void> {
   audit.overflow[state] = await sidewaysOverflow(page);
 }
 
+/**
+ * An error state: the value goes into the field, the form is sent, the status says what is wrong,
+ * focus lands on the field (marked invalid), and the state is audited.
+ */
+async function submitWrong(audit: Audit, page: Page, state: string, input: { field: string; value: string; submit: string; status: string }): Promise<void> {
+  await page.getByTestId(input.field).fill(input.value);
+  await page.getByTestId(input.submit).click();
+  await untilText(page, 'status', input.status);
+  await untilFocused(page, input.field);
+  expect(await page.getByTestId(input.field).getAttribute('aria-invalid')).toBe('true');
+  await check(audit, page, state);
+}
+
 const passes = [
   { name: 'light, desktop', colorScheme: 'light', viewport: { width: 1280, height: 900 } },
   { name: 'dark, 320 px', colorScheme: 'dark', viewport: { width: 320, height: 720 } },
@@ -142,12 +155,12 @@ describe('the sign-in pages, audited', () => {
       await page.goto(await mailLinkFor(email, '/verify'));
       await untilText(page, 'verify-address', email);
       await check(audit, page, 'verify');
-      await page.getByTestId('verify-password').fill('password');
-      await page.getByTestId('verify-submit').click();
-      await untilText(page, 'status', 'That password is too common — pick another.');
-      await untilFocused(page, 'verify-password');
-      expect(await page.getByTestId('verify-password').getAttribute('aria-invalid')).toBe('true');
-      await check(audit, page, 'verify, weak password');
+      await submitWrong(audit, page, 'verify, weak password', {
+        field: 'verify-password',
+        value: 'password',
+        submit: 'verify-submit',
+        status: 'That password is too common — pick another.',
+      });
       await page.getByTestId('verify-password').fill(password);
       await page.locator('#view-verify .toggle').click();
       expect(await page.getByTestId('verify-password').getAttribute('type')).toBe('text');
@@ -171,11 +184,12 @@ describe('the sign-in pages, audited', () => {
 
       // Two-factor: a wrong password, then the set-up steps without the password field, then on
       await page.getByTestId('nav-two-factor').click();
-      await page.getByTestId('mfa-enroll-password').fill('not my password');
-      await page.getByTestId('mfa-enroll-submit').click();
-      await untilText(page, 'status', 'Your password is not right.');
-      await untilFocused(page, 'mfa-enroll-password');
-      await check(audit, page, 'two-factor, wrong password');
+      await submitWrong(audit, page, 'two-factor, wrong password', {
+        field: 'mfa-enroll-password',
+        value: 'not my password',
+        submit: 'mfa-enroll-submit',
+        status: 'Your password is not right.',
+      });
       await page.getByTestId('mfa-enroll-password').fill(password);
       await page.getByTestId('mfa-enroll-submit').click();
       await untilFocused(page, 'mfa-setup-title');
@@ -215,22 +229,24 @@ describe('the sign-in pages, audited', () => {
       await untilText(page, 'status', 'Signed out.');
       await untilFocused(page, 'sign-in-title');
       await page.getByTestId('login-email').fill(changedEmail);
-      await page.getByTestId('login-password').fill('a wrong password');
-      await page.getByTestId('login-submit').click();
-      await untilText(page, 'status', 'That email, username or password is not right.');
-      await untilFocused(page, 'login-password');
-      await check(audit, page, 'sign-in, wrong password');
+      await submitWrong(audit, page, 'sign-in, wrong password', {
+        field: 'login-password',
+        value: 'a wrong password',
+        submit: 'login-submit',
+        status: 'That email, username or password is not right.',
+      });
       await page.getByTestId('login-password').fill(password);
       await page.getByTestId('login-submit').click();
       await untilFocused(page, 'mfa-title');
       expect(await page.getByTestId('login-submit').isVisible()).toBe(false);
       expect(await page.getByTestId('switch-sign-up').isVisible()).toBe(false);
       await check(audit, page, 'second step');
-      await page.getByTestId('login-mfa-code').fill('000000');
-      await page.getByTestId('login-mfa-submit').click();
-      await untilText(page, 'status', 'That code is not right');
-      await untilFocused(page, 'login-mfa-code');
-      await check(audit, page, 'second step, wrong code');
+      await submitWrong(audit, page, 'second step, wrong code', {
+        field: 'login-mfa-code',
+        value: '000000',
+        submit: 'login-mfa-submit',
+        status: 'That code is not right',
+      });
       await page.getByTestId('login-mfa-code').fill(recoveryCodes[1]!);
       await page.getByTestId('login-mfa-submit').click();
       await untilText(page, 'me', changedEmail);

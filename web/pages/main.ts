@@ -340,23 +340,20 @@ window.addEventListener('popstate', () => {
   if (!client.isSignedIn() && location.pathname in signedOutViews) showSignedOut();
 });
 
-onSubmit('register-form', async (form) => {
-  const email = field(form, 'email').value.trim();
-  inbox.use(email);
-  await client.register(email);
-  form.reset();
-  show('view-sent');
-  say(text('checkInbox', { email }), 'ok');
-});
+/** Sign-up and forgot-password: one mail on its way, the "Check your inbox" card, the address in the status. */
+function onSendLink(formId: string, send: (email: string) => Promise<unknown>, sentence: StringKey): void {
+  onSubmit(formId, async (form) => {
+    const email = field(form, 'email').value.trim();
+    inbox.use(email);
+    await send(email);
+    form.reset();
+    show('view-sent');
+    say(text(sentence, { email }), 'ok');
+  });
+}
 
-onSubmit('forgot-form', async (form) => {
-  const email = field(form, 'email').value.trim();
-  inbox.use(email);
-  await client.forgotPassword(email);
-  form.reset();
-  show('view-sent');
-  say(text('resetSent', { email }), 'ok');
-});
+onSendLink('register-form', (email) => client.register(email), 'checkInbox');
+onSendLink('forgot-form', (email) => client.forgotPassword(email), 'resetSent');
 
 onSubmit('login-form', async (form) => {
   const login = field(form, 'login').value.trim();
