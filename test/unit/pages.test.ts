@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, renderPage, securityHeaders } from '../../web/build';
+import { contentSecurityPolicy, renderPage, securityHeaders, writePages } from '../../web/build';
 import { strings } from '../../web/pages/strings';
 import { contrast, parseThemeConfig, themeCss, themeProperties } from '../../web/pages/theme';
 
@@ -132,5 +133,26 @@ describe('the pages build', () => {
     // Assess
     expect(template).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(template).not.toMatch(/<style|\sstyle=/);
+  });
+
+  it('writes a static bundle: the page at every app path, the script, the styles with the theme, and the headers file', async () => {
+    // Prepare
+    const outDir = join(mkdtempSync(join(tmpdir(), 'pages-')), 'pages');
+
+    // Act
+    const files = await writePages(outDir, { theme: { productName: 'Acme', accentColor: '#0f766e', apiUrl: 'https://auth.acme.example' } });
+
+    // Assess
+    expect(files.sort()).toEqual(
+      ['_headers', 'app.js', 'confirm-email/index.html', 'forgot-password/index.html', 'index.html', 'pages.css', 'reset-password/index.html', 'sign-up/index.html', 'theme.css', 'verify/index.html'].sort(),
+    );
+    const page = readFileSync(join(outDir, 'verify', 'index.html'), 'utf8');
+    expect(page).toBe(readFileSync(join(outDir, 'index.html'), 'utf8'));
+    expect(page).toContain('Sign in to Acme');
+    expect(page).toContain('&quot;apiUrl&quot;:&quot;https://auth.acme.example&quot;');
+    expect(page).not.toContain('mailViewerUrl');
+    expect(readFileSync(join(outDir, 'theme.css'), 'utf8')).toContain('--accent: #0f766e;');
+    expect(readFileSync(join(outDir, '_headers'), 'utf8')).toContain("frame-ancestors 'none'");
+    expect(readFileSync(join(outDir, 'app.js'), 'utf8')).not.toContain('sourceMappingURL');
   });
 });
