@@ -50,7 +50,8 @@ export function contentSecurityPolicy(theme: ThemeConfig, { forMeta = false } = 
     ['style-src', "'self'"],
     ['img-src', "'self'", 'data:', ...[origin(theme.logoUrl)].filter((host): host is string => host !== undefined)],
     ['connect-src', "'self'", ...[origin(theme.apiUrl)].filter((host): host is string => host !== undefined)],
-    ['form-action', "'self'"],
+    // The scripts send every form; a native submission (scripts not loaded) would put a password in a URL: refused.
+    ['form-action', "'none'"],
     ['base-uri', "'none'"],
     ['object-src', "'none'"],
   ];

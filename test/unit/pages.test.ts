@@ -123,6 +123,7 @@ describe('the pages build', () => {
     expect(policy).toContain("style-src 'self';");
     expect(policy).toContain("connect-src 'self' https://auth.example.com;");
     expect(policy).toContain("img-src 'self' data: https://cdn.example.com;");
+    expect(policy).toContain("form-action 'none';");
     expect(policy).not.toContain('unsafe');
     expect(headers['X-Frame-Options']).toBe('DENY');
     // Browsers ignore frame-ancestors in a <meta> policy, and log that they did.
