@@ -46,6 +46,11 @@ export const routes: readonly Route[] = [
     access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
+    // The verify page names the address before the person chooses a password: one read, nothing used up.
+    method: 'POST', path: '/auth/verify/address', functionName: 'signup-address', auth: 'public',
+    access: { ...none, table: ['read'] },
+  },
+  {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
     access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },

@@ -60,6 +60,9 @@ export const verifyBody = z.object({
   username: z.optional(usernameField),
 });
 
+/** Reads the address a sign-up link is for, without using the link. */
+export const signupAddressBody = z.object({ token: mailedTokenField });
+
 /** A login identifier as typed: the rules that hold for an email and a username alike. */
 const loginIdentifier = z.string().check(z.trim(), z.minLength(1), z.maxLength(254), z.refine(noControlCharacters, 'must not contain control characters'));
 

@@ -5,7 +5,7 @@ import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
 import {
   changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
-  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, signupAddressBody, verifyBody,
 } from '../validation';
 
 /**
@@ -129,6 +129,14 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: verifyBody,
     success: { status: 200, description: 'Account created and signed in.', body: session, setsCookie: true },
     errors: ['invalid_token', 'username_taken'],
+  },
+  'POST /auth/verify/address': {
+    tag: 'Sign-up',
+    summary: 'The address a mailed sign-up token creates the account for, without using the token',
+    description: 'For the verify page to name the address. The token stays usable; the same refusals as POST /auth/verify.',
+    body: signupAddressBody,
+    success: { status: 200, description: 'The address of the sign-up link.', body: z.object({ email: z.string().describe('The address the account will have.') }) },
+    errors: ['invalid_token'],
   },
   'POST /auth/login': {
     tag: 'Session',

@@ -28,6 +28,7 @@ const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].m
 const expectedPermissions: Record<string, string[]> = {
   register: [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   verify: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'signup-address': [...readItems],
   login: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
@@ -56,6 +57,7 @@ const expectedPermissions: Record<string, string[]> = {
 const expectedSecretIds: Record<string, string[]> = {
   register: [],
   verify: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'signup-address': [],
   login: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   refresh: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   logout: [],
@@ -117,6 +119,7 @@ describe('runtime', () => {
       register: 256,
       login: 1024,
       verify: 1024,
+      'signup-address': 256,
       refresh: 256,
       logout: 256,
       me: 256,
