@@ -105,6 +105,8 @@ export interface UserStore {
   createSignupToken(token: SignupToken): Promise<void>;
   /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
   findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;
+  /** When an account last left this address (deleted, or moved elsewhere), if within memory: links made before are dead. */
+  addressFreedAt(email: string): Promise<number | undefined>;
   /**
    * Consumes the link, creates the user with its email (and username) uniqueness items and its
    * first session, in one transaction: all of it or nothing, so a refused attempt keeps the link.

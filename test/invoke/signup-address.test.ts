@@ -49,6 +49,15 @@ describe('POST /auth/verify/address', () => {
         ddbMock.on(GetCommand, { Key: { pk: 'USER#u-1', sk: 'USER' } }).resolves({ Item: { pk: 'USER#u-1', sk: 'USER', id: 'u-1', email: 'alice@example.com' } });
       },
     ],
+    [
+      'a link made before an account left its address',
+      () => {
+        ddbMock
+          .on(GetCommand, { Key: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' } })
+          .resolves({ Item: { email: 'alice@example.com', issuedAt: 1_000, expiresAt: Math.ceil((Date.now() + 3_600_000) / 1000) } });
+        ddbMock.on(GetCommand, { Key: { pk: 'ADDRESSFREED#alice@example.com', sk: 'ADDRESSFREED' } }).resolves({ Item: { freedAt: 2_000 } });
+      },
+    ],
   ])('refuses %s with 400 invalid_token', async (_, given) => {
     // Prepare
     given();
