@@ -39,3 +39,18 @@ export function recordSecurityEvent(event: SecurityEvent, details: Record<string
   metrics.addMetric(event, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
 }
+
+/**
+ * What happened to mail outside the happy path, each a metric with an alarm (infra/alarms.ts):
+ * SES refused a mail for good (MailRejected), a mail was not sent because its address bounced
+ * or complained before (MailSuppressed), an address was added to the suppression list
+ * (AddressSuppressed).
+ */
+export type MailEvent = 'MailRejected' | 'MailSuppressed' | 'AddressSuppressed';
+
+/** Logs a mail event (ids and reasons, never the address) and counts it as a metric. */
+export function recordMailEvent(event: MailEvent, details: Record<string, string | number | undefined> = {}): void {
+  logger.warn(`mail event: ${event}`, { mailEvent: event, ...details });
+  metrics.addMetric(event, MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}

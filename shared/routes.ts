@@ -4,7 +4,7 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail';
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail' | 'recordSuppression';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -174,5 +174,14 @@ export const mailer = {
   access: { ...none, table: ['read', 'write'], sendsMail: true } satisfies FunctionAccess,
 } as const;
 
-/** Every function of the service: routes first, then the authorizer, then the mailer. */
-export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName];
+/**
+ * The mail-feedback function: fed by SES's bounce and complaint events (EventBridge), not by the
+ * API. It only writes suppression items, which the mailer checks before every mail.
+ */
+export const mailFeedback = {
+  functionName: 'mail-feedback',
+  access: { ...none, table: ['recordSuppression'] } satisfies FunctionAccess,
+} as const;
+
+/** Every function of the service: routes first, then the authorizer, the mailer and its feedback. */
+export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName, mailFeedback.functionName];
