@@ -18,6 +18,8 @@ export interface ServiceResources {
     fromAddress: string;
     /** The From header of every mail (`Name <address>` or the address). */
     fromHeader: string;
+    /** The SES configuration set every mail goes through (bounce and complaint events). */
+    configurationSet: { name: string; arn: string };
   };
 }
 
@@ -85,11 +87,14 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         // The core sends with SES SendEmail only; SendRawEmail (attachments, custom MIME) is not needed.
+        // A send through a configuration set is authorised against the set as well as the identities.
         actions: ['ses:SendEmail'],
-        resources: mail.identityArns,
-        conditions: { StringEquals: { 'ses:FromAddress': mail.fromAddress } },
+        resources: [...mail.identityArns, mail.configurationSet.arn],
+        // IgnoreCase: the address is stored lower-cased, SES compares the Source as written.
+        conditions: { StringEqualsIgnoreCase: { 'ses:FromAddress': mail.fromAddress } },
       }),
     );
     target.function.addEnvironment('MAIL_FROM', mail.fromHeader);
+    target.function.addEnvironment('SES_CONFIGURATION_SET', mail.configurationSet.name);
   }
 }

@@ -11,12 +11,13 @@ export const METRICS_NAMESPACE = 'ServerlessAuth';
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 /**
  * Every metric carries the stage (STAGE, set by the stack; "local" on the local stack) next to
- * the service, so stages sharing an account keep their numbers and alarms apart.
+ * the service, and on AWS the stack's name (STACK_NAME), so stages sharing an account, and the
+ * service's own stack and a team's stack of the same stage, keep their numbers and alarms apart.
  */
 export const metrics = new Metrics({
   namespace: METRICS_NAMESPACE,
   serviceName: SERVICE_NAME,
-  defaultDimensions: { stage: process.env.STAGE || 'local' },
+  defaultDimensions: { stage: process.env.STAGE || 'local', ...(process.env.STACK_NAME ? { stack: process.env.STACK_NAME } : {}) },
 });
 
 export type SecurityEvent =

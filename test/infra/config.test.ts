@@ -90,7 +90,7 @@ describe('cdk context', () => {
 
   it('turns into an environment the functions accept', () => {
     // Act
-    const env = functionEnvironment(read({ ...required, cookieSameSite: 'None', sessionMaxAgeSeconds: '7200' }), 'auth-table');
+    const env = functionEnvironment(read({ ...required, cookieSameSite: 'None', sessionMaxAgeSeconds: '7200' }), 'auth-table', 'ServerlessAuth-dev');
 
     // Assess
     expect(parseConfig(env)).toMatchObject({

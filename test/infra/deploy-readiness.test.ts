@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_METRICS_PER_ALARM } from '../../infra/alarms';
 import { ensureCloudWatchRole } from '../../infra/api-gateway-account/handler';
 import { authorizer, mailer, routes, type Route } from '../../shared/routes';
-import { synthesize } from './support/synth';
+import { realValues, synthesize } from './support/synth';
 import { TemplateView } from './support/template';
 
 // The role setter logs its retries; the infra project has no test environment that silences it.
@@ -122,7 +122,7 @@ describe('setting the account CloudWatch role', () => {
 describe('stages sharing an account', () => {
   it('name the REST API after the stack, and tag custom metrics with the stage', () => {
     // Act
-    const prod = new TemplateView(synthesize({ stage: 'prod' }).template);
+    const prod = new TemplateView(synthesize({ stage: 'prod', ...realValues }).template);
 
     // Assess
     expect(view.ofType('AWS::ApiGateway::RestApi')[0]!.props.Name).toBe('ServerlessAuth-dev');
