@@ -28,9 +28,11 @@ export class DataTable extends Construct {
       timeToLiveAttribute,
       // Feeds the mailer with inserted mail intents (shared/outbox.ts).
       stream: dynamodb.StreamViewType[streamViewType],
-      deletionProtection: props.retainData,
       // Kept on delete and replacement, but a table whose first create is rolled back goes with
-      // the rollback: it holds nothing yet, and a kept one would block every retry by its name-less twin.
+      // the rollback: it holds nothing yet, and a kept one would block every retry by its name-less
+      // twin. Deletion protection is therefore not in this definition (CloudFormation cannot
+      // delete a protected table, and the rollback would fail): TableDeletionProtection turns it
+      // on once the stack was created.
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
 

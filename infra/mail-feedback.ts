@@ -19,6 +19,8 @@ export const SES_FEEDBACK_DETAIL_TYPES = ['Email Bounced', 'Email Complaint Rece
  */
 export class MailFeedback extends Construct {
   readonly configurationSet: ses.ConfigurationSet;
+  /** The set's name (the stack's), as a literal: what the mailer sends with and the rule matches. */
+  readonly configurationSetName: string;
   readonly configurationSetArn: string;
 
   constructor(scope: Construct, id: string) {
@@ -31,7 +33,8 @@ export class MailFeedback extends Construct {
       sendingEnabled: true,
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
     });
-    this.configurationSetArn = stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName });
+    this.configurationSetName = stack.stackName;
+    this.configurationSetArn = stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSetName });
 
     this.configurationSet.addEventDestination('ToEventBridge', {
       destination: ses.EventDestination.eventBus(events.EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
@@ -47,7 +50,7 @@ export class MailFeedback extends Construct {
       eventPattern: {
         source: ['aws.ses'],
         detailType: [...SES_FEEDBACK_DETAIL_TYPES],
-        detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
+        detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSetName] } } },
       },
       targets: [
         // EventBridge retries a failed invocation with backoff for up to a day; a lost event still

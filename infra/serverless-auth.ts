@@ -23,6 +23,7 @@ import { pascalCase } from './names';
 import { SenderIdentity } from './sender-identity';
 import { ServiceFunction } from './service-function';
 import { SigningKeys } from './signing-keys';
+import { TableDeletionProtection } from './table-protection';
 import { RateLimitWaf } from './waf';
 
 /** Where functions/<name>/handler.ts live. */
@@ -102,6 +103,13 @@ export class ServerlessAuth extends Construct {
     super(scope, id);
     const { config, routes = routeTable, functionsDir = FUNCTIONS_DIR } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
+    if (config.permissionsBoundary) {
+      // Every role of the service (functions, deploy-time helpers) gets the account's boundary.
+      const boundary = config.permissionsBoundary.startsWith('arn:')
+        ? iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', config.permissionsBoundary)
+        : iam.ManagedPolicy.fromManagedPolicyName(this, 'PermissionsBoundary', config.permissionsBoundary);
+      iam.PermissionsBoundary.of(this).apply(boundary);
+    }
 
     const data = new DataTable(this, 'Data', { retainData: config.retainData });
     const keys = new SigningKeys(this, 'Keys', {
@@ -129,7 +137,7 @@ export class ServerlessAuth extends Construct {
         identityArns: sender.identityArns,
         fromAddress: config.mailFrom.address,
         fromHeader: config.mailFrom.header,
-        configurationSet: { name: mailSending.configurationSet.configurationSetName, arn: mailSending.configurationSetArn },
+        configurationSet: { name: mailSending.configurationSetName, arn: mailSending.configurationSetArn },
       },
     };
     const environment = functionEnvironment(config, data.table.tableName, Stack.of(this).stackName);
@@ -153,6 +161,8 @@ export class ServerlessAuth extends Construct {
 
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
     const mailerFunction = buildFunction(mailer.functionName, mailer.access);
+    // SES refuses a send through a configuration set that does not exist yet.
+    mailerFunction.function.node.addDependency(mailSending.configurationSet);
     const mailerDeadLetters = new sqs.Queue(this, 'MailerDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -242,6 +252,12 @@ export class ServerlessAuth extends Construct {
       table: data.table,
       alarmEmail: config.alarmEmail,
     });
+
+    if (config.retainData) {
+      const protection = new TableDeletionProtection(this, 'TableProtection', { table: data.table, logRetention });
+      // The construct's last step: a failure after it, and so a rollback with the table protected, is unlikely (and handled).
+      protection.runAfter(...this.node.children.filter((child) => child !== protection));
+    }
 
     this.authApi = api;
     this.api = api.api;
