@@ -94,7 +94,7 @@ export class ServerlessAuth extends Construct {
   /** The REQUEST authorizer of the service's protected routes (pass it to addMethod with AuthorizationType.CUSTOM). */
   readonly authorizer: apigateway.RequestAuthorizer;
   /** The service's table (users, sessions, ...). */
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
   /** `iss` of the access tokens (the API's public base URL unless the `issuer` key sets one). */
   readonly issuer: string;
   private readonly authApi: AuthApi;
@@ -111,7 +111,7 @@ export class ServerlessAuth extends Construct {
       iam.PermissionsBoundary.of(this).apply(boundary);
     }
 
-    const data = new DataTable(this, 'Data', { retainData: config.retainData });
+    const data = new DataTable(this, 'Data', { retainData: config.retainData, replicaRegions: config.replicaRegions });
     const keys = new SigningKeys(this, 'Keys', {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       rotationDays: config.signingKeyRotationDays,
@@ -254,7 +254,7 @@ export class ServerlessAuth extends Construct {
     });
 
     if (config.retainData) {
-      const protection = new TableDeletionProtection(this, 'TableProtection', { table: data.table, logRetention });
+      const protection = new TableDeletionProtection(this, 'TableProtection', { table: data.table, resource: data.resource, logRetention });
       // The construct's last step: a failure after it, and so a rollback with the table protected, is unlikely (and handled).
       protection.runAfter(...this.node.children.filter((child) => child !== protection));
     }

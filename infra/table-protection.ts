@@ -8,7 +8,9 @@ import path from 'node:path';
 import { ServiceFunction } from './service-function';
 
 export interface TableDeletionProtectionProps {
-  table: dynamodb.Table;
+  table: dynamodb.ITable;
+  /** The table's CloudFormation resource: its definition is digested into the custom resource. */
+  resource: dynamodb.CfnTable | dynamodb.CfnGlobalTable;
   logRetention: logs.RetentionDays;
 }
 
@@ -38,8 +40,7 @@ export class TableDeletionProtection extends Construct {
     );
     setter.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }));
 
-    const cfnTable = props.table.node.defaultChild as dynamodb.CfnTable;
-    const tableTemplate = () => (cfnTable as unknown as { _toCloudFormation(): object })._toCloudFormation();
+    const tableTemplate = () => (props.resource as unknown as { _toCloudFormation(): object })._toCloudFormation();
     this.setting = new CustomResource(this, 'Setting', {
       serviceToken: setter.function.functionArn,
       resourceType: 'Custom::TableDeletionProtection',

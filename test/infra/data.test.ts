@@ -90,6 +90,46 @@ describe('table', () => {
   });
 });
 
+describe('standby Regions (replicaRegions)', () => {
+  it('make the table a global table with a replica per standby Region, still one writer: the stream and the mailer stay home', () => {
+    // Act
+    const multi = new TemplateView(synthesize({ replicaRegions: 'eu-central-1,eu-west-1' }).template);
+    const [global] = multi.ofType('AWS::DynamoDB::GlobalTable');
+    const [mapping] = multi.ofType('AWS::Lambda::EventSourceMapping');
+
+    // Assess
+    multi.template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    multi.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    expect(global!.props.Replicas.map((r: { Region: unknown }) => multi.resolve(r.Region)).sort()).toEqual(['${AWS::Region}', 'eu-central-1', 'eu-west-1']);
+    expect(global!.props).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' }, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    expect(global!.props.GlobalSecondaryIndexes[0].IndexName).toBe(tableSchema.sessionsByUserIndex.indexName);
+    for (const replica of global!.props.Replicas) expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(multi.resolve(mapping!.props.EventSourceArn)).toBe('Data/Table.StreamArn');
+    multi.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+  });
+
+  it('replicate the four key secrets to each standby Region', () => {
+    // Act
+    const multi = new TemplateView(synthesize({ replicaRegions: 'eu-central-1,eu-west-1' }).template);
+
+    // Assess
+    for (const secret of multi.ofType('AWS::SecretsManager::Secret')) {
+      expect(secret.props.ReplicaRegions, secret.path).toEqual([{ Region: 'eu-central-1' }, { Region: 'eu-west-1' }]);
+    }
+    for (const secret of view.ofType('AWS::SecretsManager::Secret')) expect(secret.props.ReplicaRegions).toBeUndefined();
+  });
+
+  it('are refused when a Region is not a Region name or is listed twice', () => {
+    // Act
+    const bad = () => synthesize({ replicaRegions: 'Frankfurt' });
+    const twice = () => synthesize({ replicaRegions: 'eu-west-1,eu-west-1' });
+
+    // Assess
+    expect(bad).toThrow(/replicaRegions: must be AWS Region names/);
+    expect(twice).toThrow(/replicaRegions: lists a Region twice/);
+  });
+});
+
 describe('the stack', () => {
   it('has termination protection on every stage but dev', () => {
     // Act
