@@ -34,6 +34,8 @@ describe('API Gateway account CloudWatch role', () => {
     expect(view.ofType('AWS::ApiGateway::Account')).toEqual([]);
     expect(view.resolve(setting!.props.ServiceToken)).toBe('ApiGatewayCloudWatchRole/Setter/Function.Arn');
     expect(view.resolve(setting!.props.RoleArn)).toBe('ApiGatewayCloudWatchRole/Role.Arn');
+    // A hung setter fails the deploy in minutes instead of CloudFormation's default hour.
+    expect(setting!.props.ServiceTimeout).toBe('300');
     expect(stage![1].DependsOn).toContain(setting!.id);
   });
 
