@@ -11,6 +11,12 @@ beforeAll(() => {
   view = new TemplateView(synthesize().template);
 });
 
+/** The stack and stage dimensions every custom metric of this stack carries (sorted as CDK renders them). */
+const STACK_AND_STAGE = [
+  { Name: 'stack', Value: 'ServerlessAuth-dev' },
+  { Name: 'stage', Value: 'dev' },
+];
+
 const alarm = (name: string) => {
   const match = view.ofType('AWS::CloudWatch::Alarm').find((a) => a.path === `Alarms/${name}`);
   if (!match) throw new Error(`no alarm ${name}`);
@@ -69,15 +75,7 @@ describe('alarms', () => {
         { Key: 'stack', Value: '$.stack' },
       ],
     });
-    expect(failures).toMatchObject({
-      Namespace: 'ServerlessAuth',
-      MetricName: 'AuthorizerFailures',
-      Dimensions: [
-        { Name: 'stack', Value: 'ServerlessAuth-dev' },
-        { Name: 'stage', Value: 'dev' },
-      ],
-      Threshold: 1,
-    });
+    expect(failures).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'AuthorizerFailures', Dimensions: STACK_AND_STAGE, Threshold: 1 });
     const stage = view.ofType('AWS::ApiGateway::Stage')[0]!;
     expect(JSON.parse(stage.props.AccessLogSetting.Format)).toMatchObject({ stack: 'ServerlessAuth-dev' });
   });
@@ -110,11 +108,7 @@ describe('alarms', () => {
     const rejected = alarm('MailRejected');
 
     // Assess
-    const dimensions = [
-      { Name: 'service', Value: 'serverless-auth' },
-      { Name: 'stack', Value: 'ServerlessAuth-dev' },
-      { Name: 'stage', Value: 'dev' },
-    ];
+    const dimensions = [{ Name: 'service', Value: 'serverless-auth' }, ...STACK_AND_STAGE];
     expect(refused).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'KeyReplacementRefused', Threshold: 1 });
     expect(rejected).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'MailRejected', Threshold: 1 });
     for (const { Dimensions } of [refused, rejected]) expect([...Dimensions].sort((a: any, b: any) => a.Name.localeCompare(b.Name))).toEqual(dimensions);
@@ -160,11 +154,7 @@ describe('alarms', () => {
     expect(reuse).toMatchObject({
       Namespace: 'ServerlessAuth',
       MetricName: 'RefreshTokenReuse',
-      Dimensions: [
-        { Name: 'service', Value: 'serverless-auth' },
-        { Name: 'stack', Value: 'ServerlessAuth-dev' },
-        { Name: 'stage', Value: 'dev' },
-      ],
+      Dimensions: [{ Name: 'service', Value: 'serverless-auth' }, ...STACK_AND_STAGE],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
