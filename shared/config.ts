@@ -37,6 +37,8 @@ export const configSchema = z.object({
   ALLOWED_ORIGINS: origins,
   APP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:3000'),
   MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'no-reply@example.com'),
+  // SES configuration set the mailer sends through (bounce and complaint events); unset locally.
+  SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
   // argon2id cost (OWASP minimum by default). Tests lower it; argon2 itself needs m >= 8 KiB, t >= 1.
   ARGON2_MEMORY_KIB: z._default(z.coerce.number().check(z.int(), z.minimum(8), z.maximum(4_194_304)), 19_456),
   ARGON2_PASSES: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(16)), 2),

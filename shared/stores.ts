@@ -320,6 +320,11 @@ export interface IntentStore {
   isSent(intentId: string): Promise<boolean>;
   markSent(intentId: string, now: number): Promise<void>;
   /**
+   * Marks the intent decided (as markSent does, so a redelivery skips it) and records why SES
+   * refused it for good: the operator finds the reason on the intent item.
+   */
+  markRejected(intentId: string, reason: string, now: number): Promise<void>;
+  /**
    * How many distinct intents were counted under `key` in the current fixed window, this one
    * included. Idempotent per intent, so a retried intent does not use up the limit.
    */
@@ -327,5 +332,27 @@ export interface IntentStore {
 }
 
 export interface MailSender {
+  /** Throws MailRejected when the provider refuses this mail for good; any other error is worth a retry. */
   send(to: string, mail: MailContent): Promise<void>;
+}
+
+/**
+ * The provider refused the mail in a way no retry changes (SES MessageRejected, an unverified
+ * MAIL FROM domain, a malformed address...): the mailer records it and moves on.
+ */
+export class MailRejected extends Error {
+  override name = 'MailRejected';
+  constructor(readonly reason: string) {
+    super(`the mail provider refused the mail: ${reason}`);
+  }
+}
+
+/** Why an address gets no more mail: it bounced for good, or its owner marked a mail as spam. */
+export type SuppressionReason = 'bounce' | 'complaint';
+
+/** Addresses the mailer never mails again, recorded from SES's bounce and complaint events. */
+export interface SuppressionList {
+  isSuppressed(email: string): Promise<boolean>;
+  /** Idempotent: the first record of an address is kept, a later event changes nothing. */
+  suppress(entry: { email: string; reason: SuppressionReason; at: number; feedbackId?: string }): Promise<void>;
 }

@@ -3,9 +3,9 @@ import {
   accountDeletedNotice, emailChangedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
   recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
 } from '../mail';
-import { logger } from '../observability';
+import { logger, recordMailEvent } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
-import type { IntentStore, MailSender, UserStore } from '../stores';
+import { MailRejected, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
 import { newVerificationToken } from '../tokens/verification-token';
 
 /** What the mailer runs against: account state, its side of the outbox, SES, config and a clock. */
@@ -13,6 +13,8 @@ export interface MailerContext {
   users: UserStore;
   intents: IntentStore;
   sender: MailSender;
+  /** Addresses that bounced for good or complained: never mailed again. */
+  suppressions: SuppressionList;
   config: Config;
   now: () => number;
 }
@@ -119,13 +121,29 @@ export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
 
 /**
  * Delivers one intent at least once. An intent already marked is skipped, so a redelivery does
- * not send twice (except after a crash between the send and the mark). Any failure throws: the
- * stream record is retried and the intent is decided again from scratch.
+ * not send twice (except after a crash between the send and the mark). An address on the
+ * suppression list gets nothing (every kind mails intent.email), decided before any token is
+ * made. A mail SES refuses for good is recorded on the intent and counted, never retried. Any
+ * other failure throws: the stream record is retried and the intent is decided again from scratch.
  */
-export async function deliverIntent(ctx: MailerContext, intent: StoredIntent): Promise<'sent' | 'suppressed' | 'already_sent'> {
+export async function deliverIntent(ctx: MailerContext, intent: StoredIntent): Promise<'sent' | 'suppressed' | 'already_sent' | 'rejected'> {
   if (await ctx.intents.isSent(intent.id)) return 'already_sent';
+  if (await ctx.suppressions.isSuppressed(intent.email)) {
+    recordMailEvent('MailSuppressed', { intentId: intent.id, kind: intent.kind });
+    await ctx.intents.markSent(intent.id, ctx.now());
+    return 'suppressed';
+  }
   const outcome = await (decide[intent.kind] as Decide<MailIntentKind>)(ctx, intent);
-  if (outcome) await ctx.sender.send(outcome.to, outcome.mail);
+  if (outcome) {
+    try {
+      await ctx.sender.send(outcome.to, outcome.mail);
+    } catch (error) {
+      if (!(error instanceof MailRejected)) throw error;
+      recordMailEvent('MailRejected', { intentId: intent.id, kind: intent.kind, reason: error.reason });
+      await ctx.intents.markRejected(intent.id, error.reason, ctx.now());
+      return 'rejected';
+    }
+  }
   await ctx.intents.markSent(intent.id, ctx.now());
   return outcome ? 'sent' : 'suppressed';
 }

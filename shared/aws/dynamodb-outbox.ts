@@ -6,7 +6,7 @@ import { writeConditionally } from './conditional-write';
 
 /**
  * MAIL#<uuid>: a mail intent (kind, address, createdAt; sentAt once the mailer sent or decided
- * not to). SENDLIMIT#<key>#<window>: the ids of the intents counted against a per-address limit.
+ * not to; rejectedBy when SES refused it for good). SENDLIMIT#<key>#<window>: the ids of the intents counted against a per-address limit.
  */
 const intentKey = (id: string) => ({ pk: `${INTENT_KEY_PREFIX}${id}`, sk: 'MAIL' });
 
@@ -43,6 +43,20 @@ export class DynamoOutbox implements Outbox, IntentStore {
         // Never recreate an intent TTL already removed: only mark what is there.
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  }
+
+  async markRejected(intentId: string, reason: string, now: number): Promise<void> {
+    await writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: intentKey(intentId),
+        // sentAt is the marker a redelivery checks: a refused mail is decided, never retried.
+        UpdateExpression: 'SET sentAt = :now, rejectedBy = :reason',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now, ':reason': reason },
       }),
     );
   }

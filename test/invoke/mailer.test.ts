@@ -84,7 +84,6 @@ describe('mailer', () => {
   it.each([
     ['throttled', awsError('Throttling', 400)],
     ['down', awsError('ServiceUnavailable', 503)],
-    ['refusing the message', awsError('MessageRejected', 400)],
   ])('reports the record as failed and leaves the intent unmarked when SES is %s, so it is retried', async (_, error) => {
     // Prepare
     givenLimitCount(1);
