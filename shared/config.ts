@@ -30,7 +30,8 @@ export const configSchema = z.object({
   SESSION_IDLE_TIMEOUT_SECONDS: seconds(1800),
   SESSION_MAX_AGE_SECONDS: seconds(86_400),
   REFRESH_GRACE_SECONDS: seconds(10),
-  VERIFICATION_TOKEN_TTL_SECONDS: seconds(86_400),
+  // At most 7 days: the record that an account left an address (30 days) must outlive every sign-up link made before.
+  VERIFICATION_TOKEN_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.nonnegative(), z.maximum(7 * 86_400)), 86_400),
   SESSION_CHECK_CACHE_SECONDS: seconds(5),
   COOKIE_SAMESITE: z._default(z.enum(['Strict', 'Lax', 'None']), 'Strict'),
   ALLOWED_ORIGINS: origins,

@@ -35,8 +35,12 @@ export type MailIntent =
   | { kind: 'recovery_code_used'; email: string; remaining: number }
   /** Forgot password: a reset link if the address has an account, nothing otherwise. */
   | { kind: 'password_reset'; email: string }
-  /** A confirmation link to the NEW address `email` for account `userId`, unless the address has an account. */
-  | { kind: 'email_change'; email: string; userId: string }
+  /**
+   * A confirmation link to the NEW address `email` for account `userId`, unless the address has an
+   * account. `credentialsVersion` is the account's when the change was asked for: the link is bound
+   * to it, so a reset or password change before the mail goes out already kills it.
+   */
+  | { kind: 'email_change'; email: string; userId: string; credentialsVersion?: number }
   /** Notices (no links that change anything), written in the same transaction as the change. */
   | { kind: 'password_changed'; email: string }
   | { kind: 'email_changed'; email: string; newEmail: string }

@@ -4,7 +4,8 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail';
+/** queryDevices: Query on the table itself, only under USER# partition keys (the devices of a user). */
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryDevices' | 'enqueueMail';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -41,11 +42,17 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    // Records the first device (queryDevices: the cap evicts the oldest).
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+  },
+  {
+    // The verify page names the address before the person chooses a password: one read, nothing used up.
+    method: 'POST', path: '/auth/verify/address', functionName: 'signup-address', auth: 'public',
+    access: { ...none, table: ['read'] },
   },
   {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/refresh', functionName: 'refresh', auth: 'public',
@@ -61,10 +68,15 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET', path: '/auth/sessions', functionName: 'list-sessions', auth: 'protected',
-    access: { ...none, table: ['batchRead', 'querySessions'] },
+    // The sessions, the user (its credentialsVersion decides which devices are trusted) and its devices.
+    access: { ...none, table: ['read', 'batchRead', 'querySessions', 'queryDevices'] },
   },
   {
     method: 'DELETE', path: '/auth/sessions/{id}', functionName: 'revoke-session', auth: 'protected',
+    access: { ...none, table: ['read', 'write'] },
+  },
+  {
+    method: 'DELETE', path: '/auth/devices/{id}', functionName: 'revoke-device', auth: 'protected',
     access: { ...none, table: ['read', 'write'] },
   },
   // Two-factor: only these functions hold the key TOTP secrets are encrypted under (login does
@@ -75,7 +87,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/mfa/totp/confirm', functionName: 'mfa-confirm', auth: 'protected',
-    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'] },
+    // Signs out the other sessions (the index query) by default.
+    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'] },
   },
   {
     method: 'POST', path: '/auth/mfa/recovery-codes', functionName: 'mfa-recovery-codes', auth: 'protected',
@@ -87,7 +100,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/mfa/verify', functionName: 'mfa-verify', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
   },
   {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
@@ -114,7 +127,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'DELETE', path: '/me', functionName: 'delete-account', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',

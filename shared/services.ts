@@ -1,5 +1,6 @@
 import type { AuthContext } from './auth/context';
 import { dynamo } from './aws/dynamodb';
+import { DynamoDeviceStore } from './aws/dynamodb-devices';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
@@ -17,6 +18,7 @@ export function createAuthContext(): AuthContext {
   return {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     sessions: new DynamoSessionStore(dynamo, config.TABLE_NAME),
+    devices: new DynamoDeviceStore(dynamo, config.TABLE_NAME),
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
     mfa: new DynamoMfaStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),

@@ -40,22 +40,33 @@ export interface ResetToken {
   expiresAt: number;
 }
 
-/** A mailed email-change link: valid while the account's address is still `oldEmail`. */
+/**
+ * A mailed email-change link: valid while the account's address is still `oldEmail` AND its
+ * credentialsVersion is still the one of the request that asked for it, so a reset, password
+ * change, other email change (even one that comes back to `oldEmail`) or deletion kills it.
+ */
 export interface EmailChangeToken {
   tokenHash: string;
   userId: string;
   oldEmail: string;
   newEmail: string;
+  /** The user's credentialsVersion when the change was asked for (after re-authentication). */
+  credentialsVersion: number;
   /** Epoch milliseconds. */
   expiresAt: number;
 }
 
 export type ConfirmEmailOutcome = 'changed' | 'invalid_token' | 'email_taken';
 
-/** A mailed sign-up link, stored by the SHA-256 of its token: it names the address it proves. */
+/**
+ * A mailed sign-up link, stored by the SHA-256 of its token: it names the address it proves. It
+ * works only while no account has held its address since it was made (see `addressFreedAt`).
+ */
 export interface SignupToken {
   tokenHash: string;
   email: string;
+  /** Epoch milliseconds; absent on links made before this was recorded (they count as made at 0). */
+  issuedAt?: number;
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -94,11 +105,15 @@ export interface UserStore {
   createSignupToken(token: SignupToken): Promise<void>;
   /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
   findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;
+  /** When an account last left this address (deleted, or moved elsewhere), if within memory: links made before are dead. */
+  addressFreedAt(email: string): Promise<number | undefined>;
   /**
    * Consumes the link, creates the user with its email (and username) uniqueness items and its
    * first session, in one transaction: all of it or nothing, so a refused attempt keeps the link.
+   * 'invalid_token' also when an account left the address after the link was made (deleted, or
+   * moved to another address): a link made before that account is dead for good.
    */
-  createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome>;
+  createAccount(user: UserRecord, link: SignupToken, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome>;
   /**
    * Replaces the hash iff it is still `replacing` (a reset or change that committed meanwhile is
    * never undone by an upgrade of the old password's hash); false when it was not.
@@ -107,10 +122,11 @@ export interface UserStore {
   /**
    * Records a session just written among the user's recent sessions, iff the stored hash is still
    * `verifiedHash`: false when a reset, password change or deletion committed meanwhile (the
-   * caller then revokes the session). Either the change's revocation reads this entry, or this
-   * write sees the change.
+   * caller then revokes the session). Without `secondFactor` (a password-only session) also only
+   * while two-factor is off: a login that began before it was turned on cannot finish at password
+   * strength. Either the change's revocation reads this entry, or this write sees the change.
    */
-  recordSession(userId: string, entry: string, verifiedHash: string): Promise<boolean>;
+  recordSession(userId: string, entry: string, verifiedHash: string, secondFactor: boolean): Promise<boolean>;
   /** Drops entries from the user's recent sessions (those no longer needed); nothing if the user is gone. */
   forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void>;
 
@@ -132,14 +148,15 @@ export interface UserStore {
   findEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
   /**
    * One transaction: consumes the link, moves the email-uniqueness item from the old address to
-   * the new one (which must be free), updates the user iff its address is still the old one, and
+   * the new one (which must be free), updates the user iff its address is still the old one and
+   * its credentialsVersion still the link's (bumping it), records the old address as freed, and
    * writes the notice to the old address.
    */
   confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome>;
   /**
    * One transaction: the user, its uniqueness items and the notice, iff its sessionsVersion is
-   * still the one of `user` (no session was recorded since it was read). False otherwise, or when
-   * it was gone already.
+   * still the one of `user` (no session was recorded since it was read), and the address recorded
+   * as freed. False otherwise, or when it was gone already.
    */
   deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean>;
 }
@@ -147,10 +164,11 @@ export interface UserStore {
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
   /**
-   * Eventually consistent (the authorizer's liveness check: a read may lag a write by about a
-   * second, well inside the documented revocation bound). Rotation never decides on a read.
+   * Eventually consistent unless `consistent` (the authorizer's liveness check: a read may lag a
+   * write by about a second, well inside the documented revocation bound; the session-management
+   * routes re-check their caller strongly). Rotation never decides on a read.
    */
-  get(sessionId: string): Promise<SessionRecord | undefined>;
+  get(sessionId: string, options?: { consistent?: boolean }): Promise<SessionRecord | undefined>;
   /**
    * One conditional write: advances the generation iff it is still `from`, the session is not
    * revoked, not idle for `idleTimeoutMs` and not past its absolute end at `now`. Otherwise it
@@ -171,6 +189,32 @@ export interface SessionStore {
    * (the index may not list those yet), but `except` when given; returns how many.
    */
   revokeAllOfUser(userId: string, now: number, except?: string, alsoRevoke?: readonly string[]): Promise<number>;
+}
+
+/**
+ * A browser that signed in to the account (its device cookie names it): login counts attempts
+ * from it on its own counter while it is trusted. Stored under the user; times in epoch ms.
+ */
+export interface DeviceRecord {
+  id: string;
+  userId: string;
+  createdAt: number;
+  /** The user's credentialsVersion when the device signed in: a reset, password or email change ends its trust. */
+  credentialsVersion: number;
+  /** When the device cookie ends (TTL cleans the record up then). */
+  expiresAt: number;
+  userAgent?: string;
+  ipAddress?: string;
+}
+
+export interface DeviceStore {
+  create(device: DeviceRecord): Promise<void>;
+  /** Strongly consistent. */
+  get(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
+  /** Every recorded device of the user, strongly consistent. */
+  listOfUser(userId: string): Promise<DeviceRecord[]>;
+  /** Forgets the device; false when it was not there. */
+  remove(userId: string, deviceId: string): Promise<boolean>;
 }
 
 /** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */
@@ -235,6 +279,8 @@ export interface MfaChallenge {
   credentialsVersion: number;
   expiresAt: number;
   attempts: number;
+  /** The trusted device the password came from, if any: its codes count on that device's counter. */
+  deviceId?: string;
 }
 
 export interface MfaStore {
@@ -258,7 +304,7 @@ export interface MfaStore {
   disable(userId: string, notice: MailIntent | undefined, now: number): Promise<void>;
   createChallenge(challenge: MfaChallenge): Promise<void>;
   /** Counts one attempt iff the challenge exists, is not expired and has attempts left; its user and credentialsVersion, else undefined. */
-  claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion'> | undefined>;
+  claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion' | 'deviceId'> | undefined>;
   /** Deletes the challenge; false when another request used it first. */
   consumeChallenge(tokenHash: string): Promise<boolean>;
 }

@@ -60,6 +60,9 @@ export const verifyBody = z.object({
   username: z.optional(usernameField),
 });
 
+/** Reads the address a sign-up link is for, without using the link. */
+export const signupAddressBody = z.object({ token: mailedTokenField });
+
 /** A login identifier as typed: the rules that hold for an email and a username alike. */
 const loginIdentifier = z.string().check(z.trim(), z.minLength(1), z.maxLength(254), z.refine(noControlCharacters, 'must not contain control characters'));
 
@@ -116,7 +119,8 @@ export const confirmEmailBody = z.object({ token: mailedTokenField });
 export const deleteAccountBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 
 export const mfaEnrollBody = z.object({ password: currentPasswordField });
-export const mfaConfirmBody = z.object({ code: totpCodeField });
+/** Turning two-factor on ends every other session unless `signOutOtherSessions` is false. */
+export const mfaConfirmBody = z.object({ code: totpCodeField, signOutOtherSessions: z._default(z.boolean(), true) });
 /** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
 export const mfaStepUpBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 

@@ -5,7 +5,10 @@ import { mfaConfirmBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** POST /auth/mfa/totp/confirm — a code from the pending secret turns two-factor on and shows the recovery codes once. */
+/**
+ * POST /auth/mfa/totp/confirm — a code from the pending secret turns two-factor on and shows the
+ * recovery codes once; every other session ends unless the body says `signOutOtherSessions: false`.
+ */
 export const handler = httpHandler({ body: mfaConfirmBody, authenticated: true }, async ({ body, caller }) => {
-  return { status: 200, body: await confirmTotp(auth, caller.userId, body.code) };
+  return { status: 200, body: await confirmTotp(auth, caller, body) };
 });

@@ -5,7 +5,7 @@ import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
 import {
   changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
-  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, signupAddressBody, verifyBody,
 } from '../validation';
 
 /**
@@ -81,6 +81,15 @@ const sessionView = z
   })
   .meta({ id: 'SessionInfo' });
 
+const deviceView = z
+  .object({
+    id: z.string(),
+    createdAt: z.iso.datetime().describe('When this browser signed in and got its device cookie.'),
+    userAgent: z.string().nullable(),
+    ipAddress: z.string().nullable(),
+  })
+  .meta({ id: 'DeviceInfo' });
+
 const accepted = (message: string) => z.object({ message: z.literal(message) });
 
 const jwks = z.object({
@@ -121,6 +130,14 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: 'Account created and signed in.', body: session, setsCookie: true },
     errors: ['invalid_token', 'username_taken'],
   },
+  'POST /auth/verify/address': {
+    tag: 'Sign-up',
+    summary: 'The address a mailed sign-up token creates the account for, without using the token',
+    description: 'For the verify page to name the address. The token stays usable; the same refusals as POST /auth/verify.',
+    body: signupAddressBody,
+    success: { status: 200, description: 'The address of the sign-up link.', body: z.object({ email: z.string().describe('The address the account will have.') }) },
+    errors: ['invalid_token'],
+  },
   'POST /auth/login': {
     tag: 'Session',
     summary: 'Sign in with email or username and password',
@@ -139,6 +156,7 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/logout': {
     tag: 'Session',
     summary: 'Revoke this session, or all of the user’s',
+    description: 'A token whose session was revoked meanwhile (still let through by the authorizer’s cache) is 401: it cannot log anyone out.',
     body: logoutBody,
     success: { status: 204, description: 'Revoked; the refresh cookie is cleared.', setsCookie: true },
     errors: ['origin_not_allowed'],
@@ -151,15 +169,30 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   },
   'GET /auth/sessions': {
     tag: 'Session',
-    summary: 'The caller’s live sessions, newest first',
-    success: { status: 200, description: 'Every live session of the user.', body: z.object({ sessions: z.array(sessionView) }) },
+    summary: 'The caller’s live sessions and trusted devices, newest first',
+    description:
+      'devices: the browsers whose device cookie the account trusts (each keeps its own login counter); a password reset, password change or email change ends that trust for all of them. A token whose session was revoked meanwhile is 401.',
+    success: {
+      status: 200,
+      description: 'Every live session and every trusted device of the user.',
+      body: z.object({ sessions: z.array(sessionView), devices: z.array(deviceView) }),
+    },
     errors: [],
   },
   'DELETE /auth/sessions/{id}': {
     tag: 'Session',
     summary: 'Revoke one of the caller’s sessions',
-    description: 'Revoking the current session also clears the refresh cookie. Anything but a live session of the caller is 404.',
+    description:
+      'Revoking the current session also clears the refresh cookie. Anything but a live session of the caller is 404, an id of the wrong shape included. A token whose session was revoked meanwhile is 401.',
     success: { status: 204, description: 'Revoked.', setsCookie: true },
+    errors: ['not_found', 'origin_not_allowed'],
+  },
+  'DELETE /auth/devices/{id}': {
+    tag: 'Session',
+    summary: 'Stop trusting one of the caller’s devices',
+    description:
+      'Its device cookie no longer gets its own login counter; the browser becomes a device again at its next sign-in. Anything but a device of the caller is 404. A token whose session was revoked meanwhile is 401.',
+    success: { status: 204, description: 'The device is no longer trusted.' },
     errors: ['not_found', 'origin_not_allowed'],
   },
   'POST /auth/mfa/totp/enroll': {
@@ -173,6 +206,8 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/mfa/totp/confirm': {
     tag: 'Two-factor',
     summary: 'Turn two-factor on with a code from the pending secret',
+    description:
+      'Every other session of the user ends (they began with the password alone) unless signOutOtherSessions is false; a password-only login still in flight cannot finish either way.',
     body: mfaConfirmBody,
     success: { status: 200, description: 'Two-factor is on; the recovery codes are shown this once.', body: recoveryCodes },
     errors: ['invalid_code', 'mfa_not_pending', 'too_many_attempts'],

@@ -3,6 +3,7 @@ import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import type { AuthContext } from './context';
 import { requireSecondFactor } from './mfa';
+import { forgetEveryDevice } from './devices';
 import { deleteOnCompleteSnapshot, revokeEverySession } from './recent-sessions';
 import { reauthenticate } from './reauthentication';
 
@@ -40,7 +41,7 @@ export async function changePassword(ctx: AuthContext, caller: Caller, input: { 
 export async function requestEmailChange(ctx: AuthContext, caller: Caller, input: { password: string; newEmail: string; code?: string }): Promise<void> {
   const user = await reauthenticate(ctx, caller.userId, input.password);
   await requireSecondFactor(ctx, user, input);
-  await ctx.outbox.enqueue({ kind: 'email_change', email: input.newEmail, userId: user.id });
+  await ctx.outbox.enqueue({ kind: 'email_change', email: input.newEmail, userId: user.id, credentialsVersion: user.credentialsVersion ?? 0 });
   recordSecurityEvent('EmailChangeRequest', { userId: user.id });
 }
 
@@ -57,6 +58,8 @@ export async function deleteAccount(ctx: AuthContext, caller: Caller, input: { p
   if (!deleted) throw new ApiError('unauthorized');
   const revoked = await revokeEverySession(ctx, user.id, { snapshot: deleted });
   await ctx.sessions.revoke(caller.sessionId, ctx.now());
+  // Already untrusted (no account to trust them); forgetting them only tidies up before their TTL.
+  await forgetEveryDevice(ctx, user.id).catch((error: unknown) => logger.warn('device clean-up failed', { userId: user.id, error: String(error) }));
   recordSecurityEvent('AccountDeletion', { userId: user.id });
   logger.info('account deleted', { userId: user.id, sessions: revoked });
 }

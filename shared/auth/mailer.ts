@@ -53,7 +53,8 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
   }
   const { token, tokenHash } = newVerificationToken();
   const ttlSeconds = ctx.config.VERIFICATION_TOKEN_TTL_SECONDS;
-  await ctx.users.createSignupToken({ tokenHash, email: intent.email, expiresAt: ctx.now() + ttlSeconds * 1000 });
+  // issuedAt: should an account hold this address later and leave it, this link stays dead.
+  await ctx.users.createSignupToken({ tokenHash, email: intent.email, issuedAt: ctx.now(), expiresAt: ctx.now() + ttlSeconds * 1000 });
   return { to: intent.email, mail: signupMail(intent.email, appLink(ctx, '/verify', { token }), Math.round(ttlSeconds / 3600)) };
 };
 
@@ -75,17 +76,21 @@ const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
 
 /**
  * Email change: a confirmation link to the new address, unless that address belongs to an
- * account (then nothing goes anywhere: the requester cannot learn whose address it is) or the
- * requesting account is gone.
+ * account (then nothing goes anywhere: the requester cannot learn whose address it is), the
+ * requesting account is gone, or its credentials changed since the request (a reset or password
+ * change meanwhile: such a link would be dead anyway). The link is bound to the credentialsVersion
+ * of the request, not of this moment, so a mail delayed past a reset cannot carry a live link.
  */
 const email_change: Decide<'email_change'> = async (ctx, intent) => {
   if (!(await withinLimit(ctx, intent, `email_change#${intent.email}`, EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   if (await ctx.users.findByEmail(intent.email)) return undefined;
   const user = await ctx.users.findById(intent.userId);
   if (!user) return undefined;
+  const credentialsVersion = intent.credentialsVersion ?? user.credentialsVersion ?? 0;
+  if (credentialsVersion !== (user.credentialsVersion ?? 0)) return undefined;
   const { token, tokenHash } = newVerificationToken();
   await ctx.users.createEmailChangeToken({
-    tokenHash, userId: user.id, oldEmail: user.email, newEmail: intent.email, expiresAt: ctx.now() + EMAIL_CHANGE_TOKEN_TTL_SECONDS * 1000,
+    tokenHash, userId: user.id, oldEmail: user.email, newEmail: intent.email, credentialsVersion, expiresAt: ctx.now() + EMAIL_CHANGE_TOKEN_TTL_SECONDS * 1000,
   });
   return { to: intent.email, mail: emailChangeMail(intent.email, appLink(ctx, '/confirm-email', { token }), EMAIL_CHANGE_TOKEN_TTL_SECONDS / 60) };
 };

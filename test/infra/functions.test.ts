@@ -17,6 +17,8 @@ const FROM_CONFIGURED_ADDRESS = ' if {"StringEquals":{"ses:FromAddress":"no-repl
 
 const readItems = [`dynamodb:GetItem on ${TABLE}`];
 const writeItems = ['ConditionCheckItem', 'DeleteItem', 'PutItem', 'UpdateItem'].map((action) => `dynamodb:${action} on ${TABLE}`);
+/** The devices of a user: a Query on the table itself, only under USER# partition keys. */
+const queryDevices = `dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`;
 const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`];
 const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${secret}`;
 const readStream = ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on Data/Table.StreamArn`);
@@ -25,24 +27,26 @@ const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].m
 /** Least privilege, written out per function: what each may do beyond its own logs and X-Ray. */
 const expectedPermissions: Record<string, string[]> = {
   register: [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
-  verify: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
-  login: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  verify: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'signup-address': [...readItems],
+  login: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   me: [...readItems],
-  'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'list-sessions': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices],
   'revoke-session': [...readItems, ...writeItems],
+  'revoke-device': [...readItems, ...writeItems],
   'mfa-enroll': [...readItems, ...writeItems, readSecret('MfaKey')],
-  'mfa-confirm': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-confirm': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
   'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-disable': [...readItems, ...writeItems, readSecret('MfaKey')],
-  'mfa-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
+  'mfa-verify': [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
   'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
   'change-email': [...readItems, ...writeItems, readSecret('MfaKey')],
   'confirm-email': [...readItems, ...writeItems],
-  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
+  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices, readSecret('MfaKey')],
   jwks: [readSecret('PublicKeys')],
   'openid-configuration': [],
   openapi: [],
@@ -53,12 +57,14 @@ const expectedPermissions: Record<string, string[]> = {
 const expectedSecretIds: Record<string, string[]> = {
   register: [],
   verify: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'signup-address': [],
   login: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   refresh: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   logout: [],
   me: [],
   'list-sessions': [],
   'revoke-session': [],
+  'revoke-device': [],
   // The MFA key reaches only the functions that check a TOTP code: login does not decrypt TOTP secrets.
   'mfa-enroll': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-confirm': ['MFA_SECRET_KEY_SECRET_ID'],
@@ -113,11 +119,13 @@ describe('runtime', () => {
       register: 256,
       login: 1024,
       verify: 1024,
+      'signup-address': 256,
       refresh: 256,
       logout: 256,
       me: 256,
       'list-sessions': 256,
       'revoke-session': 256,
+      'revoke-device': 256,
       'mfa-enroll': 1024,
       'mfa-confirm': 256,
       'mfa-recovery-codes': 1024,

@@ -19,8 +19,8 @@ describe('the local stack', () => {
     expect(response.status).toBe(200);
   });
 
-  it.each(['/verify?token=anything', '/reset-password?token=anything', '/confirm-email?token=anything', '/forgot-password'])(
-    'serves the demo page at / and at %s, where the mails link',
+  it.each(['/sign-up', '/verify?token=anything', '/reset-password?token=anything', '/confirm-email?token=anything', '/forgot-password'])(
+    'serves the sign-in pages at / and at %s, where the card switches and the mails link',
     async (path) => {
       // Act
       const root = await api('/');
@@ -30,6 +30,7 @@ describe('the local stack', () => {
       expect(root.status).toBe(200);
       expect(root.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(await page.text()).toBe(await root.text());
     },
   );

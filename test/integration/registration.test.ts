@@ -197,6 +197,39 @@ describe('POST /auth/verify', () => {
   });
 });
 
+describe('POST /auth/verify/address', () => {
+  it('names the address of a sign-up link and leaves the link usable', async () => {
+    // Prepare
+    const email = uniqueEmail('address');
+    const token = await signupLink(email);
+
+    // Act
+    const named = await postJson('/auth/verify/address', { token });
+    const namedAgain = await postJson('/auth/verify/address', { token });
+
+    // Assess
+    expect(named.status).toBe(200);
+    expect(await named.json()).toEqual({ email });
+    expect(namedAgain.status).toBe(200);
+    expect((await verify(token)).status).toBe(200);
+  });
+
+  it('refuses what completing the sign-up would refuse: an unknown token, and a link whose address has an account', async () => {
+    // Prepare
+    const email = uniqueEmail('address-used');
+    const token = await signupLink(email);
+    expect((await verify(token)).status).toBe(200);
+
+    // Act
+    const used = await postJson('/auth/verify/address', { token });
+    const unknown = await postJson('/auth/verify/address', { token: 'vt1_not-a-token-we-ever-sent' });
+
+    // Assess
+    await expectProblem(used, 400, 'invalid_token');
+    await expectProblem(unknown, 400, 'invalid_token');
+  });
+});
+
 describe('the takeovers of issue 9 fail for the attacker', () => {
   it('an attacker registering the victim\'s address after the victim cannot choose the password', async () => {
     // Prepare

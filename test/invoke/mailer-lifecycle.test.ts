@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/mailer/handler';
 import { RESET_MAILS_PER_ADDRESS_PER_HOUR } from '../../shared/auth/mailer';
@@ -78,7 +78,7 @@ describe('mailer: account lifecycle intents', () => {
     givenLimitCount(1);
 
     // Act
-    await deliver(intent('e1', { kind: 'email_change', email: 'alice.new@example.com', userId: 'user-alice' }));
+    await deliver(intent('e1', { kind: 'email_change', email: 'alice.new@example.com', userId: 'user-alice', credentialsVersion: 0 }));
 
     // Assess
     const [mail, ...others] = sentMails();
@@ -88,9 +88,23 @@ describe('mailer: account lifecycle intents', () => {
     const [stored] = storedItems();
     expect(stored).toEqual({
       pk: `EMAILCHANGE#${hashVerificationToken(token)}`, sk: 'EMAILCHANGE', userId: 'user-alice',
-      oldEmail: 'alice@example.com', newEmail: 'alice.new@example.com', expiresAt: expect.any(Number),
+      oldEmail: 'alice@example.com', newEmail: 'alice.new@example.com', credentialsVersion: 0, expiresAt: expect.any(Number),
     });
     expect(stored!.expiresAt as number).toBeCloseTo(Date.now() / 1000 + 3600, -1);
+  });
+
+  it('sends nothing when the credentials changed between the request and the mail (a reset meanwhile): such a link would be born dead', async () => {
+    // Prepare: the request was made at credentialsVersion 0; a reset has bumped the account to 1 since.
+    const item = await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: { pk: 'USER#user-alice', sk: 'USER' } }).resolves({ Item: { ...item, credentialsVersion: 1 } });
+    givenLimitCount(1);
+
+    // Act
+    await deliver(intent('e4', { kind: 'email_change', email: 'alice.new@example.com', userId: 'user-alice', credentialsVersion: 0 }));
+
+    // Assess
+    expect(sentMails()).toEqual([]);
+    expect(storedItems()).toEqual([]);
   });
 
   it('sends nothing anywhere when the new address belongs to an account', async () => {

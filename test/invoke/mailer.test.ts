@@ -38,7 +38,9 @@ describe('mailer', () => {
     expect(token).toMatch(/^vt1_[\w-]{43}$/);
     expect(mail!.html).toContain(`https://app.example.com/verify?token=${token}`);
     const [stored] = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
-    expect(stored).toEqual({ pk: `SIGNUP#${hashVerificationToken(token)}`, sk: 'SIGNUP', email: 'alice@example.com', expiresAt: expect.any(Number) });
+    // issuedAt: should an account hold the address later and leave it, this link stays dead.
+    expect(stored).toEqual({ pk: `SIGNUP#${hashVerificationToken(token)}`, sk: 'SIGNUP', email: 'alice@example.com', issuedAt: expect.any(Number), expiresAt: expect.any(Number) });
+    expect(stored!.issuedAt as number).toBeCloseTo(Date.now(), -4);
     expect(stored!.expiresAt as number).toBeCloseTo(Date.now() / 1000 + 86_400, -1);
     expect(JSON.stringify(ddbMock.calls().map((c) => c.args[0].input))).not.toContain(token);
     expect(sentMarks()).toEqual([{ pk: 'MAIL#one', sk: 'MAIL' }]);
