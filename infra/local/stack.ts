@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
 import { mailer } from '../../shared/routes';
 import { loadDemoFiles } from './demo';
-import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
+import { checkJava, createTable, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocalCredentials } from './dynamodb-local';
 import { LocalStackError } from './errors';
 import { createGateway } from './gateway';
 import { handlerSourceOf, loadHandlers } from './handlers';
@@ -29,6 +29,8 @@ export interface LocalStackUrls {
   /** The mail viewer; `${mailUrl}/store` lists the mails as JSON. */
   mailUrl: string;
   ddbEndpoint: string;
+  /** The stack's namespace in DynamoDB Local: the table exists only under these (region us-east-1). */
+  ddbCredentials: DynamoDbLocalCredentials;
   tableName: string;
 }
 
@@ -72,14 +74,19 @@ export class Teardown {
  * The handlers' environment on the local stack. A variable already set (by the user, or by a
  * test through startLocalStack's `env`) wins over these defaults.
  */
-function applyLocalEnvironment(ports: LocalStackPorts): void {
+function applyLocalEnvironment(ports: LocalStackPorts, ddbCredentials: DynamoDbLocalCredentials): void {
+  // Not defaults: the table lives only in this start's DynamoDB Local namespace (a random key id
+  // and this Region, see dynamodb-local.ts), and AWS credentials of the shell never reach an emulator.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: ddbCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ddbCredentials.secretAccessKey,
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
   const origins = [`http://localhost:${ports.port}`, `http://127.0.0.1:${ports.port}`];
   const defaults: Record<string, string> = {
     TABLE_NAME: 'serverless-auth-local',
-    AWS_REGION: 'us-east-1',
-    // Dummies: the emulators accept any credentials.
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${ports.ddbPort}`,
     AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${ports.mailPort}`,
     APP_URL: origins[0]!,
@@ -139,9 +146,9 @@ export async function runLocalStack(
       if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
     });
 
-    applyLocalEnvironment({ port: api.port, mailPort: mail.port, ddbPort: Number(new URL(ddb.endpoint).port) });
+    applyLocalEnvironment({ port: api.port, mailPort: mail.port, ddbPort: Number(new URL(ddb.endpoint).port) }, ddb.credentials);
     const tableName = process.env.TABLE_NAME!;
-    await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, tableName);
+    await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, ddb.credentials, tableName);
 
     const mailUrl = `http://localhost:${mail.port}`;
     const handlerSource = handlerSourceOf(process.env.LOCAL_HANDLERS);
@@ -155,6 +162,7 @@ export async function runLocalStack(
     // The mailer, fed from the table's stream as the event source feeds it on AWS.
     const streamReader = await startStreamReader({
       endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      credentials: ddb.credentials,
       tableName,
       handler: handlers[mailer.functionName] as unknown as StreamHandler,
       log: options.log,
@@ -173,6 +181,7 @@ export async function runLocalStack(
       apiUrl: `http://localhost:${api.port}`,
       mailUrl,
       ddbEndpoint: ddb.endpoint,
+      ddbCredentials: ddb.credentials,
       tableName,
       javaPid: ddb.process.pid,
       stop: () => teardown.run(),
@@ -250,6 +259,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     apiUrl: ready.apiUrl,
     mailUrl: ready.mailUrl,
     ddbEndpoint: ready.ddbEndpoint,
+    ddbCredentials: ready.ddbCredentials,
     tableName: ready.tableName,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -52,6 +52,7 @@ try {
       apiUrl: stack.apiUrl,
       mailUrl: stack.mailUrl,
       ddbEndpoint: stack.ddbEndpoint,
+      ddbCredentials: stack.ddbCredentials,
       tableName: stack.tableName,
       javaPid: stack.javaPid,
     };
@@ -67,7 +68,7 @@ try {
         `  Health           ${stack.apiUrl}/health`,
         `  Mail viewer      ${stack.mailUrl}/`,
         `  Mails as JSON    ${stack.mailUrl}/store`,
-        `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName})`,
+        `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName}, only under access key id ${stack.ddbCredentials.accessKeyId}, region us-east-1)`,
         '',
         'Press Ctrl-C to stop.',
         '',

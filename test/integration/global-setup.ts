@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import type { DynamoDbLocalCredentials } from '../../infra/local/dynamodb-local';
 import { startLocalStack } from '../../infra/local/stack';
 import { generateKeyEnvironment } from '../../shared/keygen';
 
@@ -11,6 +12,8 @@ export interface IntegrationStack {
   apiUrl: string;
   mailUrl: string;
   ddbEndpoint: string;
+  /** The stack's namespace in DynamoDB Local: its table exists only under these. */
+  ddbCredentials: DynamoDbLocalCredentials;
   tableName: string;
   /** JWT_PRIVATE_KEY as given to the stack: {"kid","privateKey"}. */
   signingKey: string;
@@ -49,6 +52,7 @@ export async function provideIntegrationStack(project: TestProject, handlers: 's
     apiUrl: stack.apiUrl,
     mailUrl: stack.mailUrl,
     ddbEndpoint: stack.ddbEndpoint,
+    ddbCredentials: stack.ddbCredentials,
     tableName: stack.tableName,
     signingKey: keys.JWT_PRIVATE_KEY,
     publicKeys: keys.JWT_PUBLIC_KEYS,

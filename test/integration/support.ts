@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
 import { assertDeclaredResponse } from './contract';
+import type { LocalStackUrls } from '../../infra/local/stack';
 
 /**
  * Helpers for driving the local stack over HTTP the way a client would. Node's fetch keeps no
@@ -162,12 +163,12 @@ export function claimsOf(jwt: string): Record<string, unknown> {
 }
 
 /** A DynamoDB client on DynamoDB Local, to check what the API left in the table. */
-export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClient {
+export function tableClient(target: Pick<LocalStackUrls, 'ddbEndpoint' | 'ddbCredentials'> = stack): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint,
+      endpoint: target.ddbEndpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: target.ddbCredentials,
     }),
   );
 }
