@@ -92,6 +92,10 @@ export const contextSchema = z
     sessionMaxAgeSeconds: positiveSeconds(86_400),
     refreshGraceSeconds: positiveSeconds(10),
     verificationTokenTtlSeconds: positiveSeconds(86_400),
+    /** Silent mail limits (shared/auth/mail-limits.ts): sign-up and reset mails per source network
+     *  and hour, and every link mail per hour in all (alarmed when reached). */
+    mailPerSourcePerHour: wholeNumber({ min: 1 }).default(50),
+    mailGlobalPerHour: wholeNumber({ min: 1 }).default(1000),
     cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default('Strict'),
     /** API Gateway caches authorizer results this long: the upper bound on how long a revoked
      *  access token still works. 0 turns the cache off. API Gateway allows at most 3600. */
@@ -231,6 +235,8 @@ export function functionEnvironment(config: StackConfig, tableName: string): Rec
     SESSION_MAX_AGE_SECONDS: String(config.sessionMaxAgeSeconds),
     REFRESH_GRACE_SECONDS: String(config.refreshGraceSeconds),
     VERIFICATION_TOKEN_TTL_SECONDS: String(config.verificationTokenTtlSeconds),
+    MAIL_PER_SOURCE_PER_HOUR: String(config.mailPerSourcePerHour),
+    MAIL_GLOBAL_PER_HOUR: String(config.mailGlobalPerHour),
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,

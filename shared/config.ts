@@ -31,6 +31,10 @@ export const configSchema = z.object({
   SESSION_MAX_AGE_SECONDS: seconds(86_400),
   REFRESH_GRACE_SECONDS: seconds(10),
   VERIFICATION_TOKEN_TTL_SECONDS: seconds(86_400),
+  // Silent mail limits (shared/auth/mail-limits.ts): sign-up and reset mails per source network
+  // and hour, and every link mail per hour in all (beyond it: MailGlobalCapReached, alarmed).
+  MAIL_PER_SOURCE_PER_HOUR: z._default(z.coerce.number().check(z.int(), z.positive()), 50),
+  MAIL_GLOBAL_PER_HOUR: z._default(z.coerce.number().check(z.int(), z.positive()), 1000),
   SESSION_CHECK_CACHE_SECONDS: seconds(5),
   COOKIE_SAMESITE: z._default(z.enum(['Strict', 'Lax', 'None']), 'Strict'),
   ALLOWED_ORIGINS: origins,

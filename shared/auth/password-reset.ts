@@ -11,10 +11,10 @@ export const RESET_REQUESTED = 'If that address has an account, a mail with a li
 /**
  * Forgot password: like register, one mail intent written with a single PutItem and nothing
  * read, so the reply and its timing are the same for every address. The mailer decides whether
- * a link goes out (only to an account's address, within the per-address limit).
+ * a link goes out (only to an account's address, within the per-mailbox, per-source and global limits).
  */
-export async function requestPasswordReset(ctx: AuthContext, input: { email: string }): Promise<void> {
-  await ctx.outbox.enqueue({ kind: 'password_reset', email: input.email });
+export async function requestPasswordReset(ctx: AuthContext, input: { email: string }, sourceIp: string | undefined): Promise<void> {
+  await ctx.outbox.enqueue({ kind: 'password_reset', email: input.email, ...(sourceIp ? { sourceIp } : {}) });
 }
 
 /**

@@ -109,6 +109,29 @@ describe('alarms', () => {
   });
 });
 
+describe('the global mail cap', () => {
+  it('fires as soon as the mailer holds back one mail for the hourly cap of this stage', () => {
+    // Act
+    const cap = alarm('MailGlobalCapReached');
+
+    // Assess
+    expect(cap).toMatchObject({
+      Namespace: 'ServerlessAuth',
+      MetricName: 'MailGlobalCapReached',
+      Dimensions: [
+        { Name: 'service', Value: 'serverless-auth' },
+        { Name: 'stage', Value: 'dev' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(cap.AlarmActions).toHaveLength(1);
+  });
+});
+
 describe('alarm topic', () => {
   it('refuses publishers that do not use TLS', () => {
     // Act

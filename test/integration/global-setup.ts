@@ -38,6 +38,10 @@ export const integrationSettings = {
   // Short enough to test "after the grace window" in a few seconds.
   REFRESH_GRACE_SECONDS: '2',
   JWT_AUDIENCE: 'serverless-auth-integration-api',
+  // Every test here signs up from 127.0.0.1: the per-source and global mail limits are tried on a
+  // stack of their own (mail-limits.test.ts).
+  MAIL_PER_SOURCE_PER_HOUR: '100000',
+  MAIL_GLOBAL_PER_HOUR: '100000',
 };
 
 export default function setup(project: TestProject): Promise<() => Promise<void>> {

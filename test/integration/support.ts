@@ -177,12 +177,12 @@ export function tableClient(target: Pick<LocalStackUrls, 'ddbEndpoint' | 'ddbCre
  * Polls the table until `count` mail intents for `email` exist and the mailer has decided on
  * each (sent, or dropped by a limit: both set sentAt), so "no more mail went out" is an observation.
  */
-export async function untilMailerDecided(email: string, count: number): Promise<void> {
-  const table = tableClient();
+export async function untilMailerDecided(email: string, count: number, target: Pick<LocalStackUrls, 'ddbEndpoint' | 'ddbCredentials' | 'tableName'> = stack): Promise<void> {
+  const table = tableClient(target);
   const deadline = Date.now() + MAIL_DEADLINE_MS;
   for (;;) {
     const { Items = [] } = await table.send(
-      new ScanCommand({ TableName: stack.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
+      new ScanCommand({ TableName: target.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
     );
     const decided = Items.filter((item) => item.sentAt !== undefined).length;
     if (Items.length >= count && decided === Items.length) return;
