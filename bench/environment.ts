@@ -19,6 +19,8 @@ export interface Endpoints {
   /** The local stack's namespace in DynamoDB Local: its table exists only under these. */
   ddbCredentials: DynamoDbLocalCredentials;
   sesEndpoint: string;
+  /** The local stack's breached-passwords stand-in, as the deployed functions call HIBP. */
+  breachedPasswordsUrl: string;
   /** The stack's JWT_ISSUER (its API URL): tokens the stack signed must verify in the bundles. */
   issuer: string;
 }
@@ -30,7 +32,9 @@ export function functionEnvironment(keys: KeyEnvironment, endpoints?: Endpoints)
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: endpoints?.ddbCredentials.accessKeyId ?? 'local',
     AWS_SECRET_ACCESS_KEY: endpoints?.ddbCredentials.secretAccessKey ?? 'local',
-    ...(endpoints ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.ddbEndpoint, AWS_ENDPOINT_URL_SES: endpoints.sesEndpoint, JWT_ISSUER: endpoints.issuer } : {}),
+    ...(endpoints
+      ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.ddbEndpoint, AWS_ENDPOINT_URL_SES: endpoints.sesEndpoint, JWT_ISSUER: endpoints.issuer, BREACHED_PASSWORDS_API_URL: endpoints.breachedPasswordsUrl }
+      : {}),
     ...keys,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };

@@ -76,7 +76,7 @@ try {
   progress('starting the local stack');
   stack = await startBenchStack(keys);
   const running = stack;
-  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, ddbCredentials: running.ddbCredentials, sesEndpoint: running.mailUrl, issuer: running.apiUrl });
+  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, ddbCredentials: running.ddbCredentials, breachedPasswordsUrl: running.breachedPasswordsUrl, sesEndpoint: running.mailUrl, issuer: running.apiUrl });
   const hashing = {
     loginBundle: bundleFile('login'),
     verifyBundle: bundleFile('verify'),

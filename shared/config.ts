@@ -40,6 +40,13 @@ export const configSchema = z.object({
   ALLOWED_ORIGINS: origins,
   APP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:3000'),
   MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'no-reply@example.com'),
+  // New passwords are checked against Have I Been Pwned's range API (k-anonymity, fail open);
+  // the local stack points the URL at its stand-in (infra/local/breached-passwords.ts).
+  BREACHED_PASSWORD_CHECK: z._default(z.pipe(z.enum(['true', 'false']), z.transform((value: 'true' | 'false') => value === 'true')), true),
+  BREACHED_PASSWORDS_API_URL: z._default(
+    z.url({ protocol: /^https?$/ }).check(z.refine((u: string) => !u.endsWith('/'), 'must not end with a slash')),
+    'https://api.pwnedpasswords.com',
+  ),
   // argon2id cost (OWASP minimum by default). Tests lower it; argon2 itself needs m >= 8 KiB, t >= 1.
   ARGON2_MEMORY_KIB: z._default(z.coerce.number().check(z.int(), z.minimum(8), z.maximum(4_194_304)), 19_456),
   ARGON2_PASSES: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(16)), 2),

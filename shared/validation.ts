@@ -4,7 +4,6 @@
 // a.optional(), z._default(a, v) for a.default(v).
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
-import { isCommonPassword } from './common-passwords';
 
 // zod/mini ships no messages ("Invalid input" for everything); classic zod installs the English
 // ones at import. Installing the same here keeps every problem+json message as clients know it.
@@ -47,14 +46,17 @@ export const passwordInput = z.pipe(
  */
 const invisibleCharacter = /[\p{Cc}\p{Cf}\p{Cs}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 
-/** A password being chosen: the rules run on the normalized string. */
+/**
+ * A password being chosen: the rules run on the normalized string. The common-password list and
+ * the breach check need data and the network, so they run after parsing, in the route's logic
+ * (shared/auth/password-policy.ts), with the same 400 validation_failed on `password`.
+ */
 export const newPasswordField = z.pipe(
   passwordInput,
   z.string().check(
     z.refine((p) => !invisibleCharacter.test(p), 'must not contain control or invisible characters'),
     z.refine((p) => [...p].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`),
     z.refine((p) => [...p].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
-    z.refine((p) => !isCommonPassword(p), 'is too common; choose another'),
   ),
 );
 

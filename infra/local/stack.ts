@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
 import { mailer } from '../../shared/routes';
 import { loadDemoFiles } from './demo';
+import { startBreachedPasswordsServer } from './breached-passwords';
 import { checkJava, createTable, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocalCredentials } from './dynamodb-local';
 import { LocalStackError } from './errors';
 import { createGateway } from './gateway';
@@ -28,6 +29,8 @@ export interface LocalStackUrls {
   apiUrl: string;
   /** The mail viewer; `${mailUrl}/store` lists the mails as JSON. */
   mailUrl: string;
+  /** The breached-passwords stand-in: the handlers' BREACHED_PASSWORDS_API_URL. */
+  breachedPasswordsUrl: string;
   ddbEndpoint: string;
   /** The stack's namespace in DynamoDB Local: the table exists only under these (region us-east-1). */
   ddbCredentials: DynamoDbLocalCredentials;
@@ -47,6 +50,8 @@ export interface LocalStackPorts {
   port: number;
   mailPort: number;
   ddbPort: number;
+  /** The breached-passwords stand-in (infra/local/breached-passwords.ts). 0 picks a free port. */
+  hibpPort: number;
 }
 
 /** Stops what has been started, last first, once, however many times it is asked. */
@@ -89,6 +94,7 @@ function applyLocalEnvironment(ports: LocalStackPorts, ddbCredentials: DynamoDbL
     TABLE_NAME: 'serverless-auth-local',
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${ports.ddbPort}`,
     AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${ports.mailPort}`,
+    BREACHED_PASSWORDS_API_URL: `http://127.0.0.1:${ports.hibpPort}`,
     APP_URL: origins[0]!,
     ALLOWED_ORIGINS: origins.join(','),
     MAIL_FROM: 'no-reply@example.com',
@@ -140,13 +146,19 @@ export async function runLocalStack(
     const mail = await startMailServer(ports.mailPort);
     teardown.add(mail.close);
 
+    const breachedPasswords = await startBreachedPasswordsServer(ports.hibpPort);
+    teardown.add(breachedPasswords.close);
+
     const ddb = await startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
     teardown.add(ddb.stop);
     ddb.process.once('exit', () => {
       if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
     });
 
-    applyLocalEnvironment({ port: api.port, mailPort: mail.port, ddbPort: Number(new URL(ddb.endpoint).port) }, ddb.credentials);
+    applyLocalEnvironment(
+      { port: api.port, mailPort: mail.port, ddbPort: Number(new URL(ddb.endpoint).port), hibpPort: breachedPasswords.port },
+      ddb.credentials,
+    );
     const tableName = process.env.TABLE_NAME!;
     await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, ddb.credentials, tableName);
 
@@ -180,6 +192,7 @@ export async function runLocalStack(
     return {
       apiUrl: `http://localhost:${api.port}`,
       mailUrl,
+      breachedPasswordsUrl: process.env.BREACHED_PASSWORDS_API_URL!,
       ddbEndpoint: ddb.endpoint,
       ddbCredentials: ddb.credentials,
       tableName,
@@ -197,6 +210,7 @@ export interface StartLocalStackOptions {
   port?: number;
   mailPort?: number;
   ddbPort?: number;
+  hibpPort?: number;
   /** Settings for the handlers and the gateway (e.g. ARGON2_MEMORY_KIB, REFRESH_GRACE_SECONDS, key material). */
   env?: Partial<Record<string, string>>;
   /** Discard the stack's own output (request lines, handler logs). Errors still surface. */
@@ -221,6 +235,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   Object.assign(env, {
     PORT: String(options.port ?? 0),
     MAIL_PORT: String(options.mailPort ?? 0),
+    HIBP_PORT: String(options.hibpPort ?? 0),
     DDB_PORT: String(options.ddbPort ?? 0),
     LOCAL_STACK_QUIET: options.quiet ? '1' : '',
     ...(options.handlers ? { LOCAL_HANDLERS: options.handlers } : {}),
@@ -258,6 +273,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   return {
     apiUrl: ready.apiUrl,
     mailUrl: ready.mailUrl,
+    breachedPasswordsUrl: ready.breachedPasswordsUrl,
     ddbEndpoint: ready.ddbEndpoint,
     ddbCredentials: ready.ddbCredentials,
     tableName: ready.tableName,

@@ -3,6 +3,7 @@ import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import type { AuthContext } from './context';
+import { assertNewPasswordAllowed } from './password-policy';
 import { revokeEverySession } from './recent-sessions';
 import { throttleKeys } from './throttle';
 
@@ -26,6 +27,7 @@ export async function requestPasswordReset(ctx: AuthContext, input: { email: str
  * links of a deleted account are all 400 invalid_token. Two-factor settings are not touched.
  */
 export async function resetPassword(ctx: AuthContext, input: { token: string; password: string }): Promise<void> {
+  await assertNewPasswordAllowed(ctx.config, input.password);
   const link = await ctx.users.findResetToken(hashVerificationToken(input.token));
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
   const user = await ctx.users.findById(link.userId);

@@ -3,6 +3,7 @@ import { ApiError } from '../errors';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { assertNewPasswordAllowed } from './password-policy';
 import { recentSessionEntry } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -21,6 +22,7 @@ export async function completeSignup(
   input: { token: string; password: string; username?: string },
   client: SessionClient = {},
 ): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
+  await assertNewPasswordAllowed(ctx.config, input.password);
   const tokenHash = hashVerificationToken(input.token);
   const link = await ctx.users.findSignupToken(tokenHash);
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
