@@ -3,9 +3,10 @@
  * composition rules). Two sources:
  * - the password list of @zxcvbn-ts/language-common (about 49,000 entries from public breach
  *   corpora, maintained with zxcvbn-ts; the 18,000 of 8 or more characters matter here, the
- *   others fail the length rule anyway), loaded on first use: only the functions that take a
- *   new password (verify, reset, change) ever load it, and only when one arrives, so no cold
- *   start pays for it,
+ *   others fail the length rule anyway), shipped as one string in shared/data/common-passwords.ts
+ *   (`npm run common-passwords` writes it from the package) and made a Set on first use: only
+ *   the functions that take a new password (verify, reset, change) contain it, and only a new
+ *   password builds the Set,
  * - a short list of our own: recent seasons and years, and spellings in other languages that
  *   the English-centred corpus lacks.
  * Compared lower-cased: "Password1" is as common as "password1".
@@ -19,8 +20,8 @@ const extraCommonPasswords = [
 let commonPasswords: Promise<ReadonlySet<string>> | undefined;
 
 function loadCommonPasswords(): Promise<ReadonlySet<string>> {
-  commonPasswords ??= import('@zxcvbn-ts/language-common/src/passwords.json', { with: { type: 'json' } }).then(
-    ({ default: corpus }) => new Set([...(corpus as string[]), ...extraCommonPasswords].map((password) => password.toLowerCase())),
+  commonPasswords ??= import('./data/common-passwords').then(
+    ({ commonPasswordList }) => new Set([...commonPasswordList.split('\n'), ...extraCommonPasswords]),
   );
   return commonPasswords;
 }

@@ -102,6 +102,7 @@ describe('cdk context', () => {
       MAIL_FROM: 'no-reply@example.com',
       MAIL_GLOBAL_PER_HOUR: 5000,
       MAIL_PER_SOURCE_PER_HOUR: 50,
+      BREACHED_PASSWORD_CHECK: true,
     });
   });
 

@@ -11,6 +11,7 @@ import { generateKeyEnvironment } from '../../shared/keygen';
 export interface IntegrationStack {
   apiUrl: string;
   mailUrl: string;
+  breachedPasswordsUrl: string;
   ddbEndpoint: string;
   /** The stack's namespace in DynamoDB Local: its table exists only under these. */
   ddbCredentials: DynamoDbLocalCredentials;
@@ -55,6 +56,7 @@ export async function provideIntegrationStack(project: TestProject, handlers: 's
   project.provide('integrationStack', {
     apiUrl: stack.apiUrl,
     mailUrl: stack.mailUrl,
+    breachedPasswordsUrl: stack.breachedPasswordsUrl,
     ddbEndpoint: stack.ddbEndpoint,
     ddbCredentials: stack.ddbCredentials,
     tableName: stack.tableName,

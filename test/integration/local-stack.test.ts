@@ -169,6 +169,30 @@ function listTablesAs(accessKeyId: string, options: { address: string; host: str
   });
 }
 
+describe('the breached-passwords stand-in', () => {
+  it('answers range queries for the loopback names only (DNS rebinding)', async () => {
+    // Act
+    const local = await getWithHost(`${stack.breachedPasswordsUrl}/range/ABCDE`, '127.0.0.1');
+    const rebound = await getWithHost(`${stack.breachedPasswordsUrl}/range/ABCDE`, 'rebound.attacker.example');
+
+    // Assess
+    expect(local.status).toBe(200);
+    expect(rebound.status).toBe(421);
+  });
+
+  it('is not reachable from the network, only on loopback', async () => {
+    // Prepare
+    const address = networkAddress();
+    const port = new URL(stack.breachedPasswordsUrl).port;
+
+    // Act
+    const reached = address ? await fetch(`http://${address}:${port}/range/ABCDE`).then(() => true, () => false) : false;
+
+    // Assess
+    expect(reached).toBe(false);
+  });
+});
+
 describe("the local stack's data in DynamoDB Local", () => {
   // DynamoDB Local cannot be bound to loopback (its jar has no such option): it is reachable from
   // the network, so the table lives in a namespace only the stack can name (docs/local.md).

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import corpus from '@zxcvbn-ts/language-common/src/passwords.json' with { type: 'json' };
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNewPasswordAllowed } from '../../shared/auth/password-policy';
 import { breachVerdict } from '../../shared/breached-passwords';
 import { isCommonPassword } from '../../shared/common-passwords';
+import { commonPasswordsFromCorpus, commonPasswordsModule } from '../../shared/data/write-common-passwords';
 import { ApiError } from '../../shared/errors';
 import { breachedPasswordsHandler, KNOWN_BREACHED_PASSWORDS } from '../../infra/local/breached-passwords';
 
@@ -44,11 +47,14 @@ describe('the common-password list', () => {
   });
 
   it('is the maintained corpus of tens of thousands, not a short list: passwords far down it are known too', async () => {
-    const { default: corpus } = await import('@zxcvbn-ts/language-common/src/passwords.json', { with: { type: 'json' } });
-    const longEnough = (corpus as string[]).filter((p) => [...p].length >= 8);
+    const longEnough = commonPasswordsFromCorpus(corpus as string[]);
 
     expect(longEnough.length).toBeGreaterThan(15_000);
     for (const password of longEnough.slice(-50)) expect(await isCommonPassword(password)).toBe(true);
+  });
+
+  it('is shipped as written from the installed package (run `npm run common-passwords` after updating it)', () => {
+    expect(readFileSync(new URL('../../shared/data/common-passwords.ts', import.meta.url), 'utf8')).toBe(commonPasswordsModule(corpus as string[]));
   });
 
   it('leaves a long passphrase alone', async () => {
