@@ -90,34 +90,17 @@ describe('alarms', () => {
     expect(new Set(tableMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['ThrottledRequests']));
   });
 
-  it('fire on refresh-token reuse of this stage, the metric the core publishes with Powertools', () => {
+  it.each([
+    ['refresh-token reuse', 'RefreshTokenReuse'],
+    ['the global mail cap holding back a mail', 'MailGlobalCapReached'],
+  ])('fire on %s in this stage, a metric the core publishes with Powertools', (_case, metric) => {
     // Act
-    const reuse = alarm('RefreshTokenReuse');
+    const fired = alarm(metric);
 
     // Assess
-    expect(reuse).toMatchObject({
+    expect(fired).toMatchObject({
       Namespace: 'ServerlessAuth',
-      MetricName: 'RefreshTokenReuse',
-      Dimensions: [
-        { Name: 'service', Value: 'serverless-auth' },
-        { Name: 'stage', Value: 'dev' },
-      ],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
-  });
-});
-
-describe('the global mail cap', () => {
-  it('fires as soon as the mailer holds back one mail for the hourly cap of this stage', () => {
-    // Act
-    const cap = alarm('MailGlobalCapReached');
-
-    // Assess
-    expect(cap).toMatchObject({
-      Namespace: 'ServerlessAuth',
-      MetricName: 'MailGlobalCapReached',
+      MetricName: metric,
       Dimensions: [
         { Name: 'service', Value: 'serverless-auth' },
         { Name: 'stage', Value: 'dev' },
@@ -126,9 +109,7 @@ describe('the global mail cap', () => {
       Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
     });
-    expect(cap.AlarmActions).toHaveLength(1);
   });
 });
 
