@@ -251,5 +251,11 @@ export class Alarms extends Construct {
       1,
       'A refresh token was used twice outside the grace window: likely theft; the session was revoked',
     );
+    alarm(
+      'MailGlobalCapReached',
+      new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'MailGlobalCapReached', period: FIVE_MINUTES, statistic: 'Sum' }),
+      1,
+      'The hourly cap on sign-up, reset and email-change mails was reached: such mails are not sent until the hour ends (a mail flood, or the cap is too low for real traffic)',
+    );
   }
 }

@@ -96,6 +96,12 @@ export const contextSchema = z
     sessionMaxAgeSeconds: positiveSeconds(86_400),
     refreshGraceSeconds: positiveSeconds(10),
     verificationTokenTtlSeconds: positiveSeconds(86_400),
+    /** Silent mail limits (shared/auth/mail-limits.ts): sign-up and reset mails per source network
+     *  and hour, and every link mail per hour in all (alarmed when reached). */
+    mailPerSourcePerHour: wholeNumber({ min: 1 }).default(50),
+    mailGlobalPerHour: wholeNumber({ min: 1 }).default(1000),
+    /** New passwords checked against Have I Been Pwned's range API (k-anonymity, fail open). */
+    breachedPasswordCheck: flag(true),
     cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default('Strict'),
     /** API Gateway caches authorizer results this long: the upper bound on how long a revoked
      *  access token still works. 0 turns the cache off. API Gateway allows at most 3600. */
@@ -277,6 +283,9 @@ export function functionEnvironment(config: StackConfig, tableName: string, stac
     SESSION_MAX_AGE_SECONDS: String(config.sessionMaxAgeSeconds),
     REFRESH_GRACE_SECONDS: String(config.refreshGraceSeconds),
     VERIFICATION_TOKEN_TTL_SECONDS: String(config.verificationTokenTtlSeconds),
+    MAIL_PER_SOURCE_PER_HOUR: String(config.mailPerSourcePerHour),
+    MAIL_GLOBAL_PER_HOUR: String(config.mailGlobalPerHour),
+    BREACHED_PASSWORD_CHECK: String(config.breachedPasswordCheck),
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,

@@ -32,7 +32,8 @@ export type SecurityEvent =
   | 'PasswordChange'
   | 'EmailChangeRequest'
   | 'EmailChange'
-  | 'AccountDeletion';
+  | 'AccountDeletion'
+  | 'MailGlobalCapReached';
 
 /** Logs a security event and counts it as a metric (published at once: most requests add none). */
 export function recordSecurityEvent(event: SecurityEvent, details: Record<string, string | number | undefined> = {}): void {

@@ -325,10 +325,16 @@ export interface IntentStore {
    */
   markRejected(intentId: string, reason: string, now: number): Promise<void>;
   /**
-   * How many distinct intents were counted under `key` in the current fixed window, this one
-   * included. Idempotent per intent, so a retried intent does not use up the limit.
+   * Counts this intent under `key` in the current fixed window, unless `limit` other intents are
+   * counted there already: true when it is (or already was) counted, false when the window is
+   * full. Idempotent per intent, so a retried intent does not use up the limit.
    */
-  countInWindow(key: string, intentId: string, windowSeconds: number, now: number): Promise<number>;
+  claimInWindow(key: string, intentId: string, windowSeconds: number, limit: number, now: number): Promise<boolean>;
+  /**
+   * A plain counter for a cap over many intents (one item, so no id set): true when it counted
+   * one more below `limit`, false when the window is full. A redelivered intent counts again.
+   */
+  countInCappedWindow(key: string, windowSeconds: number, limit: number, now: number): Promise<boolean>;
 }
 
 export interface MailSender {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { intentStreamFilter } from '../../shared/outbox';
+import { LOCAL_REGION, type DynamoDbLocalCredentials } from './dynamodb-local';
 
 /**
  * The local stand-in for Lambda's DynamoDB event source: reads DynamoDB Local's stream with the
@@ -75,11 +76,13 @@ export function retryPauseMs(retry: number): number {
 
 export async function startStreamReader(options: {
   endpoint: string;
+  /** The stack's namespace in DynamoDB Local (infra/local/dynamodb-local.ts). */
+  credentials: DynamoDbLocalCredentials;
   tableName: string;
   handler: StreamHandler;
   log?: (line: string) => void;
 }): Promise<StreamReader> {
-  const clientOptions = { endpoint: options.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const clientOptions = { endpoint: options.endpoint, region: LOCAL_REGION, credentials: options.credentials };
   const tables = new DynamoDBClient(clientOptions);
   const streams = new DynamoDBStreamsClient(clientOptions);
   const { Table } = await tables.send(new DescribeTableCommand({ TableName: options.tableName }));

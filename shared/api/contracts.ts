@@ -103,9 +103,8 @@ const discovery = z.object({
   jwks_uri: z.url(),
   response_types_supported: z.array(z.string()),
   subject_types_supported: z.array(z.string()),
-  id_token_signing_alg_values_supported: z.array(z.literal('ES256')),
-  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
-  claims_supported: z.array(z.string()).optional(),
+  claims_supported: z.array(z.string()),
+  amr_values_supported: z.array(z.string()),
 });
 
 const openApiDocument = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });

@@ -6,6 +6,7 @@ import {
 import { logger, recordMailEvent } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
 import { MailRejected, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
+import { withinMailLimits } from './mail-limits';
 import { newVerificationToken } from '../tokens/verification-token';
 
 /** What the mailer runs against: account state, its side of the outbox, SES, config and a clock. */
@@ -19,14 +20,13 @@ export interface MailerContext {
   now: () => number;
 }
 
-/** Sign-up mails (links and "you already have an account" notices) per address per hour. */
+/** Sign-up mails (links and "you already have an account" notices) per mailbox per hour (see mail-limits.ts). */
 export const SIGNUP_MAILS_PER_ADDRESS_PER_HOUR = 5;
-/** Reset links per address per hour; email-change links per new address per hour. */
+/** Reset links per mailbox per hour; email-change links per new mailbox per hour. */
 export const RESET_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
 export const EMAIL_CHANGE_TOKEN_TTL_SECONDS = 60 * 60;
-const HOUR_SECONDS = 3600;
 
 /** What to send for one intent, or undefined when nothing should go out (a limit was reached). */
 type Decide<K extends MailIntentKind> = (ctx: MailerContext, intent: Extract<StoredIntent, { kind: K }>) => Promise<{ to: string; mail: MailContent } | undefined>;
@@ -37,19 +37,12 @@ function appLink(ctx: MailerContext, path: string, query: Record<string, string>
   return url.toString();
 }
 
-async function withinLimit(ctx: MailerContext, intent: StoredIntent, limitKey: string, perHour: number): Promise<boolean> {
-  const count = await ctx.intents.countInWindow(limitKey, intent.id, HOUR_SECONDS, ctx.now());
-  if (count <= perHour) return true;
-  logger.info('mail suppressed by the per-address limit', { intentId: intent.id, kind: intent.kind });
-  return false;
-}
-
 /**
  * Sign-up: an address without an account gets a link that lets its owner choose the password;
  * an address with one gets a notice instead. Either way the request that asked saw the same 202.
  */
 const signup: Decide<'signup'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `signup#${intent.email}`, SIGNUP_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'signup', SIGNUP_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   if (await ctx.users.findByEmail(intent.email)) {
     return { to: intent.email, mail: signupAttemptNotice(intent.email, { login: appLink(ctx, '/'), forgotPassword: appLink(ctx, '/forgot-password') }) };
   }
@@ -66,7 +59,7 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
  * reset, password change, email change or deletion after it was made leaves it useless.
  */
 const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `reset#${intent.email}`, RESET_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'reset', RESET_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   const user = await ctx.users.findByEmail(intent.email);
   if (!user) return undefined;
   const { token, tokenHash } = newVerificationToken();
@@ -84,7 +77,7 @@ const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
  * of the request, not of this moment, so a mail delayed past a reset cannot carry a live link.
  */
 const email_change: Decide<'email_change'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `email_change#${intent.email}`, EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'email_change', EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   if (await ctx.users.findByEmail(intent.email)) return undefined;
   const user = await ctx.users.findById(intent.userId);
   if (!user) return undefined;

@@ -146,16 +146,20 @@ describe('alarms', () => {
     expect(new Set(tableMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['ThrottledRequests']));
   });
 
-  it('fire on refresh-token reuse of this stage, the metric the core publishes with Powertools', () => {
+  it.each([
+    ['refresh-token reuse', 'RefreshTokenReuse'],
+    ['the global mail cap holding back a mail', 'MailGlobalCapReached'],
+  ])('fire on %s in this stage, a metric the core publishes with Powertools', (_case, metric) => {
     // Act
-    const reuse = alarm('RefreshTokenReuse');
+    const fired = alarm(metric);
 
     // Assess
-    expect(reuse).toMatchObject({
+    expect(fired).toMatchObject({
       Namespace: 'ServerlessAuth',
-      MetricName: 'RefreshTokenReuse',
+      MetricName: metric,
       Dimensions: [{ Name: 'service', Value: 'serverless-auth' }, ...STACK_AND_STAGE],
       Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });

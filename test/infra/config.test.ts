@@ -90,7 +90,7 @@ describe('cdk context', () => {
 
   it('turns into an environment the functions accept', () => {
     // Act
-    const env = functionEnvironment(read({ ...required, cookieSameSite: 'None', sessionMaxAgeSeconds: '7200' }), 'auth-table', 'ServerlessAuth-dev');
+    const env = functionEnvironment(read({ ...required, cookieSameSite: 'None', sessionMaxAgeSeconds: '7200', mailGlobalPerHour: '5000' }), 'auth-table', 'ServerlessAuth-dev');
 
     // Assess
     expect(parseConfig(env)).toMatchObject({
@@ -100,6 +100,9 @@ describe('cdk context', () => {
       ALLOWED_ORIGINS: ['https://app.example.com'],
       APP_URL: 'https://app.example.com',
       MAIL_FROM: 'no-reply@example.com',
+      MAIL_GLOBAL_PER_HOUR: 5000,
+      MAIL_PER_SOURCE_PER_HOUR: 50,
+      BREACHED_PASSWORD_CHECK: true,
     });
   });
 

@@ -120,6 +120,22 @@ describe('POST /auth/verify', () => {
     expect((await postJson('/auth/login', { email, password: PASSWORD })).status).toBe(200);
   });
 
+  it.each([
+    ['a password of a known breach (HIBP range API, here its local stand-in)', 'Tr0ub4dor&3', 'has appeared in a data breach; choose another'],
+    ['a password far down the common-password corpus', 'newberry', 'is too common; choose another'],
+  ])('refuses %s with 400 validation_failed and leaves the link usable', async (_case, password, message) => {
+    // Prepare
+    const token = await signupLink(uniqueEmail('breached'));
+
+    // Act
+    const refused = await verify(token, password);
+
+    // Assess
+    const problem = await expectProblem(refused, 400, 'validation_failed');
+    expect(problem.errors).toEqual([{ field: 'password', message }]);
+    expect((await verify(token, PASSWORD)).status).toBe(200);
+  });
+
   it('answers 400 invalid_token for an unknown token and for a link used a second time', async () => {
     // Prepare
     const token = await signupLink(uniqueEmail('twice'));
