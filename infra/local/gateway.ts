@@ -40,7 +40,7 @@ export interface GatewayOptions {
   authorizerCacheTtlSeconds: number;
   /** How long a function may run before it counts as timed out: the stack's Lambda timeout by default. */
   functionTimeoutMs?: number;
-  /** Demo page files by URL path ('/', '/verify', '/app.js', ...). */
+  /** Sign-in page files by URL path ('/', '/verify', '/app.js', ...). */
   staticFiles?: Readonly<Record<string, StaticFile | DynamicFile>>;
   /** One line per request, e.g. `POST /auth/login 200 41ms`. */
   log?: (line: string) => void;

@@ -73,7 +73,7 @@ try {
       [
         '',
         'Local stack ready:',
-        `  Demo page        ${stack.apiUrl}/`,
+        `  Sign-in pages    ${stack.apiUrl}/`,
         `  API              ${stack.apiUrl}   (e.g. ${stack.apiUrl}/.well-known/jwks.json)`,
         `  Health           ${stack.apiUrl}/health`,
         `  Mail viewer      ${stack.mailUrl}/`,
