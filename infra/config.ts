@@ -86,6 +86,8 @@ export const contextSchema = z
      *  sending role needs permission on those recipients' identities too. */
     sesSandboxRecipients: list(emailAddress).default([]),
     appUrl: z.url({ protocol: /^https?$/ }),
+    /** WebAuthn relying party id (WEBAUTHN_RP_ID): the app's host or a registrable suffix of it; unset, the host of appUrl. */
+    webauthnRpId: z.string().regex(/^[a-z0-9.-]+$/, 'must be a host name like example.com').optional(),
     allowedOrigins: list(origin).refine((origins) => origins.length > 0, 'needs at least one origin'),
     accessTokenTtlSeconds: positiveSeconds(900),
     sessionIdleTimeoutSeconds: positiveSeconds(1800),
@@ -234,5 +236,6 @@ export function functionEnvironment(config: StackConfig, tableName: string): Rec
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,
+    ...(config.webauthnRpId ? { WEBAUTHN_RP_ID: config.webauthnRpId } : {}),
   };
 }

@@ -73,6 +73,14 @@ export function mfaDisabledNotice(email: string): MailContent {
   return securityNotice('Two-factor authentication is off', email, 'Two-factor authentication was turned off for your account', SECURE_YOUR_ACCOUNT);
 }
 
+export function passkeyAddedNotice(email: string, name: string): MailContent {
+  return securityNotice('A passkey was added', email, `A passkey named "${name}" was added to your account; it can sign in without a password`, SECURE_YOUR_ACCOUNT);
+}
+
+export function passkeyRemovedNotice(email: string, name: string): MailContent {
+  return securityNotice('A passkey was removed', email, `The passkey named "${name}" was removed from your account`, SECURE_YOUR_ACCOUNT);
+}
+
 export function recoveryCodeUsedNotice(email: string, remaining: number): MailContent {
   const left = remaining === 1 ? '1 recovery code is left' : `${remaining} recovery codes are left`;
   return securityNotice(

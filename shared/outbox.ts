@@ -44,7 +44,9 @@ export type MailIntent =
   /** Notices (no links that change anything), written in the same transaction as the change. */
   | { kind: 'password_changed'; email: string }
   | { kind: 'email_changed'; email: string; newEmail: string }
-  | { kind: 'account_deleted'; email: string };
+  | { kind: 'account_deleted'; email: string }
+  | { kind: 'passkey_added'; email: string; name: string }
+  | { kind: 'passkey_removed'; email: string; name: string };
 
 export type MailIntentKind = MailIntent['kind'];
 

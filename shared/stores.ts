@@ -90,8 +90,11 @@ export interface SessionRecord {
   amr?: readonly AuthMethod[];
 }
 
-/** Authentication methods references (RFC 8176): a password, then possibly a one-time code. */
-export type AuthMethod = 'pwd' | 'otp';
+/**
+ * Authentication methods references (RFC 8176): a password, then possibly a one-time code; or a
+ * passkey, `hwk` when bound to its device, `swk` when synced, with `user` for its user verification.
+ */
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user';
 
 export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
 
@@ -305,6 +308,63 @@ export interface MfaStore {
   claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion' | 'deviceId'> | undefined>;
   /** Deletes the challenge; false when another request used it first. */
   consumeChallenge(tokenHash: string): Promise<boolean>;
+}
+
+/**
+ * A single-use challenge or flow state (a WebAuthn challenge today; later sign-in methods keep
+ * their flows here too), stored under the SHA-256 of its secret. Times in epoch milliseconds.
+ */
+export interface ChallengeRecord {
+  hash: string;
+  /** What it may be used for: a challenge made for one purpose never serves another. */
+  purpose: 'passkey_register' | 'passkey_login';
+  /** The signed-in user it was made for, when it was made for one. */
+  userId?: string;
+  expiresAt: number;
+}
+
+export interface ChallengeStore {
+  create(challenge: ChallengeRecord): Promise<void>;
+  /**
+   * Deletes the challenge iff it is there and not expired at `now`, answering it as it was: one
+   * conditional delete, so of two parallel uses exactly one gets it. Undefined otherwise.
+   */
+  consume(hash: string, now: number): Promise<ChallengeRecord | undefined>;
+}
+
+/** A WebAuthn credential (passkey) of a user. Times in epoch milliseconds. */
+export interface PasskeyRecord {
+  /** The credential id, base64url. */
+  id: string;
+  userId: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  aaguid: string;
+  /** The credential may be synced to other devices (BE flag). */
+  backupEligible: boolean;
+  /** It is synced now (BS flag). */
+  backedUp: boolean;
+  name: string;
+  createdAt: number;
+  lastUsedAt?: number;
+}
+
+export interface PasskeyStore {
+  /** Strongly consistent. */
+  get(userId: string, credentialId: string): Promise<PasskeyRecord | undefined>;
+  /** Every passkey of the user, strongly consistent. */
+  listOfUser(userId: string): Promise<PasskeyRecord[]>;
+  /** Stores the passkey and its notice in one transaction; false when that credential id is already stored for the user. */
+  create(passkey: PasskeyRecord, notice: MailIntent, now: number): Promise<boolean>;
+  /**
+   * Records a use: the new counter and lastUsedAt, iff the counter rule still holds against what is
+   * stored (a parallel use of the same counter value loses). False otherwise, or when it is gone.
+   */
+  recordUse(userId: string, credentialId: string, counter: number, backedUp: boolean, now: number): Promise<boolean>;
+  /** Deletes the passkey and writes its notice in one transaction; false when it was not there. */
+  remove(userId: string, credentialId: string, notice: MailIntent, now: number): Promise<boolean>;
 }
 
 /** The request side of the outbox: one PutItem per intent, nothing read. */

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import {
-  accountDeletedNotice, emailChangedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
+  accountDeletedNotice, emailChangedNotice, passkeyAddedNotice, passkeyRemovedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
   recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
 } from '../mail';
 import { logger } from '../observability';
@@ -108,9 +108,14 @@ const recovery_code_used: Decide<'recovery_code_used'> = async (_ctx, intent) =>
   mail: recoveryCodeUsedNotice(intent.email, intent.remaining),
 });
 
+/** Passkey notices: written with the change, no links, no limits. */
+const passkey_added: Decide<'passkey_added'> = async (_ctx, intent) => ({ to: intent.email, mail: passkeyAddedNotice(intent.email, intent.name) });
+const passkey_removed: Decide<'passkey_removed'> = async (_ctx, intent) => ({ to: intent.email, mail: passkeyRemovedNotice(intent.email, intent.name) });
+
 /** The one dispatch table: every intent kind and how the mailer decides on it. */
 const decide: { [K in MailIntentKind]: Decide<K> } = {
   signup, password_reset, email_change, password_changed, email_changed, account_deleted, mfa_enabled, mfa_disabled, recovery_code_used,
+  passkey_added, passkey_removed,
 };
 
 export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
