@@ -40,6 +40,12 @@ const expectedPermissions: Record<string, string[]> = {
   'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-disable': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-verify': [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
+  'passkey-register-options': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'passkey-register': [...readItems, ...writeItems],
+  'list-passkeys': [queryDevices],
+  'delete-passkey': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'passkey-login-options': [...writeItems],
+  'passkey-login': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
@@ -69,6 +75,13 @@ const expectedSecretIds: Record<string, string[]> = {
   'mfa-recovery-codes': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-disable': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-verify': ['JWT_PRIVATE_KEY_SECRET_ID', 'MFA_SECRET_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  // Step-up checks a TOTP code while two-factor is on.
+  'passkey-register-options': ['MFA_SECRET_KEY_SECRET_ID'],
+  'passkey-register': [],
+  'list-passkeys': [],
+  'delete-passkey': ['MFA_SECRET_KEY_SECRET_ID'],
+  'passkey-login-options': [],
+  'passkey-login': ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   'forgot-password': [],
   'reset-password': [],
   'change-password': ['MFA_SECRET_KEY_SECRET_ID'],
@@ -128,6 +141,12 @@ describe('runtime', () => {
       'mfa-recovery-codes': 1024,
       'mfa-disable': 1024,
       'mfa-verify': 256,
+      'passkey-register-options': 1024,
+      'passkey-register': 256,
+      'list-passkeys': 256,
+      'delete-passkey': 1024,
+      'passkey-login-options': 256,
+      'passkey-login': 256,
       'forgot-password': 256,
       'reset-password': 1024,
       'change-password': 1024,
@@ -159,7 +178,7 @@ describe('runtime', () => {
         .filter(([, value]) => value !== undefined),
     );
     expect(reserved).toEqual({
-      verify: 20, login: 20, 'mfa-enroll': 20, 'mfa-recovery-codes': 20, 'mfa-disable': 20,
+      verify: 20, login: 20, 'mfa-enroll': 20, 'mfa-recovery-codes': 20, 'mfa-disable': 20, 'passkey-register-options': 20, 'delete-passkey': 20,
       'reset-password': 20, 'change-password': 20, 'change-email': 20, 'delete-account': 20,
     });
   });
