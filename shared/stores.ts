@@ -365,6 +365,8 @@ export interface PasskeyStore {
   recordUse(userId: string, credentialId: string, counter: number, backedUp: boolean, now: number): Promise<boolean>;
   /** Deletes the passkey and writes its notice in one transaction; false when it was not there. */
   remove(userId: string, credentialId: string, notice: MailIntent, now: number): Promise<boolean>;
+  /** Deletes every passkey of the user, no notice (the account is gone). */
+  forgetAllOfUser(userId: string): Promise<void>;
 }
 
 /** The request side of the outbox: one PutItem per intent, nothing read. */

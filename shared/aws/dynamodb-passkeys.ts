@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
 import type { PasskeyRecord, PasskeyStore } from '../stores';
 import { writeConditionally } from './conditional-write';
@@ -108,5 +108,10 @@ export class DynamoPasskeyStore implements PasskeyStore {
       if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
       throw error;
     }
+  }
+
+  async forgetAllOfUser(userId: string): Promise<void> {
+    const passkeys = await this.listOfUser(userId);
+    await Promise.all(passkeys.map((p) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: passkeyKey(userId, p.id) }))));
   }
 }
