@@ -149,3 +149,21 @@ export function accountDeletedNotice(email: string): MailContent {
     'If this was not you, contact support right away. The address can be used to sign up again.',
   ]);
 }
+
+export function emailSigninMail(email: string, link: string, code: string, validMinutes: number): MailContent {
+  return linkMail(
+    'Your sign-in link',
+    [`Someone, hopefully you, asked to sign in to the account ${email}.`, `To sign in, open this link within ${validMinutes} minutes:`],
+    link,
+    [`Or type this code where you asked for it: ${code}`, 'The link and the code work once. If this was not you, ignore this mail: nobody signs in without them.'],
+  );
+}
+
+export function emailSigninNoAccountMail(email: string, signupLink: string): MailContent {
+  return linkMail(
+    'No account with this address',
+    [`Someone, hopefully you, asked to sign in with ${email}, but no account uses this address.`, 'To create one, sign up here:'],
+    signupLink,
+    ['If this was not you, ignore this mail.'],
+  );
+}

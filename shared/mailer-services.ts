@@ -1,5 +1,6 @@
 import type { MailerContext } from './auth/mailer';
 import { dynamo } from './aws/dynamodb';
+import { DynamoEmailSigninStore } from './aws/dynamodb-email-signin';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
 import { DynamoUserStore } from './aws/dynamodb-users';
 import { ses } from './aws/ses';
@@ -12,6 +13,7 @@ export function createMailerContext(): MailerContext {
   return {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     intents: new DynamoOutbox(dynamo, config.TABLE_NAME),
+    emailSignins: new DynamoEmailSigninStore(dynamo, config.TABLE_NAME),
     sender: new SesMailSender(ses, config.MAIL_FROM),
     config,
     now: () => Date.now(),

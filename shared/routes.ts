@@ -126,6 +126,15 @@ export const routes: readonly Route[] = [
     access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
   },
   {
+    method: 'POST', path: '/auth/email-signin', functionName: 'email-signin', auth: 'public',
+    // Like register: one PutItem of a mail intent, no reads, no SES.
+    access: { ...none, table: ['enqueueMail'] },
+  },
+  {
+    method: 'POST', path: '/auth/email-signin/verify', functionName: 'email-signin-verify', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+  },
+  {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
     // Like register: one PutItem of a mail intent, no reads, no SES.
     access: { ...none, table: ['enqueueMail'] },

@@ -1,6 +1,7 @@
 import type { AuthContext } from './auth/context';
 import { dynamo } from './aws/dynamodb';
 import { DynamoChallengeStore } from './aws/dynamodb-challenges';
+import { DynamoEmailSigninStore } from './aws/dynamodb-email-signin';
 import { DynamoDeviceStore } from './aws/dynamodb-devices';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
@@ -25,6 +26,7 @@ export function createAuthContext(): AuthContext {
     mfa: new DynamoMfaStore(dynamo, config.TABLE_NAME),
     challenges: new DynamoChallengeStore(dynamo, config.TABLE_NAME),
     passkeys: new DynamoPasskeyStore(dynamo, config.TABLE_NAME),
+    emailSignins: new DynamoEmailSigninStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),
     config,
     now: () => Date.now(),

@@ -92,9 +92,10 @@ export interface SessionRecord {
 
 /**
  * Authentication methods references (RFC 8176): a password, then possibly a one-time code; or a
- * passkey, `hwk` when bound to its device, `swk` when synced, with `user` for its user verification.
+ * passkey, `hwk` when bound to its device, `swk` when synced, with `user` for its user verification;
+ * `mail` (not in RFC 8176's registry) for a mailed sign-in link or code.
  */
-export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user';
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mail';
 
 export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
 
@@ -367,6 +368,28 @@ export interface PasskeyStore {
   remove(userId: string, credentialId: string, notice: MailIntent, now: number): Promise<boolean>;
   /** Deletes every passkey of the user, no notice (the account is gone). */
   forgetAllOfUser(userId: string): Promise<void>;
+}
+
+/**
+ * A mailed sign-in (link or code), stored under the SHA-256 of its token or of `<email>:<code>`.
+ * It works while the user's email sign-in version is still `signinVersion`: a success bumps it,
+ * so every other link and code of the account dies with it. Times in epoch milliseconds.
+ */
+export interface EmailSignin {
+  userId: string;
+  signinVersion: number;
+  expiresAt: number;
+}
+
+export interface EmailSigninStore {
+  /** The user's email sign-in version (absent = 0), strongly consistent; undefined when the user is gone. */
+  versionOf(userId: string): Promise<number | undefined>;
+  /** Stores the link and the code of one mail (each under its hash). */
+  create(linkHash: string, codeHash: string, signin: EmailSignin): Promise<void>;
+  /** Deletes the link or code iff it is there and not expired: one conditional delete, one winner. */
+  consume(hash: string, now: number): Promise<EmailSignin | undefined>;
+  /** Bumps the user's email sign-in version iff it is still `signinVersion`: one winner among a mail's link and code and every other. */
+  complete(userId: string, signinVersion: number): Promise<boolean>;
 }
 
 /** The request side of the outbox: one PutItem per intent, nothing read. */

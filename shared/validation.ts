@@ -185,3 +185,11 @@ export const credentialIdShape = /^[A-Za-z0-9_-]{1,1366}$/;
 // The library's types for what these schemas accept; the library checks every field it reads.
 export type PasskeyAssertion = import('@simplewebauthn/server').AuthenticationResponseJSON;
 export type PasskeyAttestation = import('@simplewebauthn/server').RegistrationResponseJSON;
+
+export const emailSigninBody = z.object({ email: emailField });
+
+/** The mailed link's token, or the address and the 6-digit code of the mail. */
+export const emailSigninVerifyBody = z.union([
+  z.object({ token: mailedTokenField }),
+  z.object({ email: emailField, code: z.pipe(totpCodeField, z.string().check(z.regex(/^\d{6}$/, 'must be 6 digits'))) }),
+]);

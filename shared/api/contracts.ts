@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { EMAIL_CHANGE_REQUESTED } from '../auth/account';
+import { EMAIL_SIGNIN_REQUESTED } from '../auth/email-signin';
 import { RESET_REQUESTED } from '../auth/password-reset';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
 import {
-  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
+  changeEmailBody, changePasswordBody, emailSigninBody, emailSigninVerifyBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
   mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody,
   stepUpBody, verifyBody,
 } from '../validation';
@@ -290,6 +291,22 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: passkeyLoginBody,
     success: { status: 200, description: 'Signed in: a new session.', body: session, setsCookie: true },
     errors: ['invalid_credentials'],
+  },
+  'POST /auth/email-signin': {
+    tag: 'Session',
+    summary: 'Mail a sign-in link and code (or, for an address without an account, a mail that says so)',
+    description: 'Always 202 with the same message after the same work (one mail intent), whatever the address. The link and code live 15 minutes and work once; at most 5 such mails per address per hour are sent.',
+    body: emailSigninBody,
+    success: { status: 202, description: 'Accepted; the mailer decides what to send.', body: accepted(EMAIL_SIGNIN_REQUESTED) },
+    errors: [],
+  },
+  'POST /auth/email-signin/verify': {
+    tag: 'Session',
+    summary: 'Sign in with the mailed link’s token, or the address and the mailed code',
+    description: 'A success kills every other link and code of the account. With two-factor on, the answer is an mfaToken for POST /auth/mfa/verify instead of a session. Codes are counted per address: after 5 wrong ones, 429.',
+    body: emailSigninVerifyBody,
+    success: { status: 200, description: 'Signed in (a new session, amr ["mail"]), or a second factor is needed.', body: z.union([session, mfaRequired]), setsCookie: true },
+    errors: ['invalid_token', 'invalid_code', 'too_many_attempts'],
   },
   'POST /auth/password/forgot': {
     tag: 'Account',

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { ChallengeStore, DeviceStore, LimitStore, MfaStore, Outbox, PasskeyStore, SessionStore, UserRecord, UserStore } from '../stores';
+import type { ChallengeStore, DeviceStore, EmailSigninStore, LimitStore, MfaStore, Outbox, PasskeyStore, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
@@ -10,6 +10,7 @@ export interface AuthContext {
   mfa: MfaStore;
   challenges: ChallengeStore;
   passkeys: PasskeyStore;
+  emailSignins: EmailSigninStore;
   outbox: Outbox;
   config: Config;
   /** Epoch milliseconds. */

@@ -44,7 +44,11 @@ describe('bundles', () => {
 });
 
 describe('the TOTP library', () => {
-  const twoFactorFunctions = ['mfa-enroll', 'mfa-confirm', 'mfa-recovery-codes', 'mfa-disable', 'mfa-verify', 'change-password', 'change-email', 'delete-account'];
+  const twoFactorFunctions = [
+    'mfa-enroll', 'mfa-confirm', 'mfa-recovery-codes', 'mfa-disable', 'mfa-verify', 'change-password', 'change-email', 'delete-account',
+    // Their step-up asks for a TOTP code while two-factor is on.
+    'passkey-register-options', 'delete-passkey',
+  ];
 
   it.each(functionNames)('%s carries otpauth only if it checks or makes TOTP codes', async (name) => {
     // Act
