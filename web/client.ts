@@ -259,6 +259,13 @@ export interface AuthClient {
    * to pick one from the autofill of an input with `autocomplete="username webauthn"`.
    */
   signInWithPasskey(options?: { conditional?: boolean }): Promise<User>;
+  /** Mails a sign-in link (`<APP_URL>/email-signin?token=…`) and a 6-digit code. The same reply for every address. */
+  requestEmailSignIn(email: string): Promise<{ message: string }>;
+  /**
+   * Signs in with the mailed link's token or the address and code; with two-factor on, reports
+   * `mfaRequired` (then `verifyMfa`), as `login` does.
+   */
+  completeEmailSignIn(input: { token: string } | { email: string; code: string }): Promise<LoginResult>;
   /** Forces a refresh; false when there is no session (it then emits 'session-ended'). */
   refresh(): Promise<boolean>;
   /** Call once on page load: one refresh if this browser may have a session. True when signed in. */
@@ -483,6 +490,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return expectOk<T>(await authorizedFetch(path, init));
   }
 
+  /** A sign-in that may answer `mfaRequired` instead of a session (password login, email sign-in). */
+  async function signInOrSecondFactor(path: string, body: unknown): Promise<LoginResult> {
+    const reply = await post<SignInReply | SecondFactorRequired>(path, body);
+    if ('mfaRequired' in reply && reply.mfaRequired === true) return reply;
+    adoptReply(reply as SignInReply, 'sign-in');
+    return { mfaRequired: false, user: (reply as SignInReply).user };
+  }
+
   /** An assertion on a fresh challenge: for a passkey sign-in, or a passkey step-up. */
   async function passkeyAssertion(useBrowserAutofill = false) {
     const optionsJSON = await post<PublicKeyCredentialRequestOptionsJSON>('/auth/passkeys/login/options', {});
@@ -498,12 +513,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     register: (email) => post('/auth/register', { email }),
     verify: (token, password, username) => signIn('/auth/verify', username ? { token, password, username } : { token, password }),
 
-    async login(input) {
-      const reply = await post<SignInReply | SecondFactorRequired>('/auth/login', input);
-      if ('mfaRequired' in reply && reply.mfaRequired === true) return reply;
-      adoptReply(reply as SignInReply, 'sign-in');
-      return { mfaRequired: false, user: (reply as SignInReply).user };
-    },
+    login: (input) => signInOrSecondFactor('/auth/login', input),
+    requestEmailSignIn: (email) => post('/auth/email-signin', { email }),
+    completeEmailSignIn: (input) => signInOrSecondFactor('/auth/email-signin/verify', input),
 
     verifyMfa: (mfaToken, factor) => signIn('/auth/mfa/verify', { mfaToken, ...factor }),
     enrollTotp: (password) => authorized('POST', '/auth/mfa/totp/enroll', { password }),
