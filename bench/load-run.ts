@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startLocalStack, type LocalStack } from '../infra/local/stack';
+import { UNCAPPED_MAIL } from './local-stack';
 import { formatLoadReport, runLoad } from './load';
 
 /**
@@ -35,7 +36,7 @@ const progress = (line: string) => process.stderr.write(`[load ${((Date.now() - 
 let own: LocalStack | undefined;
 try {
   if (!values.api) progress('starting a local stack');
-  own = values.api ? undefined : await startLocalStack({ quiet: true });
+  own = values.api ? undefined : await startLocalStack({ quiet: true, env: UNCAPPED_MAIL });
   const stack = own ?? { apiUrl: values.api!.replace(/\/$/, ''), mailUrl: values.mail!.replace(/\/$/, '') };
   const report = await runLoad(stack, { concurrency, seconds }, progress);
   console.log(formatLoadReport(report));

@@ -10,8 +10,11 @@ import type { KeyEnvironment } from './environment';
 export const PASSWORD = 'correct horse battery staple';
 const REFRESH_COOKIE = 'refresh_token';
 
+/** Every bench client signs up from loopback: one source, so the per-source and global mail caps are lifted. */
+export const UNCAPPED_MAIL = { MAIL_PER_SOURCE_PER_HOUR: '100000', MAIL_GLOBAL_PER_HOUR: '100000' };
+
 export async function startBenchStack(keys: KeyEnvironment): Promise<LocalStack> {
-  return startLocalStack({ quiet: true, env: { ...keys, ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1'} });
+  return startLocalStack({ quiet: true, env: { ...keys, ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1', ...UNCAPPED_MAIL } });
 }
 
 export const uniqueEmail = (label: string) => `bench-${label}-${randomUUID().slice(0, 8)}@example.com`;

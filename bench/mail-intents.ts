@@ -46,7 +46,7 @@ export function mailIntentRouteExists(functionName: string): boolean {
 
 /** One item as an intent, under a key the outbox stream filter ignores, so no mail goes out for it. */
 function bareIntentWriter(stack: LocalStack) {
-  const client = bareDocumentClient(stack.ddbEndpoint);
+  const client = bareDocumentClient(stack);
   return async (email: string) => {
     const createdAt = Date.now();
     await client.send(

@@ -6,6 +6,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { sessionToItem } from '../shared/aws/dynamodb-sessions';
 import { DEPLOYED_NODE_FLAGS } from './cold-start';
+import type { DynamoDbLocalCredentials } from '../infra/local/dynamodb-local';
 import { bareDocumentClient, childEnvironment, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
 import { PASSWORD, signupToken, uniqueEmail } from './local-stack';
 import { item, pairedItem, type BenchItem } from './results';
@@ -67,6 +68,7 @@ export interface PasswordHashingSetup {
   apiUrl: string;
   mailUrl: string;
   ddbEndpoint: string;
+  ddbCredentials: DynamoDbLocalCredentials;
   tableName: string;
   rounds: number;
 }
@@ -82,7 +84,7 @@ const WARM_UP_LOGINS = 20;
 
 /** The least a login can do in DynamoDB around its hash: count the attempt before, store the session after. */
 function bareLoginFloor(setup: PasswordHashingSetup): () => Promise<void> {
-  const client = bareDocumentClient(setup.ddbEndpoint);
+  const client = bareDocumentClient(setup);
   return async () => {
     const id = randomUUID();
     const started = Date.now();

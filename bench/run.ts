@@ -78,7 +78,7 @@ try {
   progress('starting the local stack');
   stack = await startBenchStack(keys);
   const running = stack;
-  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, sesEndpoint: running.mailUrl, issuer: running.apiUrl });
+  const env = functionEnvironment(keys, { tableName: running.tableName, ddbEndpoint: running.ddbEndpoint, ddbCredentials: running.ddbCredentials, breachedPasswordsUrl: running.breachedPasswordsUrl, sesEndpoint: running.mailUrl, issuer: running.apiUrl });
   const hashing = {
     loginBundle: bundleFile('login'),
     verifyBundle: bundleFile('verify'),
@@ -86,6 +86,7 @@ try {
     apiUrl: running.apiUrl,
     mailUrl: running.mailUrl,
     ddbEndpoint: running.ddbEndpoint,
+    ddbCredentials: running.ddbCredentials,
     tableName: running.tableName,
     rounds: settings.hashingRounds,
   };

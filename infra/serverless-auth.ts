@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import { intentStreamFilter } from '../shared/outbox';
-import { authorizer, FUNCTION_TIMEOUT_SECONDS, mailer, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
+import { INTENT_TTL_SECONDS } from '../shared/outbox';
+import { authorizer, FUNCTION_TIMEOUT_SECONDS, mailer, mailFeedback, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
@@ -17,10 +18,12 @@ import { functionEnvironment, senderIdentityOf, type StackConfig } from './confi
 import { DataTable } from './data-table';
 import { grantAccess, tableActions, type ServiceResources } from './grants';
 import { issuerOf, tokenIdentityEnvironment } from './issuer';
+import { MailFeedback } from './mail-feedback';
 import { pascalCase } from './names';
 import { SenderIdentity } from './sender-identity';
 import { ServiceFunction } from './service-function';
 import { SigningKeys } from './signing-keys';
+import { TableDeletionProtection } from './table-protection';
 import { RateLimitWaf } from './waf';
 
 /** Where functions/<name>/handler.ts live. */
@@ -41,13 +44,17 @@ export const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 
 /**
  * How the mailer reads the outbox stream. A failing record is retried (with the batch split in
- * halves to isolate it) up to MAILER_RETRY_ATTEMPTS times or for MAILER_MAX_RECORD_AGE, about
- * 4 hours of backoff, enough to ride out an SES throttle or outage; then its metadata goes to the
- * dead-letter queue, which alarms, and the intent (kept 7 days) can be replayed from there.
+ * halves to isolate it) until it is MAILER_MAX_RECORD_AGE old: no retry count, because stream
+ * retries come at once, one after another, and a count would be used up by a short SES throttle
+ * in seconds. Six hours ride out an SES throttle or outage. Permanent SES errors are never
+ * retried (the mailer records them on the intent), so only a real outage holds up a shard. Then
+ * the record's metadata goes to the dead-letter queue, which alarms, and the intent can be
+ * replayed from there while it exists: the queue keeps a message no longer than the intent is
+ * kept after the latest it can arrive.
  */
 export const MAILER_BATCH_SIZE = 10;
-export const MAILER_RETRY_ATTEMPTS = 10;
 export const MAILER_MAX_RECORD_AGE = Duration.hours(6);
+export const MAILER_DEAD_LETTER_RETENTION = Duration.seconds(INTENT_TTL_SECONDS).minus(MAILER_MAX_RECORD_AGE);
 
 export interface ServerlessAuthProps {
   /** The validated configuration: readStackConfig(app.node.getAllContext()). */
@@ -87,7 +94,7 @@ export class ServerlessAuth extends Construct {
   /** The REQUEST authorizer of the service's protected routes (pass it to addMethod with AuthorizationType.CUSTOM). */
   readonly authorizer: apigateway.RequestAuthorizer;
   /** The service's table (users, sessions, ...). */
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
   /** `iss` of the access tokens (the API's public base URL unless the `issuer` key sets one). */
   readonly issuer: string;
   private readonly authApi: AuthApi;
@@ -96,12 +103,22 @@ export class ServerlessAuth extends Construct {
     super(scope, id);
     const { config, routes = routeTable, functionsDir = FUNCTIONS_DIR } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
+    if (config.permissionsBoundary) {
+      // Every role of the service (functions, deploy-time helpers) gets the account's boundary.
+      const boundary = config.permissionsBoundary.startsWith('arn:')
+        ? iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', config.permissionsBoundary)
+        : iam.ManagedPolicy.fromManagedPolicyName(this, 'PermissionsBoundary', config.permissionsBoundary);
+      iam.PermissionsBoundary.of(this).apply(boundary);
+    }
 
-    const data = new DataTable(this, 'Data', { retainData: config.retainData });
+    const data = new DataTable(this, 'Data', { retainData: config.retainData, replicaRegions: config.replicaRegions });
     const keys = new SigningKeys(this, 'Keys', {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       rotationDays: config.signingKeyRotationDays,
       logRetention,
+      table: data.table,
+      stage: config.stage,
+      replicaRegions: config.replicaRegions,
     });
     const senderIdentity = senderIdentityOf(config);
     const sender = new SenderIdentity(this, 'Sender', {
@@ -109,14 +126,21 @@ export class ServerlessAuth extends Construct {
       fromAddress: config.mailFrom.address,
       create: config.createSenderIdentity,
       sandboxRecipients: config.sesSandboxRecipients,
+      mailFromDomain: config.mailFromDomain,
     });
+    const mailSending = new MailFeedback(this, 'Ses');
 
     const resources: ServiceResources = {
       table: data.table,
       secrets: keys.secrets,
-      mail: { identityArns: sender.identityArns, fromAddress: config.mailFrom.address, fromHeader: config.mailFrom.header },
+      mail: {
+        identityArns: sender.identityArns,
+        fromAddress: config.mailFrom.address,
+        fromHeader: config.mailFrom.header,
+        configurationSet: { name: mailSending.configurationSetName, arn: mailSending.configurationSetArn },
+      },
     };
-    const environment = functionEnvironment(config, data.table.tableName);
+    const environment = functionEnvironment(config, data.table.tableName, Stack.of(this).stackName);
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });
     const buildFunction = (name: string, access: FunctionAccess) => {
       const fn = new ServiceFunction(this, pascalCase(name), {
@@ -137,10 +161,12 @@ export class ServerlessAuth extends Construct {
 
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
     const mailerFunction = buildFunction(mailer.functionName, mailer.access);
+    // SES refuses a send through a configuration set that does not exist yet.
+    mailerFunction.function.node.addDependency(mailSending.configurationSet);
     const mailerDeadLetters = new sqs.Queue(this, 'MailerDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: MAILER_DEAD_LETTER_RETENTION,
     });
     Validations.of(mailerDeadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -153,11 +179,15 @@ export class ServerlessAuth extends Construct {
         filters: [lambda.FilterCriteria.filter(intentStreamFilter)],
         reportBatchItemFailures: true,
         bisectBatchOnError: true,
-        retryAttempts: MAILER_RETRY_ATTEMPTS,
+        retryAttempts: -1,
         maxRecordAge: MAILER_MAX_RECORD_AGE,
         onFailure: new SqsDlq(mailerDeadLetters),
       }),
     );
+    // SES's bounces and complaints, recorded on the suppression list the mailer checks.
+    const mailFeedbackFunction = buildFunction(mailFeedback.functionName, mailFeedback.access);
+    mailSending.deliverTo(mailFeedbackFunction);
+
     Validations.of(mailerFunction.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -195,6 +225,7 @@ export class ServerlessAuth extends Construct {
         stageArn: api.api.deploymentStage.stageArn,
         stageName: config.stage,
         limitPer5Minutes: config.wafRateLimit,
+        refreshLimitPer5Minutes: config.wafRefreshRateLimit,
         logRetention,
       });
     } else {
@@ -208,12 +239,25 @@ export class ServerlessAuth extends Construct {
       stage: api.api.deploymentStage,
       accessLogs: api.accessLogs,
       stageName: config.stage,
-      functions: new Map([...routeFunctions, [mailer.functionName, mailerFunction], ['key-manager', keys.manager]]),
+      functions: new Map([
+        ...routeFunctions,
+        [mailer.functionName, mailerFunction],
+        [mailFeedback.functionName, mailFeedbackFunction],
+        ['key-manager', keys.manager],
+      ]),
+      everyFailureMatters: new Set(['key-manager']),
+      mailer: mailerFunction,
       mailerDeadLetters,
       authorizer: authorizerFunction,
       table: data.table,
       alarmEmail: config.alarmEmail,
     });
+
+    if (config.retainData) {
+      const protection = new TableDeletionProtection(this, 'TableProtection', { table: data.table, resource: data.resource, logRetention });
+      // The construct's last step: a failure after it, and so a rollback with the table protected, is unlikely (and handled).
+      protection.runAfter(...this.node.children.filter((child) => child !== protection));
+    }
 
     this.authApi = api;
     this.api = api.api;

@@ -32,6 +32,10 @@ export const configSchema = z.object({
   REFRESH_GRACE_SECONDS: seconds(10),
   // At most 7 days: the record that an account left an address (30 days) must outlive every sign-up link made before.
   VERIFICATION_TOKEN_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.nonnegative(), z.maximum(7 * 86_400)), 86_400),
+  // Silent mail limits (shared/auth/mail-limits.ts): sign-up and reset mails per source network
+  // and hour, and every link mail per hour in all (beyond it: MailGlobalCapReached, alarmed).
+  MAIL_PER_SOURCE_PER_HOUR: z._default(z.coerce.number().check(z.int(), z.positive()), 50),
+  MAIL_GLOBAL_PER_HOUR: z._default(z.coerce.number().check(z.int(), z.positive()), 1000),
   SESSION_CHECK_CACHE_SECONDS: seconds(5),
   COOKIE_SAMESITE: z._default(z.enum(['Strict', 'Lax', 'None']), 'Strict'),
   ALLOWED_ORIGINS: origins,
@@ -39,6 +43,15 @@ export const configSchema = z.object({
   // WebAuthn relying party id (a registrable domain suffix of the app's host); unset, APP_URL's host.
   WEBAUTHN_RP_ID: z.optional(z.string().check(z.regex(/^[a-z0-9.-]+$/, 'must be a host name like example.com'))),
   MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'no-reply@example.com'),
+  // SES configuration set the mailer sends through (bounce and complaint events); unset locally.
+  SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
+  // New passwords are checked against Have I Been Pwned's range API (k-anonymity, fail open);
+  // the local stack points the URL at its stand-in (infra/local/breached-passwords.ts).
+  BREACHED_PASSWORD_CHECK: z._default(z.pipe(z.enum(['true', 'false']), z.transform((value: 'true' | 'false') => value === 'true')), true),
+  BREACHED_PASSWORDS_API_URL: z._default(
+    z.url({ protocol: /^https?$/ }).check(z.refine((u: string) => !u.endsWith('/'), 'must not end with a slash')),
+    'https://api.pwnedpasswords.com',
+  ),
   // argon2id cost (OWASP minimum by default). Tests lower it; argon2 itself needs m >= 8 KiB, t >= 1.
   ARGON2_MEMORY_KIB: z._default(z.coerce.number().check(z.int(), z.minimum(8), z.maximum(4_194_304)), 19_456),
   ARGON2_PASSES: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(16)), 2),

@@ -28,13 +28,14 @@ export const INTENT_TTL_SECONDS = 7 * 24 * 3600;
  * dispatch table (shared/auth/mailer.ts): a new kind is one member here and one entry there.
  */
 export type MailIntent =
-  | { kind: 'signup'; email: string }
+  /** `sourceIp`: where the request came from, for the mailer's per-source limit. */
+  | { kind: 'signup'; email: string; sourceIp?: string }
   // Two-factor notices: written in the same transaction as the change they report.
   | { kind: 'mfa_enabled'; email: string }
   | { kind: 'mfa_disabled'; email: string }
   | { kind: 'recovery_code_used'; email: string; remaining: number }
   /** Forgot password: a reset link if the address has an account, nothing otherwise. */
-  | { kind: 'password_reset'; email: string }
+  | { kind: 'password_reset'; email: string; sourceIp?: string }
   /**
    * A confirmation link to the NEW address `email` for account `userId`, unless the address has an
    * account. `credentialsVersion` is the account's when the change was asked for: the link is bound
@@ -46,7 +47,7 @@ export type MailIntent =
   | { kind: 'email_changed'; email: string; newEmail: string }
   | { kind: 'account_deleted'; email: string }
   /** Email sign-in: a link and a code if the address has an account, else a "no account here" mail. */
-  | { kind: 'email_signin'; email: string }
+  | { kind: 'email_signin'; email: string; sourceIp?: string }
   | { kind: 'passkey_added'; email: string; name: string }
   | { kind: 'passkey_removed'; email: string; name: string };
 

@@ -5,7 +5,7 @@
  * IAM grants and only the listed key material is handed to the function.
  */
 /** queryDevices: Query on the table itself, only under USER# partition keys (the devices of a user). */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryDevices' | 'enqueueMail';
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -44,6 +44,11 @@ export const routes: readonly Route[] = [
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
     // Records the first device (queryDevices: the cap evicts the oldest).
     access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+  },
+  {
+    // The verify page names the address before the person chooses a password: one read, nothing used up.
+    method: 'POST', path: '/auth/verify/address', functionName: 'signup-address', auth: 'public',
+    access: { ...none, table: ['read'] },
   },
   {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
@@ -219,5 +224,14 @@ export const mailer = {
   access: { ...none, table: ['read', 'write'], sendsMail: true } satisfies FunctionAccess,
 } as const;
 
-/** Every function of the service: routes first, then the authorizer, then the mailer. */
-export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName];
+/**
+ * The mail-feedback function: fed by SES's bounce and complaint events (EventBridge), not by the
+ * API. It only writes suppression items, which the mailer checks before every mail.
+ */
+export const mailFeedback = {
+  functionName: 'mail-feedback',
+  access: { ...none, table: ['recordSuppression'] } satisfies FunctionAccess,
+} as const;
+
+/** Every function of the service: routes first, then the authorizer, the mailer and its feedback. */
+export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName, mailFeedback.functionName];

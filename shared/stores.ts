@@ -109,6 +109,8 @@ export interface UserStore {
   createSignupToken(token: SignupToken): Promise<void>;
   /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
   findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;
+  /** When an account last left this address (deleted, or moved elsewhere), if within memory: links made before are dead. */
+  addressFreedAt(email: string): Promise<number | undefined>;
   /**
    * Consumes the link, creates the user with its email (and username) uniqueness items and its
    * first session, in one transaction: all of it or nothing, so a refused attempt keeps the link.
@@ -403,12 +405,45 @@ export interface IntentStore {
   isSent(intentId: string): Promise<boolean>;
   markSent(intentId: string, now: number): Promise<void>;
   /**
-   * How many distinct intents were counted under `key` in the current fixed window, this one
-   * included. Idempotent per intent, so a retried intent does not use up the limit.
+   * Marks the intent decided (as markSent does, so a redelivery skips it) and records why SES
+   * refused it for good: the operator finds the reason on the intent item.
    */
-  countInWindow(key: string, intentId: string, windowSeconds: number, now: number): Promise<number>;
+  markRejected(intentId: string, reason: string, now: number): Promise<void>;
+  /**
+   * Counts this intent under `key` in the current fixed window, unless `limit` other intents are
+   * counted there already: true when it is (or already was) counted, false when the window is
+   * full. Idempotent per intent, so a retried intent does not use up the limit.
+   */
+  claimInWindow(key: string, intentId: string, windowSeconds: number, limit: number, now: number): Promise<boolean>;
+  /**
+   * A plain counter for a cap over many intents (one item, so no id set): true when it counted
+   * one more below `limit`, false when the window is full. A redelivered intent counts again.
+   */
+  countInCappedWindow(key: string, windowSeconds: number, limit: number, now: number): Promise<boolean>;
 }
 
 export interface MailSender {
+  /** Throws MailRejected when the provider refuses this mail for good; any other error is worth a retry. */
   send(to: string, mail: MailContent): Promise<void>;
+}
+
+/**
+ * The provider refused the mail in a way no retry changes (SES MessageRejected, an unverified
+ * MAIL FROM domain, a malformed address...): the mailer records it and moves on.
+ */
+export class MailRejected extends Error {
+  override name = 'MailRejected';
+  constructor(readonly reason: string) {
+    super(`the mail provider refused the mail: ${reason}`);
+  }
+}
+
+/** Why an address gets no more mail: it bounced for good, or its owner marked a mail as spam. */
+export type SuppressionReason = 'bounce' | 'complaint';
+
+/** Addresses the mailer never mails again, recorded from SES's bounce and complaint events. */
+export interface SuppressionList {
+  isSuppressed(email: string): Promise<boolean>;
+  /** Idempotent: the first record of an address is kept, a later event changes nothing. */
+  suppress(entry: { email: string; reason: SuppressionReason; at: number; feedbackId?: string }): Promise<void>;
 }

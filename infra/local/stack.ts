@@ -8,7 +8,8 @@ import { generateKeyEnvironment } from '../../shared/keygen';
 import type { RotationPolicy } from '../keys/rotation';
 import { mailer } from '../../shared/routes';
 import { loadDemoFiles } from './demo';
-import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
+import { startBreachedPasswordsServer } from './breached-passwords';
+import { checkJava, createTable, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocalCredentials } from './dynamodb-local';
 import { LocalStackError } from './errors';
 import { createGateway } from './gateway';
 import { handlerSourceOf, loadHandlers } from './handlers';
@@ -30,7 +31,11 @@ export interface LocalStackUrls {
   apiUrl: string;
   /** The mail viewer; `${mailUrl}/store` lists the mails as JSON. */
   mailUrl: string;
+  /** The breached-passwords stand-in: the handlers' BREACHED_PASSWORDS_API_URL. */
+  breachedPasswordsUrl: string;
   ddbEndpoint: string;
+  /** The stack's namespace in DynamoDB Local: the table exists only under these (region us-east-1). */
+  ddbCredentials: DynamoDbLocalCredentials;
   tableName: string;
 }
 
@@ -60,6 +65,8 @@ export interface LocalStackPorts {
   port: number;
   mailPort: number;
   ddbPort: number;
+  /** The breached-passwords stand-in (infra/local/breached-passwords.ts). 0 picks a free port. */
+  hibpPort: number;
 }
 
 /** Stops what has been started, last first, once, however many times it is asked. */
@@ -87,16 +94,22 @@ export class Teardown {
  * The handlers' environment on the local stack. A variable already set (by the user, or by a
  * test through startLocalStack's `env`) wins over these defaults.
  */
-function applyLocalEnvironment(ports: LocalStackPorts): void {
+function applyLocalEnvironment(ports: LocalStackPorts, ddbCredentials: DynamoDbLocalCredentials): void {
+  // Not defaults: the table lives only in this start's DynamoDB Local namespace (a random key id
+  // and this Region, see dynamodb-local.ts), and AWS credentials of the shell never reach an emulator.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: ddbCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ddbCredentials.secretAccessKey,
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
   const origins = [`http://localhost:${ports.port}`, `http://127.0.0.1:${ports.port}`];
   const defaults: Record<string, string> = {
     TABLE_NAME: 'serverless-auth-local',
-    AWS_REGION: 'us-east-1',
-    // Dummies: the emulators accept any credentials.
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${ports.ddbPort}`,
     AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${ports.mailPort}`,
+    BREACHED_PASSWORDS_API_URL: `http://127.0.0.1:${ports.hibpPort}`,
     APP_URL: origins[0]!,
     ALLOWED_ORIGINS: origins.join(','),
     MAIL_FROM: 'no-reply@example.com',
@@ -156,15 +169,21 @@ export async function runLocalStack(
     watchMail(mail);
     teardown.add(() => mail.stop());
 
+    const breachedPasswords = await startBreachedPasswordsServer(ports.hibpPort);
+    teardown.add(breachedPasswords.close);
+
     const ddb = await startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
     teardown.add(ddb.stop);
     ddb.process.once('exit', () => {
       if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
     });
 
-    applyLocalEnvironment({ port: api.port, mailPort, ddbPort: Number(new URL(ddb.endpoint).port) });
+    applyLocalEnvironment(
+      { port: api.port, mailPort, ddbPort: Number(new URL(ddb.endpoint).port), hibpPort: breachedPasswords.port },
+      ddb.credentials,
+    );
     const tableName = process.env.TABLE_NAME!;
-    await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, tableName);
+    await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, ddb.credentials, tableName);
 
     const mailUrl = `http://localhost:${mailPort}`;
     const handlerSource = handlerSourceOf(process.env.LOCAL_HANDLERS);
@@ -178,6 +197,7 @@ export async function runLocalStack(
     // The mailer, fed from the table's stream as the event source feeds it on AWS.
     const streamReader = await startStreamReader({
       endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      credentials: ddb.credentials,
       tableName,
       handler: handlers[mailer.functionName] as unknown as StreamHandler,
       log: options.log,
@@ -195,7 +215,9 @@ export async function runLocalStack(
     return {
       apiUrl: `http://localhost:${api.port}`,
       mailUrl,
+      breachedPasswordsUrl: process.env.BREACHED_PASSWORDS_API_URL!,
       ddbEndpoint: ddb.endpoint,
+      ddbCredentials: ddb.credentials,
       tableName,
       javaPid: ddb.process.pid,
       stop: () => teardown.run(),
@@ -226,6 +248,7 @@ export interface StartLocalStackOptions {
   port?: number;
   mailPort?: number;
   ddbPort?: number;
+  hibpPort?: number;
   /** Settings for the handlers and the gateway (e.g. ARGON2_MEMORY_KIB, REFRESH_GRACE_SECONDS, key material). */
   env?: Partial<Record<string, string>>;
   /** Discard the stack's own output (request lines, handler logs). Errors still surface. */
@@ -262,6 +285,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   Object.assign(env, {
     PORT: String(options.port ?? 0),
     MAIL_PORT: String(options.mailPort ?? 0),
+    HIBP_PORT: String(options.hibpPort ?? 0),
     DDB_PORT: String(options.ddbPort ?? 0),
     LOCAL_STACK_QUIET: options.quiet ? '1' : '',
     ...(options.handlers ? { LOCAL_HANDLERS: options.handlers } : {}),
@@ -315,7 +339,9 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   return {
     apiUrl: ready.apiUrl,
     mailUrl: ready.mailUrl,
+    breachedPasswordsUrl: ready.breachedPasswordsUrl,
     ddbEndpoint: ready.ddbEndpoint,
+    ddbCredentials: ready.ddbCredentials,
     tableName: ready.tableName,
     javaPid: ready.javaPid,
     stopMail: () => control({ action: 'stopMail' }),

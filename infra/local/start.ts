@@ -3,7 +3,7 @@ import { runLocalStack, Teardown, type ControlCommand, type ControlReply, type R
 
 /**
  * `npm start`: the whole service on this machine (docs/local.md). Ports from PORT (3000),
- * MAIL_PORT (8005) and DDB_PORT (8000); Ctrl-C stops everything, Java included.
+ * MAIL_PORT (8005), DDB_PORT (8000) and HIBP_PORT (8015); Ctrl-C stops everything, Java included.
  * Started by startLocalStack() with an IPC channel, it reports its URLs there instead.
  */
 function portFromEnv(name: string, fallback: number): number {
@@ -35,7 +35,7 @@ setInterval(() => {
 
 try {
   const stack = await runLocalStack(
-    { port: portFromEnv('PORT', 3000), mailPort: portFromEnv('MAIL_PORT', 8005), ddbPort: portFromEnv('DDB_PORT', 8000) },
+    { port: portFromEnv('PORT', 3000), mailPort: portFromEnv('MAIL_PORT', 8005), ddbPort: portFromEnv('DDB_PORT', 8000), hibpPort: portFromEnv('HIBP_PORT', 8015) },
     {
       teardown,
       log: quiet ? undefined : (line) => console.log(line),
@@ -60,7 +60,9 @@ try {
       type: 'ready',
       apiUrl: stack.apiUrl,
       mailUrl: stack.mailUrl,
+      breachedPasswordsUrl: stack.breachedPasswordsUrl,
       ddbEndpoint: stack.ddbEndpoint,
+      ddbCredentials: stack.ddbCredentials,
       tableName: stack.tableName,
       javaPid: stack.javaPid,
     };
@@ -76,7 +78,8 @@ try {
         `  Health           ${stack.apiUrl}/health`,
         `  Mail viewer      ${stack.mailUrl}/`,
         `  Mails as JSON    ${stack.mailUrl}/store`,
-        `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName})`,
+        `  Breach check     ${stack.breachedPasswordsUrl}   (stand-in for Have I Been Pwned's range API)`,
+        `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName}, only under access key id ${stack.ddbCredentials.accessKeyId}, region us-east-1)`,
         '',
         'Press Ctrl-C to stop.',
         '',

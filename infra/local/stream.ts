@@ -8,21 +8,23 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { intentStreamFilter } from '../../shared/outbox';
+import { LOCAL_REGION, type DynamoDbLocalCredentials } from './dynamodb-local';
 
 /**
  * The local stand-in for Lambda's DynamoDB event source: reads DynamoDB Local's stream with the
  * AWS SDK's DynamoDB Streams client, keeps the records that pass the same filter the CDK event
  * source has, and invokes the mailer handler with the event shape Lambda uses. A record the
  * handler reports as failed is retried (with the ones after it, as Lambda does) with a growing
- * pause, as many times as the stack's event source retries (MAILER_RETRY_ATTEMPTS), so an SES
- * outage of a minute or so is ridden out here as it is on AWS. Then it is given up, logged and
- * kept in `deadLetters`, the stand-in for the stack's dead-letter queue.
+ * pause. The stack's event source retries until a record is MAILER_MAX_RECORD_AGE (6 h) old;
+ * here the bound is scaled down to RETRY_ATTEMPTS pauses (about 45 s), so an SES outage of half
+ * a minute is ridden out as it is on AWS while a test still sees a record given up in seconds.
+ * Then it is logged and kept in `deadLetters`, the stand-in for the stack's dead-letter queue.
  */
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
 
 const POLL_INTERVAL_MS = 100;
 const SHARD_DISCOVERY_INTERVAL_MS = 1_000;
-/** As infra/serverless-auth.ts's MAILER_RETRY_ATTEMPTS (a unit test keeps them equal). */
+/** The local stand-in's bound on retries of one record (the stack's is an age, not a count). */
 export const RETRY_ATTEMPTS = 10;
 /** The pause doubles from 200 ms up to this: ten retries span about 45 s. */
 const MAX_RETRY_PAUSE_MS = 8_000;
@@ -74,11 +76,13 @@ export function retryPauseMs(retry: number): number {
 
 export async function startStreamReader(options: {
   endpoint: string;
+  /** The stack's namespace in DynamoDB Local (infra/local/dynamodb-local.ts). */
+  credentials: DynamoDbLocalCredentials;
   tableName: string;
   handler: StreamHandler;
   log?: (line: string) => void;
 }): Promise<StreamReader> {
-  const clientOptions = { endpoint: options.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const clientOptions = { endpoint: options.endpoint, region: LOCAL_REGION, credentials: options.credentials };
   const tables = new DynamoDBClient(clientOptions);
   const streams = new DynamoDBStreamsClient(clientOptions);
   const { Table } = await tables.send(new DescribeTableCommand({ TableName: options.tableName }));

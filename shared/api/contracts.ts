@@ -5,8 +5,8 @@ import { RESET_REQUESTED } from '../auth/password-reset';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
 import {
-  changeEmailBody, changePasswordBody, emailSigninBody, emailSigninVerifyBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
-  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody,
+  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, emailSigninBody, emailSigninVerifyBody, forgotPasswordBody, loginBody, logoutBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody, signupAddressBody,
   stepUpBody, verifyBody,
 } from '../validation';
 
@@ -123,9 +123,8 @@ const discovery = z.object({
   jwks_uri: z.url(),
   response_types_supported: z.array(z.string()),
   subject_types_supported: z.array(z.string()),
-  id_token_signing_alg_values_supported: z.array(z.literal('ES256')),
-  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
-  claims_supported: z.array(z.string()).optional(),
+  claims_supported: z.array(z.string()),
+  amr_values_supported: z.array(z.string()),
 });
 
 const openApiDocument = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });
@@ -149,6 +148,14 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: verifyBody,
     success: { status: 200, description: 'Account created and signed in.', body: session, setsCookie: true },
     errors: ['invalid_token', 'username_taken'],
+  },
+  'POST /auth/verify/address': {
+    tag: 'Sign-up',
+    summary: 'The address a mailed sign-up token creates the account for, without using the token',
+    description: 'For the verify page to name the address. The token stays usable; the same refusals as POST /auth/verify.',
+    body: signupAddressBody,
+    success: { status: 200, description: 'The address of the sign-up link.', body: z.object({ email: z.string().describe('The address the account will have.') }) },
+    errors: ['invalid_token'],
   },
   'POST /auth/login': {
     tag: 'Session',

@@ -2,6 +2,7 @@ import { ApiError } from '../errors';
 import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import type { AuthContext } from './context';
+import { assertNewPasswordAllowed } from './password-policy';
 import { requireSecondFactor } from './mfa';
 import { forgetEveryDevice } from './devices';
 import { deleteOnCompleteSnapshot, revokeEverySession } from './recent-sessions';
@@ -21,6 +22,7 @@ export const EMAIL_CHANGE_REQUESTED = 'If the new address can be used, a mail wi
  * notice are one transaction; then every other session is revoked and this one kept.
  */
 export async function changePassword(ctx: AuthContext, caller: Caller, input: { currentPassword: string; newPassword: string; code?: string }): Promise<void> {
+  await assertNewPasswordAllowed(ctx.config, input.newPassword, 'newPassword');
   const user = await reauthenticate(ctx, caller.userId, input.currentPassword);
   await requireSecondFactor(ctx, user, input);
   const passwordHash = await hashPassword(input.newPassword);

@@ -15,8 +15,8 @@ export const EMAIL_SIGNIN_REQUESTED = 'Check your inbox: if the address has an a
  * address gets the same 202 after the same work; the mailer makes the link and code (or tells an
  * unknown address so) and applies the per-address limit.
  */
-export async function requestEmailSignin(ctx: AuthContext, input: { email: string }): Promise<void> {
-  await ctx.outbox.enqueue({ kind: 'email_signin', email: input.email });
+export async function requestEmailSignin(ctx: AuthContext, input: { email: string }, sourceIp: string | undefined): Promise<void> {
+  await ctx.outbox.enqueue({ kind: 'email_signin', email: input.email, ...(sourceIp ? { sourceIp } : {}) });
 }
 
 export type EmailSigninInput = { token: string } | { email: string; code: string };

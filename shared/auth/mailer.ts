@@ -3,10 +3,11 @@ import {
   accountDeletedNotice, emailChangedNotice, emailSigninMail, emailSigninNoAccountMail, passkeyAddedNotice, passkeyRemovedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
   recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
 } from '../mail';
-import { logger } from '../observability';
+import { logger, recordMailEvent } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
-import type { EmailSigninStore, IntentStore, MailSender, UserStore } from '../stores';
+import { MailRejected, type EmailSigninStore, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
 import { EMAIL_SIGNIN_TTL_SECONDS, newEmailSignin } from '../tokens/email-signin-token';
+import { withinMailLimits } from './mail-limits';
 import { newVerificationToken } from '../tokens/verification-token';
 
 /** What the mailer runs against: account state, its side of the outbox, SES, config and a clock. */
@@ -15,20 +16,21 @@ export interface MailerContext {
   intents: IntentStore;
   emailSignins: EmailSigninStore;
   sender: MailSender;
+  /** Addresses that bounced for good or complained: never mailed again. */
+  suppressions: SuppressionList;
   config: Config;
   now: () => number;
 }
 
-/** Sign-up mails (links and "you already have an account" notices) per address per hour. */
+/** Sign-up mails (links and "you already have an account" notices) per mailbox per hour (see mail-limits.ts). */
 export const SIGNUP_MAILS_PER_ADDRESS_PER_HOUR = 5;
-/** Reset links per address per hour; email-change links per new address per hour. */
+/** Reset links per mailbox per hour; email-change links per new mailbox per hour. */
 export const RESET_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR = 5;
 /** Sign-in mails (links and codes, or the "no account" mail) per address per hour, as for sign-up. */
 export const EMAIL_SIGNIN_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
 export const EMAIL_CHANGE_TOKEN_TTL_SECONDS = 60 * 60;
-const HOUR_SECONDS = 3600;
 
 /** What to send for one intent, or undefined when nothing should go out (a limit was reached). */
 type Decide<K extends MailIntentKind> = (ctx: MailerContext, intent: Extract<StoredIntent, { kind: K }>) => Promise<{ to: string; mail: MailContent } | undefined>;
@@ -39,19 +41,12 @@ function appLink(ctx: MailerContext, path: string, query: Record<string, string>
   return url.toString();
 }
 
-async function withinLimit(ctx: MailerContext, intent: StoredIntent, limitKey: string, perHour: number): Promise<boolean> {
-  const count = await ctx.intents.countInWindow(limitKey, intent.id, HOUR_SECONDS, ctx.now());
-  if (count <= perHour) return true;
-  logger.info('mail suppressed by the per-address limit', { intentId: intent.id, kind: intent.kind });
-  return false;
-}
-
 /**
  * Sign-up: an address without an account gets a link that lets its owner choose the password;
  * an address with one gets a notice instead. Either way the request that asked saw the same 202.
  */
 const signup: Decide<'signup'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `signup#${intent.email}`, SIGNUP_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'signup', SIGNUP_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   if (await ctx.users.findByEmail(intent.email)) {
     return { to: intent.email, mail: signupAttemptNotice(intent.email, { login: appLink(ctx, '/'), forgotPassword: appLink(ctx, '/forgot-password') }) };
   }
@@ -68,7 +63,7 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
  * reset, password change, email change or deletion after it was made leaves it useless.
  */
 const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `reset#${intent.email}`, RESET_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'reset', RESET_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   const user = await ctx.users.findByEmail(intent.email);
   if (!user) return undefined;
   const { token, tokenHash } = newVerificationToken();
@@ -86,7 +81,7 @@ const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
  * of the request, not of this moment, so a mail delayed past a reset cannot carry a live link.
  */
 const email_change: Decide<'email_change'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `email_change#${intent.email}`, EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'email_change', EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   if (await ctx.users.findByEmail(intent.email)) return undefined;
   const user = await ctx.users.findById(intent.userId);
   if (!user) return undefined;
@@ -105,7 +100,7 @@ const email_change: Decide<'email_change'> = async (ctx, intent) => {
  * sign-up. The request saw the same 202 either way.
  */
 const email_signin: Decide<'email_signin'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `email_signin#${intent.email}`, EMAIL_SIGNIN_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'email_signin', EMAIL_SIGNIN_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   const user = await ctx.users.findByEmail(intent.email);
   const signinVersion = user ? await ctx.emailSignins.versionOf(user.id) : undefined;
   if (!user || signinVersion === undefined) return { to: intent.email, mail: emailSigninNoAccountMail(intent.email, appLink(ctx, '/')) };
@@ -143,13 +138,29 @@ export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
 
 /**
  * Delivers one intent at least once. An intent already marked is skipped, so a redelivery does
- * not send twice (except after a crash between the send and the mark). Any failure throws: the
- * stream record is retried and the intent is decided again from scratch.
+ * not send twice (except after a crash between the send and the mark). An address on the
+ * suppression list gets nothing (every kind mails intent.email), decided before any token is
+ * made. A mail SES refuses for good is recorded on the intent and counted, never retried. Any
+ * other failure throws: the stream record is retried and the intent is decided again from scratch.
  */
-export async function deliverIntent(ctx: MailerContext, intent: StoredIntent): Promise<'sent' | 'suppressed' | 'already_sent'> {
+export async function deliverIntent(ctx: MailerContext, intent: StoredIntent): Promise<'sent' | 'suppressed' | 'already_sent' | 'rejected'> {
   if (await ctx.intents.isSent(intent.id)) return 'already_sent';
+  if (await ctx.suppressions.isSuppressed(intent.email)) {
+    recordMailEvent('MailSuppressed', { intentId: intent.id, kind: intent.kind });
+    await ctx.intents.markSent(intent.id, ctx.now());
+    return 'suppressed';
+  }
   const outcome = await (decide[intent.kind] as Decide<MailIntentKind>)(ctx, intent);
-  if (outcome) await ctx.sender.send(outcome.to, outcome.mail);
+  if (outcome) {
+    try {
+      await ctx.sender.send(outcome.to, outcome.mail);
+    } catch (error) {
+      if (!(error instanceof MailRejected)) throw error;
+      recordMailEvent('MailRejected', { intentId: intent.id, kind: intent.kind, reason: error.reason });
+      await ctx.intents.markRejected(intent.id, error.reason, ctx.now());
+      return 'rejected';
+    }
+  }
   await ctx.intents.markSent(intent.id, ctx.now());
   return outcome ? 'sent' : 'suppressed';
 }

@@ -4,6 +4,7 @@ import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { rememberDevice } from './devices';
+import { assertNewPasswordAllowed } from './password-policy';
 import { recentSessionEntry } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -23,6 +24,7 @@ export async function completeSignup(
   input: { token: string; password: string; username?: string },
   client: SessionClient = {},
 ): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
+  await assertNewPasswordAllowed(ctx.config, input.password);
   const link = await ctx.users.findSignupToken(hashVerificationToken(input.token));
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
 

@@ -103,6 +103,11 @@ export class DynamoUserStore implements UserStore {
     return { tokenHash, email: Item.email, expiresAt: Item.expiresAt * 1000, ...(typeof Item.issuedAt === 'number' ? { issuedAt: Item.issuedAt } : {}) };
   }
 
+  async addressFreedAt(email: string): Promise<number | undefined> {
+    const Item = await this.getItem(key.addressFreed(email));
+    return typeof Item?.freedAt === 'number' ? Item.freedAt : undefined;
+  }
+
   async createAccount(user: UserRecord, link: SignupToken, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome> {
     const absent = { ConditionExpression: 'attribute_not_exists(pk)' };
     // Indexes matter: the cancellation reasons come back in this order.

@@ -13,13 +13,15 @@ beforeAll(() => {
 const TABLE = 'Data/Table.Arn';
 const SESSIONS_INDEX = 'Data/Table.Arn/index/sessions-by-user';
 const SENDER_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com';
-const FROM_CONFIGURED_ADDRESS = ' if {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}';
+const CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/ServerlessAuth-dev';
+// IgnoreCase: SES compares the Source as written, the stack holds the address lower-cased.
+const FROM_CONFIGURED_ADDRESS = ' if {"StringEqualsIgnoreCase":{"ses:FromAddress":"no-reply@example.com"}}';
 
 const readItems = [`dynamodb:GetItem on ${TABLE}`];
 const writeItems = ['ConditionCheckItem', 'DeleteItem', 'PutItem', 'UpdateItem'].map((action) => `dynamodb:${action} on ${TABLE}`);
 /** The devices of a user: a Query on the table itself, only under USER# partition keys. */
 const queryDevices = `dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`;
-const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`];
+const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`, `ses:SendEmail on ${CONFIGURATION_SET}${FROM_CONFIGURED_ADDRESS}`];
 const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${secret}`;
 const readStream = ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on Data/Table.StreamArn`);
 const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on MailerDeadLetters.Arn`);
@@ -28,6 +30,7 @@ const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].m
 const expectedPermissions: Record<string, string[]> = {
   register: [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   verify: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'signup-address': [...readItems],
   login: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
@@ -59,11 +62,14 @@ const expectedPermissions: Record<string, string[]> = {
   openapi: [],
   authorizer: [...readItems, readSecret('PublicKeys')],
   mailer: [...readItems, ...writeItems, ...sendMail, ...readStream, 'dynamodb:ListStreams on *', ...sendToDeadLetters],
+  // Suppression items only: a hard bounce or complaint, written from SES's events.
+  'mail-feedback': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["SUPPRESS#*"]}}`],
 };
 
 const expectedSecretIds: Record<string, string[]> = {
   register: [],
   verify: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'signup-address': [],
   login: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   refresh: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   logout: [],
@@ -97,6 +103,7 @@ const expectedSecretIds: Record<string, string[]> = {
   openapi: [],
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   mailer: [],
+  'mail-feedback': [],
 };
 
 /** "action on resource [if condition]" for every permission of a function, whatever the statement grouping. */
@@ -134,6 +141,7 @@ describe('runtime', () => {
       register: 256,
       login: 1024,
       verify: 1024,
+      'signup-address': 256,
       refresh: 256,
       logout: 256,
       me: 256,
@@ -164,6 +172,7 @@ describe('runtime', () => {
       openapi: 256,
       authorizer: 256,
       mailer: 256,
+      'mail-feedback': 256,
     });
   });
 
@@ -228,8 +237,8 @@ describe('configuration', () => {
     const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
 
     // Assess
-    // STAGE is read by shared/observability.ts as a metric dimension, before any config is parsed.
-    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE']);
+    // STAGE and STACK_NAME are read by shared/observability.ts as metric dimensions, before any config is parsed.
+    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE', 'STACK_NAME']);
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
     expect(env).toMatchObject({
       ACCESS_TOKEN_TTL_SECONDS: '900',
@@ -239,6 +248,7 @@ describe('configuration', () => {
       ALLOWED_ORIGINS: 'https://app.example.com',
       APP_URL: 'https://app.example.com',
       STAGE: 'dev',
+      STACK_NAME: 'ServerlessAuth-dev',
     });
     expect(view.resolve(env.TABLE_NAME)).toBe('Data/Table');
   });
@@ -249,6 +259,7 @@ describe('configuration', () => {
 
     // Assess
     expect(env.MAIL_FROM).toBe(name === 'mailer' ? 'no-reply@example.com' : undefined);
+    expect(env.SES_CONFIGURATION_SET).toBe(name === 'mailer' ? 'ServerlessAuth-dev' : undefined);
   });
 
   it('passes lifetimes and cookie settings from context', () => {
@@ -314,6 +325,7 @@ describe('least privilege', () => {
     const sandboxView = new TemplateView(template);
     const mail = permissionsOf(sandboxView.statementsOf(sandboxView.lambda('mailer'))).filter((p) => p.startsWith('ses:'));
     expect(mail).toEqual([
+      `ses:SendEmail on ${CONFIGURATION_SET}${FROM_CONFIGURED_ADDRESS}`,
       `ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`,
       `ses:SendEmail on ${SENDER_IDENTITY.replace('no-reply@example.com', 'tester@example.org')}${FROM_CONFIGURED_ADDRESS}`,
     ]);

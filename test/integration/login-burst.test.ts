@@ -25,7 +25,7 @@ const verifiedAccount = async (email: string) => expect((await signUpOn(own, ema
 
 /** The login counter of an identifier as stored (see shared/aws/dynamodb-limits.ts). */
 async function storedFailures(email: string): Promise<number> {
-  const { Item } = await tableClient(own.ddbEndpoint).send(
+  const { Item } = await tableClient(own).send(
     new GetCommand({ TableName: own.tableName, Key: { pk: `ATTEMPTS#login#email#${email}`, sk: 'ATTEMPTS' }, ConsistentRead: true }),
   );
   return Number(Item?.failures ?? 0);

@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
 import { codeAt } from '../../shared/auth/totp';
 import { assertDeclaredResponse } from './contract';
+import type { LocalStackUrls } from '../../infra/local/stack';
 
 /**
  * Helpers for driving the local stack over HTTP the way a client would. Node's fetch keeps no
@@ -164,12 +165,12 @@ export function claimsOf(jwt: string): Record<string, unknown> {
 }
 
 /** A DynamoDB client on DynamoDB Local, to check what the API left in the table. */
-export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClient {
+export function tableClient(target: Pick<LocalStackUrls, 'ddbEndpoint' | 'ddbCredentials'> = stack): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint,
+      endpoint: target.ddbEndpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: target.ddbCredentials,
     }),
   );
 }
@@ -178,12 +179,12 @@ export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClien
  * Polls the table until `count` mail intents for `email` exist and the mailer has decided on
  * each (sent, or dropped by a limit: both set sentAt), so "no more mail went out" is an observation.
  */
-export async function untilMailerDecided(email: string, count: number): Promise<void> {
-  const table = tableClient();
+export async function untilMailerDecided(email: string, count: number, target: Pick<LocalStackUrls, 'ddbEndpoint' | 'ddbCredentials' | 'tableName'> = stack): Promise<void> {
+  const table = tableClient(target);
   const deadline = Date.now() + MAIL_DEADLINE_MS;
   for (;;) {
     const { Items = [] } = await table.send(
-      new ScanCommand({ TableName: stack.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
+      new ScanCommand({ TableName: target.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
     );
     const decided = Items.filter((item) => item.sentAt !== undefined).length;
     if (Items.length >= count && decided === Items.length) return;

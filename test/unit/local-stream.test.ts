@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { matchesFilter, RETRY_ATTEMPTS, retryPauseMs, toLambdaRecord } from '../../infra/local/stream';
-import { MAILER_RETRY_ATTEMPTS } from '../../infra/serverless-auth';
 import { intentStreamFilter } from '../../shared/outbox';
 
 const streamArn = 'arn:aws:dynamodb:ddblocal:000000000000:table/auth/stream/2026-11-28T00:00:00.000';
@@ -53,11 +52,6 @@ describe('the local stream reader', () => {
 
     // Assess
     expect(matched).toBe(passes);
-  });
-
-  it('retries a failing record as many times as the stack\'s event source does', () => {
-    // Assess
-    expect(RETRY_ATTEMPTS).toBe(MAILER_RETRY_ATTEMPTS);
   });
 
   it('waits out an SES outage of 30 s before giving a record up', () => {
