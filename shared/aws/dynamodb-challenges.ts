@@ -1,6 +1,6 @@
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChallengeRecord, ChallengeStore } from '../stores';
-import { isConditionFailure } from './errors';
+import { consumeOnce } from './one-shot';
 
 /**
  * CHALLENGE#<sha256 of the secret>: single-use challenges and flow states. The secret itself is
@@ -32,26 +32,14 @@ export class DynamoChallengeStore implements ChallengeStore {
   }
 
   async consume(hash: string, now: number): Promise<ChallengeRecord | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: challengeKey(hash),
-          ConditionExpression: 'attribute_exists(pk) AND validUntil > :now',
-          ExpressionAttributeValues: { ':now': now },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      if (!Attributes) return undefined;
-      return {
-        hash,
-        purpose: Attributes.purpose as ChallengeRecord['purpose'],
-        ...(typeof Attributes.userId === 'string' ? { userId: Attributes.userId } : {}),
-        expiresAt: Attributes.validUntil as number,
-      };
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const item = await consumeOnce(this.client, this.tableName, challengeKey(hash), now);
+    if (!item) return undefined;
+    return {
+      hash,
+      purpose: item.purpose as ChallengeRecord['purpose'],
+      ...(typeof item.userId === 'string' ? { userId: item.userId } : {}),
+      expiresAt: item.validUntil as number,
+    };
   }
+
 }

@@ -1,7 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EmailSignin, EmailSigninStore } from '../stores';
 import { writeConditionally } from './conditional-write';
-import { isConditionFailure } from './errors';
+import { consumeOnce } from './one-shot';
 
 /**
  * SIGNIN#<hash>: one item for a mailed sign-in link and one for its code. The user item carries
@@ -35,23 +35,11 @@ export class DynamoEmailSigninStore implements EmailSigninStore {
   }
 
   async consume(hash: string, now: number): Promise<EmailSignin | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: signinKey(hash),
-          ConditionExpression: 'attribute_exists(pk) AND validUntil > :now',
-          ExpressionAttributeValues: { ':now': now },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      if (typeof Attributes?.userId !== 'string') return undefined;
-      return { userId: Attributes.userId, signinVersion: Attributes.signinVersion as number, expiresAt: Attributes.validUntil as number };
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const item = await consumeOnce(this.client, this.tableName, signinKey(hash), now);
+    if (typeof item?.userId !== 'string') return undefined;
+    return { userId: item.userId, signinVersion: item.signinVersion as number, expiresAt: item.validUntil as number };
   }
+
 
   complete(userId: string, signinVersion: number): Promise<boolean> {
     return writeConditionally(

@@ -1,8 +1,9 @@
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
 import type { PasskeyRecord, PasskeyStore } from '../stores';
 import { writeConditionally } from './conditional-write';
 import { intentItem } from './dynamodb-outbox';
+import { itemsOfUser } from './one-shot';
 import { cancellationReasons } from './errors';
 import { transactWrite } from './dynamodb-transactions';
 
@@ -43,22 +44,7 @@ export class DynamoPasskeyStore implements PasskeyStore {
   }
 
   async listOfUser(userId: string): Promise<PasskeyRecord[]> {
-    const passkeys: PasskeyRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :user AND begins_with(sk, :passkey)',
-          ExpressionAttributeValues: { ':user': `USER#${userId}`, ':passkey': PASSKEY_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) passkeys.push(toRecord(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return passkeys;
+    return (await itemsOfUser(this.client, this.tableName, userId, PASSKEY_PREFIX)).map(toRecord);
   }
 
   async create(passkey: PasskeyRecord, notice: MailIntent, now: number): Promise<boolean> {

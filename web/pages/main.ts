@@ -362,14 +362,7 @@ onSubmit('login-form', async (form) => {
   if (login.includes('@')) inbox.use(login);
   const result = await client.login(login.includes('@') ? { email: login, password } : { username: login, password });
   form.reset();
-  if (result.mfaRequired) {
-    pendingMfaToken = result.mfaToken;
-    element<HTMLFormElement>('login-mfa-form').reset();
-    show('view-mfa');
-    say(text('mfaNeeded'));
-    return;
-  }
-  await enterAccount(result.user, text('signedIn', { email: result.user.email }));
+  await afterSignIn(result);
 });
 
 // The login's second step: the mfaToken stays in memory only, for the 5 minutes it is valid.
@@ -395,7 +388,7 @@ onSubmit('login-mfa-form', async (form) => {
 
 // ---- Passwordless sign-in: passkeys and mailed links or codes ------------------------------------
 
-/** A sign-in that may ask for the second factor, as the password login does. */
+/** A sign-in that may ask for the second factor (password login, email sign-in): the account, or the code step. */
 async function afterSignIn(result: LoginResult): Promise<void> {
   if (result.mfaRequired) {
     pendingMfaToken = result.mfaToken;
