@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +8,7 @@ import type { RotationPolicy } from '../../infra/keys/rotation';
 import { generateKeyEnvironment } from '../../shared/keygen';
 import { assertDeclaredResponse } from './contract';
 import { integrationSettings } from './global-setup';
+import { tableClient } from './support';
 
 /**
  * Fault drills (docs/performance.md, "Drills"): the local stack of this file alone, so taking
@@ -52,9 +52,7 @@ async function register(email: string): Promise<void> {
 }
 
 function table(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: stack.ddbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
+  return tableClient(stack);
 }
 
 /** The mail intents for these addresses, and how many of them the mailer has decided on (sentAt set). */

@@ -8,13 +8,14 @@ import { mailsTo, newVerifiedUser, postJson, register, uniqueEmail, untilMailerD
  */
 vi.hoisted(async () => {
   const { inject } = await import('vitest');
-  const { tableName, ddbEndpoint } = inject('integrationStack');
+  const { tableName, ddbEndpoint, ddbCredentials } = inject('integrationStack');
   Object.assign(process.env, {
     TABLE_NAME: tableName,
     AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // The stack's namespace in DynamoDB Local: its table is visible under this key only.
+    AWS_ACCESS_KEY_ID: ddbCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ddbCredentials.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
 });

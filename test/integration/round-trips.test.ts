@@ -10,7 +10,9 @@ import { newVerifiedUser, PASSWORD, stack, uniqueEmail } from './support';
  * the handlers run in this process on the stack's DynamoDB Local, through the functions' own
  * document client with a recording middleware on it.
  */
-Object.assign(process.env, { ...testEnvironment, TABLE_NAME: stack.tableName, AWS_ENDPOINT_URL_DYNAMODB: stack.ddbEndpoint, JWT_ISSUER: stack.issuer });
+Object.assign(process.env, { ...testEnvironment, TABLE_NAME: stack.tableName, AWS_ENDPOINT_URL_DYNAMODB: stack.ddbEndpoint,
+  // The stack's namespace in DynamoDB Local: its table is visible under this key only.
+  AWS_ACCESS_KEY_ID: stack.ddbCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.ddbCredentials.secretAccessKey, JWT_ISSUER: stack.issuer });
 const { dynamo } = await import('../../shared/aws/dynamodb');
 
 interface RecordedCall {
