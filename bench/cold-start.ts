@@ -18,6 +18,12 @@ const run = promisify(execFile);
 /** the budgets in docs/performance.md: every function's import may cost at most 1.1 × its baseline bundle (bench/bundles.ts). */
 const COLD_START_BUDGET = 1.1;
 
+/** The passkey functions carry a WebAuthn library (@simplewebauthn/server): docs/performance.md allows them 1.3 ×, naming it. */
+export const WEBAUTHN_FUNCTIONS: readonly string[] = [
+  'passkey-register-options', 'passkey-register', 'list-passkeys', 'delete-passkey', 'passkey-login-options', 'passkey-login',
+];
+const WEBAUTHN_COLD_START_BUDGET = 1.3;
+
 /** The deployed functions run with NODE_OPTIONS=--enable-source-maps (infra/service-function.ts). */
 export const DEPLOYED_NODE_FLAGS = ['--enable-source-maps'];
 
@@ -96,8 +102,8 @@ export async function benchColdStarts(bundles: BuiltBundles, env: NodeJS.Process
     name: `cold start (import): ${fn.name}`,
     target: fn,
     baseline: bundles.baselines[fn.baseline],
-    baselineLabel: baselineNames[fn.baseline],
-    budget: COLD_START_BUDGET,
+    baselineLabel: WEBAUTHN_FUNCTIONS.includes(fn.name) ? `${baselineNames[fn.baseline]} (with @simplewebauthn/server: 1.3 ×)` : baselineNames[fn.baseline],
+    budget: WEBAUTHN_FUNCTIONS.includes(fn.name) ? WEBAUTHN_COLD_START_BUDGET : COLD_START_BUDGET,
   }));
   const baselinePairs: Pair[] = (Object.entries(bundles.baselines) as Array<[BaselineKey, Bundle]>)
     .filter(([key]) => key !== 'empty')

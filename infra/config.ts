@@ -90,6 +90,8 @@ export const contextSchema = z
      *  Its MX and SPF records are stack outputs. */
     mailFromDomain: domainName.optional(),
     appUrl: z.url({ protocol: /^https?$/ }),
+    /** WebAuthn relying party id (WEBAUTHN_RP_ID): the app's host or a registrable suffix of it; unset, the host of appUrl. */
+    webauthnRpId: z.string().regex(/^[a-z0-9.-]+$/, 'must be a host name like example.com').optional(),
     allowedOrigins: list(origin).refine((origins) => origins.length > 0, 'needs at least one origin'),
     accessTokenTtlSeconds: positiveSeconds(900),
     sessionIdleTimeoutSeconds: positiveSeconds(1800),
@@ -289,5 +291,6 @@ export function functionEnvironment(config: StackConfig, tableName: string, stac
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,
+    ...(config.webauthnRpId ? { WEBAUTHN_RP_ID: config.webauthnRpId } : {}),
   };
 }

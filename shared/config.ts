@@ -40,6 +40,8 @@ export const configSchema = z.object({
   COOKIE_SAMESITE: z._default(z.enum(['Strict', 'Lax', 'None']), 'Strict'),
   ALLOWED_ORIGINS: origins,
   APP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:3000'),
+  // WebAuthn relying party id (a registrable domain suffix of the app's host); unset, APP_URL's host.
+  WEBAUTHN_RP_ID: z.optional(z.string().check(z.regex(/^[a-z0-9.-]+$/, 'must be a host name like example.com'))),
   MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'no-reply@example.com'),
   // SES configuration set the mailer sends through (bounce and complaint events); unset locally.
   SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),

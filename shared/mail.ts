@@ -73,6 +73,14 @@ export function mfaDisabledNotice(email: string): MailContent {
   return securityNotice('Two-factor authentication is off', email, 'Two-factor authentication was turned off for your account', SECURE_YOUR_ACCOUNT);
 }
 
+export function passkeyAddedNotice(email: string, name: string): MailContent {
+  return securityNotice('A passkey was added', email, `A passkey named "${name}" was added to your account; it can sign in without a password`, SECURE_YOUR_ACCOUNT);
+}
+
+export function passkeyRemovedNotice(email: string, name: string): MailContent {
+  return securityNotice('A passkey was removed', email, `The passkey named "${name}" was removed from your account`, SECURE_YOUR_ACCOUNT);
+}
+
 export function recoveryCodeUsedNotice(email: string, remaining: number): MailContent {
   const left = remaining === 1 ? '1 recovery code is left' : `${remaining} recovery codes are left`;
   return securityNotice(
@@ -140,4 +148,22 @@ export function accountDeletedNotice(email: string): MailContent {
     `The account ${email} and its sessions were deleted.`,
     'If this was not you, contact support right away. The address can be used to sign up again.',
   ]);
+}
+
+export function emailSigninMail(email: string, link: string, code: string, validMinutes: number): MailContent {
+  return linkMail(
+    'Your sign-in link',
+    [`Someone, hopefully you, asked to sign in to the account ${email}.`, `To sign in, open this link within ${validMinutes} minutes:`],
+    link,
+    [`Or type this code where you asked for it: ${code}`, 'The link and the code work once. If this was not you, ignore this mail: nobody signs in without them.'],
+  );
+}
+
+export function emailSigninNoAccountMail(email: string, signupLink: string): MailContent {
+  return linkMail(
+    'No account with this address',
+    [`Someone, hopefully you, asked to sign in with ${email}, but no account uses this address.`, 'To create one, sign up here:'],
+    signupLink,
+    ['If this was not you, ignore this mail.'],
+  );
 }

@@ -1,5 +1,6 @@
 import type { MailerContext } from './auth/mailer';
 import { dynamo } from './aws/dynamodb';
+import { DynamoEmailSigninStore } from './aws/dynamodb-email-signin';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
 import { DynamoSuppressionList } from './aws/dynamodb-suppressions';
 import { DynamoUserStore } from './aws/dynamodb-users';
@@ -13,6 +14,7 @@ export function createMailerContext(): MailerContext {
   return {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     intents: new DynamoOutbox(dynamo, config.TABLE_NAME),
+    emailSignins: new DynamoEmailSigninStore(dynamo, config.TABLE_NAME),
     sender: new SesMailSender(ses, config.MAIL_FROM, config.SES_CONFIGURATION_SET),
     suppressions: new DynamoSuppressionList(dynamo, config.TABLE_NAME),
     config,

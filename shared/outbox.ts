@@ -45,7 +45,11 @@ export type MailIntent =
   /** Notices (no links that change anything), written in the same transaction as the change. */
   | { kind: 'password_changed'; email: string }
   | { kind: 'email_changed'; email: string; newEmail: string }
-  | { kind: 'account_deleted'; email: string };
+  | { kind: 'account_deleted'; email: string }
+  /** Email sign-in: a link and a code if the address has an account, else a "no account here" mail. */
+  | { kind: 'email_signin'; email: string; sourceIp?: string }
+  | { kind: 'passkey_added'; email: string; name: string }
+  | { kind: 'passkey_removed'; email: string; name: string };
 
 export type MailIntentKind = MailIntent['kind'];
 

@@ -102,6 +102,43 @@ export const routes: readonly Route[] = [
     method: 'POST', path: '/auth/mfa/verify', functionName: 'mfa-verify', auth: 'public',
     access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
   },
+  // Passkeys: only these functions carry the WebAuthn library. queryDevices is the Query under the
+  // user's own USER# partition, where passkeys live beside devices.
+  {
+    method: 'POST', path: '/auth/passkeys/register/options', functionName: 'passkey-register-options', auth: 'protected',
+    // Step-up (password or passkey, TOTP code when on), the challenge, the passkeys to exclude.
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/passkeys/register', functionName: 'passkey-register', auth: 'protected',
+    access: { ...none, table: ['read', 'write'] },
+  },
+  {
+    method: 'GET', path: '/auth/passkeys', functionName: 'list-passkeys', auth: 'protected',
+    access: { ...none, table: ['queryDevices'] },
+  },
+  {
+    method: 'DELETE', path: '/auth/passkeys/{id}', functionName: 'delete-passkey', auth: 'protected',
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  {
+    method: 'POST', path: '/auth/passkeys/login/options', functionName: 'passkey-login-options', auth: 'public',
+    // One PutItem of a challenge.
+    access: { ...none, table: ['write'] },
+  },
+  {
+    method: 'POST', path: '/auth/passkeys/login', functionName: 'passkey-login', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+  },
+  {
+    method: 'POST', path: '/auth/email-signin', functionName: 'email-signin', auth: 'public',
+    // Like register: one PutItem of a mail intent, no reads, no SES.
+    access: { ...none, table: ['enqueueMail'] },
+  },
+  {
+    method: 'POST', path: '/auth/email-signin/verify', functionName: 'email-signin-verify', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+  },
   {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
     // Like register: one PutItem of a mail intent, no reads, no SES.

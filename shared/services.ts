@@ -1,8 +1,11 @@
 import type { AuthContext } from './auth/context';
 import { dynamo } from './aws/dynamodb';
+import { DynamoChallengeStore } from './aws/dynamodb-challenges';
+import { DynamoEmailSigninStore } from './aws/dynamodb-email-signin';
 import { DynamoDeviceStore } from './aws/dynamodb-devices';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
+import { DynamoPasskeyStore } from './aws/dynamodb-passkeys';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
 import { DynamoSessionStore } from './aws/dynamodb-sessions';
 import { DynamoUserStore } from './aws/dynamodb-users';
@@ -21,6 +24,9 @@ export function createAuthContext(): AuthContext {
     devices: new DynamoDeviceStore(dynamo, config.TABLE_NAME),
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
     mfa: new DynamoMfaStore(dynamo, config.TABLE_NAME),
+    challenges: new DynamoChallengeStore(dynamo, config.TABLE_NAME),
+    passkeys: new DynamoPasskeyStore(dynamo, config.TABLE_NAME),
+    emailSignins: new DynamoEmailSigninStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),
     config,
     now: () => Date.now(),

@@ -90,8 +90,12 @@ export interface SessionRecord {
   amr?: readonly AuthMethod[];
 }
 
-/** Authentication methods references (RFC 8176): a password, then possibly a one-time code. */
-export type AuthMethod = 'pwd' | 'otp';
+/**
+ * Authentication methods references (RFC 8176): a password, then possibly a one-time code; or a
+ * passkey, `hwk` when bound to its device, `swk` when synced, with `user` for its user verification;
+ * `mail` (not in RFC 8176's registry) for a mailed sign-in link or code.
+ */
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mail';
 
 export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
 
@@ -307,6 +311,87 @@ export interface MfaStore {
   claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion' | 'deviceId'> | undefined>;
   /** Deletes the challenge; false when another request used it first. */
   consumeChallenge(tokenHash: string): Promise<boolean>;
+}
+
+/**
+ * A single-use challenge or flow state (a WebAuthn challenge today; later sign-in methods keep
+ * their flows here too), stored under the SHA-256 of its secret. Times in epoch milliseconds.
+ */
+export interface ChallengeRecord {
+  hash: string;
+  /** What it may be used for: a challenge made for one purpose never serves another. */
+  purpose: 'passkey_register' | 'passkey_login';
+  /** The signed-in user it was made for, when it was made for one. */
+  userId?: string;
+  expiresAt: number;
+}
+
+export interface ChallengeStore {
+  create(challenge: ChallengeRecord): Promise<void>;
+  /**
+   * Deletes the challenge iff it is there and not expired at `now`, answering it as it was: one
+   * conditional delete, so of two parallel uses exactly one gets it. Undefined otherwise.
+   */
+  consume(hash: string, now: number): Promise<ChallengeRecord | undefined>;
+}
+
+/** A WebAuthn credential (passkey) of a user. Times in epoch milliseconds. */
+export interface PasskeyRecord {
+  /** The credential id, base64url. */
+  id: string;
+  userId: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  aaguid: string;
+  /** The credential may be synced to other devices (BE flag). */
+  backupEligible: boolean;
+  /** It is synced now (BS flag). */
+  backedUp: boolean;
+  name: string;
+  createdAt: number;
+  lastUsedAt?: number;
+}
+
+export interface PasskeyStore {
+  /** Strongly consistent. */
+  get(userId: string, credentialId: string): Promise<PasskeyRecord | undefined>;
+  /** Every passkey of the user, strongly consistent. */
+  listOfUser(userId: string): Promise<PasskeyRecord[]>;
+  /** Stores the passkey and its notice in one transaction; false when that credential id is already stored for the user. */
+  create(passkey: PasskeyRecord, notice: MailIntent, now: number): Promise<boolean>;
+  /**
+   * Records a use: the new counter and lastUsedAt, iff the counter rule still holds against what is
+   * stored (a parallel use of the same counter value loses). False otherwise, or when it is gone.
+   */
+  recordUse(userId: string, credentialId: string, counter: number, backedUp: boolean, now: number): Promise<boolean>;
+  /** Deletes the passkey and writes its notice in one transaction; false when it was not there. */
+  remove(userId: string, credentialId: string, notice: MailIntent, now: number): Promise<boolean>;
+  /** Deletes every passkey of the user, no notice (the account is gone). */
+  forgetAllOfUser(userId: string): Promise<void>;
+}
+
+/**
+ * A mailed sign-in (link or code), stored under the SHA-256 of its token or of `<email>:<code>`.
+ * It works while the user's email sign-in version is still `signinVersion`: a success bumps it,
+ * so every other link and code of the account dies with it. Times in epoch milliseconds.
+ */
+export interface EmailSignin {
+  userId: string;
+  signinVersion: number;
+  expiresAt: number;
+}
+
+export interface EmailSigninStore {
+  /** The user's email sign-in version (absent = 0), strongly consistent; undefined when the user is gone. */
+  versionOf(userId: string): Promise<number | undefined>;
+  /** Stores the link and the code of one mail (each under its hash). */
+  create(linkHash: string, codeHash: string, signin: EmailSignin): Promise<void>;
+  /** Deletes the link or code iff it is there and not expired: one conditional delete, one winner. */
+  consume(hash: string, now: number): Promise<EmailSignin | undefined>;
+  /** Bumps the user's email sign-in version iff it is still `signinVersion`: one winner among a mail's link and code and every other. */
+  complete(userId: string, signinVersion: number): Promise<boolean>;
 }
 
 /** The request side of the outbox: one PutItem per intent, nothing read. */

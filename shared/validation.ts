@@ -145,3 +145,69 @@ export const mfaVerifyBody = z.object({
   code: z.optional(totpCodeField),
   recoveryCode: z.optional(secondFactorCodeField),
 }).check(z.refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give either code or recoveryCode', path: ['code'] }));
+
+/** base64url as WebAuthn's JSON forms carry binary fields; bounded so no body costs much to decode. */
+const base64url = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'));
+const credentialFields = {
+  id: base64url(1366),
+  rawId: base64url(1366),
+  type: z.literal('public-key'),
+  clientExtensionResults: z._default(z.record(z.string(), z.unknown()), {}),
+  authenticatorAttachment: z.optional(z.enum(['platform', 'cross-platform'])),
+};
+
+/** A WebAuthn assertion (navigator.credentials.get) in the JSON form @simplewebauthn/browser produces. */
+export const passkeyAssertionField = z.object({
+  ...credentialFields,
+  response: z.object({
+    clientDataJSON: base64url(4096),
+    authenticatorData: base64url(4096),
+    signature: base64url(2048),
+    userHandle: z.optional(base64url(128)),
+  }),
+});
+
+/** A WebAuthn attestation (navigator.credentials.create) in the JSON form @simplewebauthn/browser produces. */
+export const passkeyAttestationField = z.object({
+  ...credentialFields,
+  response: z.object({
+    clientDataJSON: base64url(4096),
+    attestationObject: base64url(8192),
+    transports: z.optional(z.array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])).check(z.maxLength(7))),
+    authenticatorData: z.optional(base64url(4096)),
+    publicKey: z.optional(base64url(2048)),
+    publicKeyAlgorithm: z.optional(z.number()),
+  }),
+});
+
+/**
+ * Step-up (shared/auth/step-up.ts): `password`, or a `passkey` assertion on a challenge from
+ * POST /auth/passkeys/login/options; `code` while two-factor is on.
+ */
+export const stepUpBody = z.object({
+  password: z.optional(currentPasswordField),
+  passkey: z.optional(passkeyAssertionField),
+  code: stepUpCodeField,
+});
+
+export const passkeyRegisterBody = z.object({
+  response: passkeyAttestationField,
+  name: z.optional(z.string().check(z.trim(), z.maxLength(64), z.refine(noControlCharacters, 'must not contain control characters'))),
+});
+
+export const passkeyLoginBody = z.object({ response: passkeyAssertionField });
+
+/** A credential id in a path: base64url, as WebAuthn makes them (at most 1023 bytes). */
+export const credentialIdShape = /^[A-Za-z0-9_-]{1,1366}$/;
+
+// The library's types for what these schemas accept; the library checks every field it reads.
+export type PasskeyAssertion = import('@simplewebauthn/server').AuthenticationResponseJSON;
+export type PasskeyAttestation = import('@simplewebauthn/server').RegistrationResponseJSON;
+
+export const emailSigninBody = z.object({ email: emailField });
+
+/** The mailed link's token, or the address and the 6-digit code of the mail. */
+export const emailSigninVerifyBody = z.union([
+  z.object({ token: mailedTokenField }),
+  z.object({ email: emailField, code: z.pipe(totpCodeField, z.string().check(z.regex(/^\d{6}$/, 'must be 6 digits'))) }),
+]);

@@ -1,5 +1,8 @@
+import { startAuthentication, startRegistration, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+
 /**
- * Browser client for the auth API (docs/api.md, docs/client.md). Dependency-free.
+ * Browser client for the auth API (docs/api.md, docs/client.md). Its one dependency,
+ * @simplewebauthn/browser, turns the passkey routes' JSON options into WebAuthn calls and back.
  *
  * - The access token lives in this closure only: never in storage, never in a URL.
  * - The refresh token lives only in its HttpOnly cookie (Path=/auth); every request is sent with
@@ -63,6 +66,22 @@ export interface TotpEnrollment {
   otpauthUri: string;
 }
 
+/** A passkey of the account, as GET /auth/passkeys lists it. */
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** Synced to other devices by its provider. */
+  backedUp: boolean;
+}
+
+/**
+ * Step-up before a sensitive change: the password, or `{ passkey: true }` to prove it with one of
+ * the account's passkeys (the browser asks for it); plus `code` while two-factor is on.
+ */
+export type StepUp = ({ password: string } | { passkey: true }) & { code?: string };
+
 /** The login's second step: a current TOTP code, or one of the recovery codes. */
 export type SecondFactorInput = { code: string } | { recoveryCode: string };
 
@@ -86,6 +105,9 @@ export type AuthErrorCode =
   | 'mfa_already_enabled'
   | 'mfa_not_pending'
   | 'mfa_not_enabled'
+  | 'invalid_passkey'
+  | 'last_sign_in_method'
+  | 'reauthentication_required'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
@@ -231,6 +253,24 @@ export interface AuthClient {
    * signs out too and emits `session-ended` with reason `logout`. Unknown ids: 404 `not_found`.
    */
   revokeSession(id: string): Promise<void>;
+  /** Signed in: adds a passkey after step-up (the browser creates it). */
+  registerPasskey(stepUp: StepUp, name?: string): Promise<Passkey>;
+  /** The account's passkeys, newest first. */
+  listPasskeys(): Promise<Passkey[]>;
+  /** Removes a passkey after step-up; the account's last way to sign in is refused (409 `last_sign_in_method`). */
+  deletePasskey(id: string, stepUp: StepUp): Promise<void>;
+  /**
+   * Signs in with a passkey (no password, no second step). `conditional: true` waits for the user
+   * to pick one from the autofill of an input with `autocomplete="username webauthn"`.
+   */
+  signInWithPasskey(options?: { conditional?: boolean }): Promise<User>;
+  /** Mails a sign-in link (`<APP_URL>/email-signin?token=…`) and a 6-digit code. The same reply for every address. */
+  requestEmailSignIn(email: string): Promise<{ message: string }>;
+  /**
+   * Signs in with the mailed link's token or the address and code; with two-factor on, reports
+   * `mfaRequired` (then `verifyMfa`), as `login` does.
+   */
+  completeEmailSignIn(input: { token: string } | { email: string; code: string }): Promise<LoginResult>;
   /** Forces a refresh; false when there is no session (it then emits 'session-ended'). */
   refresh(): Promise<boolean>;
   /** Call once on page load: one refresh if this browser may have a session. True when signed in. */
@@ -455,6 +495,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return expectOk<T>(await authorizedFetch(path, init));
   }
 
+  /** A sign-in that may answer `mfaRequired` instead of a session (password login, email sign-in). */
+  async function signInOrSecondFactor(path: string, body: unknown): Promise<LoginResult> {
+    const reply = await post<SignInReply | SecondFactorRequired>(path, body);
+    if ('mfaRequired' in reply && reply.mfaRequired === true) return reply;
+    adoptReply(reply as SignInReply, 'sign-in');
+    return { mfaRequired: false, user: (reply as SignInReply).user };
+  }
+
+  /** An assertion on a fresh challenge: for a passkey sign-in, or a passkey step-up. */
+  async function passkeyAssertion(useBrowserAutofill = false) {
+    const optionsJSON = await post<PublicKeyCredentialRequestOptionsJSON>('/auth/passkeys/login/options', {});
+    return startAuthentication({ optionsJSON, useBrowserAutofill });
+  }
+
+  async function stepUpBody(stepUp: StepUp): Promise<Record<string, unknown>> {
+    const proof = 'passkey' in stepUp ? { passkey: await passkeyAssertion() } : { password: stepUp.password };
+    return { ...proof, ...withCode(stepUp.code) };
+  }
+
   return {
     register: (email) => post('/auth/register', { email }),
     verify: (token, password, username) => signIn('/auth/verify', username ? { token, password, username } : { token, password }),
@@ -464,12 +523,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return email;
     },
 
-    async login(input) {
-      const reply = await post<SignInReply | SecondFactorRequired>('/auth/login', input);
-      if ('mfaRequired' in reply && reply.mfaRequired === true) return reply;
-      adoptReply(reply as SignInReply, 'sign-in');
-      return { mfaRequired: false, user: (reply as SignInReply).user };
-    },
+    login: (input) => signInOrSecondFactor('/auth/login', input),
+    requestEmailSignIn: (email) => post('/auth/email-signin', { email }),
+    completeEmailSignIn: (input) => signInOrSecondFactor('/auth/email-signin/verify', input),
 
     verifyMfa: (mfaToken, factor) => signIn('/auth/mfa/verify', { mfaToken, ...factor }),
     enrollTotp: (password) => authorized('POST', '/auth/mfa/totp/enroll', { password }),
@@ -527,6 +583,27 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async revokeSession(id) {
       await authorized('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
       if (id === currentSessionId) endSession({ reason: 'logout' });
+    },
+
+    async registerPasskey(stepUp, name) {
+      const optionsJSON = await authorized<PublicKeyCredentialCreationOptionsJSON>('POST', '/auth/passkeys/register/options', await stepUpBody(stepUp));
+      const response = await startRegistration({ optionsJSON });
+      const { passkey } = await authorized<{ passkey: Passkey }>('POST', '/auth/passkeys/register', { response, ...(name ? { name } : {}) });
+      return passkey;
+    },
+
+    async listPasskeys() {
+      const { passkeys } = await authorized<{ passkeys: Passkey[] }>('GET', '/auth/passkeys');
+      return passkeys;
+    },
+
+    async deletePasskey(id, stepUp) {
+      await authorized('DELETE', `/auth/passkeys/${encodeURIComponent(id)}`, await stepUpBody(stepUp));
+    },
+
+    async signInWithPasskey({ conditional = false } = {}) {
+      const response = await passkeyAssertion(conditional);
+      return signIn('/auth/passkeys/login', { response });
     },
 
     refresh: async () => (await refreshAccessToken(access?.token ?? null)) !== null,

@@ -1,11 +1,13 @@
 import * as z from 'zod';
 import { EMAIL_CHANGE_REQUESTED } from '../auth/account';
+import { EMAIL_SIGNIN_REQUESTED } from '../auth/email-signin';
 import { RESET_REQUESTED } from '../auth/password-reset';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
 import {
-  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
-  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, signupAddressBody, verifyBody,
+  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, emailSigninBody, emailSigninVerifyBody, forgotPasswordBody, loginBody, logoutBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody, signupAddressBody,
+  stepUpBody, verifyBody,
 } from '../validation';
 
 /**
@@ -21,7 +23,7 @@ import {
 export interface RouteContract {
   summary: string;
   description?: string;
-  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Discovery';
+  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Passkeys' | 'Discovery';
   /** zod schema of the JSON body, as the handler validates it (zod/mini: any zod schema converts). */
   body?: z.core.$ZodType;
   /** A cookie the route reads instead of a body. */
@@ -89,6 +91,24 @@ const deviceView = z
     ipAddress: z.string().nullable(),
   })
   .meta({ id: 'DeviceInfo' });
+
+const passkeyInfo = z
+  .object({
+    id: z.string().describe('The credential id (base64url).'),
+    name: z.string(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    backedUp: z.boolean().describe('Synced to other devices by its provider (amr "swk" rather than "hwk").'),
+  })
+  .meta({ id: 'Passkey' });
+
+/** The JSON forms of WebAuthn's options, as @simplewebauthn/browser takes them. */
+const creationOptions = z
+  .looseObject({ challenge: z.string(), rp: z.looseObject({ id: z.string(), name: z.string() }), user: z.looseObject({ id: z.string(), name: z.string() }), pubKeyCredParams: z.array(z.looseObject({})) })
+  .meta({ id: 'PasskeyCreationOptions' });
+const requestOptions = z.looseObject({ challenge: z.string(), rpId: z.string(), userVerification: z.literal('required') }).meta({ id: 'PasskeyRequestOptions' });
+
+const STEP_UP_DOC = 'Step-up: `password`, or `passkey` (an assertion on a challenge from POST /auth/passkeys/login/options); `code` (a TOTP code or an unused recovery code) while two-factor is on.';
 
 const accepted = (message: string) => z.object({ message: z.literal(message) });
 
@@ -233,6 +253,67 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: mfaVerifyBody,
     success: { status: 200, description: 'Signed in: a new session (amr ["pwd","otp"]).', body: session, setsCookie: true },
     errors: ['invalid_code', 'invalid_token', 'too_many_attempts'],
+  },
+  'POST /auth/passkeys/register/options': {
+    tag: 'Passkeys',
+    summary: 'Start adding a passkey: creation options after step-up',
+    description: `${STEP_UP_DOC} The challenge lives 5 minutes, serves one registration and only this user. Resident key and user verification required, attestation none, ES256/RS256/Ed25519.`,
+    body: stepUpBody,
+    success: { status: 200, description: 'PublicKeyCredentialCreationOptions in JSON form.', body: creationOptions },
+    errors: ['reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts'],
+  },
+  'POST /auth/passkeys/register': {
+    tag: 'Passkeys',
+    summary: 'Store a passkey from the browser’s attestation',
+    description: 'The attestation must sign a registration challenge of the caller, from an app origin, for this relying party, with user verification. A notice is mailed.',
+    body: passkeyRegisterBody,
+    success: { status: 201, description: 'The passkey is stored.', body: z.object({ passkey: passkeyInfo }) },
+    errors: ['invalid_passkey'],
+  },
+  'GET /auth/passkeys': {
+    tag: 'Passkeys',
+    summary: 'The caller’s passkeys, newest first',
+    success: { status: 200, description: 'Every passkey of the user.', body: z.object({ passkeys: z.array(passkeyInfo) }) },
+    errors: [],
+  },
+  'DELETE /auth/passkeys/{id}': {
+    tag: 'Passkeys',
+    summary: 'Remove one of the caller’s passkeys (after step-up)',
+    description: `${STEP_UP_DOC} Anything but a passkey of the caller is 404. The account’s last way to sign in is never removed (409). A notice is mailed.`,
+    body: stepUpBody,
+    success: { status: 204, description: 'The passkey is removed.' },
+    errors: ['not_found', 'last_sign_in_method', 'reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
+  },
+  'POST /auth/passkeys/login/options': {
+    tag: 'Passkeys',
+    summary: 'A fresh challenge for a passkey sign-in or step-up',
+    description: 'Empty allowCredentials: the authenticator offers its discoverable credentials (also through autofill, conditional UI). The challenge lives 5 minutes and serves one assertion.',
+    success: { status: 200, description: 'PublicKeyCredentialRequestOptions in JSON form.', body: requestOptions },
+    errors: [],
+  },
+  'POST /auth/passkeys/login': {
+    tag: 'Passkeys',
+    summary: 'Sign in with a passkey',
+    description: 'User verification is required and satisfies two-factor: amr ["hwk","user"] for a device-bound passkey, ["swk","user"] for a synced one. An unknown credential, a bad signature and a used or expired challenge all answer the same 401.',
+    body: passkeyLoginBody,
+    success: { status: 200, description: 'Signed in: a new session.', body: session, setsCookie: true },
+    errors: ['invalid_credentials'],
+  },
+  'POST /auth/email-signin': {
+    tag: 'Session',
+    summary: 'Mail a sign-in link and code (or, for an address without an account, a mail that says so)',
+    description: 'Always 202 with the same message after the same work (one mail intent), whatever the address. The link and code live 15 minutes and work once; at most 5 such mails per address per hour are sent.',
+    body: emailSigninBody,
+    success: { status: 202, description: 'Accepted; the mailer decides what to send.', body: accepted(EMAIL_SIGNIN_REQUESTED) },
+    errors: [],
+  },
+  'POST /auth/email-signin/verify': {
+    tag: 'Session',
+    summary: 'Sign in with the mailed link’s token, or the address and the mailed code',
+    description: 'A success kills every other link and code of the account. With two-factor on, the answer is an mfaToken for POST /auth/mfa/verify instead of a session. Codes are counted per address: after 5 wrong ones, 429.',
+    body: emailSigninVerifyBody,
+    success: { status: 200, description: 'Signed in (a new session, amr ["mail"]), or a second factor is needed.', body: z.union([session, mfaRequired]), setsCookie: true },
+    errors: ['invalid_token', 'invalid_code', 'too_many_attempts'],
   },
   'POST /auth/password/forgot': {
     tag: 'Account',

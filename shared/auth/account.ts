@@ -62,6 +62,8 @@ export async function deleteAccount(ctx: AuthContext, caller: Caller, input: { p
   await ctx.sessions.revoke(caller.sessionId, ctx.now());
   // Already untrusted (no account to trust them); forgetting them only tidies up before their TTL.
   await forgetEveryDevice(ctx, user.id).catch((error: unknown) => logger.warn('device clean-up failed', { userId: user.id, error: String(error) }));
+  // Their user handle names an account that no longer exists (they cannot sign in); this only tidies up.
+  await ctx.passkeys.forgetAllOfUser(user.id).catch((error: unknown) => logger.warn('passkey clean-up failed', { userId: user.id, error: String(error) }));
   recordSecurityEvent('AccountDeletion', { userId: user.id });
   logger.info('account deleted', { userId: user.id, sessions: revoked });
 }

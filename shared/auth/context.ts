@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { DeviceStore, LimitStore, MfaStore, Outbox, SessionStore, UserRecord, UserStore } from '../stores';
+import type { ChallengeStore, DeviceStore, EmailSigninStore, LimitStore, MfaStore, Outbox, PasskeyStore, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
@@ -8,6 +8,9 @@ export interface AuthContext {
   devices: DeviceStore;
   limits: LimitStore;
   mfa: MfaStore;
+  challenges: ChallengeStore;
+  passkeys: PasskeyStore;
+  emailSignins: EmailSigninStore;
   outbox: Outbox;
   config: Config;
   /** Epoch milliseconds. */

@@ -1,11 +1,12 @@
 import type { Config } from '../config';
 import {
-  accountDeletedNotice, emailChangedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
+  accountDeletedNotice, emailChangedNotice, emailSigninMail, emailSigninNoAccountMail, passkeyAddedNotice, passkeyRemovedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
   recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
 } from '../mail';
 import { logger, recordMailEvent } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
-import { MailRejected, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
+import { MailRejected, type EmailSigninStore, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
+import { EMAIL_SIGNIN_TTL_SECONDS, newEmailSignin } from '../tokens/email-signin-token';
 import { withinMailLimits } from './mail-limits';
 import { newVerificationToken } from '../tokens/verification-token';
 
@@ -13,6 +14,7 @@ import { newVerificationToken } from '../tokens/verification-token';
 export interface MailerContext {
   users: UserStore;
   intents: IntentStore;
+  emailSignins: EmailSigninStore;
   sender: MailSender;
   /** Addresses that bounced for good or complained: never mailed again. */
   suppressions: SuppressionList;
@@ -25,6 +27,8 @@ export const SIGNUP_MAILS_PER_ADDRESS_PER_HOUR = 5;
 /** Reset links per mailbox per hour; email-change links per new mailbox per hour. */
 export const RESET_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR = 5;
+/** Sign-in mails (links and codes, or the "no account" mail) per address per hour, as for sign-up. */
+export const EMAIL_SIGNIN_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
 export const EMAIL_CHANGE_TOKEN_TTL_SECONDS = 60 * 60;
 
@@ -90,6 +94,21 @@ const email_change: Decide<'email_change'> = async (ctx, intent) => {
   return { to: intent.email, mail: emailChangeMail(intent.email, appLink(ctx, '/confirm-email', { token }), EMAIL_CHANGE_TOKEN_TTL_SECONDS / 60) };
 };
 
+/**
+ * Email sign-in: a link and a code (15 minutes, single use, bound to the account's email sign-in
+ * version) for an address with an account; for one without, a mail that says so and links to
+ * sign-up. The request saw the same 202 either way.
+ */
+const email_signin: Decide<'email_signin'> = async (ctx, intent) => {
+  if (!(await withinMailLimits(ctx, intent, 'email_signin', EMAIL_SIGNIN_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  const user = await ctx.users.findByEmail(intent.email);
+  const signinVersion = user ? await ctx.emailSignins.versionOf(user.id) : undefined;
+  if (!user || signinVersion === undefined) return { to: intent.email, mail: emailSigninNoAccountMail(intent.email, appLink(ctx, '/')) };
+  const { token, tokenHash, code, codeHash } = newEmailSignin(user.email);
+  await ctx.emailSignins.create(tokenHash, codeHash, { userId: user.id, signinVersion, expiresAt: ctx.now() + EMAIL_SIGNIN_TTL_SECONDS * 1000 });
+  return { to: user.email, mail: emailSigninMail(user.email, appLink(ctx, '/email-signin', { token }), code, EMAIL_SIGNIN_TTL_SECONDS / 60) };
+};
+
 // Notices: written in the transaction of the change they report, so they go out as they are.
 const password_changed: Decide<'password_changed'> = async (_ctx, intent) => ({ to: intent.email, mail: passwordChangedNotice(intent.email) });
 const email_changed: Decide<'email_changed'> = async (_ctx, intent) => ({ to: intent.email, mail: emailChangedNotice(intent.email, intent.newEmail) });
@@ -103,9 +122,14 @@ const recovery_code_used: Decide<'recovery_code_used'> = async (_ctx, intent) =>
   mail: recoveryCodeUsedNotice(intent.email, intent.remaining),
 });
 
+/** Passkey notices: written with the change, no links, no limits. */
+const passkey_added: Decide<'passkey_added'> = async (_ctx, intent) => ({ to: intent.email, mail: passkeyAddedNotice(intent.email, intent.name) });
+const passkey_removed: Decide<'passkey_removed'> = async (_ctx, intent) => ({ to: intent.email, mail: passkeyRemovedNotice(intent.email, intent.name) });
+
 /** The one dispatch table: every intent kind and how the mailer decides on it. */
 const decide: { [K in MailIntentKind]: Decide<K> } = {
   signup, password_reset, email_change, password_changed, email_changed, account_deleted, mfa_enabled, mfa_disabled, recovery_code_used,
+  passkey_added, passkey_removed, email_signin,
 };
 
 export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {

@@ -44,7 +44,8 @@ export async function startRecordedSession(ctx: AuthContext, user: UserRecord, s
   const stale = (user.recentSessions ?? []).filter((entry) => now - parse(entry).createdAt > RECENT_SESSION_MEMORY_MS);
   // Not needed for correctness: keeps the user item small. A failure is left for a later login.
   const forgetting = stale.length >= PRUNE_BATCH ? ctx.users.forgetRecentSessions(user.id, stale).catch(() => undefined) : undefined;
-  const secondFactor = session.amr?.includes('otp') === true;
+  // A code, or a passkey with user verification (something held plus the user's PIN or biometrics).
+  const secondFactor = session.amr?.includes('otp') === true || session.amr?.includes('user') === true;
   const recorded = await ctx.users.recordSession(user.id, recentSessionEntry(session), verifiedHash, secondFactor).finally(() => forgetting);
   if (recorded) return;
   await ctx.sessions.revoke(session.id, ctx.now());

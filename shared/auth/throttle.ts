@@ -48,6 +48,8 @@ export const throttleKeys = {
   secondFactorDevice: (deviceId: string) => `otp-device#${deviceId}`,
   secondFactorStepUp: (userId: string) => `otp-step-up#${userId}`,
   mfaToken: (tokenHash: string) => `mfatoken#${tokenHash}`,
+  /** Mailed sign-in codes, by the address they are typed for. */
+  emailSigninCode: (email: string) => `email-code#${email}`,
 };
 
 /** Lockout after consecutive failures: 2^(n-5) seconds from the 5th on, capped at 15 minutes. */

@@ -1,6 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeviceRecord, DeviceStore } from '../stores';
 import { writeConditionally } from './conditional-write';
+import { itemsOfUser } from './one-shot';
 
 /**
  * DEVICE items live under their user: pk USER#<userId>, sk DEVICE#<deviceId>, so the devices of a
@@ -54,22 +55,7 @@ export class DynamoDeviceStore implements DeviceStore {
   }
 
   async listOfUser(userId: string): Promise<DeviceRecord[]> {
-    const devices: DeviceRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :user AND begins_with(sk, :device)',
-          ExpressionAttributeValues: { ':user': `USER#${userId}`, ':device': DEVICE_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) devices.push(toRecord(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return devices;
+    return (await itemsOfUser(this.client, this.tableName, userId, DEVICE_PREFIX)).map(toRecord);
   }
 
   remove(userId: string, deviceId: string): Promise<boolean> {

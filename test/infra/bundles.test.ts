@@ -2,6 +2,7 @@ import { build } from 'esbuild';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../../infra/bundling';
+import { WEBAUTHN_FUNCTIONS } from '../../bench/cold-start';
 import { functionNames, mailer } from '../../shared/routes';
 
 const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
@@ -43,7 +44,11 @@ describe('bundles', () => {
 });
 
 describe('the TOTP library', () => {
-  const twoFactorFunctions = ['mfa-enroll', 'mfa-confirm', 'mfa-recovery-codes', 'mfa-disable', 'mfa-verify', 'change-password', 'change-email', 'delete-account'];
+  const twoFactorFunctions = [
+    'mfa-enroll', 'mfa-confirm', 'mfa-recovery-codes', 'mfa-disable', 'mfa-verify', 'change-password', 'change-email', 'delete-account',
+    // Their step-up asks for a TOTP code while two-factor is on.
+    'passkey-register-options', 'delete-passkey',
+  ];
 
   it.each(functionNames)('%s carries otpauth only if it checks or makes TOTP codes', async (name) => {
     // Act
@@ -53,5 +58,15 @@ describe('the TOTP library', () => {
     expect(packages.has('otpauth')).toBe(twoFactorFunctions.includes(name));
     // The Node build of otpauth uses node:crypto, never the pure-JS hashes of its browser build.
     expect(packages.has('@noble/hashes')).toBe(false);
+  });
+});
+
+describe('the WebAuthn library', () => {
+  it.each(functionNames)('%s carries @simplewebauthn/server only if it is a passkey function', async (name) => {
+    // Act
+    const packages = await packagesIn(name);
+
+    // Assess
+    expect(packages.has('@simplewebauthn/server')).toBe(WEBAUTHN_FUNCTIONS.includes(name));
   });
 });

@@ -77,8 +77,10 @@ describe('round trips on a login\'s critical path', () => {
   });
 });
 
-describe.each(['register', 'forgot-password'])('%s for a known and an unknown address', (functionName) => {
-  const path = functionName === 'register' ? '/auth/register' : '/auth/password/forgot';
+const requestPaths: Record<string, string> = { register: '/auth/register', 'forgot-password': '/auth/password/forgot', 'email-signin': '/auth/email-signin' };
+
+describe.each(Object.keys(requestPaths))('%s for a known and an unknown address', (functionName) => {
+  const path = requestPaths[functionName]!;
 
   async function recordedCalls(email: string): Promise<RecordedCall[]> {
     const handler = await handlerOf(functionName);

@@ -35,7 +35,7 @@ const revoke = (id: string | undefined, options: Partial<ApiEventOptions> = {}) 
   );
 
 const onIndex = { IndexName: 'sessions-by-user' };
-const onDevices = { KeyConditionExpression: 'pk = :user AND begins_with(sk, :device)' };
+const onDevices = { KeyConditionExpression: 'pk = :user AND begins_with(sk, :prefix)' };
 
 /** The index answers these ids (it projects only id and revokedAt); BatchGetItem answers these items. */
 function givenIndexAndItems(indexIds: string[], sessions: StoredSession[]) {
@@ -84,7 +84,7 @@ describe('GET /auth/sessions', () => {
       { id: 'dev-alice-laptop-00001', createdAt: new Date(now - 60 * MINUTE).toISOString(), userAgent: 'Firefox/133', ipAddress: '198.51.100.4' },
     ]);
     expect(ddbMock.commandCalls(QueryCommand, onDevices)[0]!.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':user': `USER#${alice}`, ':device': 'DEVICE#' },
+      ExpressionAttributeValues: { ':user': `USER#${alice}`, ':prefix': 'DEVICE#' },
       ConsistentRead: true,
     });
   });

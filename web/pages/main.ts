@@ -9,7 +9,7 @@
  * and focus moves to it; a new view moves focus to its heading; a busy button stays focusable
  * (aria-disabled), so focus never falls to the page.
  */
-import { AuthError, createAuthClient, type Session, type User } from '../client';
+import { AuthError, createAuthClient, type LoginResult, type Session, type StepUp, type User } from '../client';
 import { startDevInbox } from './dev-inbox';
 import { describeError, fieldsOf } from './messages';
 import { groupedKey, qrCodeSvg } from './qr';
@@ -43,6 +43,7 @@ const views = [
   'view-verify',
   'view-reset',
   'view-confirm-email',
+  'view-email-signin',
   'view-link-done',
   'view-account',
 ] as const;
@@ -274,7 +275,7 @@ async function enterAccount(user: User, status: string): Promise<void> {
   history.replaceState(null, '', `/${location.pathname === '/' ? location.hash : ''}`);
   show('view-account');
   say(status, 'ok');
-  await loadSessions();
+  await Promise.all([loadSessions(), loadPasskeys()]);
 }
 
 function leaveAccount(status: string, tone: Tone): void {
@@ -361,14 +362,7 @@ onSubmit('login-form', async (form) => {
   if (login.includes('@')) inbox.use(login);
   const result = await client.login(login.includes('@') ? { email: login, password } : { username: login, password });
   form.reset();
-  if (result.mfaRequired) {
-    pendingMfaToken = result.mfaToken;
-    element<HTMLFormElement>('login-mfa-form').reset();
-    show('view-mfa');
-    say(text('mfaNeeded'));
-    return;
-  }
-  await enterAccount(result.user, text('signedIn', { email: result.user.email }));
+  await afterSignIn(result);
 });
 
 // The login's second step: the mfaToken stays in memory only, for the 5 minutes it is valid.
@@ -390,6 +384,102 @@ onSubmit('login-mfa-form', async (form) => {
     show('view-sign-in');
     say(text('mfaExpired'), 'error');
   }
+});
+
+// ---- Passwordless sign-in: passkeys and mailed links or codes ------------------------------------
+
+/** A sign-in that may ask for the second factor (password login, email sign-in): the account, or the code step. */
+async function afterSignIn(result: LoginResult): Promise<void> {
+  if (result.mfaRequired) {
+    pendingMfaToken = result.mfaToken;
+    element<HTMLFormElement>('login-mfa-form').reset();
+    show('view-mfa');
+    say(text('mfaNeeded'));
+    return;
+  }
+  await enterAccount(result.user, text('signedIn', { email: result.user.email }));
+}
+
+onClick('passkey-signin', async () => {
+  const user = await client.signInWithPasskey();
+  await enterAccount(user, text('signedIn', { email: user.email }));
+});
+
+onSubmit('email-signin-form', async (form) => {
+  const email = field(form, 'email').value.trim();
+  inbox.use(email);
+  await client.requestEmailSignIn(email);
+  say(text('emailSigninSent', { email }), 'ok');
+});
+
+onSubmit('email-signin-code-form', async (form) => {
+  const email = byTestId<HTMLInputElement>('email-signin-email').value.trim();
+  const code = field(form, 'code').value.replace(/\s/g, '');
+  const result = await client.completeEmailSignIn({ email, code });
+  form.reset();
+  await afterSignIn(result);
+});
+
+// The page a sign-in mail links to asks before it POSTs: a mail scanner opening the link uses nothing.
+onSubmit('email-signin-confirm-form', async () => {
+  let result: LoginResult;
+  try {
+    result = await client.completeEmailSignIn({ token: linkToken ?? '' });
+  } catch (error) {
+    if (!isDeadLink(error)) throw error;
+    linkDone('linkDeadTitle', text('emailSigninLinkDead'), 'error');
+    return;
+  }
+  history.replaceState(null, '', '/');
+  await afterSignIn(result);
+});
+
+function passkeyStepUp(): StepUp {
+  const password = byTestId<HTMLInputElement>('passkey-password').value;
+  const code = byTestId<HTMLInputElement>('passkey-code').value.trim();
+  return { ...(password ? { password } : { passkey: true as const }), ...(code ? { code } : {}) };
+}
+
+async function loadPasskeys(): Promise<void> {
+  const list = byTestId<HTMLUListElement>('passkey-list');
+  const passkeys = await client.listPasskeys();
+  list.replaceChildren(
+    ...passkeys.map((passkey) => {
+      const item = document.createElement('li');
+      item.dataset.testid = 'passkey-item';
+      const name = document.createElement('span');
+      name.textContent = passkey.name;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary small';
+      remove.dataset.testid = 'passkey-delete';
+      remove.textContent = text('passkeyDelete');
+      remove.addEventListener('click', () => {
+        client
+          .deletePasskey(passkey.id, passkeyStepUp())
+          .then(async () => {
+            say(text('passkeyRemoved'), 'ok');
+            await loadPasskeys();
+          })
+          .catch((error: unknown) => report(null, error));
+      });
+      item.append(name, ' ', remove);
+      return item;
+    }),
+  );
+  if (passkeys.length === 0) {
+    const none = document.createElement('li');
+    none.textContent = text('passkeyNone');
+    list.append(none);
+  }
+}
+
+onSubmit('passkey-form', async (form) => {
+  const name = field(form, 'name').value.trim();
+  await client.registerPasskey(passkeyStepUp(), name || undefined);
+  form.reset();
+  say(text('passkeyAdded'), 'ok');
+  await loadPasskeys();
 });
 
 // ---- Pages a mail links to ---------------------------------------------------------------------
@@ -727,6 +817,7 @@ const tokenPages: Record<string, { view: View; status: StringKey }> = {
   '/verify': { view: 'view-verify', status: 'verifyStatus' },
   '/reset-password': { view: 'view-reset', status: 'resetStatus' },
   '/confirm-email': { view: 'view-confirm-email', status: 'confirmStatus' },
+  '/email-signin': { view: 'view-email-signin', status: 'emailSigninStatus' },
 };
 
 async function start(): Promise<void> {
@@ -755,7 +846,7 @@ async function start(): Promise<void> {
   showUser(user);
   show('view-account', { focus: false });
   say(text('welcomeBack', { email: user.email }), 'ok');
-  await loadSessions();
+  await Promise.all([loadSessions(), loadPasskeys()]);
 }
 
 start().catch((error: unknown) => {

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { AuthContext } from '../../shared/auth/context';
+import {
+  CHALLENGE_TTL_SECONDS, challengeOf, counterAccepted, hashChallenge, passkeyAmr, passkeyLoginOptions, passkeyRegistrationOptions, registerPasskey,
+  relyingParty, verifyPasskeyAssertion,
+} from '../../shared/auth/passkeys';
+import { RECENT_SIGN_IN_MS, stepUpMethod } from '../../shared/auth/step-up';
+import { parseConfig } from '../../shared/config';
+import { ApiError } from '../../shared/errors';
+import type { ChallengeRecord, PasskeyRecord, UserRecord } from '../../shared/stores';
+import { SoftwareAuthenticator } from '../support/webauthn';
+
+const APP = 'http://localhost:3000';
+const user: UserRecord = { id: 'user-ada', email: 'ada@example.com', passwordHash: 'hash', createdAt: '2026-01-01T00:00:00.000Z' };
+
+/** The rules over in-memory stores that keep the one property that matters: a challenge is deleted once. */
+function memoryContext(start = Date.UTC(2026, 11, 3, 7, 0, 0)) {
+  const challenges = new Map<string, ChallengeRecord>();
+  const passkeys = new Map<string, PasskeyRecord>();
+  const clock = { now: start };
+  const ctx = {
+    config: parseConfig({ TABLE_NAME: 't', APP_URL: APP }),
+    now: () => clock.now,
+    users: { findById: async (id: string) => (id === user.id ? user : undefined) },
+    challenges: {
+      create: async (c: ChallengeRecord) => void challenges.set(c.hash, c),
+      consume: async (hash: string, now: number) => {
+        const found = challenges.get(hash);
+        if (!found || found.expiresAt <= now) return undefined;
+        challenges.delete(hash);
+        return found;
+      },
+    },
+    passkeys: {
+      get: async (_userId: string, id: string) => passkeys.get(id),
+      listOfUser: async () => [...passkeys.values()],
+      create: async (p: PasskeyRecord) => (passkeys.has(p.id) ? false : (passkeys.set(p.id, p), true)),
+      recordUse: async (_userId: string, id: string, counter: number) => {
+        const stored = passkeys.get(id);
+        if (!stored || !counterAccepted(stored.counter, counter)) return false;
+        passkeys.set(id, { ...stored, counter });
+        return true;
+      },
+    },
+  } as unknown as AuthContext;
+  return { ctx, clock, challenges, passkeys };
+}
+
+async function registered(counts = false) {
+  const memory = memoryContext();
+  const authenticator = new SoftwareAuthenticator({ origin: APP, counts });
+  await registerPasskey(memory.ctx, user.id, { response: authenticator.register(await passkeyRegistrationOptions(memory.ctx, user)) });
+  return { ...memory, authenticator };
+}
+
+const refusal = new ApiError('invalid_credentials');
+
+describe('passkey challenges', () => {
+  it('are 32 random bytes, stored only as their hash, for 5 minutes', async () => {
+    const { ctx, challenges, clock } = memoryContext();
+    const options = await passkeyLoginOptions(ctx);
+
+    expect(Buffer.from(options.challenge, 'base64url')).toHaveLength(32);
+    expect([...challenges.keys()]).toEqual([hashChallenge(options.challenge)]);
+    expect(challenges.get(hashChallenge(options.challenge))).toMatchObject({ purpose: 'passkey_login', expiresAt: clock.now + CHALLENGE_TTL_SECONDS * 1000 });
+    expect(options.allowCredentials).toEqual([]);
+    expect(options.userVerification).toBe('required');
+  });
+
+  it('serve one assertion: the second use of a challenge is refused', async () => {
+    const { ctx, authenticator } = await registered();
+    const assertion = authenticator.assert(await passkeyLoginOptions(ctx));
+
+    await expect(verifyPasskeyAssertion(ctx, assertion, refusal)).resolves.toMatchObject({ user: { id: user.id } });
+    await expect(verifyPasskeyAssertion(ctx, assertion, refusal)).rejects.toBe(refusal);
+  });
+
+  it('expire after 5 minutes', async () => {
+    const { ctx, clock, authenticator } = await registered();
+    const assertion = authenticator.assert(await passkeyLoginOptions(ctx));
+    clock.now += CHALLENGE_TTL_SECONDS * 1000;
+
+    await expect(verifyPasskeyAssertion(ctx, assertion, refusal)).rejects.toBe(refusal);
+  });
+
+  it('of a registration never serve a login', async () => {
+    const { ctx, authenticator } = await registered();
+    const registration = await passkeyRegistrationOptions(ctx, user);
+
+    await expect(verifyPasskeyAssertion(ctx, authenticator.assert({ challenge: registration.challenge, rpId: 'localhost' }), refusal)).rejects.toBe(refusal);
+  });
+
+  it('are read from clientDataJSON, and nothing else is', () => {
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    expect(challengeOf(encode({ type: 'webauthn.get', challenge: 'abc' }))).toBe('abc');
+    expect(challengeOf(encode({ challenge: 42 }))).toBeUndefined();
+    expect(challengeOf(encode(null))).toBeUndefined();
+    expect(challengeOf('not json')).toBeUndefined();
+  });
+});
+
+describe('the counter rule', () => {
+  it('accepts two zeros (an authenticator that does not count) and a counter that went up', () => {
+    expect(counterAccepted(0, 0)).toBe(true);
+    expect(counterAccepted(0, 1)).toBe(true);
+    expect(counterAccepted(5, 6)).toBe(true);
+  });
+
+  it('refuses a counter that stayed, went down or fell back to zero', () => {
+    expect(counterAccepted(5, 5)).toBe(false);
+    expect(counterAccepted(5, 4)).toBe(false);
+    expect(counterAccepted(5, 0)).toBe(false);
+  });
+
+  it('refuses a cloned authenticator replaying an older counter', async () => {
+    const { ctx, authenticator } = await registered(true);
+    const credential = [...authenticator.credentials.values()][0]!;
+    await verifyPasskeyAssertion(ctx, authenticator.assert(await passkeyLoginOptions(ctx)), refusal);
+    credential.counter -= 1;
+
+    await expect(verifyPasskeyAssertion(ctx, authenticator.assert(await passkeyLoginOptions(ctx)), refusal)).rejects.toBe(refusal);
+  });
+});
+
+describe('amr of a passkey sign-in', () => {
+  it('is hwk for a device-bound passkey and swk for a synced one, with user verification', () => {
+    expect(passkeyAmr({ backupEligible: false, backedUp: false })).toEqual(['hwk', 'user']);
+    expect(passkeyAmr({ backupEligible: true, backedUp: false })).toEqual(['swk', 'user']);
+    expect(passkeyAmr({ backupEligible: true, backedUp: true })).toEqual(['swk', 'user']);
+  });
+});
+
+describe('the relying party', () => {
+  it('is the host of APP_URL unless webauthnRpId names one, with the app origins', () => {
+    const config = parseConfig({ TABLE_NAME: 't', APP_URL: 'https://app.example.com/start', ALLOWED_ORIGINS: 'https://admin.example.com' });
+    expect(relyingParty(config)).toMatchObject({ id: 'app.example.com', origins: ['https://app.example.com', 'https://admin.example.com'] });
+    expect(relyingParty({ ...config, WEBAUTHN_RP_ID: 'example.com' }).id).toBe('example.com');
+  });
+});
+
+describe('the step-up decision', () => {
+  const now = Date.UTC(2026, 11, 3, 7, 0, 0);
+  const withPassword = { hasPassword: true, passkeyCount: 0 };
+  const withNeither = { hasPassword: false, passkeyCount: 0 };
+
+  it('runs on a passkey assertion when one is given, else on the password', () => {
+    expect(stepUpMethod({ passkey: {} as never, password: 'pw' }, withPassword, undefined, now)).toBe('passkey');
+    expect(stepUpMethod({ password: 'pw' }, withPassword, undefined, now)).toBe('password');
+  });
+
+  it('asks for a proof when the account has a password or a passkey and none came', () => {
+    expect(() => stepUpMethod({}, withPassword, now, now)).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+    expect(() => stepUpMethod({}, { hasPassword: false, passkeyCount: 1 }, now, now)).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+  });
+
+  it('accepts a recent sign-in only for an account with neither, and only under 10 minutes', () => {
+    expect(stepUpMethod({}, withNeither, now - RECENT_SIGN_IN_MS + 1, now)).toBe('recent_sign_in');
+    expect(() => stepUpMethod({}, withNeither, now - RECENT_SIGN_IN_MS, now)).toThrow(expect.objectContaining({ code: 'reauthentication_required' }));
+    expect(() => stepUpMethod({}, withNeither, undefined, now)).toThrow(expect.objectContaining({ code: 'reauthentication_required' }));
+  });
+});
