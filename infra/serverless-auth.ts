@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import { intentStreamFilter } from '../shared/outbox';
+import { ROLE_GATED_ROUTES_VARIABLE, roleListProblem, type RoleGatedRoute } from '../shared/roles';
 import { authorizer, FUNCTION_TIMEOUT_SECONDS, mailer, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
@@ -71,6 +72,12 @@ export interface ProtectedRouteProps {
    * GetItem for 'read', plus Put/Update/Delete/ConditionCheck for 'readWrite'. Omitted: none.
    */
   tableAccess?: 'read' | 'readWrite';
+  /**
+   * Only callers whose access token holds one of these roles reach the route; anyone else gets
+   * the service's 403 problem+json (Gateway Response ACCESS_DENIED) before the function runs.
+   * Omitted: every signed-in caller. A `{param}` segment gates the paths below it too.
+   */
+  requiredRoles?: readonly string[];
 }
 
 /**
@@ -91,6 +98,8 @@ export class ServerlessAuth extends Construct {
   /** `iss` of the access tokens (the API's public base URL unless the `issuer` key sets one). */
   readonly issuer: string;
   private readonly authApi: AuthApi;
+  /** The team's role-gated routes, handed to the authorizer at synth (ROLE_GATED_ROUTES). */
+  private readonly gatedRoutes: RoleGatedRoute[] = [];
 
   constructor(scope: Construct, id: string, props: ServerlessAuthProps) {
     super(scope, id);
@@ -134,6 +143,8 @@ export class ServerlessAuth extends Construct {
     };
     const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access)]));
     const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access);
+    // Read at synth, after every addProtectedRoute: the authorizer's policy names the routes a caller's roles do not reach.
+    authorizerFunction.function.addEnvironment(ROLE_GATED_ROUTES_VARIABLE, Lazy.string({ produce: () => JSON.stringify(this.gatedRoutes) }));
 
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
     const mailerFunction = buildFunction(mailer.functionName, mailer.access);
@@ -239,6 +250,11 @@ export class ServerlessAuth extends Construct {
    * CORS headers themselves (corsHeaders of shared/http/cors.ts), as the service's do.
    */
   addProtectedRoute(route: ProtectedRouteProps): apigateway.Method {
+    if (route.requiredRoles !== undefined) {
+      const problem = roleListProblem(route.requiredRoles) ?? (route.requiredRoles.length ? undefined : 'must name at least one role');
+      if (problem) throw new Error(`addProtectedRoute ${route.method} ${route.path}: requiredRoles ${problem}`);
+      this.gatedRoutes.push({ method: route.method, path: route.path, requiredRoles: [...route.requiredRoles] });
+    }
     if (route.tableAccess) {
       const actions = route.tableAccess === 'read' ? tableActions.read : [...tableActions.read, ...tableActions.write];
       route.handler.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [this.table.tableArn] }));

@@ -28,6 +28,10 @@ export interface UserRecord {
   recentSessions?: readonly string[];
   /** Bumped with every recorded session (absent = 0): a deletion commits only on the snapshot it revokes. */
   sessionsVersion?: number;
+  /** Role names (shared/roles.ts), carried in the access token; absent = none. */
+  roles?: readonly string[];
+  /** Set by an admin: no sign-in by any method, no refresh (shared/auth/admin.ts). */
+  disabled?: boolean;
 }
 
 /** A mailed password-reset link, by the SHA-256 of its token. */
@@ -77,6 +81,8 @@ export interface SessionRecord {
   ipAddress?: string;
   /** How the user proved who they are when the session began: the access tokens' `amr`. */
   amr?: readonly AuthMethod[];
+  /** The user's roles, copied for the access tokens; rewritten by a role change. */
+  roles?: readonly string[];
 }
 
 /** Authentication methods references (RFC 8176): a password, then possibly a one-time code. */
@@ -171,6 +177,8 @@ export interface SessionStore {
    * (the index may not list those yet), but `except` when given; returns how many.
    */
   revokeAllOfUser(userId: string, now: number, except?: string, alsoRevoke?: readonly string[]): Promise<number>;
+  /** Rewrites the roles copy of every unrevoked session of the user the index lists and of `alsoSet`: the next refresh carries them. */
+  setRolesOfUser(userId: string, roles: readonly string[], alsoSet?: readonly string[]): Promise<void>;
 }
 
 /** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */

@@ -127,7 +127,7 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     description: 'With two-factor on, the answer is an mfaToken for POST /auth/mfa/verify instead of a session: no cookie, no access token.',
     body: loginBody,
     success: { status: 200, description: 'Signed in (a new session), or a second factor is needed.', body: z.union([session, mfaRequired]), setsCookie: true },
-    errors: ['invalid_credentials', 'too_many_attempts'],
+    errors: ['invalid_credentials', 'account_disabled', 'too_many_attempts'],
   },
   'POST /auth/refresh': {
     tag: 'Session',
@@ -198,7 +198,7 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     summary: 'Complete a login with a TOTP code or a recovery code',
     body: mfaVerifyBody,
     success: { status: 200, description: 'Signed in: a new session (amr ["pwd","otp"]).', body: session, setsCookie: true },
-    errors: ['invalid_code', 'invalid_token', 'too_many_attempts'],
+    errors: ['invalid_code', 'invalid_token', 'account_disabled', 'too_many_attempts'],
   },
   'POST /auth/password/forgot': {
     tag: 'Account',

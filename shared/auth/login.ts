@@ -45,6 +45,8 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   const attempt = !device || trustedDevice ? firstAttempt : await countAttempt(ctx, identifierKey, 'lockout');
   const matches = await checkCountedAttempt(ctx, attempt, () => verifyPassword(input.password, user?.passwordHash), { userId: user?.id });
   if (!user || !matches) throw new ApiError('invalid_credentials');
+  // Only after the right password: a disabled account says so to its owner, never to a guesser.
+  if (user.disabled) throw new ApiError('account_disabled');
 
   let verifiedHash = user.passwordHash;
   if (needsRehash(user.passwordHash)) {
@@ -65,7 +67,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
     return challenge;
   }
 
-  const session = newSession(ctx, user.id, client);
+  const session = newSession(ctx, user.id, client, ['pwd'], user.roles);
   await settledTogether([startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials')), resetAttempts(ctx, attempt)]);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }

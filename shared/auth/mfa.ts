@@ -192,7 +192,8 @@ export async function completeMfaLogin(
   const user = await ctx.users.findById(challenge.userId);
   // A reset, password change or email change since the password was checked ends the half-done login too.
   if (!user || (user.credentialsVersion ?? 0) !== challenge.credentialsVersion) throw new ApiError('invalid_token');
-  const session = newSession(ctx, user.id, client, ['pwd', 'otp']);
+  if (user.disabled) throw new ApiError('account_disabled');
+  const session = newSession(ctx, user.id, client, ['pwd', 'otp'], user.roles);
   // As at login: a reset or deletion committing meanwhile revokes this session, or is seen here.
   await startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token'));
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };

@@ -53,6 +53,8 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     // A string set: absent while empty (DynamoDB stores no empty sets).
     ...(item.recentSessions instanceof Set ? { recentSessions: [...(item.recentSessions as Set<string>)] } : {}),
     ...(typeof u.sessionsVersion === 'number' ? { sessionsVersion: u.sessionsVersion } : {}),
+    ...(Array.isArray(item.roles) && item.roles.length ? { roles: item.roles as string[] } : {}),
+    ...(item.disabled === true ? { disabled: true } : {}),
   };
 }
 
@@ -143,7 +145,8 @@ export class DynamoUserStore implements UserStore {
         TableName: this.tableName,
         Key: key.user(userId),
         UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
-        ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified',
+        // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
+        ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)',
         ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
       }),
     );

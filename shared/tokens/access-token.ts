@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { getConfig } from '../config';
 import { findPublicKey, getSigningKey } from '../keys';
+import { isRoleName } from '../roles';
 import type { AuthMethod } from '../stores';
 import { SIGNING_ALGORITHM } from './algorithm';
 
@@ -10,6 +11,8 @@ export interface AccessClaims {
   sid: string;
   jti: string;
   exp: number;
+  /** The user's roles when the token was issued (a change shows at the next refresh). */
+  roles: string[];
 }
 
 const CLOCK_SKEW_SECONDS = 30;
@@ -18,12 +21,17 @@ const FORBIDDEN_HEADERS = ['jku', 'jwk', 'x5u', 'x5c', 'crit'];
 
 /**
  * `amr` (RFC 8176) says how the session began: ["pwd"], or ["pwd","otp"] after a second factor,
- * so an API can ask for the stronger one.
+ * so an API can ask for the stronger one. `roles` are the user's as stored when the token is made.
  */
-export async function signAccessToken(userId: string, sessionId: string, amr: readonly AuthMethod[] = ['pwd']): Promise<{ accessToken: string; expiresIn: number }> {
+export async function signAccessToken(
+  userId: string,
+  sessionId: string,
+  amr: readonly AuthMethod[] = ['pwd'],
+  roles: readonly string[] = [],
+): Promise<{ accessToken: string; expiresIn: number }> {
   const config = getConfig();
   const { kid, privateKey } = await getSigningKey();
-  const accessToken = jwt.sign({ sid: sessionId, token_use: 'access', amr }, privateKey, {
+  const accessToken = jwt.sign({ sid: sessionId, token_use: 'access', amr, roles }, privateKey, {
     algorithm: SIGNING_ALGORITHM,
     keyid: kid,
     issuer: config.JWT_ISSUER,
@@ -66,5 +74,8 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | u
   if (typeof payload !== 'object' || payload.token_use !== 'access') return undefined;
   const { sub, sid, jti, exp } = payload;
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return undefined;
-  return { sub, sid, jti, exp };
+  // A token from before roles existed carries none; anything but role names is refused.
+  const roles: unknown = payload.roles ?? [];
+  if (!Array.isArray(roles) || !roles.every(isRoleName)) return undefined;
+  return { sub, sid, jti, exp, roles };
 }
