@@ -116,6 +116,8 @@ export const contextSchema = z
       .refine((days) => (retentionDays as readonly number[]).includes(days), `must be one of ${retentionDays.join(', ')}`)
       .default(30),
     signingKeyRotationDays: wholeNumber({ min: 1, max: 3650 }).default(90),
+    /** How long a user's security events are kept (their TTL). */
+    securityEventRetentionDays: wholeNumber({ min: 1, max: 3650 }).default(90),
     alarmEmail: emailAddress.optional(),
     /** Custom domain for the API (a regional ACM certificate in the stack's region). Serving the
      *  API from the app's own site is what lets SameSite=Strict cookies reach it. */
@@ -234,5 +236,6 @@ export function functionEnvironment(config: StackConfig, tableName: string): Rec
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,
+    SECURITY_EVENT_RETENTION_DAYS: String(config.securityEventRetentionDays),
   };
 }

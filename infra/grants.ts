@@ -25,7 +25,7 @@ export interface ServiceResources {
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
  * covers the core's transactions. Batch reads only where listed (the session list).
  */
-export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail'>, string[]> = {
+export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail' | 'queryEvents'>, string[]> = {
   read: ['dynamodb:GetItem'],
   batchRead: ['dynamodb:BatchGetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
@@ -49,7 +49,7 @@ export const secretIdVariables: Record<SecretName, string> = {
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
   const { table, secrets, mail } = resources;
 
-  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'enqueueMail' ? [] : tableActions[need]));
+  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'enqueueMail' || need === 'queryEvents' ? [] : tableActions[need]));
   if (itemActions.length > 0) {
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: itemActions, resources: [table.tableArn] }));
   }
@@ -68,6 +68,17 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
         resources: [`${table.tableArn}/index/${tableSchema.sessionsByUserIndex.indexName}`],
+      }),
+    );
+  }
+
+  if (access.table.includes('queryEvents')) {
+    // Security events are listed by a Query of a user's partition: only user partitions.
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } },
       }),
     );
   }

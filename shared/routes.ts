@@ -4,7 +4,7 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail';
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail' | 'queryEvents';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -62,6 +62,11 @@ export const routes: readonly Route[] = [
   {
     method: 'GET', path: '/auth/sessions', functionName: 'list-sessions', auth: 'protected',
     access: { ...none, table: ['batchRead', 'querySessions'] },
+  },
+  {
+    method: 'GET', path: '/me/security-events', functionName: 'security-events', auth: 'protected',
+    // A Query of the caller's own partition (USER#<id>): the events sit beside the user item.
+    access: { ...none, table: ['queryEvents'] },
   },
   {
     method: 'DELETE', path: '/auth/sessions/{id}', functionName: 'revoke-session', auth: 'protected',

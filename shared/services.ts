@@ -1,5 +1,6 @@
 import type { AuthContext } from './auth/context';
 import { dynamo } from './aws/dynamodb';
+import { DynamoSecurityEventStore } from './aws/dynamodb-events';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
@@ -20,6 +21,7 @@ export function createAuthContext(): AuthContext {
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
     mfa: new DynamoMfaStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),
+    events: new DynamoSecurityEventStore(dynamo, config.TABLE_NAME),
     config,
     now: () => Date.now(),
   };

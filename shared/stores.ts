@@ -1,6 +1,7 @@
 import type { SessionClient } from './auth/session-client';
 import type { MailContent } from './mail';
 import type { MailIntent } from './outbox';
+import type { SecurityEventRecord } from './security-events';
 
 /**
  * The storage the auth rules need, as small interfaces. The DynamoDB implementations live in
@@ -127,12 +128,12 @@ export interface UserStore {
    * credentialsVersion iff it is still the link's (so every other reset link dies), writes the
    * notice. False when any condition failed (used, expired, superseded, account gone).
    */
-  resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
   /**
    * One transaction: the new hash (and a bumped credentialsVersion) iff the stored hash is still
    * the one just verified, plus the notice. False when the account changed or went meanwhile.
    */
-  changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
 
   createEmailChangeToken(token: EmailChangeToken): Promise<void>;
   findEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
@@ -141,7 +142,7 @@ export interface UserStore {
    * the new one (which must be free), updates the user iff its address is still the old one, and
    * writes the notice to the old address.
    */
-  confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome>;
+  confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<ConfirmEmailOutcome>;
   /**
    * One transaction: the user, its uniqueness items and the notice, iff its sessionsVersion is
    * still the one of `user` (no session was recorded since it was read). False otherwise, or when
@@ -255,15 +256,15 @@ export interface MfaStore {
    * the recovery codes' hashes, and writes the notice, in one transaction; false when that
    * pending secret is no longer there (replaced by a newer enroll, or confirmed meanwhile).
    */
-  enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number): Promise<boolean>;
+  enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
   /** Records `step` as used iff `secret` is still the active one and no later or equal step was used: one winner per step. */
   useStep(userId: string, secret: string, step: number): Promise<boolean>;
   /** Removes one recovery code's hash and writes the notice, in one transaction; false when it was not (or no longer) there. */
-  useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
   /** Replaces the recovery codes iff two-factor is on with `secret`. */
   replaceRecoveryCodes(userId: string, secret: string, recoveryCodeHashes: string[]): Promise<boolean>;
   /** Turns two-factor off (and drops a pending enrollment); the notice goes with it when it was on. */
-  disable(userId: string, notice: MailIntent | undefined, now: number): Promise<void>;
+  disable(userId: string, notice: MailIntent | undefined, now: number, event?: SecurityEventRecord): Promise<void>;
   createChallenge(challenge: MfaChallenge): Promise<void>;
   /** Counts one attempt iff the challenge exists, is not expired and has attempts left; its user and credentialsVersion, else undefined. */
   claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion'> | undefined>;
@@ -290,4 +291,12 @@ export interface IntentStore {
 
 export interface MailSender {
   send(to: string, mail: MailContent): Promise<void>;
+}
+
+/** A user's security events (shared/security-events.ts). */
+export interface SecurityEventStore {
+  /** One PutItem: for a change that has no transaction to carry its event. */
+  record(event: SecurityEventRecord): Promise<void>;
+  /** Newest first, at most `limit`, expired ones left out; `nextCursor` when there may be more. */
+  listOfUser(userId: string, limit: number, now: number, cursor?: string): Promise<{ events: SecurityEventRecord[]; nextCursor?: string }>;
 }

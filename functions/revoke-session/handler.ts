@@ -3,6 +3,7 @@ import { ApiError } from '../../shared/errors';
 import { clearedRefreshCookie, cookieOptionsFor } from '../../shared/http/cookies';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
+import { sessionClientOf } from '../../shared/http/session-client';
 
 const auth = createAuthContext();
 
@@ -10,6 +11,6 @@ const auth = createAuthContext();
 export const handler = httpHandler({ guardOrigin: true, authenticated: true }, async ({ caller, event }) => {
   const sessionId = event.pathParameters?.id;
   if (!sessionId) throw new ApiError('not_found');
-  const { wasCurrent } = await revokeSession(auth, caller, sessionId);
+  const { wasCurrent } = await revokeSession(auth, caller, sessionId, sessionClientOf(event));
   return { status: 204, ...(wasCurrent ? { cookies: [clearedRefreshCookie(cookieOptionsFor(event, auth.config))] } : {}) };
 });

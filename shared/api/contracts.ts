@@ -3,6 +3,7 @@ import { EMAIL_CHANGE_REQUESTED } from '../auth/account';
 import { RESET_REQUESTED } from '../auth/password-reset';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
+import { securityEventTypes } from '../security-events';
 import {
   changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
   mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody,
@@ -69,6 +70,20 @@ const mfaRequired = z
 const recoveryCodes = z
   .object({ recoveryCodes: z.array(z.string()).length(10).describe('Shown this once; each works once in place of a code.') })
   .meta({ id: 'RecoveryCodes' });
+
+const securityEventView = z
+  .object({
+    id: z.string().describe('Time-ordered.'),
+    type: z.enum(securityEventTypes),
+    at: z.iso.datetime(),
+    ipAddress: z.string().optional(),
+    userAgent: z.string().optional(),
+    method: z.enum(['password', 'totp', 'recovery_code', 'signup']).optional().describe('signed_in: how the sign-in was proven.'),
+    newDevice: z.boolean().optional().describe('signed_in: no device cookie of this account came with it.'),
+    actor: z.string().optional().describe('Admin actions: the IAM principal ARN that made the change.'),
+    roles: z.array(z.string()).optional().describe('roles_changed: the roles now held.'),
+  })
+  .meta({ id: 'SecurityEvent' });
 
 const sessionView = z
   .object({
@@ -147,6 +162,13 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     tag: 'Account',
     summary: 'The signed-in user',
     success: { status: 200, description: 'The user of the access token.', body: z.object({ user }) },
+    errors: ['unauthorized'],
+  },
+  'GET /me/security-events': {
+    tag: 'Account',
+    summary: 'The caller’s last 50 security events, newest first',
+    description: 'Sign-ins, lockouts, password, email and two-factor changes, revoked sessions and admin actions; kept securityEventRetentionDays (90 by default).',
+    success: { status: 200, description: 'The events.', body: z.object({ events: z.array(securityEventView) }) },
     errors: ['unauthorized'],
   },
   'GET /auth/sessions': {

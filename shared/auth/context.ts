@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { LimitStore, MfaStore, Outbox, SessionStore, UserRecord, UserStore } from '../stores';
+import type { LimitStore, MfaStore, Outbox, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
@@ -8,6 +8,7 @@ export interface AuthContext {
   limits: LimitStore;
   mfa: MfaStore;
   outbox: Outbox;
+  events: SecurityEventStore;
   config: Config;
   /** Epoch milliseconds. */
   now: () => number;

@@ -4,6 +4,7 @@ import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
+import { recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys } from './throttle';
@@ -68,7 +69,12 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   }
 
   const session = newSession(ctx, user.id, client, ['pwd'], user.roles);
-  await settledTogether([startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials')), resetAttempts(ctx, attempt)]);
+  // The event is written beside the session, not after it: no round trip added to the login.
+  await settledTogether([
+    startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials')),
+    resetAttempts(ctx, attempt),
+    recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'password', newDevice: device?.userId !== user.id }),
+  ]);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }
 

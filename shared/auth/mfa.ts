@@ -11,6 +11,7 @@ import type { SessionClient } from './session-client';
 import { throttledPasswordCheck, throttleKeys } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 import { matchingStep, newTotpSecret, otpauthUri } from './totp';
+import { eventNow, recordEvent } from './events';
 
 /**
  * Two-factor authentication with TOTP and recovery codes: enrollment, the login's second step,
@@ -75,7 +76,7 @@ async function useSecondFactor(ctx: AuthContext, userId: string, state: MfaState
   const codeHash = factor.recoveryCode === undefined ? undefined : hashRecoveryCode(userId, factor.recoveryCode);
   if (codeHash === undefined || !state.recoveryCodeHashes.includes(codeHash)) return false;
   const remaining = state.recoveryCodeHashes.length - 1;
-  const used = await ctx.mfa.useRecoveryCode(userId, codeHash, { kind: 'recovery_code_used', email: state.email, remaining }, ctx.now());
+  const used = await ctx.mfa.useRecoveryCode(userId, codeHash, { kind: 'recovery_code_used', email: state.email, remaining }, ctx.now(), eventNow(ctx, userId, 'recovery_code_used'));
   if (used) recordSecurityEvent('RecoveryCodeUsed', { userId, remaining });
   return used;
 }
@@ -122,7 +123,7 @@ export async function enrollTotp(ctx: AuthContext, userId: string, password: str
 }
 
 /** POST /auth/mfa/totp/confirm: a code from the pending secret turns two-factor on; the recovery codes are shown this once. */
-export async function confirmTotp(ctx: AuthContext, userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+export async function confirmTotp(ctx: AuthContext, userId: string, code: string, client: SessionClient = {}): Promise<{ recoveryCodes: string[] }> {
   const { user, state } = await signedInUser(ctx, userId);
   const pending = state.pendingSecret;
   if (!pending) throw new ApiError('mfa_not_pending');
@@ -136,7 +137,7 @@ export async function confirmTotp(ctx: AuthContext, userId: string, code: string
   const recoveryCodes = generateRecoveryCodes();
   const hashes = recoveryCodes.map((c) => hashRecoveryCode(user.id, c)!);
   // The step of this code is recorded as used: it cannot sign in a moment later.
-  if (!(await ctx.mfa.enable(user.id, pending, step, hashes, { kind: 'mfa_enabled', email: user.email }, ctx.now()))) {
+  if (!(await ctx.mfa.enable(user.id, pending, step, hashes, { kind: 'mfa_enabled', email: user.email }, ctx.now(), eventNow(ctx, user.id, 'mfa_enabled', client)))) {
     throw new ApiError('mfa_not_pending');
   }
   recordSecurityEvent('MfaEnabled', { userId: user.id });
@@ -157,11 +158,16 @@ export async function regenerateRecoveryCodes(ctx: AuthContext, userId: string, 
 }
 
 /** DELETE /auth/mfa/totp: password and a second factor turn two-factor off (and drop a pending enrollment). */
-export async function disableTotp(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor): Promise<void> {
+export async function disableTotp(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor, client: SessionClient = {}): Promise<void> {
   const state = await signedInState(ctx, userId);
   const user = await reauthenticate(ctx, userId, input.password);
   await requireSecondFactor(ctx, user, input, state);
-  await ctx.mfa.disable(user.id, state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined, ctx.now());
+  await ctx.mfa.disable(
+    user.id,
+    state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined,
+    ctx.now(),
+    state.secret ? eventNow(ctx, user.id, 'mfa_disabled', client) : undefined,
+  );
   if (state.secret) recordSecurityEvent('MfaDisabled', { userId: user.id });
 }
 
@@ -195,6 +201,11 @@ export async function completeMfaLogin(
   if (user.disabled) throw new ApiError('account_disabled');
   const session = newSession(ctx, user.id, client, ['pwd', 'otp'], user.roles);
   // As at login: a reset or deletion committing meanwhile revokes this session, or is seen here.
-  await startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token'));
+  const method = factorOf(input).code !== undefined ? 'totp' : 'recovery_code';
+  // Beside the session write, never after it.
+  await Promise.all([
+    startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token')),
+    recordEvent(ctx, user.id, 'signed_in', { ...client, method }),
+  ]);
   return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
 }

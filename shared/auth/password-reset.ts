@@ -5,6 +5,8 @@ import { hashVerificationToken } from '../tokens/verification-token';
 import type { AuthContext } from './context';
 import { revokeEverySession } from './recent-sessions';
 import { throttleKeys } from './throttle';
+import { eventNow } from './events';
+import type { SessionClient } from './session-client';
 
 export const RESET_REQUESTED = 'If that address has an account, a mail with a link to reset its password is on its way.';
 
@@ -25,14 +27,15 @@ export async function requestPasswordReset(ctx: AuthContext, input: { email: str
  * in: the user logs in with the new password. Unknown, expired, used and superseded links and
  * links of a deleted account are all 400 invalid_token. Two-factor settings are not touched.
  */
-export async function resetPassword(ctx: AuthContext, input: { token: string; password: string }): Promise<void> {
+export async function resetPassword(ctx: AuthContext, input: { token: string; password: string }, client: SessionClient = {}): Promise<void> {
   const link = await ctx.users.findResetToken(hashVerificationToken(input.token));
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
   const user = await ctx.users.findById(link.userId);
   if (!user) throw new ApiError('invalid_token');
 
   const passwordHash = await hashPassword(input.password);
-  if (!(await ctx.users.resetPassword(link, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now()))) {
+  const event = eventNow(ctx, user.id, 'password_reset', client);
+  if (!(await ctx.users.resetPassword(link, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now(), event))) {
     throw new ApiError('invalid_token');
   }
 

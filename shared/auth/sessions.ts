@@ -3,6 +3,8 @@ import { logger } from '../observability';
 import type { SessionRecord } from '../stores';
 import type { AuthContext } from './context';
 import { sessionState } from './session-rules';
+import { recordEvent } from './events';
+import type { SessionClient } from './session-client';
 
 /** A session as the caller's session list shows it. */
 export interface SessionView {
@@ -48,12 +50,12 @@ function viewOf(session: SessionRecord, currentSessionId: string): SessionView {
  * the same single read and answer the same 404 not_found, so an id of another user cannot be told
  * from one that never existed. Returns whether it was the caller's own session (its cookie goes too).
  */
-export async function revokeSession(ctx: AuthContext, caller: Caller, sessionId: string): Promise<{ wasCurrent: boolean }> {
+export async function revokeSession(ctx: AuthContext, caller: Caller, sessionId: string, client: SessionClient = {}): Promise<{ wasCurrent: boolean }> {
   const session = await ctx.sessions.get(sessionId);
   if (!session || session.userId !== caller.userId || sessionState(session, ctx.now(), ctx.config) !== 'live') {
     throw new ApiError('not_found');
   }
-  await ctx.sessions.revoke(session.id, ctx.now());
+  await Promise.all([ctx.sessions.revoke(session.id, ctx.now()), recordEvent(ctx, caller.userId, 'session_revoked', client)]);
   logger.info('session revoked', { userId: caller.userId, sessionId: session.id, current: session.id === caller.sessionId });
   return { wasCurrent: session.id === caller.sessionId };
 }

@@ -9,6 +9,8 @@ import { cancellationReasons } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 import { writeConditionally } from './conditional-write';
+import { eventPut } from './dynamodb-events';
+import type { SecurityEventRecord } from '../security-events';
 
 /**
  * Items: USER#<id> (the user), EMAIL#<email> and USERNAME#<lower-case name> (uniqueness, pointing
@@ -177,7 +179,7 @@ export class DynamoUserStore implements UserStore {
     return { tokenHash, userId: item.userId, credentialsVersion: item.credentialsVersion, expiresAt: item.expiresAt * 1000 };
   }
 
-  async resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number): Promise<boolean> {
+  async resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
     const version = counterIs('credentialsVersion', ':version', token.credentialsVersion);
     return this.conditionalTransaction([
       this.consumeToken(key.reset(token.tokenHash), now),
@@ -191,10 +193,11 @@ export class DynamoUserStore implements UserStore {
         },
       },
       this.putIntent(notice, now),
+      ...eventPut(this.tableName, event),
     ]);
   }
 
-  async changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number): Promise<boolean> {
+  async changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
     return this.conditionalTransaction([
       {
         Update: {
@@ -207,6 +210,7 @@ export class DynamoUserStore implements UserStore {
         },
       },
       this.putIntent(notice, now),
+      ...eventPut(this.tableName, event),
     ]);
   }
 
@@ -224,7 +228,7 @@ export class DynamoUserStore implements UserStore {
     return { tokenHash, userId: item.userId, oldEmail: item.oldEmail, newEmail: item.newEmail, expiresAt: item.expiresAt * 1000 };
   }
 
-  async confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome> {
+  async confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<ConfirmEmailOutcome> {
     // Indexes matter: the cancellation reasons come back in this order.
     const items: TransactItem[] = [
       this.consumeToken(key.emailChange(token.tokenHash), now),
@@ -247,6 +251,7 @@ export class DynamoUserStore implements UserStore {
         },
       },
       this.putIntent(notice, now),
+      ...eventPut(this.tableName, event),
     ];
     try {
       await transactWrite(this.client, items);

@@ -26,7 +26,7 @@ describe('a login racing a change of the account', () => {
     // Assess
     expectProblem(reply, 401, 'invalid_credentials');
     const [session] = sessionWrites();
-    expect(sessionRecords()[0]).toMatchObject({ Key: userKey, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified' });
+    expect(sessionRecords()[0]).toMatchObject({ Key: userKey, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)' });
     expect(revocations()).toEqual([session!.pk]);
   });
 
