@@ -41,5 +41,13 @@ export class DataTable extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...sessionsByUserIndex.projectedAttributes],
     });
+    const { usersByEmailIndex } = tableSchema;
+    this.table.addGlobalSecondaryIndex({
+      indexName: usersByEmailIndex.indexName,
+      partitionKey: { name: usersByEmailIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: usersByEmailIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...usersByEmailIndex.projectedAttributes],
+    });
   }
 }

@@ -25,7 +25,7 @@ export interface ServiceResources {
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
  * covers the core's transactions. Batch reads only where listed (the session list).
  */
-export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail' | 'queryEvents'>, string[]> = {
+export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail' | 'queryEvents' | 'queryUsers'>, string[]> = {
   read: ['dynamodb:GetItem'],
   batchRead: ['dynamodb:BatchGetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
@@ -49,7 +49,7 @@ export const secretIdVariables: Record<SecretName, string> = {
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
   const { table, secrets, mail } = resources;
 
-  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'enqueueMail' || need === 'queryEvents' ? [] : tableActions[need]));
+  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'enqueueMail' || need === 'queryEvents' || need === 'queryUsers' ? [] : tableActions[need]));
   if (itemActions.length > 0) {
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: itemActions, resources: [table.tableArn] }));
   }
@@ -72,6 +72,11 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
     );
   }
 
+  if (access.table.includes('queryUsers')) {
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${tableSchema.usersByEmailIndex.indexName}`] }),
+    );
+  }
   if (access.table.includes('queryEvents')) {
     // Security events are listed by a Query of a user's partition: only user partitions.
     target.role.addToPrincipalPolicy(

@@ -4,7 +4,7 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail' | 'queryEvents';
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail' | 'queryEvents' | 'queryUsers';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -16,12 +16,13 @@ export interface FunctionAccess {
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway resource path; a `{name}` segment is a path parameter (event.pathParameters.name). */
   path: string;
   /** Folder under functions/ holding handler.ts. */
   functionName: string;
-  auth: 'public' | 'protected';
+  /** iam: API Gateway AWS_IAM (SigV4; execute-api:Invoke), the admin API; no token of this service reaches it. */
+  auth: 'public' | 'protected' | 'iam';
   access: FunctionAccess;
 }
 
@@ -120,6 +121,47 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE', path: '/me', functionName: 'delete-account', auth: 'protected',
     access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
+  },
+  // The admin API: IAM-signed requests only (docs/deploy.md says who may call it).
+  {
+    method: 'GET', path: '/admin/users', functionName: 'admin-list-users', auth: 'iam',
+    access: { ...none, table: ['queryUsers'] },
+  },
+  {
+    method: 'POST', path: '/admin/users', functionName: 'admin-invite-user', auth: 'iam',
+    access: { ...none, table: ['enqueueMail'] },
+  },
+  {
+    method: 'GET', path: '/admin/users/{id}', functionName: 'admin-get-user', auth: 'iam',
+    access: { ...none, table: ['read', 'batchRead', 'querySessions'] },
+  },
+  {
+    method: 'POST', path: '/admin/users/{id}/disable', functionName: 'admin-disable-user', auth: 'iam',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'POST', path: '/admin/users/{id}/enable', functionName: 'admin-enable-user', auth: 'iam',
+    access: { ...none, table: ['write'] },
+  },
+  {
+    method: 'PUT', path: '/admin/users/{id}/roles', functionName: 'admin-set-roles', auth: 'iam',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'DELETE', path: '/admin/users/{id}/sessions', functionName: 'admin-revoke-sessions', auth: 'iam',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'DELETE', path: '/admin/users/{id}/mfa', functionName: 'admin-reset-mfa', auth: 'iam',
+    access: { ...none, table: ['read', 'write'] },
+  },
+  {
+    method: 'DELETE', path: '/admin/users/{id}', functionName: 'admin-delete-user', auth: 'iam',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'GET', path: '/admin/users/{id}/events', functionName: 'admin-list-events', auth: 'iam',
+    access: { ...none, table: ['queryEvents'] },
   },
   {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',

@@ -1,4 +1,6 @@
+import type { AdminContext } from './auth/admin';
 import type { AuthContext } from './auth/context';
+import { DynamoAdminStore } from './aws/dynamodb-admin';
 import { dynamo } from './aws/dynamodb';
 import { DynamoSecurityEventStore } from './aws/dynamodb-events';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
@@ -25,4 +27,10 @@ export function createAuthContext(): AuthContext {
     config,
     now: () => Date.now(),
   };
+}
+
+/** The admin API's wiring: the same stores plus the admin's own. */
+export function createAdminContext(): AdminContext {
+  const config = getConfig();
+  return { ...createAuthContext(), admin: new DynamoAdminStore(dynamo, config.TABLE_NAME) };
 }

@@ -61,6 +61,8 @@ export type ConfirmEmailOutcome = 'changed' | 'invalid_token' | 'email_taken';
 export interface SignupToken {
   tokenHash: string;
   email: string;
+  /** An admin's invitation: the roles the account starts with. */
+  roles?: readonly string[];
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -299,4 +301,24 @@ export interface SecurityEventStore {
   record(event: SecurityEventRecord): Promise<void>;
   /** Newest first, at most `limit`, expired ones left out; `nextCursor` when there may be more. */
   listOfUser(userId: string, limit: number, now: number, cursor?: string): Promise<{ events: SecurityEventRecord[]; nextCursor?: string }>;
+}
+
+/** A user as the admin API lists it: no hash, no secret. */
+export interface AdminUserView {
+  id: string;
+  email: string;
+  username?: string;
+  createdAt: string;
+  roles: string[];
+  disabled: boolean;
+}
+
+/** What only the admin API does to users (shared/auth/admin.ts). */
+export interface AdminStore {
+  /** In email order, `emailPrefix` as a key condition (no scans); `nextCursor` when there may be more. */
+  listUsers(limit: number, emailPrefix?: string, cursor?: string): Promise<{ users: AdminUserView[]; nextCursor?: string }>;
+  /** Sets or clears `disabled` with its event, in one transaction; false when the user does not exist. */
+  setDisabled(userId: string, disabled: boolean, event: SecurityEventRecord): Promise<boolean>;
+  /** Replaces the roles with its event, in one transaction; false when the user does not exist. */
+  setRoles(userId: string, roles: readonly string[], event: SecurityEventRecord): Promise<boolean>;
 }

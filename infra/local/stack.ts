@@ -13,6 +13,7 @@ import { createGateway } from './gateway';
 import { handlerSourceOf, loadHandlers } from './handlers';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
 import { startMailServer } from './mail';
+import { localAdminKeyPair, type AdminKeyPair } from './sigv4';
 import { startStreamReader, type StreamHandler } from './stream';
 
 /**
@@ -30,6 +31,8 @@ export interface LocalStackUrls {
   mailUrl: string;
   ddbEndpoint: string;
   tableName: string;
+  /** The key pair /admin requests are signed with (LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY, or made at start). */
+  admin: AdminKeyPair & { region: string };
 }
 
 export interface LocalStack extends LocalStackUrls {
@@ -160,7 +163,10 @@ export async function runLocalStack(
       log: options.log,
     });
     teardown.add(streamReader.stop);
+    const admin = { ...localAdminKeyPair(), region: process.env.AWS_REGION! };
     listener = createGateway({
+      adminKeys: admin,
+      adminRegion: admin.region,
       handlers,
       handlerSource,
       staticFiles,
@@ -174,6 +180,7 @@ export async function runLocalStack(
       mailUrl,
       ddbEndpoint: ddb.endpoint,
       tableName,
+      admin,
       javaPid: ddb.process.pid,
       stop: () => teardown.run(),
     };
@@ -251,6 +258,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     mailUrl: ready.mailUrl,
     ddbEndpoint: ready.ddbEndpoint,
     tableName: ready.tableName,
+    admin: ready.admin,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

@@ -53,6 +53,7 @@ try {
       mailUrl: stack.mailUrl,
       ddbEndpoint: stack.ddbEndpoint,
       tableName: stack.tableName,
+      admin: stack.admin,
       javaPid: stack.javaPid,
     };
     process.send(ready);
@@ -68,6 +69,11 @@ try {
         `  Mail viewer      ${stack.mailUrl}/`,
         `  Mails as JSON    ${stack.mailUrl}/store`,
         `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName})`,
+        '',
+        'Admin API (/admin, SigV4 for execute-api; `npm run admin -- --api ' + stack.apiUrl + ' users list` with these set):',
+        `  AWS_ACCESS_KEY_ID=${stack.admin.accessKeyId}`,
+        `  AWS_SECRET_ACCESS_KEY=${stack.admin.secretAccessKey}`,
+        `  AWS_REGION=${stack.admin.region}`,
         '',
         'Press Ctrl-C to stop.',
         '',

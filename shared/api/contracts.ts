@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors';
 import { securityEventTypes } from '../security-events';
 import {
   changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
-  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody, adminInviteBody, adminRolesBody,
 } from '../validation';
 
 /**
@@ -22,7 +22,7 @@ import {
 export interface RouteContract {
   summary: string;
   description?: string;
-  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Discovery';
+  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Discovery' | 'Admin';
   /** zod schema of the JSON body, as the handler validates it (zod/mini: any zod schema converts). */
   body?: z.core.$ZodType;
   /** A cookie the route reads instead of a body. */
@@ -84,6 +84,17 @@ const securityEventView = z
     roles: z.array(z.string()).optional().describe('roles_changed: the roles now held.'),
   })
   .meta({ id: 'SecurityEvent' });
+
+const adminUser = z
+  .object({
+    id: z.string(),
+    email: z.email(),
+    username: z.string().optional(),
+    createdAt: z.iso.datetime(),
+    roles: z.array(z.string()),
+    disabled: z.boolean(),
+  })
+  .meta({ id: 'AdminUser' });
 
 const sessionView = z
   .object({
@@ -269,6 +280,87 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: deleteAccountBody,
     success: { status: 204, description: 'The account is deleted; the cookies are cleared.', setsCookie: true },
     errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
+  },
+  'GET /admin/users': {
+    tag: 'Admin',
+    summary: 'List users in email order (query: limit 1-100, cursor, emailPrefix)',
+    description: 'Through a sparse index, never a scan. nextCursor is present when there may be more.',
+    success: {
+      status: 200,
+      description: 'A page of users.',
+      body: z.object({ users: z.array(adminUser), nextCursor: z.string().optional() }),
+    },
+    errors: ['validation_failed'],
+  },
+  'POST /admin/users': {
+    tag: 'Admin',
+    summary: 'Invite: mail a sign-up link whose account starts with the roles',
+    body: adminInviteBody,
+    success: { status: 202, description: 'Accepted; an address that has an account gets a notice instead.', body: z.object({ message: z.string() }) },
+    errors: [],
+  },
+  'GET /admin/users/{id}': {
+    tag: 'Admin',
+    summary: 'A user with its roles, state, sign-in methods and live sessions',
+    success: {
+      status: 200,
+      description: 'The user.',
+      body: z.object({
+        user,
+        roles: z.array(z.string()),
+        disabled: z.boolean(),
+        methods: z.array(z.enum(['password', 'totp'])),
+        sessions: z.array(sessionView.omit({ current: true })),
+      }),
+    },
+    errors: ['not_found'],
+  },
+  'POST /admin/users/{id}/disable': {
+    tag: 'Admin',
+    summary: 'Disable the account: every session ends, no sign-in by any method',
+    success: { status: 204, description: 'Disabled.' },
+    errors: ['not_found'],
+  },
+  'POST /admin/users/{id}/enable': {
+    tag: 'Admin',
+    summary: 'Enable a disabled account',
+    success: { status: 204, description: 'Enabled.' },
+    errors: ['not_found'],
+  },
+  'PUT /admin/users/{id}/roles': {
+    tag: 'Admin',
+    summary: 'Replace the roles (in tokens from the next refresh; revokeSessions ends every session)',
+    body: adminRolesBody,
+    success: { status: 200, description: 'The roles now held.', body: z.object({ roles: z.array(z.string()) }) },
+    errors: ['not_found'],
+  },
+  'DELETE /admin/users/{id}/sessions': {
+    tag: 'Admin',
+    summary: 'Sign the user out everywhere',
+    success: { status: 204, description: 'Every session revoked.' },
+    errors: ['not_found'],
+  },
+  'DELETE /admin/users/{id}/mfa': {
+    tag: 'Admin',
+    summary: 'Turn two-factor off; the owner is mailed a notice',
+    success: { status: 204, description: 'Two-factor is off.' },
+    errors: ['not_found'],
+  },
+  'DELETE /admin/users/{id}': {
+    tag: 'Admin',
+    summary: 'Delete the account; the owner is mailed a notice',
+    success: { status: 204, description: 'Deleted.' },
+    errors: ['not_found'],
+  },
+  'GET /admin/users/{id}/events': {
+    tag: 'Admin',
+    summary: 'The user’s security events, newest first (query: limit 1-100, cursor)',
+    success: {
+      status: 200,
+      description: 'A page of events.',
+      body: z.object({ events: z.array(securityEventView), nextCursor: z.string().optional() }),
+    },
+    errors: ['validation_failed'],
   },
   'GET /.well-known/jwks.json': {
     tag: 'Discovery',

@@ -53,7 +53,7 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
   }
   const { token, tokenHash } = newVerificationToken();
   const ttlSeconds = ctx.config.VERIFICATION_TOKEN_TTL_SECONDS;
-  await ctx.users.createSignupToken({ tokenHash, email: intent.email, expiresAt: ctx.now() + ttlSeconds * 1000 });
+  await ctx.users.createSignupToken({ tokenHash, email: intent.email, expiresAt: ctx.now() + ttlSeconds * 1000, ...(intent.roles?.length ? { roles: intent.roles } : {}) });
   return { to: intent.email, mail: signupMail(intent.email, appLink(ctx, '/verify', { token }), Math.round(ttlSeconds / 3600)) };
 };
 

@@ -4,6 +4,7 @@ import type { MailIntent } from '../outbox';
 import type {
   ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SignupToken, UserRecord, UserStore,
 } from '../stores';
+import { tableSchema } from '../table';
 import { intentItem } from './dynamodb-outbox';
 import { cancellationReasons } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
@@ -63,7 +64,14 @@ function toRecord(item: Record<string, unknown>): UserRecord {
 /** The user as stored: recent sessions as a string set, so a login adds one and a pruning drops some. */
 function userItem(user: UserRecord): Record<string, unknown> {
   const { recentSessions, ...rest } = toRecord(user as unknown as Record<string, unknown>);
-  return { ...key.user(user.id), ...rest, ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}) };
+  return {
+    ...key.user(user.id),
+    ...rest,
+    ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}),
+    // Listed by the admin's users-by-email index.
+    gsi2pk: tableSchema.usersByEmailIndex.partitionValue,
+    gsi2sk: user.email,
+  };
 }
 
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
@@ -88,13 +96,13 @@ export class DynamoUserStore implements UserStore {
   }
 
   async createSignupToken(token: SignupToken): Promise<void> {
-    await this.putToken(key.signup(token.tokenHash), { email: token.email, expiresAt: epochSeconds(token.expiresAt) });
+    await this.putToken(key.signup(token.tokenHash), { email: token.email, expiresAt: epochSeconds(token.expiresAt), ...(token.roles?.length ? { roles: [...token.roles] } : {}) });
   }
 
   async findSignupToken(tokenHash: string): Promise<SignupToken | undefined> {
     const Item = await this.getItem(key.signup(tokenHash));
     if (typeof Item?.email !== 'string' || typeof Item.expiresAt !== 'number') return undefined;
-    return { tokenHash, email: Item.email, expiresAt: Item.expiresAt * 1000 };
+    return { tokenHash, email: Item.email, expiresAt: Item.expiresAt * 1000, ...(Array.isArray(Item.roles) ? { roles: Item.roles as string[] } : {}) };
   }
 
   async createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome> {
@@ -245,7 +253,7 @@ export class DynamoUserStore implements UserStore {
         Update: {
           TableName: this.tableName,
           Key: key.user(token.userId),
-          UpdateExpression: `SET email = :new, ${BUMP_CREDENTIALS}`,
+          UpdateExpression: `SET email = :new, gsi2sk = :new, ${BUMP_CREDENTIALS}`,
           ConditionExpression: 'attribute_exists(pk) AND email = :old',
           ExpressionAttributeValues: { ':new': token.newEmail, ':old': token.oldEmail, ...bumpValues },
         },

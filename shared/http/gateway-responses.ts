@@ -13,6 +13,8 @@ export const THROTTLED_RETRY_AFTER_SECONDS = 1;
 export const gatewayResponses = [
   { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized' },
   { type: 'ACCESS_DENIED', status: 403, code: 'forbidden' },
+  // /admin (AWS_IAM): a wrong or stale SigV4 signature.
+  { type: 'INVALID_SIGNATURE', status: 403, code: 'forbidden' },
   { type: 'THROTTLED', status: 429, code: 'rate_limited', retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS },
   // The only WAF rule is the per-IP rate limit, so a WAF block is a 429 to the client.
   { type: 'WAF_FILTERED', status: 429, code: 'rate_limited' },

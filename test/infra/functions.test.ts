@@ -32,6 +32,7 @@ const expectedPermissions: Record<string, string[]> = {
   me: [...readItems],
   'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'revoke-session': [...readItems, ...writeItems],
+  'security-events': [`dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`],
   'mfa-enroll': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-confirm': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
@@ -59,6 +60,7 @@ const expectedSecretIds: Record<string, string[]> = {
   me: [],
   'list-sessions': [],
   'revoke-session': [],
+  'security-events': [],
   // The MFA key reaches only the functions that check a TOTP code: login does not decrypt TOTP secrets.
   'mfa-enroll': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-confirm': ['MFA_SECRET_KEY_SECRET_ID'],
@@ -118,6 +120,7 @@ describe('runtime', () => {
       me: 256,
       'list-sessions': 256,
       'revoke-session': 256,
+      'security-events': 256,
       'mfa-enroll': 1024,
       'mfa-confirm': 256,
       'mfa-recovery-codes': 1024,
@@ -198,8 +201,9 @@ describe('configuration', () => {
     const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
 
     // Assess
-    // STAGE is read by shared/observability.ts as a metric dimension, before any config is parsed.
-    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE']);
+    // STAGE is read by shared/observability.ts as a metric dimension, before any config is parsed;
+    // ROLE_GATED_ROUTES by the authorizer alone (shared/roles.ts), without the config's validator.
+    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE', ...(name === 'authorizer' ? ['ROLE_GATED_ROUTES'] : [])]);
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
     expect(env).toMatchObject({
       ACCESS_TOKEN_TTL_SECONDS: '900',
