@@ -20,6 +20,8 @@ export interface IntegrationStack {
   issuer: string;
   audience: string;
   refreshGraceSeconds: number;
+  /** The key pair /admin requests are signed with, and its region. */
+  admin: { accessKeyId: string; secretAccessKey: string; region: string };
 }
 
 declare module 'vitest' {
@@ -55,6 +57,7 @@ export async function provideIntegrationStack(project: TestProject, handlers: 's
     issuer: stack.apiUrl,
     audience: integrationSettings.JWT_AUDIENCE,
     refreshGraceSeconds: Number(integrationSettings.REFRESH_GRACE_SECONDS),
+    admin: stack.admin,
   });
   return () => stack.stop();
 }
