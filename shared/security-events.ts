@@ -63,6 +63,6 @@ export function securityEvent(
 
 /** An event as the API shows it (the storage's TTL and owner left out). */
 export function eventView(event: SecurityEventRecord) {
-  const { expiresAt: _expiresAt, userId: _userId, ...view } = event;
-  return view;
+  const { expiresAt: _expiresAt, userId: _userId, id, type, at, ...details } = event;
+  return { id, type, at, ...details };
 }

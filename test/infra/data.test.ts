@@ -34,6 +34,15 @@ describe('table', () => {
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['id', 'revokedAt'] },
         },
+        {
+          // The admin's user list: email order, no password hash or two-factor secret projected.
+          IndexName: 'users-by-email',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['id', 'email', 'username', 'createdAt', 'roles', 'disabled'] },
+        },
       ],
     });
   });

@@ -12,6 +12,7 @@ beforeAll(() => {
 
 const TABLE = 'Data/Table.Arn';
 const SESSIONS_INDEX = 'Data/Table.Arn/index/sessions-by-user';
+const USERS_INDEX = 'Data/Table.Arn/index/users-by-email';
 const SENDER_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com';
 const FROM_CONFIGURED_ADDRESS = ' if {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}';
 
@@ -21,6 +22,8 @@ const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}
 const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${secret}`;
 const readStream = ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on Data/Table.StreamArn`);
 const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on MailerDeadLetters.Arn`);
+
+const queryOwnPartition = `dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`;
 
 /** Least privilege, written out per function: what each may do beyond its own logs and X-Ray. */
 const expectedPermissions: Record<string, string[]> = {
@@ -32,7 +35,17 @@ const expectedPermissions: Record<string, string[]> = {
   me: [...readItems],
   'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'revoke-session': [...readItems, ...writeItems],
-  'security-events': [`dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`],
+  'security-events': [queryOwnPartition],
+  'admin-list-users': [`dynamodb:Query on ${USERS_INDEX}`],
+  'admin-invite-user': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
+  'admin-get-user': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-disable-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-enable-user': [...writeItems],
+  'admin-set-roles': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-revoke-sessions': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-reset-mfa': [...readItems, ...writeItems],
+  'admin-delete-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-list-events': [queryOwnPartition],
   'mfa-enroll': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-confirm': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
@@ -61,6 +74,16 @@ const expectedSecretIds: Record<string, string[]> = {
   'list-sessions': [],
   'revoke-session': [],
   'security-events': [],
+  'admin-list-users': [],
+  'admin-invite-user': [],
+  'admin-get-user': [],
+  'admin-disable-user': [],
+  'admin-enable-user': [],
+  'admin-set-roles': [],
+  'admin-revoke-sessions': [],
+  'admin-reset-mfa': [],
+  'admin-delete-user': [],
+  'admin-list-events': [],
   // The MFA key reaches only the functions that check a TOTP code: login does not decrypt TOTP secrets.
   'mfa-enroll': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-confirm': ['MFA_SECRET_KEY_SECRET_ID'],
@@ -121,6 +144,16 @@ describe('runtime', () => {
       'list-sessions': 256,
       'revoke-session': 256,
       'security-events': 256,
+      'admin-list-users': 256,
+      'admin-invite-user': 256,
+      'admin-get-user': 256,
+      'admin-disable-user': 256,
+      'admin-enable-user': 256,
+      'admin-set-roles': 256,
+      'admin-revoke-sessions': 256,
+      'admin-reset-mfa': 256,
+      'admin-delete-user': 256,
+      'admin-list-events': 256,
       'mfa-enroll': 1024,
       'mfa-confirm': 256,
       'mfa-recovery-codes': 1024,

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signedFetch } from '../../infra/admin-client';
 import { assertDeclaredResponse } from './contract';
@@ -156,3 +158,27 @@ describe('GET /me/security-events', () => {
     expect(events[1]).toMatchObject({ method: 'password', newDevice: true, userAgent: expect.any(String) });
   });
 });
+
+describe('npm run admin', () => {
+  /** The CLI as a user runs it, credentials from the environment (the default chain's first link). */
+  async function cli(...args: string[]): Promise<string> {
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'infra/admin-cli.ts', '--api', stack.apiUrl, ...args], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: stack.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.admin.secretAccessKey, AWS_REGION: stack.admin.region, AWS_PROFILE: '' },
+    });
+    return stdout;
+  }
+
+  it('signs with the default credential chain: sets roles and reads the user back as JSON and as a table', async () => {
+    const alice = await newVerifiedUser('cli');
+
+    await cli('users', 'roles', alice.userId, 'support,ops');
+    const json = JSON.parse(await cli('--json', 'users', 'get', alice.userId)) as { roles: string[] };
+    const text = await cli('users', 'events', alice.userId);
+
+    expect(json.roles).toEqual(['support', 'ops']);
+    expect(text).toMatch(/^id\s+type\s+at/m);
+    expect(text).toContain('roles_changed');
+    expect(text).toContain(LOCAL_ADMIN);
+  });
+});
+
