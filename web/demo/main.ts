@@ -8,6 +8,7 @@ import { renderSVG } from 'uqr';
 import { AuthError, createAuthClient, type Session, type User } from '../client';
 import { describeError } from './messages';
 import { startDevInbox } from './dev-inbox';
+import { securityEventRows } from './security-events';
 
 const client = createAuthClient({ baseUrl: location.origin });
 const inbox = startDevInbox();
@@ -130,6 +131,7 @@ async function enterAccount(user: User, status: string): Promise<void> {
 function leaveAccount(status: string): void {
   showUser(null);
   byTestId('sessions').replaceChildren();
+  byTestId('security-events').replaceChildren();
   resetTwoFactorSection();
   if (location.pathname === '/' || !element('view-account').hidden) {
     history.replaceState(null, '', '/');
@@ -412,6 +414,9 @@ async function loadSessions(): Promise<void> {
     return null;
   });
   if (sessions) byTestId('sessions').replaceChildren(...sessions.map(sessionRow));
+  // Whatever changed the sessions (a sign-in, a password change) is security activity too.
+  const events = await client.listSecurityEvents().catch(() => null);
+  if (events) byTestId('security-events').replaceChildren(...securityEventRows(events.slice(0, 10), deviceName, ago));
 }
 
 async function revokeSession(session: Session): Promise<void> {
