@@ -34,6 +34,8 @@ export interface AlarmsProps {
   table: dynamodb.ITable;
   /** Where mail intents end up after the mailer gave up on them. */
   mailerDeadLetters: sqs.IQueue;
+  /** Where lifecycle stream records end up after the publisher gave up on them. */
+  lifecycleDeadLetters?: sqs.IQueue;
   alarmEmail?: string;
 }
 
@@ -163,6 +165,14 @@ export class Alarms extends Construct {
       1,
       'A mail intent failed every retry and went to the dead-letter queue: a mail was not sent',
     );
+    if (props.lifecycleDeadLetters) {
+      alarm(
+        'LifecycleDeadLetters',
+        props.lifecycleDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        1,
+        'A lifecycle event failed every retry and went to the dead-letter queue: it was not published to the event bus',
+      );
+    }
     alarm(
       'RefreshTokenReuse',
       new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'RefreshTokenReuse', period: FIVE_MINUTES, statistic: 'Sum' }),

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -10,7 +11,8 @@ import { Construct } from 'constructs';
 import path from 'node:path';
 import { intentStreamFilter } from '../shared/outbox';
 import { ROLE_GATED_ROUTES_VARIABLE, roleListProblem, type RoleGatedRoute } from '../shared/roles';
-import { authorizer, FUNCTION_TIMEOUT_SECONDS, mailer, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
+import { lifecycleStreamFilters } from '../shared/lifecycle';
+import { authorizer, FUNCTION_TIMEOUT_SECONDS, lifecyclePublisher, mailer, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
@@ -95,6 +97,12 @@ export class ServerlessAuth extends Construct {
   readonly authorizer: apigateway.RequestAuthorizer;
   /** The service's table (users, sessions, ...). */
   readonly table: dynamodb.Table;
+  /**
+   * Lifecycle events (source `serverless-auth`; detail-types user.created, user.deleted,
+   * email.changed, roles.changed, account.disabled, account.enabled), at least once, each with
+   * an `id` in its detail for de-duplication. Add rules on it for the team's code.
+   */
+  readonly eventBus: events.EventBus;
   /** `iss` of the access tokens (the API's public base URL unless the `issuer` key sets one). */
   readonly issuer: string;
   private readonly authApi: AuthApi;
@@ -175,6 +183,37 @@ export class ServerlessAuth extends Construct {
         'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads themselves are on the table\'s stream ARN.',
     });
 
+    // Lifecycle events: a second consumer of the stream, publishing to the service's own bus.
+    const eventBus = new events.EventBus(this, 'EventBus');
+    const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access);
+    lifecycleFunction.function.addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
+    eventBus.grantPutEventsTo(lifecycleFunction.role);
+    const lifecycleDeadLetters = new sqs.Queue(this, 'LifecycleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(lifecycleDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of the lifecycle event source; nothing consumes it but an operator.',
+    });
+    lifecycleFunction.function.addEventSource(
+      new DynamoEventSource(data.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: MAILER_BATCH_SIZE,
+        filters: lifecycleStreamFilters.map((filter) => lambda.FilterCriteria.filter(filter)),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: MAILER_RETRY_ATTEMPTS,
+        maxRecordAge: MAILER_MAX_RECORD_AGE,
+        onFailure: new SqsDlq(lifecycleDeadLetters),
+      }),
+    );
+    Validations.of(lifecycleFunction.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads are on the table\'s stream ARN; PutEvents only on the service\'s bus.',
+    });
+
     const api = new AuthApi(this, 'Http', {
       stageName: config.stage,
       routes,
@@ -219,8 +258,9 @@ export class ServerlessAuth extends Construct {
       stage: api.api.deploymentStage,
       accessLogs: api.accessLogs,
       stageName: config.stage,
-      functions: new Map([...routeFunctions, [mailer.functionName, mailerFunction], ['key-manager', keys.manager]]),
+      functions: new Map([...routeFunctions, [mailer.functionName, mailerFunction], [lifecyclePublisher.functionName, lifecycleFunction], ['key-manager', keys.manager]]),
       mailerDeadLetters,
+      lifecycleDeadLetters,
       authorizer: authorizerFunction,
       table: data.table,
       alarmEmail: config.alarmEmail,
@@ -230,6 +270,7 @@ export class ServerlessAuth extends Construct {
     this.api = api.api;
     this.authorizer = api.authorizer;
     this.table = data.table;
+    this.eventBus = eventBus;
     this.issuer = issuerOf(config, api.api);
 
     new CfnOutput(this, 'Issuer', {
@@ -237,6 +278,7 @@ export class ServerlessAuth extends Construct {
       value: this.issuer,
     });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
+    new CfnOutput(this, 'EventBusName', { description: 'Lifecycle events (user.created, ...): add rules on this bus', value: eventBus.eventBusName });
     new CfnOutput(this, 'SenderIdentity', { description: 'SES identity mail is sent from (verify it before sign-ups work)', value: senderIdentity });
     new CfnOutput(this, 'KeyManagerFunction', { description: 'Invoke with {"action":"rotate"} to rotate the signing key now', value: keys.manager.function.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to get the alarms', value: alarms.topic.topicArn });

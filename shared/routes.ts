@@ -221,5 +221,15 @@ export const mailer = {
   access: { ...none, table: ['read', 'write'], sendsMail: true } satisfies FunctionAccess,
 } as const;
 
-/** Every function of the service: routes first, then the authorizer, then the mailer. */
-export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName];
+/**
+ * The lifecycle publisher: fed by the table's stream (user items and security events), it puts
+ * user.created, user.deleted, email.changed, roles.changed, account.disabled/enabled on the bus.
+ * It reads nothing from the table: the records carry what it publishes.
+ */
+export const lifecyclePublisher = {
+  functionName: 'lifecycle-events',
+  access: none satisfies FunctionAccess,
+} as const;
+
+/** Every function of the service: routes first, then the authorizer, the mailer and the lifecycle publisher. */
+export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName, lifecyclePublisher.functionName];

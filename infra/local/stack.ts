@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
-import { mailer } from '../../shared/routes';
+import { lifecyclePublisher, mailer } from '../../shared/routes';
+import { lifecycleStreamFilters } from '../../shared/lifecycle';
 import { loadDemoFiles } from './demo';
 import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
 import { LocalStackError } from './errors';
@@ -33,6 +34,8 @@ export interface LocalStackUrls {
   tableName: string;
   /** The key pair /admin requests are signed with (LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY, or made at start). */
   admin: AdminKeyPair & { region: string };
+  /** The JSON lines file the lifecycle events are appended to. */
+  lifecycleEventsFile: string;
 }
 
 export interface LocalStack extends LocalStackUrls {
@@ -92,6 +95,8 @@ function applyLocalEnvironment(ports: LocalStackPorts): void {
     JWT_ISSUER: origins[0]!,
     // 0 locally so a logout shows at once: no gateway result cache, no authorizer liveness memory.
     AUTHORIZER_CACHE_TTL_SECONDS: '0',
+    // Lifecycle events (user.created, ...) as JSON lines, where EventBridge would get them on AWS.
+    LIFECYCLE_EVENTS_FILE: join(tmpdir(), `serverless-auth-lifecycle-${process.pid}.jsonl`),
     SESSION_CHECK_CACHE_SECONDS: '0',
     // A fresh ES256 key pair and refresh-token key at every start.
     ...generateKeyEnvironment(),
@@ -163,6 +168,15 @@ export async function runLocalStack(
       log: options.log,
     });
     teardown.add(streamReader.stop);
+    // The lifecycle publisher on its own reader, as its own event source on AWS; it appends to LIFECYCLE_EVENTS_FILE.
+    const lifecycleReader = await startStreamReader({
+      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      tableName,
+      handler: handlers[lifecyclePublisher.functionName] as unknown as StreamHandler,
+      filters: lifecycleStreamFilters,
+      log: options.log,
+    });
+    teardown.add(lifecycleReader.stop);
     const admin = { ...localAdminKeyPair(), region: process.env.AWS_REGION! };
     listener = createGateway({
       adminKeys: admin,
@@ -181,6 +195,7 @@ export async function runLocalStack(
       ddbEndpoint: ddb.endpoint,
       tableName,
       admin,
+      lifecycleEventsFile: process.env.LIFECYCLE_EVENTS_FILE!,
       javaPid: ddb.process.pid,
       stop: () => teardown.run(),
     };
@@ -259,6 +274,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     ddbEndpoint: ready.ddbEndpoint,
     tableName: ready.tableName,
     admin: ready.admin,
+    lifecycleEventsFile: ready.lifecycleEventsFile,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

@@ -54,6 +54,7 @@ try {
       ddbEndpoint: stack.ddbEndpoint,
       tableName: stack.tableName,
       admin: stack.admin,
+      lifecycleEventsFile: stack.lifecycleEventsFile,
       javaPid: stack.javaPid,
     };
     process.send(ready);
@@ -68,6 +69,7 @@ try {
         `  Health           ${stack.apiUrl}/health`,
         `  Mail viewer      ${stack.mailUrl}/`,
         `  Mails as JSON    ${stack.mailUrl}/store`,
+        `  Lifecycle events ${stack.lifecycleEventsFile}   (JSON lines)`,
         `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName})`,
         '',
         'Admin API (/admin, SigV4 for execute-api; `npm run admin -- --api ' + stack.apiUrl + ' users list` with these set):',

@@ -23,7 +23,7 @@ const SHARD_DISCOVERY_INTERVAL_MS = 1_000;
 const MAX_ATTEMPTS = 5;
 const BATCH_SIZE = 100;
 
-type FilterPattern = { readonly [key: string]: FilterPattern | readonly FilterValue[] };
+export type FilterPattern = { readonly [key: string]: FilterPattern | readonly FilterValue[] };
 type FilterValue = string | number | { readonly prefix: string };
 
 /** Lambda event filtering for the subset of the syntax the stack uses: exact values and prefixes. */
@@ -64,8 +64,11 @@ export async function startStreamReader(options: {
   endpoint: string;
   tableName: string;
   handler: StreamHandler;
+  /** The event source's filters (any one matching); the mailer's by default. */
+  filters?: readonly FilterPattern[];
   log?: (line: string) => void;
 }): Promise<StreamReader> {
+  const filters = options.filters ?? [intentStreamFilter];
   const clientOptions = { endpoint: options.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const tables = new DynamoDBClient(clientOptions);
   const streams = new DynamoDBStreamsClient(clientOptions);
@@ -131,7 +134,7 @@ export async function startStreamReader(options: {
             finished.add(shardId);
           }
           received += Records.length;
-          const matching = Records.map((r) => toLambdaRecord(r, streamArn!)).filter((r) => matchesFilter(intentStreamFilter, r));
+          const matching = Records.map((r) => toLambdaRecord(r, streamArn!)).filter((r) => filters.some((filter) => matchesFilter(filter, r)));
           if (matching.length > 0) await deliver(matching);
         }
         if (received === 0) await pause(POLL_INTERVAL_MS);

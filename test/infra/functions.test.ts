@@ -62,6 +62,8 @@ const expectedPermissions: Record<string, string[]> = {
   openapi: [],
   authorizer: [...readItems, readSecret('PublicKeys')],
   mailer: [...readItems, ...writeItems, ...sendMail, ...readStream, 'dynamodb:ListStreams on *', ...sendToDeadLetters],
+  // Only its stream, the bus and its own dead-letter queue: it reads nothing from the table.
+  'lifecycle-events': [...readStream, 'dynamodb:ListStreams on *', 'events:PutEvents on EventBus.Arn', ...['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on LifecycleDeadLetters.Arn`)],
 };
 
 const expectedSecretIds: Record<string, string[]> = {
@@ -101,6 +103,7 @@ const expectedSecretIds: Record<string, string[]> = {
   openapi: [],
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   mailer: [],
+  'lifecycle-events': [],
 };
 
 /** "action on resource [if condition]" for every permission of a function, whatever the statement grouping. */
@@ -170,6 +173,7 @@ describe('runtime', () => {
       openapi: 256,
       authorizer: 256,
       mailer: 256,
+      'lifecycle-events': 256,
     });
   });
 
@@ -236,7 +240,7 @@ describe('configuration', () => {
     // Assess
     // STAGE is read by shared/observability.ts as a metric dimension, before any config is parsed;
     // ROLE_GATED_ROUTES by the authorizer alone (shared/roles.ts), without the config's validator.
-    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE', ...(name === 'authorizer' ? ['ROLE_GATED_ROUTES'] : [])]);
+    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE', ...(name === 'authorizer' ? ['ROLE_GATED_ROUTES'] : []), ...(name === 'lifecycle-events' ? ['EVENT_BUS_NAME'] : [])]);
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
     expect(env).toMatchObject({
       ACCESS_TOKEN_TTL_SECONDS: '900',
@@ -301,7 +305,7 @@ describe('least privilege', () => {
     // Assess
     for (const name of functionNames) {
       const actions = wildcards(name).flatMap((s) => s.actions).sort();
-      expect(actions, name).toEqual(name === 'mailer' ? ['dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(actions, name).toEqual(name === 'mailer' || name === 'lifecycle-events' ? ['dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
   });
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signedFetch } from '../../infra/admin-client';
@@ -179,6 +180,32 @@ describe('npm run admin', () => {
     expect(text).toMatch(/^id\s+type\s+at/m);
     expect(text).toContain('roles_changed');
     expect(text).toContain(LOCAL_ADMIN);
+  });
+});
+
+describe('lifecycle events on the local stack', () => {
+  /** The lifecycle events of one user in the JSON lines file, once `done` says they have all arrived (or the deadline passed). */
+  async function lifecycleOf(userId: string, done: (types: string[]) => boolean): Promise<Array<{ id: string; type: string }>> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const text = await readFile(stack.lifecycleEventsFile, 'utf8').catch(() => '');
+      const events = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string; type: string; userId: string }).filter((e) => e.userId === userId);
+      if (done(events.map((e) => e.type)) || Date.now() > deadline) return events;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('appends user.created, roles.changed, account.disabled, account.enabled and user.deleted once each, in order', async () => {
+    const alice = await newVerifiedUser('lifecycle');
+    await admin('PUT', `/admin/users/${alice.userId}/roles`, { body: { roles: ['ops'] } });
+    await admin('POST', `/admin/users/${alice.userId}/disable`);
+    await admin('POST', `/admin/users/${alice.userId}/enable`);
+    await admin('DELETE', `/admin/users/${alice.userId}`);
+
+    const events = await lifecycleOf(alice.userId, (types) => types.includes('user.deleted'));
+
+    expect(events.map((e) => e.type)).toEqual(['user.created', 'roles.changed', 'account.disabled', 'account.enabled', 'user.deleted']);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 });
 

@@ -22,6 +22,8 @@ export interface IntegrationStack {
   refreshGraceSeconds: number;
   /** The key pair /admin requests are signed with, and its region. */
   admin: { accessKeyId: string; secretAccessKey: string; region: string };
+  /** Where the local stack appends lifecycle events (JSON lines). */
+  lifecycleEventsFile: string;
 }
 
 declare module 'vitest' {
@@ -58,6 +60,7 @@ export async function provideIntegrationStack(project: TestProject, handlers: 's
     audience: integrationSettings.JWT_AUDIENCE,
     refreshGraceSeconds: Number(integrationSettings.REFRESH_GRACE_SECONDS),
     admin: stack.admin,
+    lifecycleEventsFile: stack.lifecycleEventsFile,
   });
   return () => stack.stop();
 }
