@@ -34,20 +34,15 @@ export class DataTable extends Construct {
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
 
-    this.table.addGlobalSecondaryIndex({
-      indexName: sessionsByUserIndex.indexName,
-      partitionKey: { name: sessionsByUserIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: sessionsByUserIndex.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...sessionsByUserIndex.projectedAttributes],
-    });
-    const { usersByEmailIndex } = tableSchema;
-    this.table.addGlobalSecondaryIndex({
-      indexName: usersByEmailIndex.indexName,
-      partitionKey: { name: usersByEmailIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: usersByEmailIndex.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...usersByEmailIndex.projectedAttributes],
-    });
+    // Both sparse: sessions-by-user (only session items carry its keys) and users-by-email (only user items).
+    for (const index of [sessionsByUserIndex, tableSchema.usersByEmailIndex]) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projectedAttributes],
+      });
+    }
   }
 }

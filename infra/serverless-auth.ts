@@ -154,65 +154,51 @@ export class ServerlessAuth extends Construct {
     // Read at synth, after every addProtectedRoute: the authorizer's policy names the routes a caller's roles do not reach.
     authorizerFunction.function.addEnvironment(ROLE_GATED_ROUTES_VARIABLE, Lazy.string({ produce: () => JSON.stringify(this.gatedRoutes) }));
 
+    /**
+     * A consumer of the table's stream, at least once: a failing record is retried (the batch split
+     * in halves to isolate it) up to MAILER_RETRY_ATTEMPTS times or MAILER_MAX_RECORD_AGE, then its
+     * metadata goes to the consumer's own dead-letter queue, which alarms.
+     */
+    const consumeStream = (fn: ServiceFunction, deadLettersId: string, filters: ReadonlyArray<Record<string, unknown>>, what: string) => {
+      const deadLetters = new sqs.Queue(this, deadLettersId, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(deadLetters).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is itself the dead-letter destination of the ${what} event source; nothing consumes it but an operator.`,
+      });
+      fn.function.addEventSource(
+        new DynamoEventSource(data.table, {
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          batchSize: MAILER_BATCH_SIZE,
+          filters: filters.map((filter) => lambda.FilterCriteria.filter(filter)),
+          reportBatchItemFailures: true,
+          bisectBatchOnError: true,
+          retryAttempts: MAILER_RETRY_ATTEMPTS,
+          maxRecordAge: MAILER_MAX_RECORD_AGE,
+          onFailure: new SqsDlq(deadLetters),
+        }),
+      );
+      Validations.of(fn.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads themselves are on the table\'s stream ARN.',
+      });
+      return deadLetters;
+    };
+
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
     const mailerFunction = buildFunction(mailer.functionName, mailer.access);
-    const mailerDeadLetters = new sqs.Queue(this, 'MailerDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(mailerDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter destination of the mailer event source; nothing consumes it but an operator.',
-    });
-    mailerFunction.function.addEventSource(
-      new DynamoEventSource(data.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: MAILER_BATCH_SIZE,
-        filters: [lambda.FilterCriteria.filter(intentStreamFilter)],
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: MAILER_RETRY_ATTEMPTS,
-        maxRecordAge: MAILER_MAX_RECORD_AGE,
-        onFailure: new SqsDlq(mailerDeadLetters),
-      }),
-    );
-    Validations.of(mailerFunction.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads themselves are on the table\'s stream ARN.',
-    });
+    const mailerDeadLetters = consumeStream(mailerFunction, 'MailerDeadLetters', [intentStreamFilter], 'mailer');
 
-    // Lifecycle events: a second consumer of the stream, publishing to the service's own bus.
+    // Lifecycle events: a second consumer of the stream, publishing to the service's own bus only.
     const eventBus = new events.EventBus(this, 'EventBus');
     const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access);
     lifecycleFunction.function.addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
     eventBus.grantPutEventsTo(lifecycleFunction.role);
-    const lifecycleDeadLetters = new sqs.Queue(this, 'LifecycleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(lifecycleDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter destination of the lifecycle event source; nothing consumes it but an operator.',
-    });
-    lifecycleFunction.function.addEventSource(
-      new DynamoEventSource(data.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: MAILER_BATCH_SIZE,
-        filters: lifecycleStreamFilters.map((filter) => lambda.FilterCriteria.filter(filter)),
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: MAILER_RETRY_ATTEMPTS,
-        maxRecordAge: MAILER_MAX_RECORD_AGE,
-        onFailure: new SqsDlq(lifecycleDeadLetters),
-      }),
-    );
-    Validations.of(lifecycleFunction.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads are on the table\'s stream ARN; PutEvents only on the service\'s bus.',
-    });
+    const lifecycleDeadLetters = consumeStream(lifecycleFunction, 'LifecycleDeadLetters', lifecycleStreamFilters, 'lifecycle');
 
     const api = new AuthApi(this, 'Http', {
       stageName: config.stage,
