@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_METRICS_PER_ALARM } from '../../infra/alarms';
 import { ensureCloudWatchRole } from '../../infra/api-gateway-account/handler';
-import { authorizer, mailer, routes, type Route } from '../../shared/routes';
+import { authorizer, lifecyclePublisher, mailer, routes, type Route } from '../../shared/routes';
 import { synthesize } from './support/synth';
 import { TemplateView } from './support/template';
 
@@ -151,7 +151,7 @@ describe('a route table that grows', () => {
     // located; the CDK wants entries under the project root, so in the ignored cdk.out/)
     mkdirSync(path.join(REPO_ROOT, 'cdk.out'), { recursive: true });
     const functionsDir = mkdtempSync(path.join(REPO_ROOT, 'cdk.out', 'functions-'));
-    for (const name of [...longerTable.map((r) => r.functionName), authorizer.functionName, mailer.functionName]) {
+    for (const name of [...longerTable.map((r) => r.functionName), authorizer.functionName, mailer.functionName, lifecyclePublisher.functionName]) {
       mkdirSync(path.join(functionsDir, name));
       writeFileSync(path.join(functionsDir, name, 'handler.ts'), 'export const handler = async () => ({ statusCode: 200 });\n');
     }
