@@ -68,18 +68,25 @@ async function measurePairs(pairs: readonly Pair[], rounds: number, env: NodeJS.
   return samples;
 }
 
+/**
+ * Judged on CPU time: on a shared 2-core machine the wall time of a 100 ms import swings 3× with
+ * the other jobs' load (waiting for a core counts in it, on either side of a pair at random),
+ * while the CPU the import spends does not; and a Lambda with a fraction of a vCPU and nothing
+ * else to run pays for an import in CPU time. The wall clock is printed in the note.
+ */
 function pairItem(pair: Pair, { target, baseline }: PairSamples): BenchItem {
   const wall = (times: ImportTime[]) => times.map((t) => t.wallMs);
   const cpu = (times: ImportTime[]) => times.map((t) => t.cpuMs);
-  const cpuRatio = summarize(pairedRatios(cpu(target), cpu(baseline)));
+  const wallRatio = summarize(pairedRatios(wall(target), wall(baseline)));
+  const range = (values: { min: number; max: number }) => `${values.min.toFixed(2)}–${values.max.toFixed(2)}`;
   return item({
     name: pair.name,
-    unit: 'ms',
-    value: summarize(wall(target)),
-    baseline: { name: pair.baselineLabel, value: summarize(wall(baseline)) },
-    ratio: summarize(pairedRatios(wall(target), wall(baseline))),
+    unit: 'ms CPU',
+    value: summarize(cpu(target)),
+    baseline: { name: pair.baselineLabel, value: summarize(cpu(baseline)) },
+    ratio: summarize(pairedRatios(cpu(target), cpu(baseline))),
     budget: pair.budget,
-    note: `CPU ${summarize(cpu(target)).median.toFixed(0)} vs ${summarize(cpu(baseline)).median.toFixed(0)} ms (${cpuRatio.median.toFixed(2)}×)`,
+    note: `${target.length} fresh processes each side; wall ${summarize(wall(target)).median.toFixed(0)} vs ${summarize(wall(baseline)).median.toFixed(0)} ms (${wallRatio.median.toFixed(2)}×, ${range(wallRatio)})`,
   });
 }
 

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { awsClientOptions } from '../shared/aws/client-options';
 import { buildEvents, lambdaContext } from '../infra/local/events';
 import { authorizer } from '../shared/routes';
+import type { DynamoDbLocalCredentials } from '../infra/local/dynamodb-local';
 
 /**
  * What a bundle needs to be imported and invoked outside Lambda: its environment, real-shaped API
@@ -15,7 +16,11 @@ export type KeyEnvironment = Record<'JWT_PRIVATE_KEY' | 'JWT_PUBLIC_KEYS' | 'REF
 export interface Endpoints {
   tableName: string;
   ddbEndpoint: string;
+  /** The local stack's namespace in DynamoDB Local: its table exists only under these. */
+  ddbCredentials: DynamoDbLocalCredentials;
   sesEndpoint: string;
+  /** The local stack's breached-passwords stand-in, as the deployed functions call HIBP. */
+  breachedPasswordsUrl: string;
   /** The stack's JWT_ISSUER (its API URL): tokens the stack signed must verify in the bundles. */
   issuer: string;
 }
@@ -25,9 +30,11 @@ export function functionEnvironment(keys: KeyEnvironment, endpoints?: Endpoints)
   return {
     TABLE_NAME: endpoints?.tableName ?? 'bench-table',
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    ...(endpoints ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.ddbEndpoint, AWS_ENDPOINT_URL_SES: endpoints.sesEndpoint, JWT_ISSUER: endpoints.issuer } : {}),
+    AWS_ACCESS_KEY_ID: endpoints?.ddbCredentials.accessKeyId ?? 'local',
+    AWS_SECRET_ACCESS_KEY: endpoints?.ddbCredentials.secretAccessKey ?? 'local',
+    ...(endpoints
+      ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.ddbEndpoint, AWS_ENDPOINT_URL_SES: endpoints.sesEndpoint, JWT_ISSUER: endpoints.issuer, BREACHED_PASSWORDS_API_URL: endpoints.breachedPasswordsUrl }
+      : {}),
     ...keys,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
@@ -79,9 +86,9 @@ export function context(functionName: string): Context {
  * A document client on the local stack's DynamoDB Local with the functions' own client options:
  * what the bare round trips, the baselines of the handlers, are sent with.
  */
-export function bareDocumentClient(ddbEndpoint: string): DynamoDBDocumentClient {
+export function bareDocumentClient(stack: { ddbEndpoint: string; ddbCredentials: DynamoDbLocalCredentials }): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...awsClientOptions, endpoint: ddbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({ ...awsClientOptions, endpoint: stack.ddbEndpoint, region: 'us-east-1', credentials: stack.ddbCredentials }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
 }

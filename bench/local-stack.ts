@@ -10,18 +10,30 @@ import type { KeyEnvironment } from './environment';
 export const PASSWORD = 'correct horse battery staple';
 const REFRESH_COOKIE = 'refresh_token';
 
+/** Every bench client signs up from loopback: one source, so the per-source and global mail caps are lifted. */
+export const UNCAPPED_MAIL = { MAIL_PER_SOURCE_PER_HOUR: '100000', MAIL_GLOBAL_PER_HOUR: '100000' };
+
 export async function startBenchStack(keys: KeyEnvironment): Promise<LocalStack> {
-  return startLocalStack({ quiet: true, env: { ...keys, ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1'} });
+  return startLocalStack({ quiet: true, env: { ...keys, ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1', ...UNCAPPED_MAIL } });
 }
 
 export const uniqueEmail = (label: string) => `bench-${label}-${randomUUID().slice(0, 8)}@example.com`;
 
-interface StoredMail {
+export interface StoredMail {
   destination: { to: string[] };
   body: { text?: string };
 }
 
 const linkPattern = /\/verify\?token=([A-Za-z0-9_.~-]+)/;
+
+/** Every mail in aws-ses-v2-local's store (GET /store), oldest first. */
+export async function storedMails(mailUrl: string): Promise<StoredMail[]> {
+  const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
+  return emails;
+}
+
+/** The sign-up link token a mail carries, if any. */
+export const signupTokenOf = (mail: StoredMail): string | undefined => linkPattern.exec(mail.body.text ?? '')?.[1];
 
 /**
  * The token of the newest verification link mailed to `email`, from aws-ses-v2-local's GET /store.
@@ -30,9 +42,8 @@ const linkPattern = /\/verify\?token=([A-Za-z0-9_.~-]+)/;
 export async function verificationToken(mailUrl: string, email: string, deadlineMs = 30_000): Promise<string> {
   const started = Date.now();
   for (;;) {
-    const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: StoredMail[] };
-    const mail = emails.filter((m) => m.destination.to.includes(email) && linkPattern.test(m.body.text ?? '')).at(-1);
-    const token = linkPattern.exec(mail?.body.text ?? '')?.[1];
+    const mail = (await storedMails(mailUrl)).filter((m) => m.destination.to.includes(email) && signupTokenOf(m)).at(-1);
+    const token = mail && signupTokenOf(mail);
     if (token) return token;
     if (Date.now() - started > deadlineMs) throw new Error(`no verification mail for ${email} within ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -67,21 +78,32 @@ async function session(response: Response): Promise<Session> {
   return { accessToken, refreshToken: refreshCookieOf(response) };
 }
 
-/** Register, open the mailed link, choose the password: the account's first session. */
-export async function newVerifiedAccount(stack: LocalStack, label: string): Promise<{ email: string; session: Session }> {
-  const email = uniqueEmail(label);
-  const token = await signupToken(stack, email);
-  return { email, session: await session(await post(`${stack.apiUrl}/auth/verify`, { token, password: PASSWORD }, 200)) };
+/** Opens a mailed sign-up link: chooses the password and answers the account's first session. */
+export async function openSignupLink(stack: Pick<LocalStack, 'apiUrl'>, token: string): Promise<Session> {
+  return session(await post(`${stack.apiUrl}/auth/verify`, { token, password: PASSWORD }, 200));
 }
 
-export async function logIn(stack: LocalStack, email: string): Promise<Session> {
+/** Register, open the mailed link, choose the password: the account's first session. */
+export async function newVerifiedAccount(stack: Pick<LocalStack, 'apiUrl' | 'mailUrl'>, label: string): Promise<{ email: string; session: Session }> {
+  const email = uniqueEmail(label);
+  return { email, session: await openSignupLink(stack, await signupToken(stack, email)) };
+}
+
+export async function logIn(stack: Pick<LocalStack, 'apiUrl'>, email: string): Promise<Session> {
   return session(await post(`${stack.apiUrl}/auth/login`, { email, password: PASSWORD }, 200));
 }
 
 /** POST /auth/refresh with a refresh cookie, as the browser client sends it; the rotated token back. */
-export async function refresh(stack: LocalStack, refreshToken: string): Promise<string> {
+export async function refresh(stack: Pick<LocalStack, 'apiUrl'>, refreshToken: string): Promise<string> {
   const response = await fetch(`${stack.apiUrl}/auth/refresh`, { method: 'POST', headers: { Cookie: `${REFRESH_COOKIE}=${refreshToken}` } });
   if (response.status !== 200) throw new Error(`POST /auth/refresh: ${response.status} ${await response.text()}`);
   await response.arrayBuffer();
   return refreshCookieOf(response);
+}
+
+/** POST /auth/refresh, answering the whole new session: the access token and the rotated refresh token. */
+export async function refreshSession(stack: Pick<LocalStack, 'apiUrl'>, refreshToken: string): Promise<Session> {
+  const response = await fetch(`${stack.apiUrl}/auth/refresh`, { method: 'POST', headers: { Cookie: `${REFRESH_COOKIE}=${refreshToken}` } });
+  if (response.status !== 200) throw new Error(`POST /auth/refresh: ${response.status} ${await response.text()}`);
+  return session(response);
 }

@@ -94,7 +94,7 @@ const WARM_UP_REFRESHES = 300;
 export async function benchRefresh(setup: RefreshSetup): Promise<BenchItem[]> {
   const { stack } = setup;
   const bare = new BareSessionRoundTrips(
-    bareDocumentClient(stack.ddbEndpoint),
+    bareDocumentClient(stack),
     stack.tableName,
   );
 

@@ -54,9 +54,10 @@ function figure(summary: Summary, unit: string): string {
   return `${number(summary.median)} ${unit}${range}`;
 }
 
+/** The median ratio with the min–max of the runs and their number, so a pass can be told from luck. */
 function ratioText(ratio: Summary | null): string {
   if (!ratio) return '';
-  const range = ratio.runs > 1 ? ` (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})` : '';
+  const range = ratio.runs > 1 ? ` (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}, ${ratio.runs} runs)` : '';
   return `${ratio.median.toFixed(2)}×${range}`;
 }
 
@@ -64,7 +65,7 @@ const verdict = (pass: boolean | null) => (pass === null ? 'report' : pass ? 'pa
 
 /** A plain-text table: medians with the min–max of the runs in brackets. */
 export function formatTable(items: readonly BenchItem[]): string {
-  const header = ['item', 'value (min–max)', 'baseline', 'baseline value', 'ratio (min–max)', 'budget', 'result', 'note'];
+  const header = ['item', 'value (min–max)', 'baseline', 'baseline value', 'ratio (min–max, runs)', 'budget', 'result', 'note'];
   const rows = items.map((i) => [
     i.name,
     figure(i.value, i.unit),

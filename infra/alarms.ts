@@ -14,12 +14,30 @@ import { pascalCase } from './names';
 import type { ServiceFunction } from './service-function';
 
 /**
- * Namespace and dimensions the core publishes its security metrics under (shared/observability.ts):
- * the stage is a dimension, so stages sharing an account never feed each other's alarms.
+ * Namespace and dimensions the core publishes its metrics under (shared/observability.ts): the
+ * stage and the stack's name are dimensions, so stages sharing an account, and the service's
+ * stack and a team's stack of one stage, never feed each other's alarms.
  */
-export function serviceMetrics(stageName: string) {
-  return { namespace: METRICS_NAMESPACE, dimensionsMap: { service: SERVICE_NAME, stage: stageName } };
+export function serviceMetrics(stageName: string, stackName: string) {
+  return { namespace: METRICS_NAMESPACE, dimensionsMap: { service: SERVICE_NAME, stage: stageName, stack: stackName } };
 }
+
+/**
+ * A function's errors alarm on their share of its invocations, in at least 2 of 3 five-minute
+ * periods: a single transient error (a Lambda restart, one SDK timeout) pages nobody, a function
+ * that keeps failing for ten minutes does. Functions listed in `everyFailureMatters` (the key
+ * manager: one run an hour, each one needed) alarm on any error instead.
+ */
+export const ERROR_RATE_PERCENT = 5;
+export const ERROR_RATE_PERIODS = { evaluationPeriods: 3, datapointsToAlarm: 2 } as const;
+/** The mailer is behind when its oldest unread stream record is older than this. */
+export const MAILER_ITERATOR_AGE_ALARM = Duration.minutes(10);
+/**
+ * SES reviews an account at about 5 % bounces or 0.1 % complaints and may pause it at twice
+ * that: the alarms fire at half the review thresholds, with time to act.
+ */
+export const SES_BOUNCE_RATE_ALARM = 0.025;
+export const SES_COMPLAINT_RATE_ALARM = 0.0005;
 
 /** CloudWatch's limit on the metrics one alarm may combine in a math expression. */
 export const MAX_METRICS_PER_ALARM = 10;
@@ -36,6 +54,10 @@ export interface AlarmsProps {
   mailerDeadLetters: sqs.IQueue;
   /** Where lifecycle stream records end up after the publisher gave up on them. */
   lifecycleDeadLetters?: sqs.IQueue;
+  /** The function that reads the outbox stream (its IteratorAge says how far behind mail is). */
+  mailer: ServiceFunction;
+  /** Functions whose every failure alarms (not a rate): each run of them matters. */
+  everyFailureMatters: ReadonlySet<string>;
   alarmEmail?: string;
 }
 
@@ -80,7 +102,8 @@ export class Alarms extends Construct {
     // Not encrypted with KMS: notifications carry alarm names and metric values only, and
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key (a customer key costs monthly).
     const notify = new actions.SnsAction(this.topic);
-    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+    type AlarmOptions = Partial<Pick<cloudwatch.AlarmProps, 'evaluationPeriods' | 'datapointsToAlarm' | 'treatMissingData'>>;
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, options: AlarmOptions = {}) => {
       const created = new cloudwatch.Alarm(this, name, {
         alarmName: `${alarmNamePrefix}${name}`,
         alarmDescription: description,
@@ -89,6 +112,7 @@ export class Alarms extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...options,
       });
       created.addAlarmAction(notify);
       created.addOkAction(notify);
@@ -101,7 +125,7 @@ export class Alarms extends Construct {
     // The authorizer's Lambda "Errors" count every rejected token (API Gateway wants a thrown
     // "Unauthorized" for a 401), so they cannot tell failures apart. API Gateway can: it logs
     // AUTHORIZER_FAILURE / AUTHORIZER_CONFIGURATION_ERROR when the authorizer crashed or timed out.
-    const { namespace, dimensionsMap } = serviceMetrics(props.stageName);
+    const { namespace, dimensionsMap } = serviceMetrics(props.stageName, stack.stackName);
     new logs.MetricFilter(this, 'AuthorizerFailuresFilter', {
       logGroup: props.accessLogs,
       filterPattern: logs.FilterPattern.any(
@@ -110,19 +134,34 @@ export class Alarms extends Construct {
       ),
       metricNamespace: namespace,
       metricName: 'AuthorizerFailures',
-      // Filter dimensions come from the log line: the access log records the stage.
-      dimensions: { stage: '$.stage' },
+      // Filter dimensions come from the log line: the access log records the stage and the stack.
+      dimensions: { stage: '$.stage', stack: '$.stack' },
       metricValue: '1',
     });
     alarm(
       'AuthorizerFailures',
-      new cloudwatch.Metric({ namespace, metricName: 'AuthorizerFailures', dimensionsMap: { stage: props.stageName }, period: FIVE_MINUTES, statistic: 'Sum' }),
+      new cloudwatch.Metric({ namespace, metricName: 'AuthorizerFailures', dimensionsMap: { stage: props.stageName, stack: stack.stackName }, period: FIVE_MINUTES, statistic: 'Sum' }),
       1,
       'The authorizer failed (crash, timeout or bad policy): callers got 503 instead of 200 or 401',
     );
 
     for (const [name, fn] of props.functions) {
-      alarm(`${pascalCase(name)}Errors`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `Function ${name} failed (uncaught error or timeout)`);
+      if (props.everyFailureMatters.has(name)) {
+        alarm(`${pascalCase(name)}Errors`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `Function ${name} failed (uncaught error or timeout)`);
+        continue;
+      }
+      alarm(
+        `${pascalCase(name)}Errors`,
+        new cloudwatch.MathExpression({
+          label: `Errors of ${name} in % of its invocations`,
+          expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
+          usingMetrics: { errors: fn.function.metricErrors({ statistic: 'Sum' }), invocations: fn.function.metricInvocations({ statistic: 'Sum' }) },
+          period: FIVE_MINUTES,
+        }),
+        ERROR_RATE_PERCENT,
+        `Function ${name} failed (uncaught error or timeout) in at least ${ERROR_RATE_PERCENT} % of its invocations, in ${ERROR_RATE_PERIODS.datapointsToAlarm} of ${ERROR_RATE_PERIODS.evaluationPeriods} five-minute periods`,
+        ERROR_RATE_PERIODS,
+      );
     }
 
     // One alarm holds at most 10 metrics (CloudWatch's limit): the functions are split across
@@ -159,11 +198,54 @@ export class Alarms extends Construct {
       'DynamoDB throttled requests of the table',
     );
 
+    // Visible and in flight (an operator reading the queue), at their maximum; a missing point
+    // keeps the state: SQS stops publishing for a queue nobody touches, and the alarm must not
+    // return to OK while a message still waits. It clears on a datapoint of 0, once the queue is empty.
     alarm(
       'MailerDeadLetters',
-      props.mailerDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      new cloudwatch.MathExpression({
+        label: 'Mail intents waiting in the dead-letter queue',
+        expression: 'visible + inFlight',
+        usingMetrics: {
+          visible: props.mailerDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+          inFlight: props.mailerDeadLetters.metricApproximateNumberOfMessagesNotVisible({ statistic: 'Maximum' }),
+        },
+        period: FIVE_MINUTES,
+      }),
       1,
-      'A mail intent failed every retry and went to the dead-letter queue: a mail was not sent',
+      'A mail intent failed every retry for 6 hours and went to the dead-letter queue: a mail was not sent (replay it, docs/deploy.md)',
+      { treatMissingData: cloudwatch.TreatMissingData.IGNORE },
+    );
+    alarm(
+      'MailerIteratorAge',
+      props.mailer.function.metric('IteratorAge', { period: FIVE_MINUTES, statistic: 'Maximum' }),
+      MAILER_ITERATOR_AGE_ALARM.toMilliseconds(),
+      `The mailer is more than ${MAILER_ITERATOR_AGE_ALARM.toMinutes()} minutes behind the outbox: mail is late (SES failing, or a shard held up by retries)`,
+    );
+    alarm(
+      'MailRejected',
+      new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'MailRejected', period: FIVE_MINUTES, statistic: 'Sum' }),
+      1,
+      'SES refused a mail for good (MessageRejected, unverified MAIL FROM domain, ...): it was recorded on its intent and not sent',
+    );
+    // Account-wide SES metrics (no dimension): every stack of the account and Region alarms on them.
+    alarm(
+      'SesBounceRate',
+      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', period: Duration.hours(1), statistic: 'Maximum' }),
+      SES_BOUNCE_RATE_ALARM,
+      `The account's SES bounce rate reached ${SES_BOUNCE_RATE_ALARM * 100} %: SES reviews the account at 5 % and may pause sending`,
+    );
+    alarm(
+      'SesComplaintRate',
+      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', period: Duration.hours(1), statistic: 'Maximum' }),
+      SES_COMPLAINT_RATE_ALARM,
+      `The account's SES complaint rate reached ${SES_COMPLAINT_RATE_ALARM * 100} %: SES reviews the account at 0.1 % and may pause sending`,
+    );
+    alarm(
+      'KeyReplacementRefused',
+      new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'KeyReplacementRefused', period: FIVE_MINUTES, statistic: 'Sum' }),
+      1,
+      'The key manager found the refresh or MFA key missing although one existed before, and refused to make a new one: restore the secret (docs/deploy.md)',
     );
     if (props.lifecycleDeadLetters) {
       alarm(
@@ -178,6 +260,12 @@ export class Alarms extends Construct {
       new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'RefreshTokenReuse', period: FIVE_MINUTES, statistic: 'Sum' }),
       1,
       'A refresh token was used twice outside the grace window: likely theft; the session was revoked',
+    );
+    alarm(
+      'MailGlobalCapReached',
+      new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'MailGlobalCapReached', period: FIVE_MINUTES, statistic: 'Sum' }),
+      1,
+      'The hourly cap on sign-up, reset and email-change mails was reached: such mails are not sent until the hour ends (a mail flood, or the cap is too low for real traffic)',
     );
   }
 }

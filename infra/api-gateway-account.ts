@@ -71,6 +71,8 @@ export class ApiGatewayCloudWatchRole extends Construct {
     this.setting = new CustomResource(this, 'Setting', {
       serviceToken: setter.function.functionArn,
       resourceType: 'Custom::ApiGatewayCloudWatchRole',
+      // CloudFormation answers a custom resource's silence after this, not after an hour.
+      serviceTimeout: Duration.minutes(5),
       properties: { RoleArn: this.role.roleArn },
     });
     this.setting.node.addDependency(setter.role);

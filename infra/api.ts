@@ -40,7 +40,8 @@ export class AuthApi extends Construct {
   constructor(scope: Construct, id: string, props: AuthApiProps) {
     super(scope, id);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // Kept when the stack goes: the record of who called what outlives a teardown (a generated name, so no collision).
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     this.accessLogs = accessLogs;
 
     this.api = new apigateway.RestApi(this, 'Api', {
@@ -58,7 +59,7 @@ export class AuthApi extends Construct {
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: accessLogFormat(),
+        accessLogFormat: accessLogFormat(Stack.of(this).stackName),
       },
     });
 
@@ -180,7 +181,8 @@ export function gatewayResponseHeaders(allowedOrigins: readonly string[]): Recor
   };
 }
 
-function accessLogFormat(): apigateway.AccessLogFormat {
+/** The access log line; `stack` is a literal, the dimension the authorizer-failure metric filter reads. */
+function accessLogFormat(stackName: string): apigateway.AccessLogFormat {
   const F = apigateway.AccessLogField;
   return apigateway.AccessLogFormat.custom(
     JSON.stringify({
@@ -191,6 +193,7 @@ function accessLogFormat(): apigateway.AccessLogFormat {
       method: F.contextHttpMethod(),
       resourcePath: F.contextResourcePath(),
       stage: F.contextStage(),
+      stack: stackName,
       status: F.contextStatus(),
       protocol: F.contextProtocol(),
       responseLength: F.contextResponseLength(),

@@ -85,6 +85,10 @@ export const contextSchema = z
     /** While the account is in the SES sandbox, mail can only go to verified addresses, and the
      *  sending role needs permission on those recipients' identities too. */
     sesSandboxRecipients: list(emailAddress).default([]),
+    /** Custom MAIL FROM domain (a subdomain of the sender's domain, e.g. mail.example.com) for the
+     *  identity this stage creates: bounces then come back to your domain and SPF aligns for DMARC.
+     *  Its MX and SPF records are stack outputs. */
+    mailFromDomain: domainName.optional(),
     appUrl: z.url({ protocol: /^https?$/ }),
     allowedOrigins: list(origin).refine((origins) => origins.length > 0, 'needs at least one origin'),
     accessTokenTtlSeconds: positiveSeconds(900),
@@ -92,6 +96,12 @@ export const contextSchema = z
     sessionMaxAgeSeconds: positiveSeconds(86_400),
     refreshGraceSeconds: positiveSeconds(10),
     verificationTokenTtlSeconds: positiveSeconds(86_400),
+    /** Silent mail limits (shared/auth/mail-limits.ts): sign-up and reset mails per source network
+     *  and hour, and every link mail per hour in all (alarmed when reached). */
+    mailPerSourcePerHour: wholeNumber({ min: 1 }).default(50),
+    mailGlobalPerHour: wholeNumber({ min: 1 }).default(1000),
+    /** New passwords checked against Have I Been Pwned's range API (k-anonymity, fail open). */
+    breachedPasswordCheck: flag(true),
     cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default('Strict'),
     /** API Gateway caches authorizer results this long: the upper bound on how long a revoked
      *  access token still works. 0 turns the cache off. API Gateway allows at most 3600. */
@@ -107,8 +117,11 @@ export const contextSchema = z
      * `aws lambda get-account-settings` before turning it on).
      */
     passwordFunctionsReservedConcurrency: wholeNumber({ min: 1, max: 10_000 }).optional(),
-    /** Requests per IP per 5 minutes to /auth/* before WAF blocks that IP. WAF's minimum is 10. */
+    /** Requests per IP per 5 minutes to /auth/* (refresh aside) before WAF blocks that IP. WAF's minimum is 10. */
     wafRateLimit: wholeNumber({ min: 10, max: 2_000_000_000 }).default(300),
+    /** Requests per IP per 5 minutes to /auth/refresh: every signed-in tab refreshes about every
+     *  accessTokenTtlSeconds, so one office NAT needs far more than a sign-in limit. */
+    wafRefreshRateLimit: wholeNumber({ min: 10, max: 2_000_000_000 }).default(6000),
     /** Keep the table when the stack is deleted, and refuse to delete it by accident. Only a
      *  throw-away dev stage should turn this off. */
     retainData: flag(true),
@@ -118,6 +131,15 @@ export const contextSchema = z
     signingKeyRotationDays: wholeNumber({ min: 1, max: 3650 }).default(90),
     /** How long a user's security events are kept (their TTL). */
     securityEventRetentionDays: wholeNumber({ min: 1, max: 3650 }).default(90),
+    /** Standby Regions: table replicas and replicated secrets there (docs/multi-region.md). The
+     *  deploying Region stays the only one that writes keys, sends mail and serves traffic. */
+    replicaRegions: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be AWS Region names like eu-central-1')).default([]),
+    /** A managed policy (name or ARN) every role of the stack gets as its permissions boundary,
+     *  for accounts whose bootstrap or SCPs require one. */
+    permissionsBoundary: z
+      .string()
+      .regex(/^(arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/)?[\w+=,.@\/-]{1,128}$/, 'must be a managed policy name or ARN')
+      .optional(),
     alarmEmail: emailAddress.optional(),
     /** Custom domain for the API (a regional ACM certificate in the stack's region). Serving the
      *  API from the app's own site is what lets SameSite=Strict cookies reach it. */
@@ -142,10 +164,39 @@ export const contextSchema = z
     if (config.senderIdentity && !senderMatches(config.mailFrom.address, config.senderIdentity)) {
       ctx.addIssue({ code: 'custom', path: ['senderIdentity'], message: `must be the mailFrom address or its domain (${config.mailFrom.address})` });
     }
+    if (config.mailFromDomain) {
+      const senderDomain = config.mailFrom.address.slice(config.mailFrom.address.indexOf('@') + 1);
+      if (!config.mailFromDomain.toLowerCase().endsWith(`.${senderDomain}`)) {
+        ctx.addIssue({ code: 'custom', path: ['mailFromDomain'], message: `must be a subdomain of the sender's domain (${senderDomain}), like mail.${senderDomain}` });
+      }
+      if (!config.createSenderIdentity) {
+        ctx.addIssue({ code: 'custom', path: ['mailFromDomain'], message: 'is set on the identity this stack creates: it needs createSenderIdentity=true' });
+      }
+    }
+    if (config.stage !== 'dev') {
+      // cdk.json's example values are there so a clone synthesizes; a real stage must not send
+      // from, link to or allow an example domain.
+      const examples = [
+        ['mailFrom', config.mailFrom.address.slice(config.mailFrom.address.indexOf('@') + 1)],
+        ['appUrl', URL.canParse(config.appUrl) ? new URL(config.appUrl).hostname : ''],
+        ...config.allowedOrigins.map((value) => ['allowedOrigins', URL.canParse(value) ? new URL(value).hostname : '']),
+      ] as const;
+      for (const [key, host] of examples) {
+        if (isExampleHost(host)) ctx.addIssue({ code: 'custom', path: [key], message: `is an example value (${host}); stage ${config.stage} needs your own (only stage dev accepts examples)` });
+      }
+    }
+    if (config.replicaRegions.length !== new Set(config.replicaRegions).size) {
+      ctx.addIssue({ code: 'custom', path: ['replicaRegions'], message: 'lists a Region twice' });
+    }
     if (Boolean(config.apiDomainName) !== Boolean(config.apiCertificateArn)) {
       ctx.addIssue({ code: 'custom', path: [config.apiDomainName ? 'apiCertificateArn' : 'apiDomainName'], message: 'apiDomainName and apiCertificateArn go together' });
     }
   });
+
+/** Names reserved for documentation and tests (RFC 2606, RFC 6761): never a real deployment's. */
+function isExampleHost(host: string): boolean {
+  return /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i.test(host);
+}
 
 function senderMatches(address: string, identity: string): boolean {
   const lowered = identity.toLowerCase();
@@ -224,15 +275,19 @@ export function senderIdentityOf(config: StackConfig): string {
  * Key material is not here: each function only gets the *_SECRET_ID variables of the secrets it
  * may read, and MAIL_FROM only reaches the function that sends mail (see grants.ts).
  */
-export function functionEnvironment(config: StackConfig, tableName: string): Record<string, string> {
+export function functionEnvironment(config: StackConfig, tableName: string, stackName: string): Record<string, string> {
   return {
     STAGE: config.stage,
+    STACK_NAME: stackName,
     TABLE_NAME: tableName,
     ACCESS_TOKEN_TTL_SECONDS: String(config.accessTokenTtlSeconds),
     SESSION_IDLE_TIMEOUT_SECONDS: String(config.sessionIdleTimeoutSeconds),
     SESSION_MAX_AGE_SECONDS: String(config.sessionMaxAgeSeconds),
     REFRESH_GRACE_SECONDS: String(config.refreshGraceSeconds),
     VERIFICATION_TOKEN_TTL_SECONDS: String(config.verificationTokenTtlSeconds),
+    MAIL_PER_SOURCE_PER_HOUR: String(config.mailPerSourcePerHour),
+    MAIL_GLOBAL_PER_HOUR: String(config.mailGlobalPerHour),
+    BREACHED_PASSWORD_CHECK: String(config.breachedPasswordCheck),
     COOKIE_SAMESITE: config.cookieSameSite,
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,

@@ -3,6 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { FunctionAccess, SecretName, TableAction } from '../shared/routes';
 import { INTENT_KEY_PREFIX } from '../shared/outbox';
+import { SUPPRESSION_KEY_PREFIX } from '../shared/aws/dynamodb-suppressions';
 import { tableSchema } from '../shared/table';
 import type { ServiceFunction } from './service-function';
 
@@ -17,6 +18,8 @@ export interface ServiceResources {
     fromAddress: string;
     /** The From header of every mail (`Name <address>` or the address). */
     fromHeader: string;
+    /** The SES configuration set every mail goes through (bounce and complaint events). */
+    configurationSet: { name: string; arn: string };
   };
 }
 
@@ -25,7 +28,7 @@ export interface ServiceResources {
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
  * covers the core's transactions. Batch reads only where listed (the session list).
  */
-export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'enqueueMail' | 'queryEvents' | 'queryUsers'>, string[]> = {
+export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers'>, string[]> = {
   read: ['dynamodb:GetItem'],
   batchRead: ['dynamodb:BatchGetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
@@ -49,20 +52,25 @@ export const secretIdVariables: Record<SecretName, string> = {
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
   const { table, secrets, mail } = resources;
 
-  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'enqueueMail' || need === 'queryEvents' || need === 'queryUsers' ? [] : tableActions[need]));
+  const itemActions = access.table.flatMap((need) =>
+    need === 'querySessions' || need === 'queryDevices' || need === 'enqueueMail' || need === 'recordSuppression' || need === 'queryEvents' || need === 'queryUsers'
+      ? []
+      : tableActions[need],
+  );
   if (itemActions.length > 0) {
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: itemActions, resources: [table.tableArn] }));
   }
-  if (access.table.includes('enqueueMail')) {
-    // Writing a mail intent and nothing else: only items whose partition key is an intent's.
+  // Writing one kind of item and nothing else: only items whose partition key has its prefix.
+  const putsUnder = (prefix: string) =>
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:PutItem'],
         resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${INTENT_KEY_PREFIX}*`] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
       }),
     );
-  }
+  if (access.table.includes('enqueueMail')) putsUnder(INTENT_KEY_PREFIX);
+  if (access.table.includes('recordSuppression')) putsUnder(SUPPRESSION_KEY_PREFIX);
   if (access.table.includes('querySessions')) {
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -77,8 +85,9 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
       new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${tableSchema.usersByEmailIndex.indexName}`] }),
     );
   }
-  if (access.table.includes('queryEvents')) {
-    // Security events are listed by a Query of a user's partition: only user partitions.
+  if (access.table.includes('queryDevices') || access.table.includes('queryEvents')) {
+    // The devices and the security events of a user live under its USER# partition: a Query
+    // there, and nowhere else on the table (one statement for both needs).
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
@@ -87,7 +96,6 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
       }),
     );
   }
-
   for (const name of access.secrets) {
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[name].secretArn] }),
@@ -99,11 +107,14 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         // The core sends with SES SendEmail only; SendRawEmail (attachments, custom MIME) is not needed.
+        // A send through a configuration set is authorised against the set as well as the identities.
         actions: ['ses:SendEmail'],
-        resources: mail.identityArns,
-        conditions: { StringEquals: { 'ses:FromAddress': mail.fromAddress } },
+        resources: [...mail.identityArns, mail.configurationSet.arn],
+        // IgnoreCase: the address is stored lower-cased, SES compares the Source as written.
+        conditions: { StringEqualsIgnoreCase: { 'ses:FromAddress': mail.fromAddress } },
       }),
     );
     target.function.addEnvironment('MAIL_FROM', mail.fromHeader);
+    target.function.addEnvironment('SES_CONFIGURATION_SET', mail.configurationSet.name);
   }
 }

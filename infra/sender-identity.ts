@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 
@@ -10,6 +10,8 @@ export interface SenderIdentityProps {
   create: boolean;
   /** Verified recipient addresses while the account is in the SES sandbox. */
   sandboxRecipients: readonly string[];
+  /** Custom MAIL FROM domain of the created identity (a subdomain of the sender's domain). */
+  mailFromDomain?: string;
 }
 
 /**
@@ -28,6 +30,9 @@ export class SenderIdentity extends Construct {
     if (props.create) {
       const identity = new ses.EmailIdentity(this, 'Identity', {
         identity: isDomain ? ses.Identity.domain(props.identity) : ses.Identity.email(props.identity),
+        // Bounces come back to a domain of yours and SPF aligns with the From domain (DMARC). Until
+        // its MX record resolves, SES falls back to amazonses.com rather than refusing to send.
+        ...(props.mailFromDomain ? { mailFromDomain: props.mailFromDomain, mailFromBehaviorOnMxFailure: ses.MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE } : {}),
       });
       // Other stages in the account send through it: destroying this stage must not unverify them.
       identity.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -37,6 +42,16 @@ export class SenderIdentity extends Construct {
             description: `DKIM CNAME ${index + 1} of 3 for ${props.identity}: name, then value`,
             value: `${record.name} CNAME ${record.value}`,
           });
+        });
+      }
+      if (props.mailFromDomain) {
+        new CfnOutput(this, 'MailFromMxRecord', {
+          description: `MX record of the custom MAIL FROM domain ${props.mailFromDomain}`,
+          value: `${props.mailFromDomain} MX 10 feedback-smtp.${Aws.REGION}.amazonses.com`,
+        });
+        new CfnOutput(this, 'MailFromSpfRecord', {
+          description: `SPF record of the custom MAIL FROM domain ${props.mailFromDomain}`,
+          value: `${props.mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`,
         });
       }
     }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,7 +12,8 @@ import path from 'node:path';
 import { intentStreamFilter } from '../shared/outbox';
 import { ROLE_GATED_ROUTES_VARIABLE, roleListProblem, type RoleGatedRoute } from '../shared/roles';
 import { lifecycleStreamFilters } from '../shared/lifecycle';
-import { authorizer, FUNCTION_TIMEOUT_SECONDS, lifecyclePublisher, mailer, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
+import { INTENT_TTL_SECONDS } from '../shared/outbox';
+import { authorizer, FUNCTION_TIMEOUT_SECONDS, lifecyclePublisher, mailer, mailFeedback, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
@@ -20,10 +21,12 @@ import { functionEnvironment, senderIdentityOf, type StackConfig } from './confi
 import { DataTable } from './data-table';
 import { grantAccess, tableActions, type ServiceResources } from './grants';
 import { issuerOf, tokenIdentityEnvironment } from './issuer';
+import { MailFeedback } from './mail-feedback';
 import { pascalCase } from './names';
 import { SenderIdentity } from './sender-identity';
 import { ServiceFunction } from './service-function';
 import { SigningKeys } from './signing-keys';
+import { TableDeletionProtection } from './table-protection';
 import { RateLimitWaf } from './waf';
 
 /** Where functions/<name>/handler.ts live. */
@@ -44,13 +47,17 @@ export const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 
 /**
  * How the mailer reads the outbox stream. A failing record is retried (with the batch split in
- * halves to isolate it) up to MAILER_RETRY_ATTEMPTS times or for MAILER_MAX_RECORD_AGE, about
- * 4 hours of backoff, enough to ride out an SES throttle or outage; then its metadata goes to the
- * dead-letter queue, which alarms, and the intent (kept 7 days) can be replayed from there.
+ * halves to isolate it) until it is MAILER_MAX_RECORD_AGE old: no retry count, because stream
+ * retries come at once, one after another, and a count would be used up by a short SES throttle
+ * in seconds. Six hours ride out an SES throttle or outage. Permanent SES errors are never
+ * retried (the mailer records them on the intent), so only a real outage holds up a shard. Then
+ * the record's metadata goes to the dead-letter queue, which alarms, and the intent can be
+ * replayed from there while it exists: the queue keeps a message no longer than the intent is
+ * kept after the latest it can arrive.
  */
 export const MAILER_BATCH_SIZE = 10;
-export const MAILER_RETRY_ATTEMPTS = 10;
 export const MAILER_MAX_RECORD_AGE = Duration.hours(6);
+export const MAILER_DEAD_LETTER_RETENTION = Duration.seconds(INTENT_TTL_SECONDS).minus(MAILER_MAX_RECORD_AGE);
 
 export interface ServerlessAuthProps {
   /** The validated configuration: readStackConfig(app.node.getAllContext()). */
@@ -96,7 +103,7 @@ export class ServerlessAuth extends Construct {
   /** The REQUEST authorizer of the service's protected routes (pass it to addMethod with AuthorizationType.CUSTOM). */
   readonly authorizer: apigateway.RequestAuthorizer;
   /** The service's table (users, sessions, ...). */
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
   /**
    * Lifecycle events (source `serverless-auth`; detail-types user.created, user.deleted,
    * email.changed, roles.changed, account.disabled, account.enabled), at least once, each with
@@ -113,12 +120,22 @@ export class ServerlessAuth extends Construct {
     super(scope, id);
     const { config, routes = routeTable, functionsDir = FUNCTIONS_DIR } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
+    if (config.permissionsBoundary) {
+      // Every role of the service (functions, deploy-time helpers) gets the account's boundary.
+      const boundary = config.permissionsBoundary.startsWith('arn:')
+        ? iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', config.permissionsBoundary)
+        : iam.ManagedPolicy.fromManagedPolicyName(this, 'PermissionsBoundary', config.permissionsBoundary);
+      iam.PermissionsBoundary.of(this).apply(boundary);
+    }
 
-    const data = new DataTable(this, 'Data', { retainData: config.retainData });
+    const data = new DataTable(this, 'Data', { retainData: config.retainData, replicaRegions: config.replicaRegions });
     const keys = new SigningKeys(this, 'Keys', {
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       rotationDays: config.signingKeyRotationDays,
       logRetention,
+      table: data.table,
+      stage: config.stage,
+      replicaRegions: config.replicaRegions,
     });
     const senderIdentity = senderIdentityOf(config);
     const sender = new SenderIdentity(this, 'Sender', {
@@ -126,14 +143,21 @@ export class ServerlessAuth extends Construct {
       fromAddress: config.mailFrom.address,
       create: config.createSenderIdentity,
       sandboxRecipients: config.sesSandboxRecipients,
+      mailFromDomain: config.mailFromDomain,
     });
+    const mailSending = new MailFeedback(this, 'Ses');
 
     const resources: ServiceResources = {
       table: data.table,
       secrets: keys.secrets,
-      mail: { identityArns: sender.identityArns, fromAddress: config.mailFrom.address, fromHeader: config.mailFrom.header },
+      mail: {
+        identityArns: sender.identityArns,
+        fromAddress: config.mailFrom.address,
+        fromHeader: config.mailFrom.header,
+        configurationSet: { name: mailSending.configurationSetName, arn: mailSending.configurationSetArn },
+      },
     };
-    const environment = functionEnvironment(config, data.table.tableName);
+    const environment = functionEnvironment(config, data.table.tableName, Stack.of(this).stackName);
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });
     const buildFunction = (name: string, access: FunctionAccess) => {
       const fn = new ServiceFunction(this, pascalCase(name), {
@@ -156,14 +180,14 @@ export class ServerlessAuth extends Construct {
 
     /**
      * A consumer of the table's stream, at least once: a failing record is retried (the batch split
-     * in halves to isolate it) up to MAILER_RETRY_ATTEMPTS times or MAILER_MAX_RECORD_AGE, then its
-     * metadata goes to the consumer's own dead-letter queue, which alarms.
+     * in halves to isolate it) until it is MAILER_MAX_RECORD_AGE old, then its metadata goes to the
+     * consumer's own dead-letter queue, which alarms.
      */
-    const consumeStream = (fn: ServiceFunction, deadLettersId: string, filters: ReadonlyArray<Record<string, unknown>>, what: string) => {
+    const consumeStream = (fn: ServiceFunction, deadLettersId: string, filters: ReadonlyArray<Record<string, unknown>>, what: string, retention: Duration) => {
       const deadLetters = new sqs.Queue(this, deadLettersId, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        retentionPeriod: Duration.days(14),
+        retentionPeriod: retention,
       });
       Validations.of(deadLetters).acknowledge({
         id: 'AwsSolutions-SQS3',
@@ -176,7 +200,8 @@ export class ServerlessAuth extends Construct {
           filters: filters.map((filter) => lambda.FilterCriteria.filter(filter)),
           reportBatchItemFailures: true,
           bisectBatchOnError: true,
-          retryAttempts: MAILER_RETRY_ATTEMPTS,
+          // No retry count, only the age: see MAILER_MAX_RECORD_AGE.
+          retryAttempts: -1,
           maxRecordAge: MAILER_MAX_RECORD_AGE,
           onFailure: new SqsDlq(deadLetters),
         }),
@@ -191,14 +216,19 @@ export class ServerlessAuth extends Construct {
 
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
     const mailerFunction = buildFunction(mailer.functionName, mailer.access);
-    const mailerDeadLetters = consumeStream(mailerFunction, 'MailerDeadLetters', [intentStreamFilter], 'mailer');
+    // SES refuses a send through a configuration set that does not exist yet.
+    mailerFunction.function.node.addDependency(mailSending.configurationSet);
+    const mailerDeadLetters = consumeStream(mailerFunction, 'MailerDeadLetters', [intentStreamFilter], 'mailer', MAILER_DEAD_LETTER_RETENTION);
+    // SES's bounces and complaints, recorded on the suppression list the mailer checks.
+    const mailFeedbackFunction = buildFunction(mailFeedback.functionName, mailFeedback.access);
+    mailSending.deliverTo(mailFeedbackFunction);
 
     // Lifecycle events: a second consumer of the stream, publishing to the service's own bus only.
     const eventBus = new events.EventBus(this, 'EventBus');
     const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access);
     lifecycleFunction.function.addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
     eventBus.grantPutEventsTo(lifecycleFunction.role);
-    const lifecycleDeadLetters = consumeStream(lifecycleFunction, 'LifecycleDeadLetters', lifecycleStreamFilters, 'lifecycle');
+    const lifecycleDeadLetters = consumeStream(lifecycleFunction, 'LifecycleDeadLetters', lifecycleStreamFilters, 'lifecycle', Duration.days(14));
 
     const api = new AuthApi(this, 'Http', {
       stageName: config.stage,
@@ -231,6 +261,7 @@ export class ServerlessAuth extends Construct {
         stageArn: api.api.deploymentStage.stageArn,
         stageName: config.stage,
         limitPer5Minutes: config.wafRateLimit,
+        refreshLimitPer5Minutes: config.wafRefreshRateLimit,
         logRetention,
       });
     } else {
@@ -244,13 +275,27 @@ export class ServerlessAuth extends Construct {
       stage: api.api.deploymentStage,
       accessLogs: api.accessLogs,
       stageName: config.stage,
-      functions: new Map([...routeFunctions, [mailer.functionName, mailerFunction], [lifecyclePublisher.functionName, lifecycleFunction], ['key-manager', keys.manager]]),
+      functions: new Map([
+        ...routeFunctions,
+        [mailer.functionName, mailerFunction],
+        [mailFeedback.functionName, mailFeedbackFunction],
+        [lifecyclePublisher.functionName, lifecycleFunction],
+        ['key-manager', keys.manager],
+      ]),
+      everyFailureMatters: new Set(['key-manager']),
+      mailer: mailerFunction,
       mailerDeadLetters,
       lifecycleDeadLetters,
       authorizer: authorizerFunction,
       table: data.table,
       alarmEmail: config.alarmEmail,
     });
+
+    if (config.retainData) {
+      const protection = new TableDeletionProtection(this, 'TableProtection', { table: data.table, resource: data.resource, logRetention });
+      // The construct's last step: a failure after it, and so a rollback with the table protected, is unlikely (and handled).
+      protection.runAfter(...this.node.children.filter((child) => child !== protection));
+    }
 
     this.authApi = api;
     this.api = api.api;

@@ -1,4 +1,5 @@
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,13 +9,27 @@ import { Construct } from 'constructs';
 import path from 'node:path';
 import type { SecretName } from '../shared/routes';
 import { secretIdVariables } from './grants';
+import { KEY_MANAGER_KEY_PREFIX } from './keys/key-records';
 import { ServiceFunction } from './service-function';
 
 export interface SigningKeysProps {
   accessTokenTtlSeconds: number;
   rotationDays: number;
   logRetention: logs.RetentionDays;
+  /** The service's table: the key manager keeps its lease and its record of the keys there. */
+  table: dynamodb.ITable;
+  stage: string;
+  /** Standby Regions the secrets are replicated to (docs/multi-region.md). */
+  replicaRegions: readonly string[];
 }
+
+/**
+ * The secrets a new value of which costs users something: a new refresh key ends every session,
+ * a new MFA key makes every stored TOTP secret unreadable. They are kept when the stack is
+ * deleted or the secret replaced; the signing and public keys are not (a new pair only costs
+ * the access tokens of the last few minutes).
+ */
+export const RETAINED_SECRETS = ['refreshKey', 'mfaKey'] as const satisfies readonly SecretName[];
 
 /**
  * The four secrets of shared/keys.ts and the key manager that fills and rotates them. The
@@ -31,13 +46,21 @@ export class SigningKeys extends Construct {
   constructor(scope: Construct, id: string, props: SigningKeysProps) {
     super(scope, id);
 
-    const secret = (name: string, description: string) =>
-      new secretsmanager.Secret(this, name, { description, removalPolicy: RemovalPolicy.DESTROY });
+    // The generated value is only a placeholder the key manager replaces; generateSecretString is
+    // pinned to {} (test/infra/data.test.ts): a change to it would make CloudFormation write a new
+    // placeholder over the key. Replicas keep a copy in each standby Region.
+    const secret = (name: SecretName, id: string, description: string) =>
+      new secretsmanager.Secret(this, id, {
+        description,
+        generateSecretString: {},
+        removalPolicy: (RETAINED_SECRETS as readonly SecretName[]).includes(name) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        replicaRegions: props.replicaRegions.map((region) => ({ region })),
+      });
     this.secrets = {
-      signingKey: secret('SigningKey', 'ES256 private signing key of access tokens (JSON, shared/keys.ts). Written by the key manager.'),
-      publicKeys: secret('PublicKeys', 'Public keys that verify access tokens and feed the JWKS (JSON, shared/keys.ts). Written by the key manager.'),
-      refreshKey: secret('RefreshTokenKey', 'HMAC key refresh tokens are derived with (base64url). Written by the key manager.'),
-      mfaKey: secret('MfaKey', 'AES-256-GCM key TOTP secrets are encrypted under (base64url). Written by the key manager.'),
+      signingKey: secret('signingKey', 'SigningKey', 'ES256 private signing key of access tokens (JSON, shared/keys.ts). Written by the key manager.'),
+      publicKeys: secret('publicKeys', 'PublicKeys', 'Public keys that verify access tokens and feed the JWKS (JSON, shared/keys.ts). Written by the key manager.'),
+      refreshKey: secret('refreshKey', 'RefreshTokenKey', 'HMAC key refresh tokens are derived with (base64url). Written by the key manager; kept when the stack goes.'),
+      mfaKey: secret('mfaKey', 'MfaKey', 'AES-256-GCM key TOTP secrets are encrypted under (base64url). Written by the key manager; kept when the stack goes.'),
     };
 
     this.manager = new ServiceFunction(this, 'KeyManager', {
@@ -53,8 +76,20 @@ export class SigningKeys extends Construct {
         [secretIdVariables.mfaKey]: this.secrets.mfaKey.secretArn,
         ACCESS_TOKEN_TTL_SECONDS: String(props.accessTokenTtlSeconds),
         SIGNING_KEY_ROTATION_DAYS: String(props.rotationDays),
+        TABLE_NAME: props.table.tableName,
+        // The dimensions of its KeyReplacementRefused metric, as every function's.
+        STAGE: props.stage,
+        STACK_NAME: Stack.of(this).stackName,
       },
     });
+    // Its lease and its record of the keys, and nothing else of the table.
+    this.manager.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${KEY_MANAGER_KEY_PREFIX}*`] } },
+      }),
+    );
     this.manager.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],

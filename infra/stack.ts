@@ -9,7 +9,9 @@ export class AuthStack extends Stack {
   readonly auth: ServerlessAuth;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
-    super(scope, id, props);
+    // Every stage but dev refuses `cdk destroy` and a console delete until the flag is turned
+    // off by hand: the table and keys are retained, but the API, alarms and WAF are not.
+    super(scope, id, { terminationProtection: props.config.stage !== 'dev', ...props });
     const { config, routes, functionsDir } = props;
     // The id "Default" leaves the construct out of every logical id: the resources keep the ids
     // they had when they were built straight in this stack, so an existing deployment updates in

@@ -30,12 +30,26 @@ export const configSchema = z.object({
   SESSION_IDLE_TIMEOUT_SECONDS: seconds(1800),
   SESSION_MAX_AGE_SECONDS: seconds(86_400),
   REFRESH_GRACE_SECONDS: seconds(10),
-  VERIFICATION_TOKEN_TTL_SECONDS: seconds(86_400),
+  // At most 7 days: the record that an account left an address (30 days) must outlive every sign-up link made before.
+  VERIFICATION_TOKEN_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.nonnegative(), z.maximum(7 * 86_400)), 86_400),
+  // Silent mail limits (shared/auth/mail-limits.ts): sign-up and reset mails per source network
+  // and hour, and every link mail per hour in all (beyond it: MailGlobalCapReached, alarmed).
+  MAIL_PER_SOURCE_PER_HOUR: z._default(z.coerce.number().check(z.int(), z.positive()), 50),
+  MAIL_GLOBAL_PER_HOUR: z._default(z.coerce.number().check(z.int(), z.positive()), 1000),
   SESSION_CHECK_CACHE_SECONDS: seconds(5),
   COOKIE_SAMESITE: z._default(z.enum(['Strict', 'Lax', 'None']), 'Strict'),
   ALLOWED_ORIGINS: origins,
   APP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:3000'),
   MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'no-reply@example.com'),
+  // SES configuration set the mailer sends through (bounce and complaint events); unset locally.
+  SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
+  // New passwords are checked against Have I Been Pwned's range API (k-anonymity, fail open);
+  // the local stack points the URL at its stand-in (infra/local/breached-passwords.ts).
+  BREACHED_PASSWORD_CHECK: z._default(z.pipe(z.enum(['true', 'false']), z.transform((value: 'true' | 'false') => value === 'true')), true),
+  BREACHED_PASSWORDS_API_URL: z._default(
+    z.url({ protocol: /^https?$/ }).check(z.refine((u: string) => !u.endsWith('/'), 'must not end with a slash')),
+    'https://api.pwnedpasswords.com',
+  ),
   // argon2id cost (OWASP minimum by default). Tests lower it; argon2 itself needs m >= 8 KiB, t >= 1.
   ARGON2_MEMORY_KIB: z._default(z.coerce.number().check(z.int(), z.minimum(8), z.maximum(4_194_304)), 19_456),
   ARGON2_PASSES: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(16)), 2),

@@ -1,6 +1,7 @@
 import type { MailerContext } from './auth/mailer';
 import { dynamo } from './aws/dynamodb';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
+import { DynamoSuppressionList } from './aws/dynamodb-suppressions';
 import { DynamoUserStore } from './aws/dynamodb-users';
 import { ses } from './aws/ses';
 import { SesMailSender } from './aws/ses-mailer';
@@ -12,8 +13,10 @@ export function createMailerContext(): MailerContext {
   return {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     intents: new DynamoOutbox(dynamo, config.TABLE_NAME),
-    sender: new SesMailSender(ses, config.MAIL_FROM),
+    sender: new SesMailSender(ses, config.MAIL_FROM, config.SES_CONFIGURATION_SET),
+    suppressions: new DynamoSuppressionList(dynamo, config.TABLE_NAME),
     config,
     now: () => Date.now(),
   };
 }
+

@@ -28,16 +28,21 @@ export const INTENT_TTL_SECONDS = 7 * 24 * 3600;
  * dispatch table (shared/auth/mailer.ts): a new kind is one member here and one entry there.
  */
 export type MailIntent =
-  // `roles`: an admin's invitation presets them on the account the link creates.
-  | { kind: 'signup'; email: string; roles?: string[] }
+  /** `sourceIp`: where the request came from, for the mailer's per-source limit. `roles`: an admin's
+   *  invitation presets them on the account the link creates. */
+  | { kind: 'signup'; email: string; sourceIp?: string; roles?: string[] }
   // Two-factor notices: written in the same transaction as the change they report.
   | { kind: 'mfa_enabled'; email: string }
   | { kind: 'mfa_disabled'; email: string }
   | { kind: 'recovery_code_used'; email: string; remaining: number }
   /** Forgot password: a reset link if the address has an account, nothing otherwise. */
-  | { kind: 'password_reset'; email: string }
-  /** A confirmation link to the NEW address `email` for account `userId`, unless the address has an account. */
-  | { kind: 'email_change'; email: string; userId: string }
+  | { kind: 'password_reset'; email: string; sourceIp?: string }
+  /**
+   * A confirmation link to the NEW address `email` for account `userId`, unless the address has an
+   * account. `credentialsVersion` is the account's when the change was asked for: the link is bound
+   * to it, so a reset or password change before the mail goes out already kills it.
+   */
+  | { kind: 'email_change'; email: string; userId: string; credentialsVersion?: number }
   /** Notices (no links that change anything), written in the same transaction as the change. */
   | { kind: 'password_changed'; email: string }
   | { kind: 'email_changed'; email: string; newEmail: string }

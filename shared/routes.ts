@@ -4,7 +4,8 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'enqueueMail' | 'queryEvents' | 'queryUsers';
+/** queryDevices: Query on the table itself, only under USER# partition keys (the devices of a user). */
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -42,11 +43,17 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    // Records the first device (queryDevices: the cap evicts the oldest).
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+  },
+  {
+    // The verify page names the address before the person chooses a password: one read, nothing used up.
+    method: 'POST', path: '/auth/verify/address', functionName: 'signup-address', auth: 'public',
+    access: { ...none, table: ['read'] },
   },
   {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/refresh', functionName: 'refresh', auth: 'public',
@@ -62,7 +69,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET', path: '/auth/sessions', functionName: 'list-sessions', auth: 'protected',
-    access: { ...none, table: ['batchRead', 'querySessions'] },
+    // The sessions, the user (its credentialsVersion decides which devices are trusted) and its devices.
+    access: { ...none, table: ['read', 'batchRead', 'querySessions', 'queryDevices'] },
   },
   {
     method: 'GET', path: '/me/security-events', functionName: 'security-events', auth: 'protected',
@@ -73,6 +81,10 @@ export const routes: readonly Route[] = [
     method: 'DELETE', path: '/auth/sessions/{id}', functionName: 'revoke-session', auth: 'protected',
     access: { ...none, table: ['read', 'write'] },
   },
+  {
+    method: 'DELETE', path: '/auth/devices/{id}', functionName: 'revoke-device', auth: 'protected',
+    access: { ...none, table: ['read', 'write'] },
+  },
   // Two-factor: only these functions hold the key TOTP secrets are encrypted under (login does
   // not: it only learns from the user item that a second step is needed).
   {
@@ -81,7 +93,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/mfa/totp/confirm', functionName: 'mfa-confirm', auth: 'protected',
-    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'] },
+    // Signs out the other sessions (the index query) by default.
+    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'] },
   },
   {
     method: 'POST', path: '/auth/mfa/recovery-codes', functionName: 'mfa-recovery-codes', auth: 'protected',
@@ -93,7 +106,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/mfa/verify', functionName: 'mfa-verify', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
   },
   {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
@@ -120,7 +133,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'DELETE', path: '/me', functionName: 'delete-account', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   // The admin API: IAM-signed requests only (docs/deploy.md says who may call it).
   {
@@ -157,7 +170,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'DELETE', path: '/admin/users/{id}', functionName: 'admin-delete-user', auth: 'iam',
-    access: { ...none, table: ['read', 'write', 'querySessions'] },
+    // queryDevices: the account's devices are forgotten with it, as at DELETE /me.
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'] },
   },
   {
     method: 'GET', path: '/admin/users/{id}/events', functionName: 'admin-list-events', auth: 'iam',
@@ -222,6 +236,15 @@ export const mailer = {
 } as const;
 
 /**
+ * The mail-feedback function: fed by SES's bounce and complaint events (EventBridge), not by the
+ * API. It only writes suppression items, which the mailer checks before every mail.
+ */
+export const mailFeedback = {
+  functionName: 'mail-feedback',
+  access: { ...none, table: ['recordSuppression'] } satisfies FunctionAccess,
+} as const;
+
+/**
  * The lifecycle publisher: fed by the table's stream (user items and security events), it puts
  * user.created, user.deleted, email.changed, roles.changed, account.disabled/enabled on the bus.
  * It reads nothing from the table: the records carry what it publishes.
@@ -231,5 +254,11 @@ export const lifecyclePublisher = {
   access: none satisfies FunctionAccess,
 } as const;
 
-/** Every function of the service: routes first, then the authorizer, the mailer and the lifecycle publisher. */
-export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName, lifecyclePublisher.functionName];
+/** Every function of the service: routes first, then the authorizer, the mailer, its feedback and the lifecycle publisher. */
+export const functionNames = [
+  ...routes.map((r) => r.functionName),
+  authorizer.functionName,
+  mailer.functionName,
+  mailFeedback.functionName,
+  lifecyclePublisher.functionName,
+];

@@ -3,6 +3,7 @@ import type { AuthContext } from './auth/context';
 import { DynamoAdminStore } from './aws/dynamodb-admin';
 import { dynamo } from './aws/dynamodb';
 import { DynamoSecurityEventStore } from './aws/dynamodb-events';
+import { DynamoDeviceStore } from './aws/dynamodb-devices';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
 import { DynamoOutbox } from './aws/dynamodb-outbox';
@@ -20,6 +21,7 @@ export function createAuthContext(): AuthContext {
   return {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     sessions: new DynamoSessionStore(dynamo, config.TABLE_NAME),
+    devices: new DynamoDeviceStore(dynamo, config.TABLE_NAME),
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
     mfa: new DynamoMfaStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),

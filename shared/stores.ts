@@ -45,22 +45,33 @@ export interface ResetToken {
   expiresAt: number;
 }
 
-/** A mailed email-change link: valid while the account's address is still `oldEmail`. */
+/**
+ * A mailed email-change link: valid while the account's address is still `oldEmail` AND its
+ * credentialsVersion is still the one of the request that asked for it, so a reset, password
+ * change, other email change (even one that comes back to `oldEmail`) or deletion kills it.
+ */
 export interface EmailChangeToken {
   tokenHash: string;
   userId: string;
   oldEmail: string;
   newEmail: string;
+  /** The user's credentialsVersion when the change was asked for (after re-authentication). */
+  credentialsVersion: number;
   /** Epoch milliseconds. */
   expiresAt: number;
 }
 
 export type ConfirmEmailOutcome = 'changed' | 'invalid_token' | 'email_taken';
 
-/** A mailed sign-up link, stored by the SHA-256 of its token: it names the address it proves. */
+/**
+ * A mailed sign-up link, stored by the SHA-256 of its token: it names the address it proves. It
+ * works only while no account has held its address since it was made (see `addressFreedAt`).
+ */
 export interface SignupToken {
   tokenHash: string;
   email: string;
+  /** Epoch milliseconds; absent on links made before this was recorded (they count as made at 0). */
+  issuedAt?: number;
   /** An admin's invitation: the roles the account starts with. */
   roles?: readonly string[];
   /** Epoch milliseconds. */
@@ -103,11 +114,15 @@ export interface UserStore {
   createSignupToken(token: SignupToken): Promise<void>;
   /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
   findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;
+  /** When an account last left this address (deleted, or moved elsewhere), if within memory: links made before are dead. */
+  addressFreedAt(email: string): Promise<number | undefined>;
   /**
    * Consumes the link, creates the user with its email (and username) uniqueness items and its
    * first session, in one transaction: all of it or nothing, so a refused attempt keeps the link.
+   * 'invalid_token' also when an account left the address after the link was made (deleted, or
+   * moved to another address): a link made before that account is dead for good.
    */
-  createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome>;
+  createAccount(user: UserRecord, link: SignupToken, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome>;
   /**
    * Replaces the hash iff it is still `replacing` (a reset or change that committed meanwhile is
    * never undone by an upgrade of the old password's hash); false when it was not.
@@ -116,10 +131,11 @@ export interface UserStore {
   /**
    * Records a session just written among the user's recent sessions, iff the stored hash is still
    * `verifiedHash`: false when a reset, password change or deletion committed meanwhile (the
-   * caller then revokes the session). Either the change's revocation reads this entry, or this
-   * write sees the change.
+   * caller then revokes the session). Without `secondFactor` (a password-only session) also only
+   * while two-factor is off: a login that began before it was turned on cannot finish at password
+   * strength. Either the change's revocation reads this entry, or this write sees the change.
    */
-  recordSession(userId: string, entry: string, verifiedHash: string): Promise<boolean>;
+  recordSession(userId: string, entry: string, verifiedHash: string, secondFactor: boolean): Promise<boolean>;
   /** Drops entries from the user's recent sessions (those no longer needed); nothing if the user is gone. */
   forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void>;
 
@@ -141,14 +157,15 @@ export interface UserStore {
   findEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
   /**
    * One transaction: consumes the link, moves the email-uniqueness item from the old address to
-   * the new one (which must be free), updates the user iff its address is still the old one, and
+   * the new one (which must be free), updates the user iff its address is still the old one and
+   * its credentialsVersion still the link's (bumping it), records the old address as freed, and
    * writes the notice to the old address.
    */
   confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<ConfirmEmailOutcome>;
   /**
    * One transaction: the user, its uniqueness items and the notice, iff its sessionsVersion is
-   * still the one of `user` (no session was recorded since it was read). False otherwise, or when
-   * it was gone already.
+   * still the one of `user` (no session was recorded since it was read), and the address recorded
+   * as freed. False otherwise, or when it was gone already.
    */
   deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean>;
 }
@@ -156,10 +173,11 @@ export interface UserStore {
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
   /**
-   * Eventually consistent (the authorizer's liveness check: a read may lag a write by about a
-   * second, well inside the documented revocation bound). Rotation never decides on a read.
+   * Eventually consistent unless `consistent` (the authorizer's liveness check: a read may lag a
+   * write by about a second, well inside the documented revocation bound; the session-management
+   * routes re-check their caller strongly). Rotation never decides on a read.
    */
-  get(sessionId: string): Promise<SessionRecord | undefined>;
+  get(sessionId: string, options?: { consistent?: boolean }): Promise<SessionRecord | undefined>;
   /**
    * One conditional write: advances the generation iff it is still `from`, the session is not
    * revoked, not idle for `idleTimeoutMs` and not past its absolute end at `now`. Otherwise it
@@ -182,6 +200,32 @@ export interface SessionStore {
   revokeAllOfUser(userId: string, now: number, except?: string, alsoRevoke?: readonly string[]): Promise<number>;
   /** Rewrites the roles copy of every unrevoked session of the user the index lists and of `alsoSet`: the next refresh carries them. */
   setRolesOfUser(userId: string, roles: readonly string[], alsoSet?: readonly string[]): Promise<void>;
+}
+
+/**
+ * A browser that signed in to the account (its device cookie names it): login counts attempts
+ * from it on its own counter while it is trusted. Stored under the user; times in epoch ms.
+ */
+export interface DeviceRecord {
+  id: string;
+  userId: string;
+  createdAt: number;
+  /** The user's credentialsVersion when the device signed in: a reset, password or email change ends its trust. */
+  credentialsVersion: number;
+  /** When the device cookie ends (TTL cleans the record up then). */
+  expiresAt: number;
+  userAgent?: string;
+  ipAddress?: string;
+}
+
+export interface DeviceStore {
+  create(device: DeviceRecord): Promise<void>;
+  /** Strongly consistent. */
+  get(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
+  /** Every recorded device of the user, strongly consistent. */
+  listOfUser(userId: string): Promise<DeviceRecord[]>;
+  /** Forgets the device; false when it was not there. */
+  remove(userId: string, deviceId: string): Promise<boolean>;
 }
 
 /** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */
@@ -246,6 +290,8 @@ export interface MfaChallenge {
   credentialsVersion: number;
   expiresAt: number;
   attempts: number;
+  /** The trusted device the password came from, if any: its codes count on that device's counter. */
+  deviceId?: string;
 }
 
 export interface MfaStore {
@@ -269,7 +315,7 @@ export interface MfaStore {
   disable(userId: string, notice: MailIntent | undefined, now: number, event?: SecurityEventRecord): Promise<void>;
   createChallenge(challenge: MfaChallenge): Promise<void>;
   /** Counts one attempt iff the challenge exists, is not expired and has attempts left; its user and credentialsVersion, else undefined. */
-  claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion'> | undefined>;
+  claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion' | 'deviceId'> | undefined>;
   /** Deletes the challenge; false when another request used it first. */
   consumeChallenge(tokenHash: string): Promise<boolean>;
 }
@@ -285,13 +331,25 @@ export interface IntentStore {
   isSent(intentId: string): Promise<boolean>;
   markSent(intentId: string, now: number): Promise<void>;
   /**
-   * How many distinct intents were counted under `key` in the current fixed window, this one
-   * included. Idempotent per intent, so a retried intent does not use up the limit.
+   * Marks the intent decided (as markSent does, so a redelivery skips it) and records why SES
+   * refused it for good: the operator finds the reason on the intent item.
    */
-  countInWindow(key: string, intentId: string, windowSeconds: number, now: number): Promise<number>;
+  markRejected(intentId: string, reason: string, now: number): Promise<void>;
+  /**
+   * Counts this intent under `key` in the current fixed window, unless `limit` other intents are
+   * counted there already: true when it is (or already was) counted, false when the window is
+   * full. Idempotent per intent, so a retried intent does not use up the limit.
+   */
+  claimInWindow(key: string, intentId: string, windowSeconds: number, limit: number, now: number): Promise<boolean>;
+  /**
+   * A plain counter for a cap over many intents (one item, so no id set): true when it counted
+   * one more below `limit`, false when the window is full. A redelivered intent counts again.
+   */
+  countInCappedWindow(key: string, windowSeconds: number, limit: number, now: number): Promise<boolean>;
 }
 
 export interface MailSender {
+  /** Throws MailRejected when the provider refuses this mail for good; any other error is worth a retry. */
   send(to: string, mail: MailContent): Promise<void>;
 }
 
@@ -321,4 +379,25 @@ export interface AdminStore {
   setDisabled(userId: string, disabled: boolean, event: SecurityEventRecord): Promise<boolean>;
   /** Replaces the roles with its event, in one transaction; false when the user does not exist. */
   setRoles(userId: string, roles: readonly string[], event: SecurityEventRecord): Promise<boolean>;
+}
+
+/**
+ * The provider refused the mail in a way no retry changes (SES MessageRejected, an unverified
+ * MAIL FROM domain, a malformed address...): the mailer records it and moves on.
+ */
+export class MailRejected extends Error {
+  override name = 'MailRejected';
+  constructor(readonly reason: string) {
+    super(`the mail provider refused the mail: ${reason}`);
+  }
+}
+
+/** Why an address gets no more mail: it bounced for good, or its owner marked a mail as spam. */
+export type SuppressionReason = 'bounce' | 'complaint';
+
+/** Addresses the mailer never mails again, recorded from SES's bounce and complaint events. */
+export interface SuppressionList {
+  isSuppressed(email: string): Promise<boolean>;
+  /** Idempotent: the first record of an address is kept, a later event changes nothing. */
+  suppress(entry: { email: string; reason: SuppressionReason; at: number; feedbackId?: string }): Promise<void>;
 }

@@ -4,7 +4,6 @@
 // a.optional(), z._default(a, v) for a.default(v).
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
-import { isCommonPassword } from './common-passwords';
 
 // zod/mini ships no messages ("Invalid input" for everything); classic zod installs the English
 // ones at import. Installing the same here keeps every problem+json message as clients know it.
@@ -35,13 +34,29 @@ export const passwordInput = z.pipe(
   z.transform((password: string) => password.normalize('NFKC')),
 );
 
-/** A password being chosen: the rules run on the normalized string. */
+/**
+ * Characters nobody can see or type on purpose: controls (tab and newline included), format
+ * characters (zero-width space and joiners, bidi controls, soft hyphen), the other
+ * default-ignorable code points (variation selectors, Hangul fillers), line and paragraph
+ * separators, lone surrogates and unassigned code points. In a new password they only hide a
+ * common password from the list ("pass\u200Bword") or lock the owner out of their own
+ * account from another keyboard, so a new password with one is refused. Passwords being
+ * checked (login, re-authentication) are taken as they come: an older password that has one
+ * still logs in.
+ */
+const invisibleCharacter = /[\p{Cc}\p{Cf}\p{Cs}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * A password being chosen: the rules run on the normalized string. The common-password list and
+ * the breach check need data and the network, so they run after parsing, in the route's logic
+ * (shared/auth/password-policy.ts), with the same 400 validation_failed on `password`.
+ */
 export const newPasswordField = z.pipe(
   passwordInput,
   z.string().check(
+    z.refine((p) => !invisibleCharacter.test(p), 'must not contain control or invisible characters'),
     z.refine((p) => [...p].length >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`),
     z.refine((p) => [...p].length <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
-    z.refine((p) => !isCommonPassword(p), 'is too common; choose another'),
   ),
 );
 
@@ -59,6 +74,9 @@ export const verifyBody = z.object({
   password: newPasswordField,
   username: z.optional(usernameField),
 });
+
+/** Reads the address a sign-up link is for, without using the link. */
+export const signupAddressBody = z.object({ token: mailedTokenField });
 
 /** A login identifier as typed: the rules that hold for an email and a username alike. */
 const loginIdentifier = z.string().check(z.trim(), z.minLength(1), z.maxLength(254), z.refine(noControlCharacters, 'must not contain control characters'));
@@ -116,7 +134,8 @@ export const confirmEmailBody = z.object({ token: mailedTokenField });
 export const deleteAccountBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 
 export const mfaEnrollBody = z.object({ password: currentPasswordField });
-export const mfaConfirmBody = z.object({ code: totpCodeField });
+/** Turning two-factor on ends every other session unless `signOutOtherSessions` is false. */
+export const mfaConfirmBody = z.object({ code: totpCodeField, signOutOtherSessions: z._default(z.boolean(), true) });
 /** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
 export const mfaStepUpBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 

@@ -199,6 +199,11 @@ export interface AuthClient {
    */
   verify(token: string, password: string, username?: string): Promise<User>;
   /**
+   * The address a sign-up link creates the account for, so the page can name it; reading it
+   * does not use the link up. An unknown, expired or used link is `invalid_token`.
+   */
+  signupAddress(token: string): Promise<string>;
+  /**
    * Signs in, or reports that a second factor is needed (`mfaRequired: true`): then no session
    * exists yet.
    */
@@ -471,6 +476,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   return {
     register: (email) => post('/auth/register', { email }),
     verify: (token, password, username) => signIn('/auth/verify', username ? { token, password, username } : { token, password }),
+
+    async signupAddress(token) {
+      const { email } = await post<{ email: string }>('/auth/verify/address', { token });
+      return email;
+    },
 
     async login(input) {
       const reply = await post<SignInReply | SecondFactorRequired>('/auth/login', input);

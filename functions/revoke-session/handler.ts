@@ -1,5 +1,4 @@
 import { revokeSession } from '../../shared/auth/sessions';
-import { ApiError } from '../../shared/errors';
 import { clearedRefreshCookie, cookieOptionsFor } from '../../shared/http/cookies';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
@@ -9,8 +8,6 @@ const auth = createAuthContext();
 
 /** DELETE /auth/sessions/{id} — ends one of the caller's sessions; ending the current one also clears its cookie, like logout. */
 export const handler = httpHandler({ guardOrigin: true, authenticated: true }, async ({ caller, event }) => {
-  const sessionId = event.pathParameters?.id;
-  if (!sessionId) throw new ApiError('not_found');
-  const { wasCurrent } = await revokeSession(auth, caller, sessionId, sessionClientOf(event));
+  const { wasCurrent } = await revokeSession(auth, caller, event.pathParameters?.id, sessionClientOf(event));
   return { status: 204, ...(wasCurrent ? { cookies: [clearedRefreshCookie(cookieOptionsFor(event, auth.config))] } : {}) };
 });

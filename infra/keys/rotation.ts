@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { KEY_CACHE_MS } from '../../shared/keys';
 
@@ -89,12 +89,23 @@ export interface MaintenanceInput {
   generateKeyPair: () => KeyPair;
   generateRefreshKey: () => string;
   generateMfaKey: () => string;
+  /**
+   * Keys that existed before (the key manager's record in the table says so). Such a key found
+   * missing or invalid is never made anew: a new refresh key would end every session, a new
+   * MFA key would leave every stored TOTP secret unreadable. It is refused instead.
+   */
+  existed?: { refreshKey?: boolean; mfaKey?: boolean };
 }
+
+/** The keys that must never be replaced by a fresh one once they existed. */
+export type GuardedKey = 'refreshKey' | 'mfaKey';
 
 export interface MaintenanceResult {
   writes: KeyWrites;
   /** What happened, by kid only: safe to log. */
   events: string[];
+  /** Guarded keys found missing although they existed: nothing was written for them. */
+  refused: GuardedKey[];
 }
 
 export function planKeyMaintenance(input: MaintenanceInput): MaintenanceResult {
@@ -154,17 +165,36 @@ export function planKeyMaintenance(input: MaintenanceInput): MaintenanceResult {
   if (publicKeysJson !== input.stored.publicKeys) writes.publicKeys = publicKeysJson;
   const signingJson = JSON.stringify(signing);
   if (signingJson !== input.stored.signingKey) writes.signingKey = signingJson;
-  if (!isRefreshKey(input.stored.refreshKey)) {
-    writes.refreshKey = input.generateRefreshKey();
-    events.push('created refresh token key');
+  const refused: GuardedKey[] = [];
+  // Created once and never replaced: a new refresh key ends every session, a new MFA key makes
+  // every stored TOTP secret unreadable. One that existed and is gone is refused, not remade.
+  const guarded = [
+    ['refreshKey', isRefreshKey, input.generateRefreshKey, 'refresh token key'],
+    ['mfaKey', isAesKey, input.generateMfaKey, 'MFA key'],
+  ] as const;
+  for (const [name, isValid, generate, label] of guarded) {
+    if (isValid(input.stored[name])) continue;
+    if (input.existed?.[name]) {
+      refused.push(name);
+      events.push(`refused to replace the ${label}: it existed and is missing now`);
+      continue;
+    }
+    writes[name] = generate();
+    events.push(`created ${label}`);
   }
-  // Created once and never replaced while valid: a new key would make every stored TOTP secret unreadable.
-  if (!isAesKey(input.stored.mfaKey)) {
-    writes.mfaKey = input.generateMfaKey();
-    events.push('created MFA key');
-  }
-  return { writes, events };
+  return { writes, events, refused };
 }
+
+/** A short fingerprint of a key (SHA-256, 16 hex digits): tells keys apart, reveals nothing. */
+export function keyFingerprint(key: string): string {
+  return createHash('sha256').update(key.trim()).digest('hex').slice(0, 16);
+}
+
+/** Whether a secret's value is a usable key of that kind. */
+export const isGuardedKeyValid: Record<GuardedKey, (raw: string | undefined) => boolean> = {
+  refreshKey: (raw) => isRefreshKey(raw),
+  mfaKey: (raw) => isAesKey(raw),
+};
 
 function parseSigningKey(raw: string | undefined, nowIso: string): SigningKeyDocument | undefined {
   const parsed = signingKeySchema.safeParse(parseJson(raw));

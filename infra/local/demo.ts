@@ -4,16 +4,17 @@ import { pathToFileURL } from 'node:url';
 import type { DynamicFile, StaticFile } from './gateway';
 
 /**
- * The demo page's files, built in memory by web/build.ts (esbuild) when the stack starts, and
- * its dev inbox at /dev/mails: the local mail store relayed on the page's own origin (the store
- * sends no CORS headers), trimmed to what the inbox shows. Only the local stack serves it.
+ * The sign-in pages, built in memory by web/build.ts (esbuild) when the stack starts, with their
+ * security headers (the CSP with frame-ancestors), and the dev inbox at /dev/mails: the local
+ * mail store relayed on the page's own origin (the store sends no CORS headers), trimmed to what
+ * the inbox shows. Only the local stack serves the inbox.
  */
-type BuildDemo = (options: { mailViewerUrl?: string }) => Promise<Record<string, StaticFile>>;
+type BuildPages = (options: { mailViewerUrl?: string; sourceMap?: boolean }) => Promise<Record<string, StaticFile>>;
 
 const placeholder: Record<string, StaticFile> = {
   '/': {
     contentType: 'text/html; charset=utf-8',
-    body: '<!doctype html><meta charset="utf-8"><title>serverless-auth (local)</title><p>The demo page is not built yet (web/build.ts is missing). The API is up: try <a href="/.well-known/jwks.json">/.well-known/jwks.json</a>.</p>',
+    body: '<!doctype html><meta charset="utf-8"><title>serverless-auth (local)</title><p>The sign-in pages are not built yet (web/build.ts is missing). The API is up: try <a href="/.well-known/jwks.json">/.well-known/jwks.json</a>.</p>',
   },
 };
 
@@ -35,6 +36,6 @@ function devMails(mailUrl: string): DynamicFile {
 export async function loadDemoFiles(repoRoot: string, mailUrl: string): Promise<Record<string, StaticFile | DynamicFile>> {
   const buildFile = join(repoRoot, 'web', 'build.ts');
   if (!existsSync(buildFile)) return placeholder;
-  const { buildDemo } = (await import(pathToFileURL(buildFile).href)) as { buildDemo: BuildDemo };
-  return { ...(await buildDemo({ mailViewerUrl: mailUrl })), '/dev/mails': devMails(mailUrl) };
+  const { buildPages } = (await import(pathToFileURL(buildFile).href)) as { buildPages: BuildPages };
+  return { ...(await buildPages({ mailViewerUrl: mailUrl, sourceMap: true })), '/dev/mails': devMails(mailUrl) };
 }

@@ -1,4 +1,5 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -31,9 +32,32 @@ export function checkJava(): void {
   }
 }
 
+/**
+ * Who may read and change the local stack's data. DynamoDB Local cannot be bound to loopback:
+ * Amazon's jar has no listen-address option (only -port) and starts its Jetty server on every
+ * interface, so anyone on the network, and any web page through DNS rebinding, can reach the port.
+ * What it does keep apart is one database per access key id and Region (unless -sharedDb, which
+ * the stack does not pass). So each start makes a random access key id, 128 bits, that only this
+ * process and its children know: the table exists only under that key, and a request under any
+ * other key (the emulator checks no signature, only the key id) sees an empty database of its own.
+ */
+export interface DynamoDbLocalCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** The namespace is per key and Region: every client of the stack uses this one. */
+export const LOCAL_REGION = 'us-east-1';
+
+export function newNamespaceCredentials(): DynamoDbLocalCredentials {
+  return { accessKeyId: `LOCAL${randomBytes(16).toString('hex').toUpperCase()}`, secretAccessKey: 'local' };
+}
+
 export interface RunningDynamoDbLocal {
   process: ChildProcess;
   endpoint: string;
+  /** The only credentials under which the stack's table exists. */
+  credentials: DynamoDbLocalCredentials;
   stop(): Promise<void>;
 }
 
@@ -61,13 +85,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(killTimer);
 }
 
-function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+function localClient(endpoint: string, credentials: DynamoDbLocalCredentials): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1 });
 }
 
 export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDbLocal> {
@@ -76,13 +95,14 @@ export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDbL
   // A quick start matters more than peak speed here: the JIT's first tier and the serial GC halve
   // the start-up time on a small, busy machine. Set JDK_JAVA_OPTIONS yourself to change it.
   process.env.JDK_JAVA_OPTIONS ??= '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
-  // sharedDb: one database whatever the client's credentials and region, so every client sees the table.
-  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' });
+  // Not sharedDb: one database per access key id and Region, and the stack's key is its own (see above).
+  const child = spawnDynamoDbLocal({ port, sharedDb: false, stdio: 'pipe' });
   const tail = outputTail(child);
   const endpoint = `http://127.0.0.1:${port}`;
+  const credentials = newNamespaceCredentials();
   const stop = () => stopProcess(child);
 
-  const client = localClient(endpoint);
+  const client = localClient(endpoint, credentials);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     for (;;) {
@@ -91,7 +111,7 @@ export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDbL
       }
       try {
         await client.send(new ListTablesCommand({}));
-        return { process: child, endpoint, stop };
+        return { process: child, endpoint, credentials, stop };
       } catch {
         if (Date.now() > deadline) throw new LocalStackError(`DynamoDB Local did not answer on port ${port} within ${READY_TIMEOUT_MS / 1000} s`);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -106,8 +126,8 @@ export async function startDynamoDbLocal(port: number): Promise<RunningDynamoDbL
 }
 
 /** Creates the service's table (if absent) exactly as the stack defines it. */
-export async function createTable(endpoint: string, tableName: string): Promise<void> {
-  const client = localClient(endpoint);
+export async function createTable(endpoint: string, credentials: DynamoDbLocalCredentials, tableName: string): Promise<void> {
+  const client = localClient(endpoint, credentials);
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
     if (TableNames.includes(tableName)) return;

@@ -24,6 +24,8 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 export interface StaticFile {
   contentType: string;
   body: string | Uint8Array;
+  /** Sent with the file on top of the defaults (the pages' Content-Security-Policy). */
+  headers?: Record<string, string>;
 }
 
 /** A file made at each request (the demo's dev inbox relays the local mail store). */
@@ -309,6 +311,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         'X-Content-Type-Options': 'nosniff',
         // The page's URL may carry a mail-link token: never send it on in a Referer.
         'Referrer-Policy': 'no-referrer',
+        ...file.headers,
       },
       body: file.body,
     };

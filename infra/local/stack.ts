@@ -5,21 +5,24 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
+import type { RotationPolicy } from '../keys/rotation';
 import { lifecyclePublisher, mailer } from '../../shared/routes';
 import { lifecycleStreamFilters } from '../../shared/lifecycle';
 import { loadDemoFiles } from './demo';
-import { checkJava, createTable, startDynamoDbLocal } from './dynamodb-local';
+import { startBreachedPasswordsServer } from './breached-passwords';
+import { checkJava, createTable, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocalCredentials } from './dynamodb-local';
 import { LocalStackError } from './errors';
 import { createGateway } from './gateway';
 import { handlerSourceOf, loadHandlers } from './handlers';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
-import { startMailServer } from './mail';
+import { rotateLocalKeys, type LocalRotationStep } from './key-rotation';
+import { startMailProcess, type MailProcess } from './mail';
 import { localAdminKeyPair, type AdminKeyPair } from './sigv4';
 import { startStreamReader, type StreamHandler } from './stream';
 
 /**
- * The local stack: DynamoDB Local, aws-ses-v2-local and the local gateway running the real
- * handlers, and the mailer fed from the table's stream. `runLocalStack` runs it in this process
+ * The local stack: DynamoDB Local and aws-ses-v2-local, each in a process of its own, the local
+ * gateway running the real handlers, and the mailer fed from the table's stream. `runLocalStack` runs it in this process
  * (that is `npm start`); `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
  * so each stack has its own handler modules, environment and ports.
  */
@@ -30,7 +33,11 @@ export interface LocalStackUrls {
   apiUrl: string;
   /** The mail viewer; `${mailUrl}/store` lists the mails as JSON. */
   mailUrl: string;
+  /** The breached-passwords stand-in: the handlers' BREACHED_PASSWORDS_API_URL. */
+  breachedPasswordsUrl: string;
   ddbEndpoint: string;
+  /** The stack's namespace in DynamoDB Local: the table exists only under these (region us-east-1). */
+  ddbCredentials: DynamoDbLocalCredentials;
   tableName: string;
   /** The key pair /admin requests are signed with (LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY, or made at start). */
   admin: AdminKeyPair & { region: string };
@@ -42,7 +49,20 @@ export interface LocalStack extends LocalStackUrls {
   stop(): Promise<void>;
 }
 
-export interface RunningLocalStack extends LocalStack {
+/**
+ * What a drill may do to a running stack (test/integration/drills.test.ts): take SES away and
+ * bring it back on the same port, and run a signing-key rotation step (key-rotation.ts).
+ * Pausing DynamoDB Local needs no command: SIGSTOP/SIGCONT to `javaPid`.
+ */
+export interface LocalStackControls {
+  stopMail(): Promise<void>;
+  startMail(): Promise<void>;
+  rotateKeys(policy: RotationPolicy, rotateNow: boolean): Promise<LocalRotationStep>;
+  /** The stream records the local event source gave up on: what AWS would send to the mailer's DLQ. */
+  deadLetters(): Promise<string[]>;
+}
+
+export interface RunningLocalStack extends LocalStack, LocalStackControls {
   javaPid: number | undefined;
 }
 
@@ -51,6 +71,8 @@ export interface LocalStackPorts {
   port: number;
   mailPort: number;
   ddbPort: number;
+  /** The breached-passwords stand-in (infra/local/breached-passwords.ts). 0 picks a free port. */
+  hibpPort: number;
 }
 
 /** Stops what has been started, last first, once, however many times it is asked. */
@@ -78,16 +100,22 @@ export class Teardown {
  * The handlers' environment on the local stack. A variable already set (by the user, or by a
  * test through startLocalStack's `env`) wins over these defaults.
  */
-function applyLocalEnvironment(ports: LocalStackPorts): void {
+function applyLocalEnvironment(ports: LocalStackPorts, ddbCredentials: DynamoDbLocalCredentials): void {
+  // Not defaults: the table lives only in this start's DynamoDB Local namespace (a random key id
+  // and this Region, see dynamodb-local.ts), and AWS credentials of the shell never reach an emulator.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: ddbCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ddbCredentials.secretAccessKey,
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
   const origins = [`http://localhost:${ports.port}`, `http://127.0.0.1:${ports.port}`];
   const defaults: Record<string, string> = {
     TABLE_NAME: 'serverless-auth-local',
-    AWS_REGION: 'us-east-1',
-    // Dummies: the emulators accept any credentials.
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${ports.ddbPort}`,
     AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${ports.mailPort}`,
+    BREACHED_PASSWORDS_API_URL: `http://127.0.0.1:${ports.hibpPort}`,
     APP_URL: origins[0]!,
     ALLOWED_ORIGINS: origins.join(','),
     MAIL_FROM: 'no-reply@example.com',
@@ -138,8 +166,19 @@ export async function runLocalStack(
     );
     teardown.add(api.close);
 
-    const mail = await startMailServer(ports.mailPort);
-    teardown.add(mail.close);
+    let mail: MailProcess = await startMailProcess(ports.mailPort);
+    const mailPort = mail.port;
+    // Stopped on purpose by a drill: its exit is not a crash.
+    let mailStopping = false;
+    const watchMail = (running: MailProcess) =>
+      running.process.once('exit', () => {
+        if (!teardown.started && !mailStopping) options.onUnexpectedExit?.('The mail server (aws-ses-v2-local)');
+      });
+    watchMail(mail);
+    teardown.add(() => mail.stop());
+
+    const breachedPasswords = await startBreachedPasswordsServer(ports.hibpPort);
+    teardown.add(breachedPasswords.close);
 
     const ddb = await startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
     teardown.add(ddb.stop);
@@ -147,11 +186,14 @@ export async function runLocalStack(
       if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
     });
 
-    applyLocalEnvironment({ port: api.port, mailPort: mail.port, ddbPort: Number(new URL(ddb.endpoint).port) });
+    applyLocalEnvironment(
+      { port: api.port, mailPort, ddbPort: Number(new URL(ddb.endpoint).port), hibpPort: breachedPasswords.port },
+      ddb.credentials,
+    );
     const tableName = process.env.TABLE_NAME!;
-    await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, tableName);
+    await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, ddb.credentials, tableName);
 
-    const mailUrl = `http://localhost:${mail.port}`;
+    const mailUrl = `http://localhost:${mailPort}`;
     const handlerSource = handlerSourceOf(process.env.LOCAL_HANDLERS);
     let bundleDir: string | undefined;
     if (handlerSource === 'bundles') {
@@ -163,6 +205,7 @@ export async function runLocalStack(
     // The mailer, fed from the table's stream as the event source feeds it on AWS.
     const streamReader = await startStreamReader({
       endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      credentials: ddb.credentials,
       tableName,
       handler: handlers[mailer.functionName] as unknown as StreamHandler,
       log: options.log,
@@ -171,6 +214,7 @@ export async function runLocalStack(
     // The lifecycle publisher on its own reader, as its own event source on AWS; it appends to LIFECYCLE_EVENTS_FILE.
     const lifecycleReader = await startStreamReader({
       endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      credentials: ddb.credentials,
       tableName,
       handler: handlers[lifecyclePublisher.functionName] as unknown as StreamHandler,
       filters: lifecycleStreamFilters,
@@ -192,12 +236,29 @@ export async function runLocalStack(
     return {
       apiUrl: `http://localhost:${api.port}`,
       mailUrl,
+      breachedPasswordsUrl: process.env.BREACHED_PASSWORDS_API_URL!,
       ddbEndpoint: ddb.endpoint,
+      ddbCredentials: ddb.credentials,
       tableName,
       admin,
       lifecycleEventsFile: process.env.LIFECYCLE_EVENTS_FILE!,
       javaPid: ddb.process.pid,
       stop: () => teardown.run(),
+      stopMail: async () => {
+        mailStopping = true;
+        await mail.stop();
+      },
+      startMail: async () => {
+        if (mail.process.exitCode === null && mail.process.signalCode === null) return;
+        mail = await startMailProcess(mailPort);
+        mailStopping = false;
+        watchMail(mail);
+      },
+      deadLetters: async () => streamReader.deadLetters(),
+      rotateKeys: async (policy, rotateNow) => {
+        if (handlerSource !== 'sources') throw new LocalStackError('key rotation reaches the TypeScript sources only (LOCAL_HANDLERS=sources)');
+        return rotateLocalKeys(policy, rotateNow);
+      },
     };
   } catch (error) {
     await teardown.run();
@@ -210,6 +271,7 @@ export interface StartLocalStackOptions {
   port?: number;
   mailPort?: number;
   ddbPort?: number;
+  hibpPort?: number;
   /** Settings for the handlers and the gateway (e.g. ARGON2_MEMORY_KIB, REFRESH_GRACE_SECONDS, key material). */
   env?: Partial<Record<string, string>>;
   /** Discard the stack's own output (request lines, handler logs). Errors still surface. */
@@ -224,16 +286,29 @@ export interface ReadyMessage extends LocalStackUrls {
   javaPid: number | undefined;
 }
 
+/** A drill's command to the child over IPC, and the child's answer (see start.ts). */
+export type ControlCommand =
+  | { type: 'control'; id: number; action: 'stopMail' | 'startMail' | 'deadLetters' }
+  | { type: 'control'; id: number; action: 'rotateKeys'; policy: RotationPolicy; rotateNow: boolean };
+export type ControlReply = { type: 'control-reply'; id: number; result?: unknown; error?: string };
+
+/** A stack started by startLocalStack, with the drills' controls (LocalStackControls). */
+export interface ChildLocalStack extends LocalStack, LocalStackControls {
+  /** DynamoDB Local's Java process: SIGSTOP pauses the database, SIGCONT resumes it. */
+  javaPid: number | undefined;
+}
+
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** Starts infra/local/start.ts in a child process and resolves once it reports ready. */
-export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
+export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<ChildLocalStack> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[name] = value;
   Object.assign(env, {
     PORT: String(options.port ?? 0),
     MAIL_PORT: String(options.mailPort ?? 0),
+    HIBP_PORT: String(options.hibpPort ?? 0),
     DDB_PORT: String(options.ddbPort ?? 0),
     LOCAL_STACK_QUIET: options.quiet ? '1' : '',
     ...(options.handlers ? { LOCAL_HANDLERS: options.handlers } : {}),
@@ -268,13 +343,36 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     });
   });
 
+  let nextCommandId = 0;
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+  child.on('message', (message: ControlReply) => {
+    if (message?.type !== 'control-reply') return;
+    const waiting = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) waiting?.reject(new Error(message.error));
+    else waiting?.resolve(message.result);
+  });
+  const control = <T>(command: ControlCommand extends infer C ? (C extends ControlCommand ? Omit<C, 'type' | 'id'> : never) : never): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++nextCommandId;
+      pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      child.send({ ...command, type: 'control', id });
+    });
+
   return {
     apiUrl: ready.apiUrl,
     mailUrl: ready.mailUrl,
+    breachedPasswordsUrl: ready.breachedPasswordsUrl,
     ddbEndpoint: ready.ddbEndpoint,
+    ddbCredentials: ready.ddbCredentials,
     tableName: ready.tableName,
     admin: ready.admin,
     lifecycleEventsFile: ready.lifecycleEventsFile,
+    javaPid: ready.javaPid,
+    stopMail: () => control({ action: 'stopMail' }),
+    startMail: () => control({ action: 'startMail' }),
+    deadLetters: () => control({ action: 'deadLetters' }),
+    rotateKeys: (policy, rotateNow) => control({ action: 'rotateKeys', policy, rotateNow }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

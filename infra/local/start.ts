@@ -1,9 +1,9 @@
 import { LocalStackError } from './errors';
-import { runLocalStack, Teardown, type ReadyMessage } from './stack';
+import { runLocalStack, Teardown, type ControlCommand, type ControlReply, type ReadyMessage } from './stack';
 
 /**
  * `npm start`: the whole service on this machine (docs/local.md). Ports from PORT (3000),
- * MAIL_PORT (8005) and DDB_PORT (8000); Ctrl-C stops everything, Java included.
+ * MAIL_PORT (8005), DDB_PORT (8000) and HIBP_PORT (8015); Ctrl-C stops everything, Java included.
  * Started by startLocalStack() with an IPC channel, it reports its URLs there instead.
  */
 function portFromEnv(name: string, fallback: number): number {
@@ -35,7 +35,7 @@ setInterval(() => {
 
 try {
   const stack = await runLocalStack(
-    { port: portFromEnv('PORT', 3000), mailPort: portFromEnv('MAIL_PORT', 8005), ddbPort: portFromEnv('DDB_PORT', 8000) },
+    { port: portFromEnv('PORT', 3000), mailPort: portFromEnv('MAIL_PORT', 8005), ddbPort: portFromEnv('DDB_PORT', 8000), hibpPort: portFromEnv('HIBP_PORT', 8015) },
     {
       teardown,
       log: quiet ? undefined : (line) => console.log(line),
@@ -47,11 +47,22 @@ try {
   );
 
   if (process.send) {
+    // A drill's commands (stack.ts: ControlCommand), answered one by one.
+    process.on('message', (command: ControlCommand) => {
+      if (command?.type !== 'control') return;
+      const run = command.action === 'rotateKeys' ? stack.rotateKeys(command.policy, command.rotateNow) : stack[command.action]();
+      void run.then(
+        (result) => process.send?.({ type: 'control-reply', id: command.id, result } satisfies ControlReply),
+        (error: unknown) => process.send?.({ type: 'control-reply', id: command.id, error: error instanceof Error ? error.message : String(error) } satisfies ControlReply),
+      );
+    });
     const ready: ReadyMessage = {
       type: 'ready',
       apiUrl: stack.apiUrl,
       mailUrl: stack.mailUrl,
+      breachedPasswordsUrl: stack.breachedPasswordsUrl,
       ddbEndpoint: stack.ddbEndpoint,
+      ddbCredentials: stack.ddbCredentials,
       tableName: stack.tableName,
       admin: stack.admin,
       lifecycleEventsFile: stack.lifecycleEventsFile,
@@ -70,7 +81,8 @@ try {
         `  Mail viewer      ${stack.mailUrl}/`,
         `  Mails as JSON    ${stack.mailUrl}/store`,
         `  Lifecycle events ${stack.lifecycleEventsFile}   (JSON lines)`,
-        `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName})`,
+        `  Breach check     ${stack.breachedPasswordsUrl}   (stand-in for Have I Been Pwned's range API)`,
+        `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName}, only under access key id ${stack.ddbCredentials.accessKeyId}, region us-east-1)`,
         '',
         'Admin API (/admin, SigV4 for execute-api; `npm run admin -- --api ' + stack.apiUrl + ' users list` with these set):',
         `  AWS_ACCESS_KEY_ID=${stack.admin.accessKeyId}`,

@@ -8,19 +8,26 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { intentStreamFilter } from '../../shared/outbox';
+import { LOCAL_REGION, type DynamoDbLocalCredentials } from './dynamodb-local';
 
 /**
  * The local stand-in for Lambda's DynamoDB event source: reads DynamoDB Local's stream with the
  * AWS SDK's DynamoDB Streams client, keeps the records that pass the same filter the CDK event
  * source has, and invokes the mailer handler with the event shape Lambda uses. A record the
  * handler reports as failed is retried (with the ones after it, as Lambda does) with a growing
- * pause; after MAX_ATTEMPTS it is given up and logged, where AWS would send it to the DLQ.
+ * pause. The stack's event source retries until a record is MAILER_MAX_RECORD_AGE (6 h) old;
+ * here the bound is scaled down to RETRY_ATTEMPTS pauses (about 45 s), so an SES outage of half
+ * a minute is ridden out as it is on AWS while a test still sees a record given up in seconds.
+ * Then it is logged and kept in `deadLetters`, the stand-in for the stack's dead-letter queue.
  */
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
 
 const POLL_INTERVAL_MS = 100;
 const SHARD_DISCOVERY_INTERVAL_MS = 1_000;
-const MAX_ATTEMPTS = 5;
+/** The local stand-in's bound on retries of one record (the stack's is an age, not a count). */
+export const RETRY_ATTEMPTS = 10;
+/** The pause doubles from 200 ms up to this: ten retries span about 45 s. */
+const MAX_RETRY_PAUSE_MS = 8_000;
 const BATCH_SIZE = 100;
 
 export type FilterPattern = { readonly [key: string]: FilterPattern | readonly FilterValue[] };
@@ -58,10 +65,19 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface StreamReader {
   stop(): Promise<void>;
+  /** Sequence numbers of the records given up after every retry: what AWS would send to the DLQ. */
+  deadLetters(): string[];
+}
+
+/** The pause before retry number `retry` (1, 2, ...). */
+export function retryPauseMs(retry: number): number {
+  return Math.min(200 * 2 ** (retry - 1), MAX_RETRY_PAUSE_MS);
 }
 
 export async function startStreamReader(options: {
   endpoint: string;
+  /** The stack's namespace in DynamoDB Local (infra/local/dynamodb-local.ts). */
+  credentials: DynamoDbLocalCredentials;
   tableName: string;
   handler: StreamHandler;
   /** The event source's filters (any one matching); the mailer's by default. */
@@ -69,7 +85,7 @@ export async function startStreamReader(options: {
   log?: (line: string) => void;
 }): Promise<StreamReader> {
   const filters = options.filters ?? [intentStreamFilter];
-  const clientOptions = { endpoint: options.endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const clientOptions = { endpoint: options.endpoint, region: LOCAL_REGION, credentials: options.credentials };
   const tables = new DynamoDBClient(clientOptions);
   const streams = new DynamoDBStreamsClient(clientOptions);
   const { Table } = await tables.send(new DescribeTableCommand({ TableName: options.tableName }));
@@ -79,8 +95,15 @@ export async function startStreamReader(options: {
 
   const iterators = new Map<string, string>();
   const finished = new Set<string>();
+  const deadLetters: string[] = [];
   let stopped = false;
   let lastDiscovery = 0;
+  // Pauses end early on stop(), so a reader waiting out a long retry pause does not hold the stack's shutdown.
+  let wake: () => void = () => undefined;
+  const stopping = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const sleep = (ms: number) => Promise.race([pause(ms), stopping]);
 
   async function discoverShards(): Promise<void> {
     lastDiscovery = Date.now();
@@ -109,14 +132,15 @@ export async function startStreamReader(options: {
       }
       if (failedSequence === undefined) return;
       const from = Math.max(0, pending.findIndex((r) => r.dynamodb?.SequenceNumber === failedSequence));
-      if (attempt >= MAX_ATTEMPTS) {
+      if (attempt > RETRY_ATTEMPTS) {
         options.log?.(`mailer: giving up on stream record ${failedSequence} after ${attempt} attempts (on AWS it goes to the dead-letter queue)`);
+        deadLetters.push(failedSequence);
         pending = pending.slice(from + 1);
         attempt = 0;
         continue;
       }
       pending = pending.slice(from);
-      await pause(200 * 2 ** (attempt - 1));
+      await sleep(retryPauseMs(attempt));
       if (stopped) return;
     }
   }
@@ -137,14 +161,14 @@ export async function startStreamReader(options: {
           const matching = Records.map((r) => toLambdaRecord(r, streamArn!)).filter((r) => filters.some((filter) => matchesFilter(filter, r)));
           if (matching.length > 0) await deliver(matching);
         }
-        if (received === 0) await pause(POLL_INTERVAL_MS);
+        if (received === 0) await sleep(POLL_INTERVAL_MS);
       } catch (error) {
         if (stopped) return;
         options.log?.(`stream reader: ${error instanceof Error ? error.message : String(error)}; retrying`);
         // Iterators may have expired: start the shards again from what DescribeStream says.
         iterators.clear();
         lastDiscovery = 0;
-        await pause(SHARD_DISCOVERY_INTERVAL_MS);
+        await sleep(SHARD_DISCOVERY_INTERVAL_MS);
       }
     }
   }
@@ -154,8 +178,10 @@ export async function startStreamReader(options: {
   return {
     stop: async () => {
       stopped = true;
+      wake();
       await running;
       streams.destroy();
     },
+    deadLetters: () => [...deadLetters],
   };
 }

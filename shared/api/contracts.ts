@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors';
 import { securityEventTypes } from '../security-events';
 import {
   changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, forgotPasswordBody, loginBody, logoutBody,
-  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, verifyBody, adminInviteBody, adminRolesBody,
+  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, registerBody, resetPasswordBody, signupAddressBody, verifyBody, adminInviteBody, adminRolesBody,
 } from '../validation';
 
 /**
@@ -107,6 +107,15 @@ const sessionView = z
   })
   .meta({ id: 'SessionInfo' });
 
+const deviceView = z
+  .object({
+    id: z.string(),
+    createdAt: z.iso.datetime().describe('When this browser signed in and got its device cookie.'),
+    userAgent: z.string().nullable(),
+    ipAddress: z.string().nullable(),
+  })
+  .meta({ id: 'DeviceInfo' });
+
 const accepted = (message: string) => z.object({ message: z.literal(message) });
 
 const jwks = z.object({
@@ -120,9 +129,8 @@ const discovery = z.object({
   jwks_uri: z.url(),
   response_types_supported: z.array(z.string()),
   subject_types_supported: z.array(z.string()),
-  id_token_signing_alg_values_supported: z.array(z.literal('ES256')),
-  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
-  claims_supported: z.array(z.string()).optional(),
+  claims_supported: z.array(z.string()),
+  amr_values_supported: z.array(z.string()),
 });
 
 const openApiDocument = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });
@@ -147,6 +155,14 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: 'Account created and signed in.', body: session, setsCookie: true },
     errors: ['invalid_token', 'username_taken'],
   },
+  'POST /auth/verify/address': {
+    tag: 'Sign-up',
+    summary: 'The address a mailed sign-up token creates the account for, without using the token',
+    description: 'For the verify page to name the address. The token stays usable; the same refusals as POST /auth/verify.',
+    body: signupAddressBody,
+    success: { status: 200, description: 'The address of the sign-up link.', body: z.object({ email: z.string().describe('The address the account will have.') }) },
+    errors: ['invalid_token'],
+  },
   'POST /auth/login': {
     tag: 'Session',
     summary: 'Sign in with email or username and password',
@@ -165,6 +181,7 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/logout': {
     tag: 'Session',
     summary: 'Revoke this session, or all of the user’s',
+    description: 'A token whose session was revoked meanwhile (still let through by the authorizer’s cache) is 401: it cannot log anyone out.',
     body: logoutBody,
     success: { status: 204, description: 'Revoked; the refresh cookie is cleared.', setsCookie: true },
     errors: ['origin_not_allowed'],
@@ -184,15 +201,30 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   },
   'GET /auth/sessions': {
     tag: 'Session',
-    summary: 'The caller’s live sessions, newest first',
-    success: { status: 200, description: 'Every live session of the user.', body: z.object({ sessions: z.array(sessionView) }) },
+    summary: 'The caller’s live sessions and trusted devices, newest first',
+    description:
+      'devices: the browsers whose device cookie the account trusts (each keeps its own login counter); a password reset, password change or email change ends that trust for all of them. A token whose session was revoked meanwhile is 401.',
+    success: {
+      status: 200,
+      description: 'Every live session and every trusted device of the user.',
+      body: z.object({ sessions: z.array(sessionView), devices: z.array(deviceView) }),
+    },
     errors: [],
   },
   'DELETE /auth/sessions/{id}': {
     tag: 'Session',
     summary: 'Revoke one of the caller’s sessions',
-    description: 'Revoking the current session also clears the refresh cookie. Anything but a live session of the caller is 404.',
+    description:
+      'Revoking the current session also clears the refresh cookie. Anything but a live session of the caller is 404, an id of the wrong shape included. A token whose session was revoked meanwhile is 401.',
     success: { status: 204, description: 'Revoked.', setsCookie: true },
+    errors: ['not_found', 'origin_not_allowed'],
+  },
+  'DELETE /auth/devices/{id}': {
+    tag: 'Session',
+    summary: 'Stop trusting one of the caller’s devices',
+    description:
+      'Its device cookie no longer gets its own login counter; the browser becomes a device again at its next sign-in. Anything but a device of the caller is 404. A token whose session was revoked meanwhile is 401.',
+    success: { status: 204, description: 'The device is no longer trusted.' },
     errors: ['not_found', 'origin_not_allowed'],
   },
   'POST /auth/mfa/totp/enroll': {
@@ -206,6 +238,8 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/mfa/totp/confirm': {
     tag: 'Two-factor',
     summary: 'Turn two-factor on with a code from the pending secret',
+    description:
+      'Every other session of the user ends (they began with the password alone) unless signOutOtherSessions is false; a password-only login still in flight cannot finish either way.',
     body: mfaConfirmBody,
     success: { status: 200, description: 'Two-factor is on; the recovery codes are shown this once.', body: recoveryCodes },
     errors: ['invalid_code', 'mfa_not_pending', 'too_many_attempts'],

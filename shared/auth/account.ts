@@ -2,7 +2,9 @@ import { ApiError } from '../errors';
 import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import type { AuthContext } from './context';
+import { assertNewPasswordAllowed } from './password-policy';
 import { requireSecondFactor } from './mfa';
+import { forgetEveryDevice } from './devices';
 import { deleteOnCompleteSnapshot, revokeEverySession } from './recent-sessions';
 import { reauthenticate } from './reauthentication';
 import { eventNow } from './events';
@@ -27,6 +29,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string; code?: string },
   client: SessionClient = {},
 ): Promise<void> {
+  await assertNewPasswordAllowed(ctx.config, input.newPassword, 'newPassword');
   const user = await reauthenticate(ctx, caller.userId, input.currentPassword);
   await requireSecondFactor(ctx, user, input);
   const passwordHash = await hashPassword(input.newPassword);
@@ -48,7 +51,7 @@ export async function changePassword(
 export async function requestEmailChange(ctx: AuthContext, caller: Caller, input: { password: string; newEmail: string; code?: string }): Promise<void> {
   const user = await reauthenticate(ctx, caller.userId, input.password);
   await requireSecondFactor(ctx, user, input);
-  await ctx.outbox.enqueue({ kind: 'email_change', email: input.newEmail, userId: user.id });
+  await ctx.outbox.enqueue({ kind: 'email_change', email: input.newEmail, userId: user.id, credentialsVersion: user.credentialsVersion ?? 0 });
   recordSecurityEvent('EmailChangeRequest', { userId: user.id });
 }
 
@@ -65,6 +68,8 @@ export async function deleteAccount(ctx: AuthContext, caller: Caller, input: { p
   if (!deleted) throw new ApiError('unauthorized');
   const revoked = await revokeEverySession(ctx, user.id, { snapshot: deleted });
   await ctx.sessions.revoke(caller.sessionId, ctx.now());
+  // Already untrusted (no account to trust them); forgetting them only tidies up before their TTL.
+  await forgetEveryDevice(ctx, user.id).catch((error: unknown) => logger.warn('device clean-up failed', { userId: user.id, error: String(error) }));
   recordSecurityEvent('AccountDeletion', { userId: user.id });
   logger.info('account deleted', { userId: user.id, sessions: revoked });
 }

@@ -6,9 +6,10 @@ import type { AdminStore } from '../stores';
 import type { AuthContext } from './context';
 import { publicUser } from './context';
 import { eventNow } from './events';
+import { forgetEveryDevice } from './devices';
 import { deleteOnCompleteSnapshot, recentSessionIds, revokeEverySession } from './recent-sessions';
 import type { SessionClient } from './session-client';
-import { listSessions } from './sessions';
+import { liveSessionsOfUser } from './sessions';
 
 /**
  * The admin API's rules (routes under /admin, reachable only with IAM credentials). Every change
@@ -46,7 +47,7 @@ export function listUsers(ctx: AdminContext, query: { limit: number; cursor?: st
 
 export async function getUser(ctx: AdminContext, userId: string) {
   const user = await existingUser(ctx, userId);
-  const sessions = await listSessions(ctx, { userId, sessionId: '' });
+  const sessions = await liveSessionsOfUser(ctx, userId);
   return {
     user: publicUser(user),
     roles: [...(user.roles ?? [])],
@@ -108,6 +109,8 @@ export async function deleteUser(ctx: AdminContext, userId: string, actor: Admin
   const deleted = await deleteOnCompleteSnapshot(ctx, user, { kind: 'account_deleted', email: user.email });
   if (!deleted) throw new ApiError('not_found');
   await revokeEverySession(ctx, userId, { snapshot: deleted });
+  // Already untrusted (no account to trust them); forgetting them only tidies up before their TTL.
+  await forgetEveryDevice(ctx, userId).catch((error: unknown) => logger.warn('device clean-up failed', { userId, error: String(error) }));
   // The account's history goes with it (TTL); the deletion itself is in the logs with its actor.
   logger.info('admin deleted account', { actor: actor.arn, userId });
 }

@@ -1,10 +1,11 @@
 import type { Config } from '../config';
-import type { LimitStore, MfaStore, Outbox, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
+import type { DeviceStore, LimitStore, MfaStore, Outbox, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
   users: UserStore;
   sessions: SessionStore;
+  devices: DeviceStore;
   limits: LimitStore;
   mfa: MfaStore;
   outbox: Outbox;

@@ -3,9 +3,11 @@ import { logger } from '../observability';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { isTrustedDevice, rememberDevice } from './devices';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
 import { recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
+import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
 import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -24,7 +26,9 @@ export interface LoginInput {
  * resolves to: a locked username says nothing about which email belongs to it, and an attacker
  * hammering the username does not lock out the owner logging in by email. A valid device cookie
  * of the resolved account counts on that device's own counter instead, so the owner's browsers
- * are not locked out by anyone else. Unknown accounts cost one dummy hash and are counted alike.
+ * are not locked out by anyone else; the cookie is trusted only while the server still records the
+ * device for the account's current credentials (shared/auth/devices.ts). Unknown accounts cost one
+ * dummy hash and are counted alike.
  *
  * The hash is most of a login; the round trips around it overlap where the rules allow. Counting
  * needs neither the account nor the password, so it runs while the account is looked up: on the
@@ -34,15 +38,17 @@ export interface LoginInput {
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
   const device = await readDeviceToken(input.deviceToken, ctx.now());
   const identifierKey = throttleKeys.login(input.kind, input.identifier);
-  const [user, firstAttempt] = await settledTogether([
+  const [user, firstAttempt, deviceRecord] = await settledTogether([
     input.kind === 'email' ? ctx.users.findByEmail(input.identifier) : ctx.users.findByUsername(input.identifier),
     device ? countAttempt(ctx, throttleKeys.device(device.deviceId), 'device') : countAttempt(ctx, identifierKey, 'lockout'),
+    device ? ctx.devices.get(device.userId, device.deviceId) : undefined,
   ]);
 
-  // The device's counter counts only for its own account, and only while it has attempts left;
-  // otherwise the identifier's does. (A cookie of another account cost that device one count:
-  // it is forgotten within the hour and at worst makes the device untrusted sooner.)
-  const trustedDevice = device !== undefined && user?.id === device.userId && firstAttempt.claim.kind === 'proceed';
+  // The device's counter counts only for its own account, only while the account still trusts
+  // it (recorded, not revoked, not from before a reset or password change) and only while it has
+  // attempts left; otherwise the identifier's does. (A cookie of another account cost that device
+  // one count: it is forgotten within the hour and at worst makes the device untrusted sooner.)
+  const trustedDevice = device !== undefined && user !== undefined && isTrustedDevice(deviceRecord, user, ctx.now()) && firstAttempt.claim.kind === 'proceed';
   const attempt = !device || trustedDevice ? firstAttempt : await countAttempt(ctx, identifierKey, 'lockout');
   const matches = await checkCountedAttempt(ctx, attempt, () => verifyPassword(input.password, user?.passwordHash), { userId: user?.id });
   if (!user || !matches) throw new ApiError('invalid_credentials');
@@ -62,29 +68,22 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
     if (stored) verifiedHash = upgraded;
   }
 
-  // Two-factor on: no session yet, only a handle for the second step (POST /auth/mfa/verify).
+  // Two-factor on: no session yet, only a handle for the second step (POST /auth/mfa/verify). A
+  // trusted device is named in it, so the second step counts codes on that device's own counter.
   if (user.mfaEnabled) {
-    const [challenge] = await settledTogether([startMfaChallenge(ctx, user), resetAttempts(ctx, attempt)]);
+    const [challenge] = await settledTogether([startMfaChallenge(ctx, user, trustedDevice ? device.deviceId : undefined), resetAttempts(ctx, attempt)]);
     return challenge;
   }
 
   const session = newSession(ctx, user.id, client, ['pwd'], user.roles);
   // The event is written beside the session, not after it: no round trip added to the login.
-  await settledTogether([
+  const [, , deviceToken] = await settledTogether([
     startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials')),
     resetAttempts(ctx, attempt),
-    recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'password', newDevice: device?.userId !== user.id }),
+    // A trusted browser keeps its cookie; any other gets a new device (so logins do not pile up cookies).
+    trustedDevice ? undefined : rememberDevice(ctx, user, client),
+    recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'password', newDevice: !trustedDevice }),
   ]);
-  return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
-}
-
-/**
- * Promise.all that lets every write finish before it throws: a Lambda that answers while a write
- * is still in flight may be frozen with it, and the write then lands at some later invocation.
- */
-async function settledTogether<const T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const results = await Promise.allSettled(work);
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) throw failure.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+  const tokens = await issueTokens(ctx, session, session.generation);
+  return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };
 }

@@ -3,9 +3,10 @@ import {
   accountDeletedNotice, emailChangedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
   recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
 } from '../mail';
-import { logger } from '../observability';
+import { logger, recordMailEvent } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
-import type { IntentStore, MailSender, UserStore } from '../stores';
+import { MailRejected, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
+import { withinMailLimits } from './mail-limits';
 import { newVerificationToken } from '../tokens/verification-token';
 
 /** What the mailer runs against: account state, its side of the outbox, SES, config and a clock. */
@@ -13,18 +14,19 @@ export interface MailerContext {
   users: UserStore;
   intents: IntentStore;
   sender: MailSender;
+  /** Addresses that bounced for good or complained: never mailed again. */
+  suppressions: SuppressionList;
   config: Config;
   now: () => number;
 }
 
-/** Sign-up mails (links and "you already have an account" notices) per address per hour. */
+/** Sign-up mails (links and "you already have an account" notices) per mailbox per hour (see mail-limits.ts). */
 export const SIGNUP_MAILS_PER_ADDRESS_PER_HOUR = 5;
-/** Reset links per address per hour; email-change links per new address per hour. */
+/** Reset links per mailbox per hour; email-change links per new mailbox per hour. */
 export const RESET_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
 export const EMAIL_CHANGE_TOKEN_TTL_SECONDS = 60 * 60;
-const HOUR_SECONDS = 3600;
 
 /** What to send for one intent, or undefined when nothing should go out (a limit was reached). */
 type Decide<K extends MailIntentKind> = (ctx: MailerContext, intent: Extract<StoredIntent, { kind: K }>) => Promise<{ to: string; mail: MailContent } | undefined>;
@@ -35,25 +37,25 @@ function appLink(ctx: MailerContext, path: string, query: Record<string, string>
   return url.toString();
 }
 
-async function withinLimit(ctx: MailerContext, intent: StoredIntent, limitKey: string, perHour: number): Promise<boolean> {
-  const count = await ctx.intents.countInWindow(limitKey, intent.id, HOUR_SECONDS, ctx.now());
-  if (count <= perHour) return true;
-  logger.info('mail suppressed by the per-address limit', { intentId: intent.id, kind: intent.kind });
-  return false;
-}
-
 /**
  * Sign-up: an address without an account gets a link that lets its owner choose the password;
  * an address with one gets a notice instead. Either way the request that asked saw the same 202.
  */
 const signup: Decide<'signup'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `signup#${intent.email}`, SIGNUP_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'signup', SIGNUP_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   if (await ctx.users.findByEmail(intent.email)) {
     return { to: intent.email, mail: signupAttemptNotice(intent.email, { login: appLink(ctx, '/'), forgotPassword: appLink(ctx, '/forgot-password') }) };
   }
   const { token, tokenHash } = newVerificationToken();
   const ttlSeconds = ctx.config.VERIFICATION_TOKEN_TTL_SECONDS;
-  await ctx.users.createSignupToken({ tokenHash, email: intent.email, expiresAt: ctx.now() + ttlSeconds * 1000, ...(intent.roles?.length ? { roles: intent.roles } : {}) });
+  // issuedAt: should an account hold this address later and leave it, this link stays dead.
+  await ctx.users.createSignupToken({
+    tokenHash,
+    email: intent.email,
+    issuedAt: ctx.now(),
+    expiresAt: ctx.now() + ttlSeconds * 1000,
+    ...(intent.roles?.length ? { roles: intent.roles } : {}),
+  });
   return { to: intent.email, mail: signupMail(intent.email, appLink(ctx, '/verify', { token }), Math.round(ttlSeconds / 3600)) };
 };
 
@@ -63,7 +65,7 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
  * reset, password change, email change or deletion after it was made leaves it useless.
  */
 const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `reset#${intent.email}`, RESET_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'reset', RESET_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   const user = await ctx.users.findByEmail(intent.email);
   if (!user) return undefined;
   const { token, tokenHash } = newVerificationToken();
@@ -75,17 +77,21 @@ const password_reset: Decide<'password_reset'> = async (ctx, intent) => {
 
 /**
  * Email change: a confirmation link to the new address, unless that address belongs to an
- * account (then nothing goes anywhere: the requester cannot learn whose address it is) or the
- * requesting account is gone.
+ * account (then nothing goes anywhere: the requester cannot learn whose address it is), the
+ * requesting account is gone, or its credentials changed since the request (a reset or password
+ * change meanwhile: such a link would be dead anyway). The link is bound to the credentialsVersion
+ * of the request, not of this moment, so a mail delayed past a reset cannot carry a live link.
  */
 const email_change: Decide<'email_change'> = async (ctx, intent) => {
-  if (!(await withinLimit(ctx, intent, `email_change#${intent.email}`, EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  if (!(await withinMailLimits(ctx, intent, 'email_change', EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
   if (await ctx.users.findByEmail(intent.email)) return undefined;
   const user = await ctx.users.findById(intent.userId);
   if (!user) return undefined;
+  const credentialsVersion = intent.credentialsVersion ?? user.credentialsVersion ?? 0;
+  if (credentialsVersion !== (user.credentialsVersion ?? 0)) return undefined;
   const { token, tokenHash } = newVerificationToken();
   await ctx.users.createEmailChangeToken({
-    tokenHash, userId: user.id, oldEmail: user.email, newEmail: intent.email, expiresAt: ctx.now() + EMAIL_CHANGE_TOKEN_TTL_SECONDS * 1000,
+    tokenHash, userId: user.id, oldEmail: user.email, newEmail: intent.email, credentialsVersion, expiresAt: ctx.now() + EMAIL_CHANGE_TOKEN_TTL_SECONDS * 1000,
   });
   return { to: intent.email, mail: emailChangeMail(intent.email, appLink(ctx, '/confirm-email', { token }), EMAIL_CHANGE_TOKEN_TTL_SECONDS / 60) };
 };
@@ -114,13 +120,29 @@ export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {
 
 /**
  * Delivers one intent at least once. An intent already marked is skipped, so a redelivery does
- * not send twice (except after a crash between the send and the mark). Any failure throws: the
- * stream record is retried and the intent is decided again from scratch.
+ * not send twice (except after a crash between the send and the mark). An address on the
+ * suppression list gets nothing (every kind mails intent.email), decided before any token is
+ * made. A mail SES refuses for good is recorded on the intent and counted, never retried. Any
+ * other failure throws: the stream record is retried and the intent is decided again from scratch.
  */
-export async function deliverIntent(ctx: MailerContext, intent: StoredIntent): Promise<'sent' | 'suppressed' | 'already_sent'> {
+export async function deliverIntent(ctx: MailerContext, intent: StoredIntent): Promise<'sent' | 'suppressed' | 'already_sent' | 'rejected'> {
   if (await ctx.intents.isSent(intent.id)) return 'already_sent';
+  if (await ctx.suppressions.isSuppressed(intent.email)) {
+    recordMailEvent('MailSuppressed', { intentId: intent.id, kind: intent.kind });
+    await ctx.intents.markSent(intent.id, ctx.now());
+    return 'suppressed';
+  }
   const outcome = await (decide[intent.kind] as Decide<MailIntentKind>)(ctx, intent);
-  if (outcome) await ctx.sender.send(outcome.to, outcome.mail);
+  if (outcome) {
+    try {
+      await ctx.sender.send(outcome.to, outcome.mail);
+    } catch (error) {
+      if (!(error instanceof MailRejected)) throw error;
+      recordMailEvent('MailRejected', { intentId: intent.id, kind: intent.kind, reason: error.reason });
+      await ctx.intents.markRejected(intent.id, error.reason, ctx.now());
+      return 'rejected';
+    }
+  }
   await ctx.intents.markSent(intent.id, ctx.now());
   return outcome ? 'sent' : 'suppressed';
 }

@@ -21,7 +21,8 @@ export function hashMfaToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export async function startMfaChallenge(ctx: AuthContext, user: Pick<UserRecord, 'id' | 'credentialsVersion'>): Promise<MfaRequired> {
+/** `deviceId`: the login came from a device the account trusts; its codes then count on that device's own counter. */
+export async function startMfaChallenge(ctx: AuthContext, user: Pick<UserRecord, 'id' | 'credentialsVersion'>, deviceId?: string): Promise<MfaRequired> {
   const mfaToken = `mfa1_${randomBytes(32).toString('base64url')}`;
   await ctx.mfa.createChallenge({
     tokenHash: hashMfaToken(mfaToken),
@@ -29,6 +30,7 @@ export async function startMfaChallenge(ctx: AuthContext, user: Pick<UserRecord,
     credentialsVersion: user.credentialsVersion ?? 0,
     expiresAt: ctx.now() + MFA_TOKEN_TTL_SECONDS * 1000,
     attempts: 0,
+    ...(deviceId ? { deviceId } : {}),
   });
   return { mfaRequired: true, mfaToken, methods: MFA_METHODS };
 }

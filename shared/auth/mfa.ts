@@ -2,13 +2,15 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { MfaState, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
-import { startRecordedSession } from './recent-sessions';
+import { rememberDevice } from './devices';
+import { settledTogether } from './settled-together';
+import { revokeEverySession, startRecordedSession } from './recent-sessions';
 import { decryptTotpSecret, encryptTotpSecret } from './mfa-crypto';
 import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from './mfa-challenge';
 import { reauthenticate } from './reauthentication';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import type { SessionClient } from './session-client';
-import { throttledPasswordCheck, throttleKeys } from './throttle';
+import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys, type CountedAttempt } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 import { matchingStep, newTotpSecret, otpauthUri } from './totp';
 import { eventNow, recordEvent } from './events';
@@ -28,23 +30,35 @@ export interface SecondFactor {
 }
 
 /**
- * One check counted on `key` through the shared throttle. An error inside (a nested counter's
- * 429, a dead mfaToken) counts as a failed attempt here and is thrown once this counter settled.
+ * One check counted on an attempt of the shared throttle (a lockout counter by default). An error
+ * inside (a nested counter's 429, a dead mfaToken) counts as a failed attempt here and is thrown
+ * once this counter settled.
  */
-async function counted(ctx: AuthContext, key: string, userId: string | undefined, check: () => Promise<boolean>): Promise<boolean> {
+async function counted(ctx: AuthContext, counter: string | Promise<CountedAttempt>, userId: string | undefined, check: () => Promise<boolean>): Promise<boolean> {
+  const attempt = await (typeof counter === 'string' ? countAttempt(ctx, counter, 'lockout') : counter);
   let failure: unknown;
-  const matches = await throttledPasswordCheck(
-    ctx,
-    key,
-    () =>
-      check().catch((error: unknown) => {
-        failure = error;
-        return false;
-      }),
-    { userId },
-  );
+  const verify = () =>
+    check().catch((error: unknown) => {
+      failure = error;
+      return false;
+    });
+  const matches = await checkCountedAttempt(ctx, attempt, verify, { userId });
+  if (matches) await resetAttempts(ctx, attempt);
   if (failure !== undefined) throw failure;
   return matches;
+}
+
+/**
+ * Where a code at the login's second step is counted: on the trusted device's own counter when
+ * the login came from one (while it has attempts left), as passwords are, else on the account's
+ * login code counter. Someone who knows the password can lock the latter, never the former.
+ */
+async function loginCodeAttempt(ctx: AuthContext, userId: string, deviceId: string | undefined): Promise<CountedAttempt> {
+  if (deviceId) {
+    const onDevice = await countAttempt(ctx, throttleKeys.secondFactorDevice(deviceId), 'device');
+    if (onDevice.claim.kind === 'proceed') return onDevice;
+  }
+  return countAttempt(ctx, throttleKeys.secondFactorLogin(userId), 'lockout');
 }
 
 async function signedInUser(ctx: AuthContext, userId: string): Promise<{ user: UserRecord; state: MfaState }> {
@@ -102,7 +116,7 @@ export async function requireSecondFactor(ctx: AuthContext, user: Pick<UserRecor
   if (factor.code === undefined && factor.recoveryCode === undefined) {
     throw new ApiError('validation_failed', { errors: [{ field: 'code', message: 'is required while two-factor authentication is on' }] });
   }
-  const matches = await counted(ctx, throttleKeys.secondFactor(user.id), user.id, () => useSecondFactor(ctx, user.id, current, factor));
+  const matches = await counted(ctx, throttleKeys.secondFactorStepUp(user.id), user.id, () => useSecondFactor(ctx, user.id, current, factor));
   if (!matches) throw new ApiError('invalid_code');
 }
 
@@ -122,14 +136,25 @@ export async function enrollTotp(ctx: AuthContext, userId: string, password: str
   return { secret, otpauthUri: otpauthUri(secret, ctx.config.TOTP_ISSUER, user.email) };
 }
 
-/** POST /auth/mfa/totp/confirm: a code from the pending secret turns two-factor on; the recovery codes are shown this once. */
-export async function confirmTotp(ctx: AuthContext, userId: string, code: string, client: SessionClient = {}): Promise<{ recoveryCodes: string[] }> {
-  const { user, state } = await signedInUser(ctx, userId);
+/**
+ * POST /auth/mfa/totp/confirm: a code from the pending secret turns two-factor on; the recovery
+ * codes are shown this once. By default every other session ends (they began at password
+ * strength); `signOutOtherSessions: false` keeps them. Either way a login still in flight with the
+ * password alone cannot finish (its session is refused when it records itself).
+ */
+export async function confirmTotp(
+  ctx: AuthContext,
+  caller: { userId: string; sessionId: string },
+  input: { code: string; signOutOtherSessions?: boolean },
+  client: SessionClient = {},
+): Promise<{ recoveryCodes: string[] }> {
+  const { code, signOutOtherSessions = true } = input;
+  const { user, state } = await signedInUser(ctx, caller.userId);
   const pending = state.pendingSecret;
   if (!pending) throw new ApiError('mfa_not_pending');
   const secret = await decryptTotpSecret(user.id, pending);
   let step: number | undefined;
-  const matches = await counted(ctx, throttleKeys.secondFactor(user.id), user.id, async () => {
+  const matches = await counted(ctx, throttleKeys.secondFactorStepUp(user.id), user.id, async () => {
     step = matchingStep(secret, code, ctx.now());
     return step !== undefined;
   });
@@ -141,6 +166,8 @@ export async function confirmTotp(ctx: AuthContext, userId: string, code: string
     throw new ApiError('mfa_not_pending');
   }
   recordSecurityEvent('MfaEnabled', { userId: user.id });
+  // After the commit: a password-only login recording its session from now on is refused, and every one recorded before is read here.
+  if (signOutOtherSessions) await revokeEverySession(ctx, user.id, { except: caller.sessionId });
   return { recoveryCodes };
 }
 
@@ -174,8 +201,8 @@ export async function disableTotp(ctx: AuthContext, userId: string, input: { pas
 /**
  * POST /auth/mfa/verify: completes a login whose password was right. Counted on the mfaToken's
  * counter first (6 wrong codes in a row: 429), then the token's own attempt budget (5; after that,
- * or once used or expired, 400 invalid_token), then the account's code counter. The session it
- * starts is `amr: ["pwd","otp"]`.
+ * or once used or expired, 400 invalid_token), then the trusted device's code counter or else the
+ * account's login code counter (never the step-up one). The session it starts is `amr: ["pwd","otp"]`.
  */
 export async function completeMfaLogin(
   ctx: AuthContext,
@@ -183,14 +210,14 @@ export async function completeMfaLogin(
   client: SessionClient = {},
 ): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const tokenHash = hashMfaToken(input.mfaToken);
-  let challenge: { userId: string; credentialsVersion: number } | undefined;
+  let challenge: { userId: string; credentialsVersion: number; deviceId?: string } | undefined;
   const matches = await counted(ctx, throttleKeys.mfaToken(tokenHash), undefined, async () => {
     challenge = await ctx.mfa.claimChallengeAttempt(tokenHash, MFA_TOKEN_MAX_ATTEMPTS, ctx.now());
     if (!challenge) throw new ApiError('invalid_token');
     const id = challenge.userId;
     const state = await ctx.mfa.getState(id);
     if (!state) throw new ApiError('invalid_token');
-    return counted(ctx, throttleKeys.secondFactor(id), id, () => useSecondFactor(ctx, id, state, input));
+    return counted(ctx, loginCodeAttempt(ctx, id, challenge.deviceId), id, () => useSecondFactor(ctx, id, state, input));
   });
   if (!matches || !challenge) throw new ApiError('invalid_code');
   // Single use: of two requests racing with one token, only one gets the session.
@@ -202,10 +229,13 @@ export async function completeMfaLogin(
   const session = newSession(ctx, user.id, client, ['pwd', 'otp'], user.roles);
   // As at login: a reset or deletion committing meanwhile revokes this session, or is seen here.
   const method = factorOf(input).code !== undefined ? 'totp' : 'recovery_code';
-  // Beside the session write, never after it.
-  await Promise.all([
+  // The event is written beside the session, never after it.
+  const [, deviceToken] = await settledTogether([
     startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token')),
-    recordEvent(ctx, user.id, 'signed_in', { ...client, method }),
+    // The login came from a trusted device: it keeps its cookie; any other browser becomes a device of the account.
+    challenge.deviceId ? undefined : rememberDevice(ctx, user, client),
+    recordEvent(ctx, user.id, 'signed_in', { ...client, method, newDevice: !challenge.deviceId }),
   ]);
-  return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
+  const tokens = await issueTokens(ctx, session, session.generation);
+  return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };
 }

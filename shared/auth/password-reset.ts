@@ -3,6 +3,7 @@ import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import type { AuthContext } from './context';
+import { assertNewPasswordAllowed } from './password-policy';
 import { revokeEverySession } from './recent-sessions';
 import { throttleKeys } from './throttle';
 import { eventNow } from './events';
@@ -13,10 +14,10 @@ export const RESET_REQUESTED = 'If that address has an account, a mail with a li
 /**
  * Forgot password: like register, one mail intent written with a single PutItem and nothing
  * read, so the reply and its timing are the same for every address. The mailer decides whether
- * a link goes out (only to an account's address, within the per-address limit).
+ * a link goes out (only to an account's address, within the per-mailbox, per-source and global limits).
  */
-export async function requestPasswordReset(ctx: AuthContext, input: { email: string }): Promise<void> {
-  await ctx.outbox.enqueue({ kind: 'password_reset', email: input.email });
+export async function requestPasswordReset(ctx: AuthContext, input: { email: string }, sourceIp: string | undefined): Promise<void> {
+  await ctx.outbox.enqueue({ kind: 'password_reset', email: input.email, ...(sourceIp ? { sourceIp } : {}) });
 }
 
 /**
@@ -28,6 +29,7 @@ export async function requestPasswordReset(ctx: AuthContext, input: { email: str
  * links of a deleted account are all 400 invalid_token. Two-factor settings are not touched.
  */
 export async function resetPassword(ctx: AuthContext, input: { token: string; password: string }, client: SessionClient = {}): Promise<void> {
+  await assertNewPasswordAllowed(ctx.config, input.password);
   const link = await ctx.users.findResetToken(hashVerificationToken(input.token));
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
   const user = await ctx.users.findById(link.userId);

@@ -36,7 +36,7 @@ export function recentSessionIds(user: Pick<UserRecord, 'recentSessions'> | unde
  * (while a login hashes, say): either its revocation, reading the user item after its commit,
  * finds this session there, or this record sees the change, and the session is revoked and
  * `refusal` thrown. No session started with a replaced password (or of a deleted account)
- * survives. Entries the index has long caught up with are dropped alongside.
+ * survives, and no password-only session of an account that turned two-factor on meanwhile. Entries the index has long caught up with are dropped alongside.
  */
 export async function startRecordedSession(ctx: AuthContext, user: UserRecord, session: SessionRecord, verifiedHash: string, refusal: ApiError): Promise<void> {
   await ctx.sessions.create(session);
@@ -44,7 +44,8 @@ export async function startRecordedSession(ctx: AuthContext, user: UserRecord, s
   const stale = (user.recentSessions ?? []).filter((entry) => now - parse(entry).createdAt > RECENT_SESSION_MEMORY_MS);
   // Not needed for correctness: keeps the user item small. A failure is left for a later login.
   const forgetting = stale.length >= PRUNE_BATCH ? ctx.users.forgetRecentSessions(user.id, stale).catch(() => undefined) : undefined;
-  const recorded = await ctx.users.recordSession(user.id, recentSessionEntry(session), verifiedHash).finally(() => forgetting);
+  const secondFactor = session.amr?.includes('otp') === true;
+  const recorded = await ctx.users.recordSession(user.id, recentSessionEntry(session), verifiedHash, secondFactor).finally(() => forgetting);
   if (recorded) return;
   await ctx.sessions.revoke(session.id, ctx.now());
   throw refusal;

@@ -37,13 +37,17 @@ const MAX_RACE_ROUNDS = 8;
 
 /**
  * Counter keys: login by the identifier as typed (normalized), re-auth by account, devices by id;
- * second-factor codes by account and by the mfaToken of the login they complete.
+ * second-factor codes apart for the login's second step (by account, by the mfaToken, and by the
+ * trusted device the login came from) and for step-up (by account), so someone who knows the
+ * password and fails codes at login locks neither the owner's step-up nor the owner's browsers.
  */
 export const throttleKeys = {
   login: (kind: 'email' | 'username', identifier: string) => `login#${kind}#${identifier}`,
   account: (userId: string) => `account#${userId}`,
   device: (deviceId: string) => `device#${deviceId}`,
-  secondFactor: (userId: string) => `otp#${userId}`,
+  secondFactorLogin: (userId: string) => `otp-login#${userId}`,
+  secondFactorDevice: (deviceId: string) => `otp-device#${deviceId}`,
+  secondFactorStepUp: (userId: string) => `otp-step-up#${userId}`,
   mfaToken: (tokenHash: string) => `mfatoken#${tokenHash}`,
 };
 

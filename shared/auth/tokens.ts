@@ -12,6 +12,8 @@ export interface IssuedTokens {
   expiresIn: number;
   refreshToken: string;
   refreshMaxAgeSeconds: number;
+  /** A new device cookie's value, when this sign-in came from a device the account does not trust yet. */
+  deviceToken?: string;
 }
 
 /**

@@ -3,6 +3,8 @@ import { ApiError } from '../errors';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { rememberDevice } from './devices';
+import { assertNewPasswordAllowed } from './password-policy';
 import { recentSessionEntry } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -13,16 +15,17 @@ const usernameTaken = () => new ApiError('username_taken', { errors: [{ field: '
  * Sign-up, step two: the owner of the mailbox chose a password. Consuming the link, creating the
  * account (with its uniqueness items) and its first session are one transaction, so the first
  * link used wins, every other link of the address dies with it, and a refusal (username taken)
- * leaves the link usable. Unknown, expired and used links, and links of an address that got an
- * account meanwhile, all answer the same 400 invalid_token.
+ * leaves the link usable. Unknown, expired and used links, links of an address that has an
+ * account, and links made before an account left their address (deleted, or moved elsewhere: the
+ * link stays dead for good), all answer the same 400 invalid_token.
  */
 export async function completeSignup(
   ctx: AuthContext,
   input: { token: string; password: string; username?: string },
   client: SessionClient = {},
 ): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
-  const tokenHash = hashVerificationToken(input.token);
-  const link = await ctx.users.findSignupToken(tokenHash);
+  await assertNewPasswordAllowed(ctx.config, input.password);
+  const link = await ctx.users.findSignupToken(hashVerificationToken(input.token));
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
 
   const id = randomUUID();
@@ -39,8 +42,9 @@ export async function completeSignup(
     recentSessions: [recentSessionEntry(session)],
     sessionsVersion: 1,
   };
-  const outcome = await ctx.users.createAccount(user, tokenHash, session, ctx.now());
+  const outcome = await ctx.users.createAccount(user, link, session, ctx.now());
   if (outcome === 'invalid_token') throw new ApiError('invalid_token');
   if (outcome === 'username_taken') throw usernameTaken();
-  return { user: publicUser(user), tokens: await issueTokens(ctx, session, session.generation) };
+  const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), rememberDevice(ctx, user, client)]);
+  return { user: publicUser(user), tokens: { ...tokens, deviceToken } };
 }

@@ -145,13 +145,14 @@ export class DynamoMfaStore implements MfaStore {
           attempts: challenge.attempts,
           validUntil: challenge.expiresAt,
           expiresAt: Math.ceil(challenge.expiresAt / 1000),
+          ...(challenge.deviceId ? { deviceId: challenge.deviceId } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
-  async claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion'> | undefined> {
+  async claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion' | 'deviceId'> | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -165,7 +166,11 @@ export class DynamoMfaStore implements MfaStore {
       );
       if (typeof Attributes?.userId !== 'string') return undefined;
       // A challenge written before it recorded the version counts as made at version 0.
-      return { userId: Attributes.userId, credentialsVersion: typeof Attributes.credentialsVersion === 'number' ? Attributes.credentialsVersion : 0 };
+      return {
+        userId: Attributes.userId,
+        credentialsVersion: typeof Attributes.credentialsVersion === 'number' ? Attributes.credentialsVersion : 0,
+        ...(typeof Attributes.deviceId === 'string' ? { deviceId: Attributes.deviceId } : {}),
+      };
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;

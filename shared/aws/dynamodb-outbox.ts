@@ -6,7 +6,9 @@ import { writeConditionally } from './conditional-write';
 
 /**
  * MAIL#<uuid>: a mail intent (kind, address, createdAt; sentAt once the mailer sent or decided
- * not to). SENDLIMIT#<key>#<window>: the ids of the intents counted against a per-address limit.
+ * not to; rejectedBy when SES refused it for good). SENDLIMIT#<key>#<window>: the ids of the intents
+ * counted against a per-mailbox or per-source limit (never more ids than the limit), or a plain
+ * count for the global cap.
  */
 const intentKey = (id: string) => ({ pk: `${INTENT_KEY_PREFIX}${id}`, sk: 'MAIL' });
 
@@ -47,19 +49,47 @@ export class DynamoOutbox implements Outbox, IntentStore {
     );
   }
 
-  async countInWindow(key: string, intentId: string, windowSeconds: number, now: number): Promise<number> {
+  async markRejected(intentId: string, reason: string, now: number): Promise<void> {
+    await writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: intentKey(intentId),
+        // sentAt is the marker a redelivery checks: a refused mail is decided, never retried.
+        UpdateExpression: 'SET sentAt = :now, rejectedBy = :reason',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now, ':reason': reason },
+      }),
+    );
+  }
+
+  async claimInWindow(key: string, intentId: string, windowSeconds: number, limit: number, now: number): Promise<boolean> {
     const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
-    const { Attributes } = await this.client.send(
+    return writeConditionally(
+      this.client,
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `SENDLIMIT#${key}#${windowStart}`, sk: 'SENDLIMIT' },
-        // A string set: adding an id twice (a redelivered intent) does not count it twice.
+        // A string set: adding an id twice (a redelivered intent) does not count it twice. The
+        // condition keeps the set at `limit` ids however many intents arrive (an item holds 400 KB).
         UpdateExpression: 'ADD intents :id SET expiresAt = :expires',
-        ExpressionAttributeValues: { ':id': new Set([intentId]), ':expires': windowStart + windowSeconds + 60 },
-        ReturnValues: 'UPDATED_NEW',
+        ConditionExpression: 'attribute_not_exists(intents) OR contains(intents, :intentId) OR size(intents) < :limit',
+        ExpressionAttributeValues: { ':id': new Set([intentId]), ':intentId': intentId, ':limit': limit, ':expires': windowStart + windowSeconds + 60 },
       }),
     );
-    const intents = Attributes?.intents as Set<string> | undefined;
-    return intents?.size ?? 1;
+  }
+
+  async countInCappedWindow(key: string, windowSeconds: number, limit: number, now: number): Promise<boolean> {
+    const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+    return writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `SENDLIMIT#${key}#${windowStart}`, sk: 'SENDLIMIT' },
+        UpdateExpression: 'ADD hits :one SET expiresAt = :expires',
+        ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
+        ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': windowStart + windowSeconds + 60 },
+      }),
+    );
   }
 }

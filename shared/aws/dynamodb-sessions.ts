@@ -86,8 +86,10 @@ export class DynamoSessionStore implements SessionStore {
     );
   }
 
-  async get(sessionId: string): Promise<SessionRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: sessionKey(sessionId) }));
+  async get(sessionId: string, options: { consistent?: boolean } = {}): Promise<SessionRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: sessionKey(sessionId), ...(options.consistent ? { ConsistentRead: true } : {}) }),
+    );
     return Item ? toRecord(Item) : undefined;
   }
 

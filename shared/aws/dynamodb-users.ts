@@ -26,7 +26,15 @@ const key = {
   signup: (tokenHash: string) => ({ pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' }),
   reset: (tokenHash: string) => ({ pk: `RESET#${tokenHash}`, sk: 'RESET' }),
   emailChange: (tokenHash: string) => ({ pk: `EMAILCHANGE#${tokenHash}`, sk: 'EMAILCHANGE' }),
+  addressFreed: (email: string) => ({ pk: `ADDRESSFREED#${email}`, sk: 'ADDRESSFREED' }),
 };
+
+/**
+ * How long the record that an account left an address is kept: longer than any sign-up link
+ * lives (config caps VERIFICATION_TOKEN_TTL_SECONDS below it), so no link made before the
+ * account left outlives the record that kills it.
+ */
+export const ADDRESS_FREED_MEMORY_SECONDS = 30 * 24 * 3600;
 
 /**
  * Condition and values for "the user's `attribute` (a counter; absent counts as 0) is still
@@ -96,23 +104,39 @@ export class DynamoUserStore implements UserStore {
   }
 
   async createSignupToken(token: SignupToken): Promise<void> {
-    await this.putToken(key.signup(token.tokenHash), { email: token.email, expiresAt: epochSeconds(token.expiresAt), ...(token.roles?.length ? { roles: [...token.roles] } : {}) });
+    await this.putToken(key.signup(token.tokenHash), {
+      email: token.email,
+      expiresAt: epochSeconds(token.expiresAt),
+      ...(token.issuedAt !== undefined ? { issuedAt: token.issuedAt } : {}),
+      ...(token.roles?.length ? { roles: [...token.roles] } : {}),
+    });
   }
 
   async findSignupToken(tokenHash: string): Promise<SignupToken | undefined> {
     const Item = await this.getItem(key.signup(tokenHash));
     if (typeof Item?.email !== 'string' || typeof Item.expiresAt !== 'number') return undefined;
-    return { tokenHash, email: Item.email, expiresAt: Item.expiresAt * 1000, ...(Array.isArray(Item.roles) ? { roles: Item.roles as string[] } : {}) };
+    return {
+      tokenHash,
+      email: Item.email,
+      expiresAt: Item.expiresAt * 1000,
+      ...(typeof Item.issuedAt === 'number' ? { issuedAt: Item.issuedAt } : {}),
+      ...(Array.isArray(Item.roles) ? { roles: Item.roles as string[] } : {}),
+    };
   }
 
-  async createAccount(user: UserRecord, tokenHash: string, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome> {
+  async addressFreedAt(email: string): Promise<number | undefined> {
+    const Item = await this.getItem(key.addressFreed(email));
+    return typeof Item?.freedAt === 'number' ? Item.freedAt : undefined;
+  }
+
+  async createAccount(user: UserRecord, link: SignupToken, firstSession: SessionRecord, now: number): Promise<CreateAccountOutcome> {
     const absent = { ConditionExpression: 'attribute_not_exists(pk)' };
     // Indexes matter: the cancellation reasons come back in this order.
     const items: TransactItem[] = [
       {
         Delete: {
           TableName: this.tableName,
-          Key: key.signup(tokenHash),
+          Key: key.signup(link.tokenHash),
           ConditionExpression: 'attribute_exists(pk) AND email = :email AND expiresAt > :now',
           ExpressionAttributeValues: { ':email': user.email, ':now': Math.floor(now / 1000) },
         },
@@ -120,6 +144,15 @@ export class DynamoUserStore implements UserStore {
       { Put: { TableName: this.tableName, Item: { ...key.email(user.email), userId: user.id }, ...absent } },
       { Put: { TableName: this.tableName, Item: userItem(user), ...absent } },
       { Put: { TableName: this.tableName, Item: sessionToItem(firstSession), ...absent } },
+      {
+        // An account held this address after the link was made: the link belongs to that history, not to a new account.
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: key.addressFreed(user.email),
+          ConditionExpression: 'attribute_not_exists(pk) OR freedAt < :issuedAt',
+          ExpressionAttributeValues: { ':issuedAt': link.issuedAt ?? 0 },
+        },
+      },
     ];
     if (user.username) {
       items.push({ Put: { TableName: this.tableName, Item: { ...key.username(user.username), userId: user.id }, ...absent } });
@@ -129,8 +162,8 @@ export class DynamoUserStore implements UserStore {
       return 'created';
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (reasons?.[0] === 'ConditionalCheckFailed' || reasons?.[1] === 'ConditionalCheckFailed') return 'invalid_token';
-      if (reasons?.[4] === 'ConditionalCheckFailed') return 'username_taken';
+      if ([0, 1, 4].some((i) => reasons?.[i] === 'ConditionalCheckFailed')) return 'invalid_token';
+      if (reasons?.[5] === 'ConditionalCheckFailed') return 'username_taken';
       throw error;
     }
   }
@@ -148,7 +181,9 @@ export class DynamoUserStore implements UserStore {
     );
   }
 
-  async recordSession(userId: string, entry: string, verifiedHash: string): Promise<boolean> {
+  async recordSession(userId: string, entry: string, verifiedHash: string, secondFactor: boolean): Promise<boolean> {
+    // totpSecret is the confirmed secret (aws/dynamodb-mfa.ts): two-factor turned on meanwhile refuses a password-only session.
+    const strength = secondFactor ? '' : ' AND attribute_not_exists(totpSecret)';
     return writeConditionally(
       this.client,
       new UpdateCommand({
@@ -156,7 +191,7 @@ export class DynamoUserStore implements UserStore {
         Key: key.user(userId),
         UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
         // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
-        ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)',
+        ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)${strength}`,
         ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
       }),
     );
@@ -224,19 +259,26 @@ export class DynamoUserStore implements UserStore {
 
   async createEmailChangeToken(token: EmailChangeToken): Promise<void> {
     await this.putToken(key.emailChange(token.tokenHash), {
-      userId: token.userId, oldEmail: token.oldEmail, newEmail: token.newEmail, expiresAt: epochSeconds(token.expiresAt),
+      userId: token.userId, oldEmail: token.oldEmail, newEmail: token.newEmail, credentialsVersion: token.credentialsVersion, expiresAt: epochSeconds(token.expiresAt),
     });
   }
 
   async findEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined> {
     const item = await this.getItem(key.emailChange(tokenHash));
-    if (typeof item?.userId !== 'string' || typeof item.oldEmail !== 'string' || typeof item.newEmail !== 'string' || typeof item.expiresAt !== 'number') {
+    if (
+      typeof item?.userId !== 'string' || typeof item.oldEmail !== 'string' || typeof item.newEmail !== 'string' ||
+      typeof item.credentialsVersion !== 'number' || typeof item.expiresAt !== 'number'
+    ) {
+      // Links stored before they recorded a credentialsVersion are treated as dead: they cannot be bound.
       return undefined;
     }
-    return { tokenHash, userId: item.userId, oldEmail: item.oldEmail, newEmail: item.newEmail, expiresAt: item.expiresAt * 1000 };
+    return {
+      tokenHash, userId: item.userId, oldEmail: item.oldEmail, newEmail: item.newEmail, credentialsVersion: item.credentialsVersion, expiresAt: item.expiresAt * 1000,
+    };
   }
 
   async confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<ConfirmEmailOutcome> {
+    const version = counterIs('credentialsVersion', ':version', token.credentialsVersion);
     // Indexes matter: the cancellation reasons come back in this order.
     const items: TransactItem[] = [
       this.consumeToken(key.emailChange(token.tokenHash), now),
@@ -254,11 +296,12 @@ export class DynamoUserStore implements UserStore {
           TableName: this.tableName,
           Key: key.user(token.userId),
           UpdateExpression: `SET email = :new, gsi2sk = :new, ${BUMP_CREDENTIALS}`,
-          ConditionExpression: 'attribute_exists(pk) AND email = :old',
-          ExpressionAttributeValues: { ':new': token.newEmail, ':old': token.oldEmail, ...bumpValues },
+          ConditionExpression: `attribute_exists(pk) AND email = :old AND ${version.condition}`,
+          ExpressionAttributeValues: { ':new': token.newEmail, ':old': token.oldEmail, ...bumpValues, ...version.values },
         },
       },
       this.putIntent(notice, now),
+      this.putAddressFreed(token.oldEmail, now),
       ...eventPut(this.tableName, event),
     ];
     try {
@@ -288,6 +331,7 @@ export class DynamoUserStore implements UserStore {
       },
       { Delete: { TableName: this.tableName, Key: key.email(user.email), ...ownedBy } },
       this.putIntent(notice, now),
+      this.putAddressFreed(user.email, now),
     ];
     if (user.username) items.push({ Delete: { TableName: this.tableName, Key: key.username(user.username), ...ownedBy } });
     return this.conditionalTransaction(items);
@@ -318,6 +362,13 @@ export class DynamoUserStore implements UserStore {
         ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
         ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
       },
+    };
+  }
+
+  /** The address no longer has an account as of `now`: every sign-up link made before stays dead. */
+  private putAddressFreed(email: string, now: number): TransactItem {
+    return {
+      Put: { TableName: this.tableName, Item: { ...key.addressFreed(email), freedAt: now, expiresAt: epochSeconds(now) + ADDRESS_FREED_MEMORY_SECONDS } },
     };
   }
 

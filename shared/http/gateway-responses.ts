@@ -16,8 +16,9 @@ export const gatewayResponses = [
   // /admin (AWS_IAM): a wrong or stale SigV4 signature.
   { type: 'INVALID_SIGNATURE', status: 403, code: 'forbidden' },
   { type: 'THROTTLED', status: 429, code: 'rate_limited', retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS },
-  // The only WAF rule is the per-IP rate limit, so a WAF block is a 429 to the client.
-  { type: 'WAF_FILTERED', status: 429, code: 'rate_limited' },
+  // A block by WAF's reputation or managed rules. Its rate rules answer 429 with Retry-After
+  // themselves (a custom response, infra/waf.ts), so what reaches this response is a refusal.
+  { type: 'WAF_FILTERED', status: 403, code: 'forbidden' },
   { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found' },
   { type: 'REQUEST_TOO_LARGE', status: 413, code: 'payload_too_large' },
   { type: 'AUTHORIZER_FAILURE', status: 503, code: 'service_unavailable', retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS },

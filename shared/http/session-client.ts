@@ -9,6 +9,11 @@ import { sanitizeIpAddress, sanitizeUserAgent, type SessionClient } from '../aut
 export function sessionClientOf(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): SessionClient {
   const identity = event.requestContext?.identity;
   const userAgent = sanitizeUserAgent(identity?.userAgent ?? event.headers?.['user-agent'] ?? event.headers?.['User-Agent']);
-  const ipAddress = sanitizeIpAddress(identity?.sourceIp);
+  const ipAddress = sourceIpOf(event);
   return { ...(userAgent ? { userAgent } : {}), ...(ipAddress ? { ipAddress } : {}) };
+}
+
+/** The address API Gateway saw on the connection, if it is one (the same rule as above). */
+export function sourceIpOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): string | undefined {
+  return sanitizeIpAddress(event.requestContext?.identity?.sourceIp);
 }

@@ -27,10 +27,16 @@ function mac(key: Buffer, userId: string, deviceId: string, expires: number): Bu
   return createHmac('sha256', key).update(`device:${userId}:${deviceId}:${expires}`).digest();
 }
 
-/** A token for a new device id of `userId`, valid for a year from `now` (epoch milliseconds). */
-export async function issueDeviceToken(userId: string, now: number): Promise<string> {
-  if (!idPattern.test(userId)) throw new Error('user id not fit for a device token');
-  const deviceId = randomBytes(16).toString('base64url');
+/** A fresh device id: 128 random bits, base64url (22 characters). */
+export const newDeviceId = () => randomBytes(16).toString('base64url');
+
+/**
+ * A token for the device `deviceId` (a new one by default) of `userId`, valid for a year from
+ * `now` (epoch milliseconds). Login records the device server-side first (shared/auth/devices.ts):
+ * the token alone proves nothing the server does not also remember.
+ */
+export async function issueDeviceToken(userId: string, now: number, deviceId = newDeviceId()): Promise<string> {
+  if (!idPattern.test(userId) || !idPattern.test(deviceId)) throw new Error('user id not fit for a device token');
   const expires = Math.floor(now / 1000) + DEVICE_TOKEN_LIFETIME_SECONDS;
   return `${PREFIX}.${userId}.${deviceId}.${expires}.${mac(await deviceKey(), userId, deviceId, expires).toString('base64url')}`;
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { CHROMIUM } from './global-setup';
@@ -126,4 +128,68 @@ export async function mailLinksFor(email: string, path: string): Promise<string[
 /** Lets the wall clock pass (the access token's lifetime); not an assertion on timing. */
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The WCAG 2.2 AA rule set: levels A and AA of 2.0, 2.1 and 2.2. */
+const wcag22aa = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * axe-core's WCAG 2.2 AA findings on the page as it is now, one line per rule and element.
+ * axe is evaluated through the DevTools protocol, which the pages' CSP does not govern: the
+ * policy stays as strict as it is served.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(`${axeSource};0`);
+  const results = await page.evaluate(
+    (tags) => (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }> }> } }).axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    wcag22aa,
+  );
+  return results.violations.flatMap((violation) => violation.nodes.map((node) => `${violation.id} at ${JSON.stringify(node.target)}: ${node.failureSummary ?? ''}`));
+}
+
+/** How far the page scrolls sideways (0 or less: it fits). */
+export function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/** The data-testid (or else the id) of the focused element: where keyboard and screen-reader users are. */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const active = document.activeElement as HTMLElement | null;
+    return active?.dataset.testid ?? active?.id ?? active?.tagName ?? '';
+  });
+}
+
+/** Presses Tab (only Tab) until the element with this data-testid has focus; fails after `limit` presses. */
+export async function tabTo(page: Page, testId: string, limit = 40): Promise<void> {
+  for (let presses = 0; presses < limit; presses++) {
+    if ((await focused(page)) === testId) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached [data-testid="${testId}"] in ${limit} presses`);
+}
+
+/**
+ * What Chromium reports about a page's forms (the "[DOM]" advice: password forms without a
+ * username field, missing autocomplete, duplicate ids) through the DevTools Audits domain, and
+ * "[DOM]" console lines, for every page of the context from now on.
+ */
+export function watchFormIssues(context: BrowserContext): string[] {
+  const issues: string[] = [];
+  const watch = async (page: Page) => {
+    page.on('console', (message) => {
+      if (message.text().includes('[DOM]')) issues.push(message.text());
+    });
+    const session = await context.newCDPSession(page);
+    session.on('Audits.issueAdded', ({ issue }) => {
+      const details = issue.details.genericIssueDetails;
+      if (issue.code === 'GenericIssue' && details?.errorType.startsWith('Form')) issues.push(`${details.errorType} on ${page.url()}`);
+    });
+    await session.send('Audits.enable');
+  };
+  context.on('page', (page) => void watch(page));
+  for (const page of context.pages()) void watch(page);
+  return issues;
 }

@@ -16,7 +16,7 @@ import {
 } from './browser';
 
 /**
- * The whole flow a person goes through on the demo page, driven only through its data-testid
+ * The whole flow a person goes through on the sign-in pages, driven only through its data-testid
  * hooks. The tests run in order and share one "device" (a browser context: one cookie jar, one
  * localStorage), as one person would.
  */
@@ -43,13 +43,14 @@ beforeEach(({ task, onTestFailed }) => {
   onTestFailed(() => screenshotAll(contexts, task.name));
 });
 
-describe('the demo page in Chromium', () => {
+describe('the sign-in pages in Chromium', () => {
   it('asks for a sign-up link with the email alone and shows the dev inbox', async () => {
     // Prepare
     tab = await openDemo(device.context);
     await untilText(tab, 'status', 'Signed out. Sign up or log in.');
 
     // Act
+    await tab.getByTestId('switch-sign-up').click();
     await tab.getByTestId('register-email').fill(email);
     await tab.getByTestId('register-submit').click();
 
@@ -165,6 +166,7 @@ describe('the demo page in Chromium', () => {
     }
 
     // Act
+    await first.getByTestId('nav-sessions').click();
     await first.getByTestId('logout-all').click();
 
     // Assess

@@ -48,6 +48,7 @@ async function signUp(context: BrowserContext, email: string, password = firstPa
   const earlierLinks = await mailLinksFor(email, '/verify');
   const page = await openDemo(context);
   await untilText(page, 'status', 'Signed out');
+  await page.getByTestId('switch-sign-up').click();
   await page.getByTestId('register-email').fill(email);
   await page.getByTestId('register-submit').click();
   await untilText(page, 'status', `Check ${email}`);
@@ -140,6 +141,7 @@ describe('account lifecycle in Chromium', () => {
     const { email, laptop, phone } = await signedInOnTwoDevices();
 
     // Act
+    await laptop.getByTestId('nav-password').click();
     await laptop.getByTestId('change-password-current').fill(firstPassword);
     await laptop.getByTestId('change-password-new').fill(secondPassword);
     await laptop.getByTestId('change-password-submit').click();
@@ -149,22 +151,26 @@ describe('account lifecycle in Chromium', () => {
     await untilEmpty(laptop, 'change-password-current');
     await untilEmpty(laptop, 'change-password-new');
     await untilSignedOut(phone);
+    await laptop.getByTestId('nav-profile').click();
     await laptop.getByTestId('whoami').click();
     await untilText(laptop, 'status', `You are signed in as ${email}`);
   });
 
-  it('the security activity card tells the sign-in and then the password change, in sentences', async () => {
+  it('the security activity section tells the sign-in and then the password change, in sentences', async () => {
     // Prepare
     const { phone } = await signedInOnTwoDevices();
+    await phone.getByTestId('nav-activity').click();
     await untilText(phone, 'security-events', /Signed in from .+ \(new device\)/);
 
     // Act
+    await phone.getByTestId('nav-password').click();
     await phone.getByTestId('change-password-current').fill(firstPassword);
     await phone.getByTestId('change-password-new').fill(secondPassword);
     await phone.getByTestId('change-password-submit').click();
 
     // Assess
     await untilText(phone, 'status', 'Password changed');
+    await phone.getByTestId('nav-activity').click();
     await untilText(phone, 'security-events', /^Password changed/);
     expect(await phone.getByTestId('security-event').count()).toBe(2);
   });
@@ -175,6 +181,7 @@ describe('account lifecycle in Chromium', () => {
     const laptop = await signUp(await device(), email);
 
     // Act
+    await laptop.getByTestId('nav-password').click();
     await laptop.getByTestId('change-password-current').fill('not my password at all');
     await laptop.getByTestId('change-password-new').fill(secondPassword);
     await laptop.getByTestId('change-password-submit').click();
@@ -183,6 +190,7 @@ describe('account lifecycle in Chromium', () => {
     await untilText(laptop, 'status', 'Your password is not right.');
     expect(await textOf(laptop, 'me')).toBe(email);
     await untilEmpty(laptop, 'change-password-current');
+    await laptop.getByTestId('nav-profile').click();
     await laptop.getByTestId('whoami').click();
     await untilText(laptop, 'status', `You are signed in as ${email}`);
   });
@@ -193,6 +201,7 @@ describe('account lifecycle in Chromium', () => {
     const laptop = await signUp(await device(), email);
 
     // Act
+    await laptop.getByTestId('nav-password').click();
     await laptop.getByTestId('change-password-current').fill(firstPassword);
     await laptop.getByTestId('change-password-new').fill('password');
     await laptop.getByTestId('change-password-submit').click();
@@ -232,6 +241,7 @@ describe('account lifecycle in Chromium', () => {
     const { email, laptop, phone } = await signedInOnTwoDevices();
 
     // Act
+    await laptop.getByTestId('nav-danger-zone').click();
     await laptop.getByTestId('delete-password').fill(firstPassword);
     await laptop.getByTestId('delete-submit').click();
 
@@ -254,6 +264,7 @@ describe('account lifecycle in Chromium', () => {
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
 
     // Act
+    await laptop.getByTestId('nav-sessions').click();
     expect(await laptop.locator('[data-testid="session-row"][data-current="true"]').count()).toBe(1);
     await laptop.locator('[data-testid="session-row"][data-current="false"]').getByTestId('session-revoke').click();
 
@@ -270,13 +281,19 @@ describe('account lifecycle in Chromium', () => {
   it.each([
     ['desktop', { width: 1280, height: 900 }],
     ['phone', { width: 390, height: 844 }],
-  ] as const)('the signed-out and signed-in views fit a %s screen without sideways scrolling', async (name, viewport) => {
+  ] as const)('the signed-out view and every account section fit a %s screen without sideways scrolling', async (name, viewport) => {
     // Prepare
     const email = newEmail();
     const context = await device(viewport);
     const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     const signedOut = await openDemo(context);
     await untilText(signedOut, 'status', 'Signed out');
+    const sections = {
+      profile: ['change-email-submit', 'logout'],
+      password: ['change-password-submit'],
+      sessions: ['logout-all', 'session-revoke'],
+      'danger-zone': ['delete-submit'],
+    };
 
     // Act
     await mkdir('test-results/e2e', { recursive: true });
@@ -284,14 +301,18 @@ describe('account lifecycle in Chromium', () => {
     await signedOut.screenshot({ path: `test-results/e2e/signed-out-${name}.png`, fullPage: true });
     const signedIn = await signUp(context, email);
     await expect.poll(() => signedIn.getByTestId('session-row').count(), { timeout: 15_000 }).toBe(1);
-    const signedInOverflow = await overflow(signedIn);
-    await signedIn.screenshot({ path: `test-results/e2e/signed-in-${name}.png`, fullPage: true });
+    const shown: Record<string, { overflow: number; visible: boolean[] }> = {};
+    for (const [section, testIds] of Object.entries(sections)) {
+      await signedIn.getByTestId(`nav-${section}`).click();
+      await signedIn.screenshot({ path: `test-results/e2e/signed-in-${section}-${name}.png`, fullPage: true });
+      shown[section] = { overflow: await overflow(signedIn), visible: await Promise.all(testIds.map((testId) => signedIn.getByTestId(testId).isVisible())) };
+    }
 
     // Assess
     expect(signedOutOverflow).toBeLessThanOrEqual(0);
-    expect(signedInOverflow).toBeLessThanOrEqual(0);
-    for (const testId of ['change-password-submit', 'change-email-submit', 'delete-submit', 'logout', 'logout-all', 'session-revoke']) {
-      expect(await signedIn.getByTestId(testId).isVisible()).toBe(true);
+    for (const [section, testIds] of Object.entries(sections)) {
+      expect(shown[section]!.overflow, section).toBeLessThanOrEqual(0);
+      expect(shown[section]!.visible, section).toEqual(testIds.map(() => true));
     }
     expect(await signedIn.getByTestId('register-submit').isVisible()).toBe(false);
   });

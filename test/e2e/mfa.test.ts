@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, mailLinkFor, openDemo, screenshotAll, textOf, untilText } from './browser';
 
 /**
- * Two-factor authentication as a person goes through it on the demo page, in Chromium: the test
+ * Two-factor authentication as a person goes through it on the sign-in pages, in Chromium: the test
  * plays the authenticator app, computing codes from the key the page shows (otpauth, as an
  * independent client would).
  */
@@ -39,7 +39,11 @@ async function logIn(page: Page, secondFactor: string): Promise<void> {
   await untilText(page, 'me', email);
 }
 
-/** What the two-factor state shows: the set-up form while off; new codes, turning off and the other forms' code fields while on. */
+/**
+ * What the two-factor state shows, section by section: the set-up form while off; while on the
+ * buttons to new recovery codes and to turning it off, and the code fields of the password,
+ * email and delete forms.
+ */
 const formsWhile = (state: 'off' | 'on') => ({
   enroll: state === 'off',
   regenerate: state === 'on',
@@ -49,15 +53,21 @@ const formsWhile = (state: 'off' | 'on') => ({
 
 async function visibleForms(page: Page) {
   const visible = (testId: string) => page.getByTestId(testId).isVisible();
+  const inSection = async (section: string, testId: string) => {
+    await page.getByTestId(`nav-${section}`).click();
+    return visible(testId);
+  };
+  const codeFields = [await inSection('password', 'change-password-code'), await inSection('profile', 'change-email-code'), await inSection('danger-zone', 'delete-code')];
+  await page.getByTestId('nav-two-factor').click();
   return {
     enroll: await visible('mfa-enroll-submit'),
-    regenerate: await visible('mfa-regenerate-submit'),
-    disable: await visible('mfa-disable-submit'),
-    codeFields: [await visible('change-password-code'), await visible('change-email-code'), await visible('delete-code')],
+    regenerate: await visible('mfa-regenerate-open'),
+    disable: await visible('mfa-disable-open'),
+    codeFields,
   };
 }
 
-/** Waits (up to 15 s) until the page shows the forms of this two-factor state, and only those. */
+/** Waits (up to 15 s) until the page shows the forms of this two-factor state, and only those; ends on the two-factor section. */
 async function untilFormsWhile(page: Page, state: 'off' | 'on'): Promise<void> {
   await expect.poll(() => visibleForms(page), { timeout: 15_000, interval: 100 }).toEqual(formsWhile(state));
 }
@@ -67,13 +77,14 @@ async function logOut(page: Page): Promise<void> {
   await untilText(page, 'status', 'Signed out.');
 }
 
-describe('two-factor authentication on the demo page', () => {
+describe('two-factor authentication on the sign-in pages', () => {
   it('is enrolled from the shown key, then asked at login for a code or a recovery code, then turned off, each time showing only the forms that apply', async ({ task, onTestFailed }) => {
     onTestFailed(() => screenshotAll([context], task.name));
 
     // Prepare: sign up through the mailed link
     const page = await openDemo(context);
     await untilText(page, 'status', 'Signed out');
+    await page.getByTestId('switch-sign-up').click();
     await page.getByTestId('register-email').fill(email);
     await page.getByTestId('register-submit').click();
     await untilText(page, 'status', `Check ${email}`);
@@ -92,8 +103,8 @@ describe('two-factor authentication on the demo page', () => {
     await page.getByTestId('mfa-confirm-code').fill(codeFor(secret));
     await page.getByTestId('mfa-confirm-submit').click();
     await untilText(page, 'status', 'Two-factor authentication is on');
-    await untilFormsWhile(page, 'on');
     expect(await page.getByTestId('mfa-recovery-codes').isVisible()).toBe(true);
+    await untilFormsWhile(page, 'on');
     const recoveryCodes = (await textOf(page, 'mfa-recovery-codes')).split('\n').map((line) => line.trim());
     expect(recoveryCodes).toHaveLength(10);
 
@@ -107,6 +118,7 @@ describe('two-factor authentication on the demo page', () => {
     await untilFormsWhile(page, 'on');
 
     // Turn it off with the password and another recovery code; the password alone signs in again
+    await page.getByTestId('mfa-disable-open').click();
     await page.getByTestId('mfa-disable-password').fill(password);
     await page.getByTestId('mfa-disable-code').fill(recoveryCodes[1]!);
     await page.getByTestId('mfa-disable-submit').click();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_METRICS_PER_ALARM } from '../../infra/alarms';
+import { ERROR_RATE_PERCENT, MAX_METRICS_PER_ALARM, SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM } from '../../infra/alarms';
 import { pascalCase } from '../../infra/names';
-import { routes } from '../../shared/routes';
+import { mailer, mailFeedback, routes } from '../../shared/routes';
 import { synthesize } from './support/synth';
 import { TemplateView } from './support/template';
 
@@ -10,6 +10,12 @@ let view: TemplateView;
 beforeAll(() => {
   view = new TemplateView(synthesize().template);
 });
+
+/** The stack and stage dimensions every custom metric of this stack carries (sorted as CDK renders them). */
+const STACK_AND_STAGE = [
+  { Name: 'stack', Value: 'ServerlessAuth-dev' },
+  { Name: 'stage', Value: 'dev' },
+];
 
 const alarm = (name: string) => {
   const match = view.ofType('AWS::CloudWatch::Alarm').find((a) => a.path === `Alarms/${name}`);
@@ -27,8 +33,11 @@ describe('alarms', () => {
     for (const { props } of alarms) {
       expect(props.AlarmActions.map((a: unknown) => view.resolve(a))).toEqual(['Alarms/Topic']);
       expect(props.OKActions.map((a: unknown) => view.resolve(a))).toEqual(['Alarms/Topic']);
-      expect(props.TreatMissingData).toBe('notBreaching');
     }
+    // Missing data is no trouble, except for the dead letters: SQS stops publishing for an idle queue.
+    const missingData = Object.fromEntries(alarms.map((a) => [a.path, a.props.TreatMissingData]));
+    expect(new Set(Object.entries(missingData).filter(([path]) => path !== 'Alarms/MailerDeadLetters').map(([, value]) => value))).toEqual(new Set(['notBreaching']));
+    expect(missingData['Alarms/MailerDeadLetters']).toBe('ignore');
   });
 
   it('fire on 5xx answers of this stage only (ApiName and Stage dimensions)', () => {
@@ -58,16 +67,63 @@ describe('alarms', () => {
     expect(view.resolve(filter!.props.LogGroupName)).toBe('Http/AccessLogs');
     expect(filter!.props.FilterPattern).toContain('$.errorType = "AUTHORIZER_FAILURE"');
     expect(filter!.props.FilterPattern).toContain('$.errorType = "AUTHORIZER_CONFIGURATION_ERROR"');
-    expect(filter!.props.MetricTransformations[0]).toMatchObject({ MetricNamespace: 'ServerlessAuth', MetricName: 'AuthorizerFailures', Dimensions: [{ Key: 'stage', Value: '$.stage' }] });
-    expect(failures).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'AuthorizerFailures', Dimensions: [{ Name: 'stage', Value: 'dev' }], Threshold: 1 });
+    expect(filter!.props.MetricTransformations[0]).toMatchObject({
+      MetricNamespace: 'ServerlessAuth',
+      MetricName: 'AuthorizerFailures',
+      Dimensions: [
+        { Key: 'stage', Value: '$.stage' },
+        { Key: 'stack', Value: '$.stack' },
+      ],
+    });
+    expect(failures).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'AuthorizerFailures', Dimensions: STACK_AND_STAGE, Threshold: 1 });
+    const stage = view.ofType('AWS::ApiGateway::Stage')[0]!;
+    expect(JSON.parse(stage.props.AccessLogSetting.Format)).toMatchObject({ stack: 'ServerlessAuth-dev' });
   });
 
-  it.each([...routes.map((r) => r.functionName), 'key-manager'])('fire when function %s fails', (name) => {
+  it.each([...routes.map((r) => r.functionName), mailer.functionName, mailFeedback.functionName])(
+    'fire when function %s keeps failing: its error rate over several periods, not a single transient error',
+    (name) => {
+      // Act
+      const errors = alarm(`${pascalCase(name)}Errors`);
+
+      // Assess
+      expect(errors).toMatchObject({ Threshold: ERROR_RATE_PERCENT, EvaluationPeriods: 3, DatapointsToAlarm: 2, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(errors.Metrics.find((m: any) => m.Expression).Expression).toBe('IF(invocations > 0, 100 * errors / invocations, 0)');
+      const metrics = Object.fromEntries(errors.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, [m.MetricStat.Metric.MetricName, m.MetricStat.Stat]]));
+      expect(metrics).toEqual({ errors: ['Errors', 'Sum'], invocations: ['Invocations', 'Sum'] });
+    },
+  );
+
+  it('fire on any failure of the key manager: one run an hour, each one needed', () => {
     // Act
-    const errors = alarm(`${pascalCase(name)}Errors`);
+    const errors = alarm('KeyManagerErrors');
 
     // Assess
-    expect(errors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 1 });
+    expect(errors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 1, EvaluationPeriods: 1 });
+  });
+
+  it('fire when the key manager refused to remake a refresh or MFA key, and when SES refused a mail for good', () => {
+    // Act
+    const refused = alarm('KeyReplacementRefused');
+    const rejected = alarm('MailRejected');
+
+    // Assess
+    const dimensions = [{ Name: 'service', Value: 'serverless-auth' }, ...STACK_AND_STAGE];
+    expect(refused).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'KeyReplacementRefused', Threshold: 1 });
+    expect(rejected).toMatchObject({ Namespace: 'ServerlessAuth', MetricName: 'MailRejected', Threshold: 1 });
+    for (const { Dimensions } of [refused, rejected]) expect([...Dimensions].sort((a: any, b: any) => a.Name.localeCompare(b.Name))).toEqual(dimensions);
+  });
+
+  it("fire on the account's SES bounce and complaint rates well before SES reviews the account (5 %, 0.1 %)", () => {
+    // Act
+    const bounces = alarm('SesBounceRate');
+    const complaints = alarm('SesComplaintRate');
+
+    // Assess
+    expect(bounces).toMatchObject({ Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: SES_BOUNCE_RATE_ALARM });
+    expect(complaints).toMatchObject({ Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: SES_COMPLAINT_RATE_ALARM });
+    expect(SES_BOUNCE_RATE_ALARM).toBeLessThan(0.05);
+    expect(SES_COMPLAINT_RATE_ALARM).toBeLessThan(0.001);
   });
 
   it('fire when any function or the table is throttled', () => {
@@ -83,26 +139,27 @@ describe('alarms', () => {
     const throttleMetrics = lambdaThrottles.flatMap(({ props }) => props.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric));
     expect(new Set(throttleMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['Throttles']));
     const throttledFunctions = throttleMetrics.map((m: any) => view.resolve(m.Dimensions[0].Value)).sort();
-    // All but the deploy-time setter of the account's API Gateway logging role.
-    const everyFunction = view.ofType('AWS::Lambda::Function').map((f) => f.path).filter((p) => !p.startsWith('ApiGatewayCloudWatchRole/')).sort();
+    // All but the deploy-time setters (the account's API Gateway logging role, the table's deletion protection).
+    const everyFunction = view.ofType('AWS::Lambda::Function').map((f) => f.path).filter((p) => !p.startsWith('ApiGatewayCloudWatchRole/') && !p.startsWith('TableProtection/')).sort();
     expect(throttledFunctions).toEqual(everyFunction);
     const tableMetrics = tableThrottles.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
     expect(new Set(tableMetrics.map((m: any) => m.MetricName))).toEqual(new Set(['ThrottledRequests']));
   });
 
-  it('fire on refresh-token reuse of this stage, the metric the core publishes with Powertools', () => {
+  it.each([
+    ['refresh-token reuse', 'RefreshTokenReuse'],
+    ['the global mail cap holding back a mail', 'MailGlobalCapReached'],
+  ])('fire on %s in this stage, a metric the core publishes with Powertools', (_case, metric) => {
     // Act
-    const reuse = alarm('RefreshTokenReuse');
+    const fired = alarm(metric);
 
     // Assess
-    expect(reuse).toMatchObject({
+    expect(fired).toMatchObject({
       Namespace: 'ServerlessAuth',
-      MetricName: 'RefreshTokenReuse',
-      Dimensions: [
-        { Name: 'service', Value: 'serverless-auth' },
-        { Name: 'stage', Value: 'dev' },
-      ],
+      MetricName: metric,
+      Dimensions: [{ Name: 'service', Value: 'serverless-auth' }, ...STACK_AND_STAGE],
       Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });

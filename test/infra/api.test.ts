@@ -5,7 +5,7 @@ import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS } from '../../shared/http/co
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../../shared/errors';
 import { gatewayResponses, THROTTLED_RETRY_AFTER_SECONDS } from '../../shared/http/gateway-responses';
 import { routes } from '../../shared/routes';
-import { synthesize } from './support/synth';
+import { realValues, synthesize } from './support/synth';
 import { TemplateView } from './support/template';
 
 const APP_ORIGIN = 'https://app.example.com';
@@ -265,21 +265,80 @@ describe('stage', () => {
 });
 
 describe('WAF', () => {
-  it('rate-limits each client IP on /auth/*, with or without the stage in the path, and guards the stage', () => {
-    // Act
+  const rateRules = () => {
     const [acl] = view.ofType('AWS::WAFv2::WebACL');
+    return Object.fromEntries(acl!.props.Rules.filter((rule: any) => rule.Statement.RateBasedStatement).map((rule: any) => [rule.Name, rule]));
+  };
+  const searchStrings = (statement: any): string[] =>
+    statement.ByteMatchStatement
+      ? [`${statement.ByteMatchStatement.PositionalConstraint} ${statement.ByteMatchStatement.SearchString}`]
+      : [...(statement.OrStatement?.Statements ?? []), ...(statement.AndStatement?.Statements ?? [])].flatMap(searchStrings).concat(
+          statement.NotStatement ? searchStrings(statement.NotStatement.Statement).map((s) => `NOT ${s}`) : [],
+        );
+
+  it('rate-limits each client IP on /auth/* except refresh, with or without the stage in the path, and guards the stage', () => {
+    // Act
+    const { 'auth-rate-limit-per-ip': signIn } = rateRules();
     const [association] = view.ofType('AWS::WAFv2::WebACLAssociation');
 
     // Assess
-    expect(acl!.props).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
-    const [rule] = acl!.props.Rules;
-    expect(rule.Action).toEqual({ Block: {} });
-    expect(rule.Statement.RateBasedStatement).toMatchObject({ AggregateKeyType: 'IP', Limit: 300 });
-    const prefixes = rule.Statement.RateBasedStatement.ScopeDownStatement.OrStatement.Statements.map(
-      (s: any) => s.ByteMatchStatement.SearchString,
-    );
-    expect(prefixes).toEqual(['/dev/auth/', '/auth/']);
+    expect(signIn.Statement.RateBasedStatement).toMatchObject({ AggregateKeyType: 'IP', Limit: 300, EvaluationWindowSec: 300 });
+    expect(searchStrings(signIn.Statement.RateBasedStatement.ScopeDownStatement)).toEqual([
+      'STARTS_WITH /dev/auth/',
+      'STARTS_WITH /auth/',
+      'NOT EXACTLY /dev/auth/refresh',
+      'NOT EXACTLY /auth/refresh',
+    ]);
     expect(view.resolve(association!.props.ResourceArn)).toContain('/restapis/Http/Api/stages/Http/Api/DeploymentStage.dev');
+  });
+
+  it('gives /auth/refresh a rate rule of its own with a limit an office NAT of active users stays under', () => {
+    // Act
+    const { 'refresh-rate-limit-per-ip': refreshRule } = rateRules();
+    const custom = rateRules()['refresh-rate-limit-per-ip'];
+    const tuned = Object.fromEntries(
+      new TemplateView(synthesize({ wafRefreshRateLimit: '12000' }).template).ofType('AWS::WAFv2::WebACL')[0]!.props.Rules.map((r: any) => [r.Name, r.Statement.RateBasedStatement?.Limit]),
+    );
+
+    // Assess
+    expect(refreshRule.Statement.RateBasedStatement).toMatchObject({ AggregateKeyType: 'IP', Limit: 6000 });
+    expect(searchStrings(custom.Statement.RateBasedStatement.ScopeDownStatement)).toEqual(['EXACTLY /dev/auth/refresh', 'EXACTLY /auth/refresh']);
+    expect(tuned['refresh-rate-limit-per-ip']).toBe(12000);
+    expect(tuned['auth-rate-limit-per-ip']).toBe(300);
+  });
+
+  it('answers a rate block with 429, Retry-After and the API problem+json, and leaves other blocks at 403', () => {
+    // Act
+    const [acl] = view.ofType('AWS::WAFv2::WebACL');
+    const rules = Object.values(rateRules()) as any[];
+    const wafFiltered = view.ofType('AWS::ApiGateway::GatewayResponse').find((r) => r.props.ResponseType === 'WAF_FILTERED')!;
+
+    // Assess
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) {
+      expect(rule.Action.Block.CustomResponse).toEqual({
+        ResponseCode: 429,
+        CustomResponseBodyKey: 'rate-limited',
+        ResponseHeaders: [{ Name: 'Retry-After', Value: '300' }],
+      });
+    }
+    const body = acl!.props.CustomResponseBodies['rate-limited'];
+    expect(body.ContentType).toBe('APPLICATION_JSON');
+    expect(JSON.parse(body.Content)).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(wafFiltered.props.StatusCode).toBe('403');
+    expect(JSON.parse(wafFiltered.props.ResponseTemplates['application/json'])).toMatchObject({ status: 403, code: 'forbidden' });
+  });
+
+  it('names the web ACL and every metric after the stack, so two stacks of one stage in an account stay apart', () => {
+    // Act
+    const [acl] = view.ofType('AWS::WAFv2::WebACL');
+    const [prodAcl] = new TemplateView(synthesize({ stage: 'prod', ...realValues }).template).ofType('AWS::WAFv2::WebACL');
+
+    // Assess
+    expect(acl!.props.Name).toBe('ServerlessAuth-dev');
+    const metricNames = [acl!.props.VisibilityConfig.MetricName, ...acl!.props.Rules.map((r: any) => r.VisibilityConfig.MetricName)];
+    for (const name of metricNames) expect(name).toMatch(/^ServerlessAuth-dev-/);
+    expect(prodAcl!.props.VisibilityConfig.MetricName).toBe('ServerlessAuth-prod-web-acl');
   });
 
   it('runs the IP reputation list, common rule set and known bad inputs, counting only the rules that would block legitimate passwords or clients', () => {
@@ -311,17 +370,20 @@ describe('WAF', () => {
       expect(rule.OverrideAction).toEqual({ None: {} });
       expect(rule.Statement.ManagedRuleGroupStatement.VendorName).toBe('AWS');
     }
-    expect(new Set(acl!.props.Rules.map((rule: any) => rule.Priority)).size).toBe(4);
+    expect(new Set(acl!.props.Rules.map((rule: any) => rule.Priority)).size).toBe(5);
   });
 
-  it('logs to an aws-waf-logs- log group with retention, without the Authorization and Cookie headers', () => {
+  it('logs to an aws-waf-logs- log group named after the stack, with retention, kept on delete, without the Authorization and Cookie headers', () => {
     // Act
     const [logging] = view.ofType('AWS::WAFv2::LoggingConfiguration');
-    const logGroup = view.ofType('AWS::Logs::LogGroup').find((group) => String(group.props.LogGroupName).startsWith('aws-waf-logs-'));
+    const logGroup = view.ofType('AWS::Logs::LogGroup').find((group) => group.props.LogGroupName && view.resolve(group.props.LogGroupName).startsWith('aws-waf-logs-'))!;
+    const stackIdPart = JSON.stringify({ 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] });
 
     // Assess
-    expect(logGroup?.props).toMatchObject({ LogGroupName: 'aws-waf-logs-serverless-auth-dev', RetentionInDays: 30 });
-    expect(view.resolve(logging!.props.LogDestinationConfigs[0])).toBe('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:aws-waf-logs-serverless-auth-dev');
+    expect(view.resolve(logGroup.props.LogGroupName)).toBe(`aws-waf-logs-ServerlessAuth-dev-${stackIdPart}`);
+    expect(logGroup.props.RetentionInDays).toBe(30);
+    view.template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain', Properties: { LogGroupName: logGroup.props.LogGroupName } });
+    expect(view.resolve(logging!.props.LogDestinationConfigs[0])).toBe(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:aws-waf-logs-ServerlessAuth-dev-${stackIdPart}`);
     expect(view.resolve(logging!.props.ResourceArn)).toBe('Waf/WebAcl.Arn');
     expect(logging!.props.RedactedFields).toEqual([{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }]);
   });

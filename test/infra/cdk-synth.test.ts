@@ -64,14 +64,14 @@ describe('npx cdk synth', () => {
     expect(synth.code).toBe(0);
   });
 
-  it('bundles every function (the route table\'s, the authorizer, the key manager, the logging-role setter) into an ES module with a source map and the require shim', () => {
+  it('bundles every function (the route table\'s, the authorizer, the mailer and its feedback, the key manager, the logging-role and table-protection setters) into an ES module with a source map and the require shim', () => {
     // Act
     const bundles = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => path.join(outdir, `asset.${(r.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`, 'index.mjs'));
 
     // Assess
-    expect(bundles).toHaveLength(functionNames.length + 2);
+    expect(bundles).toHaveLength(functionNames.length + 3);
     for (const bundle of bundles) {
       expect(existsSync(`${bundle}.map`)).toBe(true);
       expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire as __createRequire \} from 'node:module'; const require = __createRequire\(import\.meta\.url\);/);

@@ -90,7 +90,7 @@ describe('cdk context', () => {
 
   it('turns into an environment the functions accept', () => {
     // Act
-    const env = functionEnvironment(read({ ...required, cookieSameSite: 'None', sessionMaxAgeSeconds: '7200' }), 'auth-table');
+    const env = functionEnvironment(read({ ...required, cookieSameSite: 'None', sessionMaxAgeSeconds: '7200', mailGlobalPerHour: '5000' }), 'auth-table', 'ServerlessAuth-dev');
 
     // Assess
     expect(parseConfig(env)).toMatchObject({
@@ -100,6 +100,9 @@ describe('cdk context', () => {
       ALLOWED_ORIGINS: ['https://app.example.com'],
       APP_URL: 'https://app.example.com',
       MAIL_FROM: 'no-reply@example.com',
+      MAIL_GLOBAL_PER_HOUR: 5000,
+      MAIL_PER_SOURCE_PER_HOUR: 50,
+      BREACHED_PASSWORD_CHECK: true,
     });
   });
 
@@ -175,5 +178,43 @@ describe('cdk context', () => {
       '  allowedOrigins: must be a bare origin like https://app.example.com (no path, no trailing slash)',
       '  waf: must be true or false',
     ]);
+  });
+
+  it('refuses the example domains of cdk.json on any stage but dev, naming each key', () => {
+    // Act
+    const error = errorOf({ ...required, stage: 'prod' });
+    const dev = read({ ...required, stage: 'dev' });
+    const real = read({ stage: 'prod', mailFrom: 'no-reply@acme-corp.io', appUrl: 'https://app.acme-corp.io', allowedOrigins: 'https://app.acme-corp.io' });
+
+    // Assess
+    expect(error.message).toContain('mailFrom: is an example value (example.com); stage prod needs your own');
+    expect(error.message).toContain('appUrl: is an example value (app.example.com)');
+    expect(error.message).toContain('allowedOrigins: is an example value (app.example.com)');
+    expect(dev.stage).toBe('dev');
+    expect(real.stage).toBe('prod');
+  });
+
+  it('takes a custom MAIL FROM domain only under the sender domain, on the stage that creates the identity', () => {
+    // Act
+    const ok = read({ ...required, createSenderIdentity: 'true', mailFromDomain: 'mail.example.com' });
+    const elsewhere = errorOf({ ...required, createSenderIdentity: 'true', mailFromDomain: 'mail.other.org' });
+    const notCreated = errorOf({ ...required, mailFromDomain: 'mail.example.com' });
+
+    // Assess
+    expect(ok.mailFromDomain).toBe('mail.example.com');
+    expect(elsewhere.message).toContain("mailFromDomain: must be a subdomain of the sender's domain (example.com)");
+    expect(notCreated.message).toContain('mailFromDomain: is set on the identity this stack creates: it needs createSenderIdentity=true');
+  });
+
+  it('takes a permissions boundary as a policy name or ARN, and standby Regions as a list', () => {
+    // Act
+    const byName = read({ ...required, permissionsBoundary: 'acme-boundary', replicaRegions: 'eu-central-1, us-west-2' });
+    const byArn = read({ ...required, permissionsBoundary: 'arn:aws:iam::123456789012:policy/teams/acme-boundary' });
+    const bad = errorOf({ ...required, permissionsBoundary: 'not a policy!' });
+
+    // Assess
+    expect(byName).toMatchObject({ permissionsBoundary: 'acme-boundary', replicaRegions: ['eu-central-1', 'us-west-2'] });
+    expect(byArn.permissionsBoundary).toBe('arn:aws:iam::123456789012:policy/teams/acme-boundary');
+    expect(bad.message).toContain('permissionsBoundary: must be a managed policy name or ARN');
   });
 });

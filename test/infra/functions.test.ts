@@ -14,27 +14,34 @@ const TABLE = 'Data/Table.Arn';
 const SESSIONS_INDEX = 'Data/Table.Arn/index/sessions-by-user';
 const USERS_INDEX = 'Data/Table.Arn/index/users-by-email';
 const SENDER_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com';
-const FROM_CONFIGURED_ADDRESS = ' if {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}';
+const CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/ServerlessAuth-dev';
+// IgnoreCase: SES compares the Source as written, the stack holds the address lower-cased.
+const FROM_CONFIGURED_ADDRESS = ' if {"StringEqualsIgnoreCase":{"ses:FromAddress":"no-reply@example.com"}}';
 
 const readItems = [`dynamodb:GetItem on ${TABLE}`];
 const writeItems = ['ConditionCheckItem', 'DeleteItem', 'PutItem', 'UpdateItem'].map((action) => `dynamodb:${action} on ${TABLE}`);
-const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`];
+/** The devices of a user: a Query on the table itself, only under USER# partition keys. */
+const queryDevices = `dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`;
+const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`, `ses:SendEmail on ${CONFIGURATION_SET}${FROM_CONFIGURED_ADDRESS}`];
 const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${secret}`;
 const readStream = ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on Data/Table.StreamArn`);
 const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on MailerDeadLetters.Arn`);
 
-const queryOwnPartition = `dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`;
+/** Security events: the same Query of a user's own partition as the devices'. */
+const queryOwnPartition = queryDevices;
 
 /** Least privilege, written out per function: what each may do beyond its own logs and X-Ray. */
 const expectedPermissions: Record<string, string[]> = {
   register: [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
-  verify: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
-  login: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  verify: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'signup-address': [...readItems],
+  login: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   me: [...readItems],
-  'list-sessions': [`dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'list-sessions': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices],
   'revoke-session': [...readItems, ...writeItems],
+  'revoke-device': [...readItems, ...writeItems],
   'security-events': [queryOwnPartition],
   'admin-list-users': [`dynamodb:Query on ${USERS_INDEX}`],
   'admin-invite-user': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
@@ -44,24 +51,26 @@ const expectedPermissions: Record<string, string[]> = {
   'admin-set-roles': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'admin-revoke-sessions': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'admin-reset-mfa': [...readItems, ...writeItems],
-  'admin-delete-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-delete-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices],
   'admin-list-events': [queryOwnPartition],
   'mfa-enroll': [...readItems, ...writeItems, readSecret('MfaKey')],
-  'mfa-confirm': [...readItems, ...writeItems, readSecret('MfaKey')],
+  'mfa-confirm': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
   'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-disable': [...readItems, ...writeItems, readSecret('MfaKey')],
-  'mfa-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
+  'mfa-verify': [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
   'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
   'change-email': [...readItems, ...writeItems, readSecret('MfaKey')],
   'confirm-email': [...readItems, ...writeItems],
-  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
+  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices, readSecret('MfaKey')],
   jwks: [readSecret('PublicKeys')],
   'openid-configuration': [],
   openapi: [],
   authorizer: [...readItems, readSecret('PublicKeys')],
   mailer: [...readItems, ...writeItems, ...sendMail, ...readStream, 'dynamodb:ListStreams on *', ...sendToDeadLetters],
+  // Suppression items only: a hard bounce or complaint, written from SES's events.
+  'mail-feedback': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["SUPPRESS#*"]}}`],
   // Only its stream, the bus and its own dead-letter queue: it reads nothing from the table.
   'lifecycle-events': [...readStream, 'dynamodb:ListStreams on *', 'events:PutEvents on EventBus.Arn', ...['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on LifecycleDeadLetters.Arn`)],
 };
@@ -69,12 +78,14 @@ const expectedPermissions: Record<string, string[]> = {
 const expectedSecretIds: Record<string, string[]> = {
   register: [],
   verify: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'signup-address': [],
   login: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   refresh: ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   logout: [],
   me: [],
   'list-sessions': [],
   'revoke-session': [],
+  'revoke-device': [],
   'security-events': [],
   'admin-list-users': [],
   'admin-invite-user': [],
@@ -103,6 +114,7 @@ const expectedSecretIds: Record<string, string[]> = {
   openapi: [],
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   mailer: [],
+  'mail-feedback': [],
   'lifecycle-events': [],
 };
 
@@ -141,11 +153,13 @@ describe('runtime', () => {
       register: 256,
       login: 1024,
       verify: 1024,
+      'signup-address': 256,
       refresh: 256,
       logout: 256,
       me: 256,
       'list-sessions': 256,
       'revoke-session': 256,
+      'revoke-device': 256,
       'security-events': 256,
       'admin-list-users': 256,
       'admin-invite-user': 256,
@@ -173,6 +187,7 @@ describe('runtime', () => {
       openapi: 256,
       authorizer: 256,
       mailer: 256,
+      'mail-feedback': 256,
       'lifecycle-events': 256,
     });
   });
@@ -238,9 +253,16 @@ describe('configuration', () => {
     const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
 
     // Assess
-    // STAGE is read by shared/observability.ts as a metric dimension, before any config is parsed;
+    // STAGE and STACK_NAME are read by shared/observability.ts as metric dimensions, before any config is parsed;
     // ROLE_GATED_ROUTES by the authorizer alone (shared/roles.ts), without the config's validator.
-    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE', ...(name === 'authorizer' ? ['ROLE_GATED_ROUTES'] : []), ...(name === 'lifecycle-events' ? ['EVENT_BUS_NAME'] : [])]);
+    const known = new Set([
+      ...Object.keys(configSchema.shape),
+      'NODE_OPTIONS',
+      'STAGE',
+      'STACK_NAME',
+      ...(name === 'authorizer' ? ['ROLE_GATED_ROUTES'] : []),
+      ...(name === 'lifecycle-events' ? ['EVENT_BUS_NAME'] : []),
+    ]);
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
     expect(env).toMatchObject({
       ACCESS_TOKEN_TTL_SECONDS: '900',
@@ -250,6 +272,7 @@ describe('configuration', () => {
       ALLOWED_ORIGINS: 'https://app.example.com',
       APP_URL: 'https://app.example.com',
       STAGE: 'dev',
+      STACK_NAME: 'ServerlessAuth-dev',
     });
     expect(view.resolve(env.TABLE_NAME)).toBe('Data/Table');
   });
@@ -260,6 +283,7 @@ describe('configuration', () => {
 
     // Assess
     expect(env.MAIL_FROM).toBe(name === 'mailer' ? 'no-reply@example.com' : undefined);
+    expect(env.SES_CONFIGURATION_SET).toBe(name === 'mailer' ? 'ServerlessAuth-dev' : undefined);
   });
 
   it('passes lifetimes and cookie settings from context', () => {
@@ -325,6 +349,7 @@ describe('least privilege', () => {
     const sandboxView = new TemplateView(template);
     const mail = permissionsOf(sandboxView.statementsOf(sandboxView.lambda('mailer'))).filter((p) => p.startsWith('ses:'));
     expect(mail).toEqual([
+      `ses:SendEmail on ${CONFIGURATION_SET}${FROM_CONFIGURED_ADDRESS}`,
       `ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`,
       `ses:SendEmail on ${SENDER_IDENTITY.replace('no-reply@example.com', 'tester@example.org')}${FROM_CONFIGURED_ADDRESS}`,
     ]);

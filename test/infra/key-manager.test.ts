@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +17,8 @@ const SECRET_IDS = {
 };
 
 const secrets = mockClient(SecretsManagerClient);
+/** The table, where the key manager keeps its lease and its record of the keys. */
+const table = mockClient(DynamoDBDocumentClient);
 
 /** A loopback stand-in for CloudFormation's pre-signed response URL: records what it is sent. */
 let cloudFormation: Server;
@@ -40,14 +43,28 @@ afterAll(async () => {
 
 beforeEach(() => {
   responses = [];
-  Object.assign(process.env, SECRET_IDS, { ACCESS_TOKEN_TTL_SECONDS: '900', SIGNING_KEY_ROTATION_DAYS: '90' });
+  Object.assign(process.env, SECRET_IDS, { ACCESS_TOKEN_TTL_SECONDS: '900', SIGNING_KEY_ROTATION_DAYS: '90', TABLE_NAME: 'auth-table' });
   secrets.on(PutSecretValueCommand).resolves({});
+  table.onAnyCommand().resolves({});
 });
 
 afterEach(() => {
   secrets.reset();
-  for (const name of [...Object.keys(SECRET_IDS), 'ACCESS_TOKEN_TTL_SECONDS', 'SIGNING_KEY_ROTATION_DAYS']) delete process.env[name];
+  table.reset();
+  for (const name of [...Object.keys(SECRET_IDS), 'ACCESS_TOKEN_TTL_SECONDS', 'SIGNING_KEY_ROTATION_DAYS', 'TABLE_NAME']) delete process.env[name];
 });
+
+/** The table records that a refresh and an MFA key existed (an earlier run wrote them). */
+function givenRecordedKeys() {
+  for (const name of ['refreshKey', 'mfaKey']) {
+    table.on(GetCommand, { Key: { pk: `KEYMANAGER#${name}`, sk: 'KEY' } }).resolves({
+      Item: { fingerprint: '0123456789abcdef', secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:old-${name}`, recordedAt: '2026-01-01T00:00:00.000Z' },
+    });
+  }
+}
+
+const keyRecordsWritten = () =>
+  table.commandCalls(PutCommand).map((call) => call.args[0].input.Item!).filter((item) => String(item.pk).startsWith('KEYMANAGER#') && item.sk === 'KEY').map((item) => item.pk);
 
 function cloudFormationEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
   const { port } = cloudFormation.address() as AddressInfo;
@@ -189,5 +206,77 @@ describe('as the rotation command', () => {
     // Assess
     expect(result).toEqual({ events: [] });
     expect(writtenSecretIds()).toEqual([]);
+  });
+});
+
+describe('keys that existed', () => {
+  it('records the refresh and MFA keys it creates, by fingerprint only, so a later run knows they existed', async () => {
+    // Prepare
+    givenPlaceholders();
+
+    // Act
+    await handler(cloudFormationEvent('Create'));
+
+    // Assess
+    expect(keyRecordsWritten().sort()).toEqual(['KEYMANAGER#mfaKey', 'KEYMANAGER#refreshKey']);
+    const written = secrets.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input.SecretString!);
+    const records = JSON.stringify(table.commandCalls(PutCommand).map((call) => call.args[0].input.Item));
+    for (const value of written) expect(records).not.toContain(value.slice(0, 20));
+  });
+
+  it('refuses to make a new refresh or MFA key when the secrets were replaced by empty ones, fails the deploy and names the old secret', async () => {
+    // Prepare: the table says both keys existed; the (new) secrets hold only placeholders.
+    givenRecordedKeys();
+    givenPlaceholders();
+
+    // Act
+    await handler(cloudFormationEvent('Update'));
+
+    // Assess
+    expect(writtenSecretIds()).not.toContain(SECRET_IDS.REFRESH_TOKEN_KEY_SECRET_ID);
+    expect(writtenSecretIds()).not.toContain(SECRET_IDS.MFA_SECRET_KEY_SECRET_ID);
+    expect(responses[0]!.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('KeyReplacementRefused') });
+    expect(String(responses[0]!.body.Reason)).toContain('old-mfaKey');
+  });
+
+  it('refuses on the hourly run too, so the error alarm fires', async () => {
+    // Prepare
+    givenRecordedKeys();
+    givenPlaceholders();
+
+    // Act
+    const run = handler({ action: 'maintain' });
+
+    // Assess
+    await expect(run).rejects.toThrow(/refused to make a new refreshKey .*mfaKey/);
+    expect(writtenSecretIds()).not.toContain(SECRET_IDS.MFA_SECRET_KEY_SECRET_ID);
+  });
+});
+
+describe('one run at a time', () => {
+  it('takes the lease before touching a secret and releases it after', async () => {
+    // Prepare
+    givenKeys();
+
+    // Act
+    await handler({ action: 'maintain' });
+
+    // Assess
+    const [lease] = table.commandCalls(PutCommand).map((call) => call.args[0].input).filter((input) => input.Item!.pk === 'KEYMANAGER#lock');
+    expect(lease).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now' });
+    expect(table.commandCalls(DeleteCommand)[0]!.args[0].input).toMatchObject({ Key: { pk: 'KEYMANAGER#lock', sk: 'LOCK' }, ConditionExpression: '#owner = :owner' });
+  });
+
+  it('skips a scheduled run while another run holds the lease, writing nothing', async () => {
+    // Prepare
+    givenPlaceholders();
+    table.on(PutCommand).rejects(Object.assign(new Error('held'), { name: 'ConditionalCheckFailedException' }));
+
+    // Act
+    const result = await handler({ action: 'maintain' });
+
+    // Assess
+    expect(result).toEqual({ events: ['skipped: another run holds the lock'] });
+    expect(secrets.calls()).toHaveLength(0);
   });
 });

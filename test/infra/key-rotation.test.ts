@@ -174,3 +174,30 @@ describe('rotation', () => {
     }
   });
 });
+
+describe('keys that existed', () => {
+  const plan = (stored: StoredKeys, existed: { refreshKey?: boolean; mfaKey?: boolean }) =>
+    planKeyMaintenance({ stored, now: start, policy, rotateNow: false, generateKeyPair, generateRefreshKey: generateRefreshTokenKey, generateMfaKey, existed });
+
+  it('refuses to make a new MFA or refresh key where one existed, writing neither, while the signing keys are still made', () => {
+    // Act
+    const result = plan({ signingKey: 'placeholder', publicKeys: 'x', refreshKey: 'y', mfaKey: 'z' }, { refreshKey: true, mfaKey: true });
+
+    // Assess
+    expect(result.refused).toEqual(['refreshKey', 'mfaKey']);
+    expect(Object.keys(result.writes).sort()).toEqual(['publicKeys', 'signingKey']);
+    expect(result.events).toContain('refused to replace the MFA key: it existed and is missing now');
+  });
+
+  it('keeps a valid key that existed, and creates only the one that never did', () => {
+    // Prepare
+    const stored = firstDeploy();
+
+    // Act
+    const result = plan({ ...stored, refreshKey: 'lost' }, { mfaKey: true });
+
+    // Assess
+    expect(result.refused).toEqual([]);
+    expect(Object.keys(result.writes)).toEqual(['refreshKey']);
+  });
+});

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAILER_MAX_RECORD_AGE, MAILER_RETRY_ATTEMPTS } from '../../infra/serverless-auth';
-import { intentStreamFilter } from '../../shared/outbox';
+import { MAILER_ITERATOR_AGE_ALARM } from '../../infra/alarms';
+import { MAILER_MAX_RECORD_AGE } from '../../infra/serverless-auth';
+import { INTENT_TTL_SECONDS, intentStreamFilter } from '../../shared/outbox';
 import { synthesize } from './support/synth';
 import { TemplateView } from './support/template';
 
@@ -37,38 +38,59 @@ describe('the outbox', () => {
     expect(mapping.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([intentStreamFilter]);
   });
 
-  it('delivers at least once: partial batch failures, bisection, bounded retries and age, then the dead-letter queue', () => {
+  it('delivers at least once: partial batch failures, bisection, retries until the record is 6 hours old (no count), then the dead-letter queue', () => {
     // Act
     const mapping = eventSource();
 
     // Assess
     expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mapping.BisectBatchOnFunctionError).toBe(true);
-    expect(mapping.MaximumRetryAttempts).toBe(MAILER_RETRY_ATTEMPTS);
-    expect(mapping.MaximumRecordAgeInSeconds).toBe(MAILER_MAX_RECORD_AGE.toSeconds());
+    // -1: no retry count that a short SES throttle would use up in seconds; only the age bounds it.
+    expect(mapping.MaximumRetryAttempts).toBe(-1);
+    expect(mapping.MaximumRecordAgeInSeconds).toBe(6 * 3600);
+    expect(MAILER_MAX_RECORD_AGE.toSeconds()).toBe(6 * 3600);
     expect(view.resolve(mapping.DestinationConfig.OnFailure.Destination)).toBe('MailerDeadLetters.Arn');
   });
 
-  it('keeps the dead letters encrypted, reachable over TLS only, for 14 days', () => {
+  it('keeps the dead letters encrypted, reachable over TLS only, no longer than their intents exist to be replayed', () => {
     // Act
     const [queue, ...others] = view.ofType('AWS::SQS::Queue').filter((q) => q.path.startsWith('MailerDeadLetters'));
     const [policy] = view.ofType('AWS::SQS::QueuePolicy').filter((p) => p.path.startsWith('MailerDeadLetters'));
+    const mapping = eventSource();
 
     // Assess
     expect(others).toEqual([]);
-    expect(queue!.props).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    expect(queue!.props).toMatchObject({ SqsManagedSseEnabled: true });
+    // A record reaches the queue at most MaximumRecordAge after its intent was written.
+    expect(queue!.props.MessageRetentionPeriod + mapping.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(INTENT_TTL_SECONDS);
+    expect(queue!.props.MessageRetentionPeriod).toBeGreaterThanOrEqual(6 * 86_400);
     expect(policy!.props.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
   });
 
-  it('alarms on the first dead letter', () => {
+  it('alarms on the first dead letter, and stays in alarm while any message remains (visible or being read), even when SQS stops publishing', () => {
     // Act
     const alarm = view.ofType('AWS::CloudWatch::Alarm').find((a) => a.path === 'Alarms/MailerDeadLetters')!.props;
 
     // Assess
-    expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
-    expect(view.resolve(alarm.Dimensions[0].Value)).toBe('MailerDeadLetters.QueueName');
+    expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore' });
+    const expression = alarm.Metrics.find((m: any) => m.Expression);
+    expect(expression.Expression).toBe('visible + inFlight');
+    const metrics = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.MetricStat.Metric.MetricName, m.MetricStat.Stat, view.resolve(m.MetricStat.Metric.Dimensions[0].Value)]);
+    expect(metrics.sort()).toEqual([
+      ['ApproximateNumberOfMessagesNotVisible', 'Maximum', 'MailerDeadLetters.QueueName'],
+      ['ApproximateNumberOfMessagesVisible', 'Maximum', 'MailerDeadLetters.QueueName'],
+    ]);
     expect(alarm.AlarmActions.map((a: unknown) => view.resolve(a))).toEqual(['Alarms/Topic']);
+  });
+
+  it('alarms when the mailer falls behind the stream (IteratorAge)', () => {
+    // Act
+    const alarm = view.ofType('AWS::CloudWatch::Alarm').find((a) => a.path === 'Alarms/MailerIteratorAge')!.props;
+
+    // Assess
+    expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: MAILER_ITERATOR_AGE_ALARM.toMilliseconds() });
+    expect(view.resolve(alarm.Dimensions[0].Value)).toBe(view.resolve({ Ref: view.lambda('mailer').id }));
   });
 });

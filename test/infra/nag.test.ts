@@ -3,7 +3,7 @@ import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { nagFindings as findings } from './support/nag';
-import { synthesize } from './support/synth';
+import { realValues, synthesize } from './support/synth';
 
 /** Every acknowledgement recorded in the construct tree: rule id and reason. */
 function acknowledgements(root: IConstruct): Array<{ rule: string; reason: string; path: string }> {
@@ -32,9 +32,13 @@ describe('cdk-nag AwsSolutions', () => {
       stage: 'sandbox',
       waf: false,
       retainData: false,
-      mailFrom: 'no-reply@example.com',
-      senderIdentity: 'example.com',
-      alarmEmail: 'ops@example.com',
+      ...realValues,
+      senderIdentity: 'acme-corp.io',
+      createSenderIdentity: true,
+      mailFromDomain: 'mail.acme-corp.io',
+      replicaRegions: 'eu-central-1',
+      permissionsBoundary: 'acme-boundary',
+      alarmEmail: 'ops@acme-corp.io',
       apiDomainName: 'api.example.com',
       apiCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-aaaa-bbbb-cccc-123456789abc',
     });

@@ -2,8 +2,6 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { codeAt } from '../../shared/auth/totp';
 import {
-  api,
-  allowedOrigin,
   bearer,
   claimsOf,
   expectProblem,
@@ -22,39 +20,23 @@ import {
   untilMailerDecided,
   verify,
   waitForMails,
+  changeEmail,
+  changePassword,
+  confirmEmail,
+  deleteAccount,
+  emailLink,
+  expectSessionAlive,
+  expectSessionDead,
+  forgot,
+  loginAttempt,
+  NEW_PASSWORD,
+  reset,
+  resetLink,
   type SignedIn,
-  type StoredMail,
 } from './support';
 
 /** The account lifecycle over HTTP on the local stack, mail included (docs/api.md). */
-const NEW_PASSWORD = 'a brand new passphrase';
 const table = tableClient();
-
-function linkTokenOf(mail: StoredMail, path: '/reset-password' | '/confirm-email'): string | undefined {
-  return new RegExp(`${path}\\?token=([A-Za-z0-9_.~-]+)`).exec(mail.body.text ?? '')?.[1];
-}
-
-/** Asks for something that mails `email` a link, and waits for that mail: its token. */
-async function mailedLink(email: string, path: '/reset-password' | '/confirm-email', ask: () => Promise<Response>): Promise<string> {
-  const before = (await mailsTo(email)).length;
-  expect((await ask()).status).toBe(202);
-  const mail = (await waitForMails(email, before + 1))[before]!;
-  const token = linkTokenOf(mail, path);
-  if (!token) throw new Error(`the mail to ${email} has no ${path} link: ${mail.subject}`);
-  return token;
-}
-
-const forgot = (email: string) => postJson('/auth/password/forgot', { email });
-const reset = (token: string, password = NEW_PASSWORD) => postJson('/auth/password/reset', { token, password });
-const resetLink = (email: string) => mailedLink(email, '/reset-password', () => forgot(email));
-const changePassword = (user: SignedIn, currentPassword: string, newPassword = NEW_PASSWORD) =>
-  postJson('/auth/password/change', { currentPassword, newPassword }, bearer(user.accessToken));
-const changeEmail = (user: SignedIn, newEmail: string, password = PASSWORD) => postJson('/auth/email/change', { password, newEmail }, bearer(user.accessToken));
-const confirmEmail = (token: string) => postJson('/auth/email/confirm', { token });
-const emailLink = (user: SignedIn, newEmail: string) => mailedLink(newEmail, '/confirm-email', () => changeEmail(user, newEmail));
-const deleteAccount = (user: SignedIn, password = PASSWORD) =>
-  api('/me', { method: 'DELETE', headers: { ...bearer(user.accessToken), 'Content-Type': 'application/json', Origin: allowedOrigin }, body: JSON.stringify({ password }) });
-const loginAttempt = (email: string, password: string) => postJson('/auth/login', { email, password });
 
 /**
  * The sessions-by-user index is eventually consistent; DynamoDB Local's is not. Taking the
@@ -75,15 +57,6 @@ async function turnOnTwoFactor(user: SignedIn): Promise<string> {
   expect((await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()) }, bearer(user.accessToken))).status).toBe(200);
   expect((await waitForMails(user.email, 2)).map((mail) => mail.subject)).toContain('Two-factor authentication is on');
   return secret;
-}
-
-async function expectSessionDead(user: SignedIn): Promise<void> {
-  await expectProblem(await me(user.accessToken), 401, 'unauthorized');
-  await expectProblem(await refresh(user.refreshToken), 401, 'invalid_refresh_token');
-}
-
-async function expectSessionAlive(user: SignedIn): Promise<void> {
-  expect((await me(user.accessToken)).status).toBe(200);
 }
 
 describe('forgot and reset password', () => {

@@ -64,6 +64,10 @@ const perRoute: Record<string, Array<{ name: string; body: unknown }>> = {
     { name: 'a password that is too short', body: { token: 'vt1_x', password: 'short' } },
     { name: 'a password that is too long', body: { token: 'vt1_x', password: 'p'.repeat(129) } },
     { name: 'a very common password', body: { token: 'vt1_x', password: 'password123' } },
+    { name: 'a common password split by a zero-width space', body: { token: 'vt1_x', password: 'pass\u200Bword' } },
+    { name: 'a password far down the common-password corpus', body: { token: 'vt1_x', password: 'newberry' } },
+    { name: 'a password found in a breach (the local HIBP stand-in)', body: { token: 'vt1_x', password: 'Tr0ub4dor&3' } },
+    { name: 'a password with a control character', body: { token: 'vt1_x', password: 'correct horse\u0007battery' } },
     { name: 'a username with markup', body: { token: 'vt1_x', password: 'correct horse battery staple', username: '<script>' } },
   ],
   '/auth/logout': [

@@ -7,7 +7,7 @@ import { api, newVerifiedUser, stack } from './support';
 interface Discovery {
   issuer: string;
   jwks_uri: string;
-  id_token_signing_alg_values_supported: string[];
+  amr_values_supported: string[];
 }
 
 async function discover(): Promise<Discovery> {
@@ -36,12 +36,14 @@ describe('OIDC discovery', () => {
     const { payload, protectedHeader } = await jwtVerify(accessToken, keys, {
       issuer: discovery.issuer,
       audience: stack.audience,
-      algorithms: discovery.id_token_signing_alg_values_supported,
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
     });
 
     // Assess
     expect(protectedHeader.alg).toBe('ES256');
     expect(payload).toMatchObject({ iss: stack.apiUrl, aud: stack.audience, sub: userId, token_use: 'access' });
+    expect(discovery.amr_values_supported).toEqual(expect.arrayContaining(payload.amr as string[]));
   });
 
   it('makes the same verifier refuse a token meant for another audience', async () => {

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import type { DynamoDbLocalCredentials } from '../../infra/local/dynamodb-local';
 import { startLocalStack } from '../../infra/local/stack';
 import { generateKeyEnvironment } from '../../shared/keygen';
 
@@ -10,7 +11,10 @@ import { generateKeyEnvironment } from '../../shared/keygen';
 export interface IntegrationStack {
   apiUrl: string;
   mailUrl: string;
+  breachedPasswordsUrl: string;
   ddbEndpoint: string;
+  /** The stack's namespace in DynamoDB Local: its table exists only under these. */
+  ddbCredentials: DynamoDbLocalCredentials;
   tableName: string;
   /** JWT_PRIVATE_KEY as given to the stack: {"kid","privateKey"}. */
   signingKey: string;
@@ -39,6 +43,10 @@ export const integrationSettings = {
   // Short enough to test "after the grace window" in a few seconds.
   REFRESH_GRACE_SECONDS: '2',
   JWT_AUDIENCE: 'serverless-auth-integration-api',
+  // Every test here signs up from 127.0.0.1: the per-source and global mail limits are tried on a
+  // stack of their own (mail-limits.test.ts).
+  MAIL_PER_SOURCE_PER_HOUR: '100000',
+  MAIL_GLOBAL_PER_HOUR: '100000',
 };
 
 export default function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -52,7 +60,9 @@ export async function provideIntegrationStack(project: TestProject, handlers: 's
   project.provide('integrationStack', {
     apiUrl: stack.apiUrl,
     mailUrl: stack.mailUrl,
+    breachedPasswordsUrl: stack.breachedPasswordsUrl,
     ddbEndpoint: stack.ddbEndpoint,
+    ddbCredentials: stack.ddbCredentials,
     tableName: stack.tableName,
     signingKey: keys.JWT_PRIVATE_KEY,
     publicKeys: keys.JWT_PUBLIC_KEYS,

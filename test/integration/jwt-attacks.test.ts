@@ -14,8 +14,24 @@ const attackerKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** Replaces s by n - s when `high` says so; both spellings are valid ECDSA signatures. */
+function withS(signature: Buffer, high: boolean): string {
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
+  if (s > P256_ORDER / 2n !== high) Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex').copy(signature, 32);
+  return signature.toString('base64url');
+}
+
+/** Signs as the service does: ES256 with the low s. */
 function es256(input: string, key: KeyObject = realKey): string {
-  return sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return withS(sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }), false);
+}
+
+/** The same token under the high-s spelling of its own signature. */
+function highSTwin(jwt: string): string {
+  const [h, p, s] = jwt.split('.');
+  return `${h}.${p}.${withS(Buffer.from(s!, 'base64url'), true)}`;
 }
 
 function token(header: Record<string, unknown>, payload: Record<string, unknown>, signer: (input: string) => string = es256): string {
@@ -25,7 +41,7 @@ function token(header: Record<string, unknown>, payload: Record<string, unknown>
 
 let victim: SignedIn;
 let claims: Record<string, unknown>;
-const header = () => ({ alg: 'ES256', typ: 'JWT', kid: signingKey.kid });
+const header = () => ({ alg: 'ES256', typ: 'at+jwt', kid: signingKey.kid });
 const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
@@ -70,6 +86,15 @@ describe('access token attacks on GET /me', () => {
     ['a session id that does not exist', () => token(header(), { ...claims, sid: 'no-such-session', exp: now() + 300 })],
     ['a valid session of another user under this subject', () => token(header(), { ...claims, sub: 'someone-else', exp: now() + 300 })],
     ['a truncated token', () => victim.accessToken.slice(0, -10)],
+    ['the high-s twin of the token the service issued', () => highSTwin(victim.accessToken)],
+    ['an exp 10 years ahead', () => token(header(), { ...claims, iat: now(), exp: now() + 10 * 365 * 86_400 })],
+    ['an iat in the future beyond the skew', () => token(header(), { ...claims, iat: now() + 3600, exp: now() + 3600 + 300 })],
+    ['no iat', () => {
+      const { iat: _ignored, ...rest } = claims;
+      return token(header(), { ...rest, exp: now() + 300 });
+    }],
+    ['typ "JWT" instead of at+jwt', () => token({ ...header(), typ: 'JWT' }, { ...claims, iat: now(), exp: now() + 300 })],
+    ['no typ at all', () => token({ alg: 'ES256', kid: signingKey.kid }, { ...claims, iat: now(), exp: now() + 300 })],
   ];
 
   it.each(attacks)('refuses %s with 401 unauthorized', async (_, forge) => {

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/local/stack';
 import { tableSchema } from '../../shared/table';
@@ -19,8 +22,8 @@ describe('the local stack', () => {
     expect(response.status).toBe(200);
   });
 
-  it.each(['/verify?token=anything', '/reset-password?token=anything', '/confirm-email?token=anything', '/forgot-password'])(
-    'serves the demo page at / and at %s, where the mails link',
+  it.each(['/sign-up', '/verify?token=anything', '/reset-password?token=anything', '/confirm-email?token=anything', '/forgot-password'])(
+    'serves the sign-in pages at / and at %s, where the card switches and the mails link',
     async (path) => {
       // Act
       const root = await api('/');
@@ -30,6 +33,7 @@ describe('the local stack', () => {
       expect(root.status).toBe(200);
       expect(root.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(await page.text()).toBe(await root.text());
     },
   );
@@ -131,6 +135,109 @@ describe('the local stack', () => {
   });
 });
 
+/** The first address of this machine that is not loopback, where someone on the network would knock. */
+function networkAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+}
+
+/**
+ * ListTables as any HTTP client can send it, without the SDK: DynamoDB Local reads only the access
+ * key id from the Authorization header and checks no signature, so a guessed key id is all an
+ * attacker on the network (or a page rebound to this machine, with its own Host) could send.
+ */
+function listTablesAs(accessKeyId: string, options: { address: string; host: string }): Promise<{ status: number; body: string }> {
+  const port = new URL(stack.ddbEndpoint).port;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: options.address, port, method: 'POST', path: '/', headers: {
+        Host: options.host,
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+        'X-Amz-Date': '20260101T000000Z',
+        Authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+      } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
+
+describe('the breached-passwords stand-in', () => {
+  it('answers range queries for the loopback names only (DNS rebinding)', async () => {
+    // Act
+    const local = await getWithHost(`${stack.breachedPasswordsUrl}/range/ABCDE`, '127.0.0.1');
+    const rebound = await getWithHost(`${stack.breachedPasswordsUrl}/range/ABCDE`, 'rebound.attacker.example');
+
+    // Assess
+    expect(local.status).toBe(200);
+    expect(rebound.status).toBe(421);
+  });
+
+  it('is not reachable from the network, only on loopback', async () => {
+    // Prepare
+    const address = networkAddress();
+    const port = new URL(stack.breachedPasswordsUrl).port;
+
+    // Act
+    const reached = address ? await fetch(`http://${address}:${port}/range/ABCDE`).then(() => true, () => false) : false;
+
+    // Assess
+    expect(reached).toBe(false);
+  });
+});
+
+describe("the local stack's data in DynamoDB Local", () => {
+  // DynamoDB Local cannot be bound to loopback (its jar has no such option): it is reachable from
+  // the network, so the table lives in a namespace only the stack can name (docs/local.md).
+  const from = { address: networkAddress() ?? '127.0.0.1', host: 'rebound.attacker.example' };
+
+  it('is under a random 128-bit access key id of this start, not a default anyone could guess', () => {
+    expect(stack.ddbCredentials.accessKeyId).toMatch(/^LOCAL[0-9A-F]{32}$/);
+  });
+
+  it('is reached from the network with the stack’s own key (the control: only the key makes the difference below)', async () => {
+    // Act
+    const reply = await listTablesAs(stack.ddbCredentials.accessKeyId, from);
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ TableNames: [stack.tableName] });
+  });
+
+  it.each(['local', 'AKIAIOSFODNN7EXAMPLE', 'test', 'dummy'])('shows nothing to a request from the network with a foreign Host under the key id %s', async (guess) => {
+    // Act
+    const reply = await listTablesAs(guess, from);
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ TableNames: [] });
+  });
+
+  it('lets no other key read or write the table: it does not exist there', async () => {
+    // Prepare
+    const guessed = tableClient({ ddbEndpoint: stack.ddbEndpoint, ddbCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const key = { pk: 'RESET#attacker', sk: 'RESET' };
+
+    // Act
+    const read = await guessed.send(new GetCommand({ TableName: stack.tableName, Key: { pk: 'USER#anyone', sk: 'USER' } })).catch((error: Error) => error);
+    const write = await guessed.send(new PutCommand({ TableName: stack.tableName, Item: { ...key, userId: 'victim' } })).catch((error: Error) => error);
+
+    // Assess
+    expect(read).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(write).toMatchObject({ name: 'ResourceNotFoundException' });
+    const { Item } = await tableClient().send(new GetCommand({ TableName: stack.tableName, Key: key }));
+    expect(Item).toBeUndefined();
+  });
+});
+
 /** `npm start`'s entry run with a given environment, for the failures it must explain in one line. */
 function runStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -165,5 +272,20 @@ describe('npm start refusing to start', () => {
     // Assess
     expect(code).toBe(1);
     expect(failureLine(stderr)).toContain(`port ${port}`);
+  });
+
+  it('says in one line that the mail server cannot start when MAIL_PORT is busy', async () => {
+    // Prepare
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+
+    // Act
+    const { code, stderr } = await runStart({ PORT: '0', MAIL_PORT: String(port), DDB_PORT: '0' });
+    squatter.close();
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureLine(stderr)).toBe(`Cannot start the local stack: Mail server (MAIL_PORT): port ${port} on 127.0.0.1 is already in use; choose another one`);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { FAILURES_BEFORE_LOCK } from '../../shared/auth/throttle';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { PASSWORD, sleep, tableClient, uniqueEmail } from './support';
+import { PASSWORD, signUpOn, sleep, tableClient, uniqueEmail } from './support';
 
 /**
  * The parallel brute-force attack at PRODUCTION password-hashing cost, on a local stack of its
@@ -21,23 +21,11 @@ afterAll(() => own?.stop());
 const post = (path: string, body: unknown) =>
   fetch(`${own.apiUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
-/** Signs up through the mailed link, choosing the password there; polls the mail store until the link arrives. */
-async function verifiedAccount(email: string): Promise<void> {
-  expect((await post('/auth/register', { email })).status).toBe(202);
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
-    const { emails } = (await (await fetch(`${own.mailUrl}/store`)).json()) as { emails: Array<{ destination: { to: string[] }; body: { text?: string } }> };
-    const token = emails.filter((mail) => mail.destination.to.includes(email)).map((mail) => /\/verify\?token=([\w.~-]+)/.exec(mail.body.text ?? '')?.[1]).find(Boolean);
-    if (token) {
-      expect((await post('/auth/verify', { token, password: PASSWORD })).status).toBe(200);
-      return;
-    }
-  }
-  throw new Error(`no verification mail for ${email} within 30 s`);
-}
+const verifiedAccount = async (email: string) => expect((await signUpOn(own, email)).status).toBe(200);
 
 /** The login counter of an identifier as stored (see shared/aws/dynamodb-limits.ts). */
 async function storedFailures(email: string): Promise<number> {
-  const { Item } = await tableClient(own.ddbEndpoint).send(
+  const { Item } = await tableClient(own).send(
     new GetCommand({ TableName: own.tableName, Key: { pk: `ATTEMPTS#login#email#${email}`, sk: 'ATTEMPTS' }, ConsistentRead: true }),
   );
   return Number(Item?.failures ?? 0);

@@ -4,7 +4,7 @@ import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from '../../shared/auth/mfa-chal
 import { codeAt } from '../../shared/auth/totp';
 import {
   api, bearer, claimsOf, expectProblem, me, newVerifiedUser, PASSWORD, postJson, refresh, refreshCookieOf, setCookieOf, sleep, stack, tableClient,
-  waitForMails, type SignedIn,
+  waitForMails, enableTwoFactor, type SignedIn,
 } from './support';
 
 /** Two-factor authentication on the local stack, as a client that computes codes from the secret it is given (docs/api.md). */
@@ -18,17 +18,6 @@ const loginStep = (email: string) => postJson('/auth/login', { email, password: 
 const verifyMfa = (body: Record<string, string>) => postJson('/auth/mfa/verify', body);
 const disable = (user: SignedIn, body: Record<string, string>) =>
   api('/auth/mfa/totp', { method: 'DELETE', headers: { 'Content-Type': 'application/json', ...bearer(user.accessToken) }, body: JSON.stringify(body) });
-
-/** Turns two-factor on for `user` with the current step's code; the secret and the recovery codes. */
-async function enableTwoFactor(user: SignedIn): Promise<{ secret: string; recoveryCodes: string[] }> {
-  const enrolled = await enroll(user);
-  expect(enrolled.status).toBe(200);
-  const { secret } = (await enrolled.json()) as { secret: string };
-  const confirmed = await confirm(user, codeAt(secret, Date.now()));
-  expect(confirmed.status).toBe(200);
-  const { recoveryCodes } = (await confirmed.json()) as { recoveryCodes: string[] };
-  return { secret, recoveryCodes };
-}
 
 /** A login whose password was right: its mfaToken. */
 async function mfaTokenOf(email: string): Promise<string> {

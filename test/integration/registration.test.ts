@@ -120,6 +120,22 @@ describe('POST /auth/verify', () => {
     expect((await postJson('/auth/login', { email, password: PASSWORD })).status).toBe(200);
   });
 
+  it.each([
+    ['a password of a known breach (HIBP range API, here its local stand-in)', 'Tr0ub4dor&3', 'has appeared in a data breach; choose another'],
+    ['a password far down the common-password corpus', 'newberry', 'is too common; choose another'],
+  ])('refuses %s with 400 validation_failed and leaves the link usable', async (_case, password, message) => {
+    // Prepare
+    const token = await signupLink(uniqueEmail('breached'));
+
+    // Act
+    const refused = await verify(token, password);
+
+    // Assess
+    const problem = await expectProblem(refused, 400, 'validation_failed');
+    expect(problem.errors).toEqual([{ field: 'password', message }]);
+    expect((await verify(token, PASSWORD)).status).toBe(200);
+  });
+
   it('answers 400 invalid_token for an unknown token and for a link used a second time', async () => {
     // Prepare
     const token = await signupLink(uniqueEmail('twice'));
@@ -194,6 +210,39 @@ describe('POST /auth/verify', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect((await verify(token)).status).toBe(200);
+  });
+});
+
+describe('POST /auth/verify/address', () => {
+  it('names the address of a sign-up link and leaves the link usable', async () => {
+    // Prepare
+    const email = uniqueEmail('address');
+    const token = await signupLink(email);
+
+    // Act
+    const named = await postJson('/auth/verify/address', { token });
+    const namedAgain = await postJson('/auth/verify/address', { token });
+
+    // Assess
+    expect(named.status).toBe(200);
+    expect(await named.json()).toEqual({ email });
+    expect(namedAgain.status).toBe(200);
+    expect((await verify(token)).status).toBe(200);
+  });
+
+  it('refuses what completing the sign-up would refuse: an unknown token, and a link whose address has an account', async () => {
+    // Prepare
+    const email = uniqueEmail('address-used');
+    const token = await signupLink(email);
+    expect((await verify(token)).status).toBe(200);
+
+    // Act
+    const used = await postJson('/auth/verify/address', { token });
+    const unknown = await postJson('/auth/verify/address', { token: 'vt1_not-a-token-we-ever-sent' });
+
+    // Assess
+    await expectProblem(used, 400, 'invalid_token');
+    await expectProblem(unknown, 400, 'invalid_token');
   });
 });
 

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
+import { codeAt } from '../../shared/auth/totp';
 import { assertDeclaredResponse } from './contract';
+import type { LocalStackUrls } from '../../infra/local/stack';
 
 /**
  * Helpers for driving the local stack over HTTP the way a client would. Node's fetch keeps no
@@ -128,7 +130,8 @@ export interface SignedIn {
   deviceToken: string | undefined;
 }
 
-async function signedIn(email: string, response: Response): Promise<SignedIn> {
+/** The session a sign-in reply (verify, login, mfa/verify) started for `email`. */
+export async function signedIn(email: string, response: Response): Promise<SignedIn> {
   expect(response.status).toBe(200);
   const refreshToken = refreshCookieOf(response)?.value;
   const body = (await response.json()) as { user?: { id: string }; accessToken: string };
@@ -162,12 +165,12 @@ export function claimsOf(jwt: string): Record<string, unknown> {
 }
 
 /** A DynamoDB client on DynamoDB Local, to check what the API left in the table. */
-export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClient {
+export function tableClient(target: Pick<LocalStackUrls, 'ddbEndpoint' | 'ddbCredentials'> = stack): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint,
+      endpoint: target.ddbEndpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: target.ddbCredentials,
     }),
   );
 }
@@ -176,12 +179,12 @@ export function tableClient(endpoint = stack.ddbEndpoint): DynamoDBDocumentClien
  * Polls the table until `count` mail intents for `email` exist and the mailer has decided on
  * each (sent, or dropped by a limit: both set sentAt), so "no more mail went out" is an observation.
  */
-export async function untilMailerDecided(email: string, count: number): Promise<void> {
-  const table = tableClient();
+export async function untilMailerDecided(email: string, count: number, target: Pick<LocalStackUrls, 'ddbEndpoint' | 'ddbCredentials' | 'tableName'> = stack): Promise<void> {
+  const table = tableClient(target);
   const deadline = Date.now() + MAIL_DEADLINE_MS;
   for (;;) {
     const { Items = [] } = await table.send(
-      new ScanCommand({ TableName: stack.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
+      new ScanCommand({ TableName: target.tableName, FilterExpression: 'begins_with(pk, :mail) AND email = :email', ExpressionAttributeValues: { ':mail': 'MAIL#', ':email': email } }),
     );
     const decided = Items.filter((item) => item.sentAt !== undefined).length;
     if (Items.length >= count && decided === Items.length) return;
@@ -191,3 +194,87 @@ export async function untilMailerDecided(email: string, count: number): Promise<
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The account lifecycle's requests and mailed links (docs/api.md#account-lifecycle). */
+export const NEW_PASSWORD = 'a brand new passphrase';
+export function linkTokenOf(mail: StoredMail, path: '/reset-password' | '/confirm-email'): string | undefined {
+  return new RegExp(`${path}\\?token=([A-Za-z0-9_.~-]+)`).exec(mail.body.text ?? '')?.[1];
+}
+
+/** Asks for something that mails `email` a link, and waits for that mail: its token. */
+export async function mailedLink(email: string, path: '/reset-password' | '/confirm-email', ask: () => Promise<Response>): Promise<string> {
+  const before = (await mailsTo(email)).length;
+  expect((await ask()).status).toBe(202);
+  const mail = (await waitForMails(email, before + 1))[before]!;
+  const token = linkTokenOf(mail, path);
+  if (!token) throw new Error(`the mail to ${email} has no ${path} link: ${mail.subject}`);
+  return token;
+}
+
+export const forgot = (email: string) => postJson('/auth/password/forgot', { email });
+export const reset = (token: string, password = NEW_PASSWORD) => postJson('/auth/password/reset', { token, password });
+export const resetLink = (email: string) => mailedLink(email, '/reset-password', () => forgot(email));
+export const changePassword = (user: SignedIn, currentPassword: string, newPassword = NEW_PASSWORD) =>
+  postJson('/auth/password/change', { currentPassword, newPassword }, bearer(user.accessToken));
+export const changeEmail = (user: SignedIn, newEmail: string, password = PASSWORD) => postJson('/auth/email/change', { password, newEmail }, bearer(user.accessToken));
+export const confirmEmail = (token: string) => postJson('/auth/email/confirm', { token });
+export const emailLink = (user: SignedIn, newEmail: string) => mailedLink(newEmail, '/confirm-email', () => changeEmail(user, newEmail));
+export const deleteAccount = (user: SignedIn, password = PASSWORD) =>
+  api('/me', { method: 'DELETE', headers: { ...bearer(user.accessToken), 'Content-Type': 'application/json', Origin: allowedOrigin }, body: JSON.stringify({ password }) });
+export const loginAttempt = (email: string, password: string) => postJson('/auth/login', { email, password });
+
+/** The session of `user` is over: its access token and its refresh cookie are refused. */
+export async function expectSessionDead(user: SignedIn): Promise<void> {
+  await expectProblem(await me(user.accessToken), 401, 'unauthorized');
+  await expectProblem(await refresh(user.refreshToken), 401, 'invalid_refresh_token');
+}
+
+export async function expectSessionAlive(user: SignedIn): Promise<void> {
+  expect((await me(user.accessToken)).status).toBe(200);
+}
+
+/**
+ * Locks the identifier of `body` for at least `seconds`, as an attacker would: a burst of wrong
+ * passwords, then one more after each lock as Retry-After says, doubling the lock each time.
+ * A long lock keeps the checks that follow independent of how busy the machine is.
+ */
+export async function lockOut(body: Record<string, string>, seconds = 4): Promise<void> {
+  await Promise.all(Array.from({ length: 16 }, (_, i) => postJson('/auth/login', { ...body, password: `wrong password ${i}` })));
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const answer = await postJson('/auth/login', { ...body, password: 'wrong once more' });
+    if (answer.status === 429) {
+      const retryAfter = Number(answer.headers.get('retry-after'));
+      if (retryAfter >= seconds) return;
+      await sleep(retryAfter * 1000);
+    }
+  }
+  throw new Error(`the identifier was not locked for ${seconds} s within 30 s`);
+}
+
+/** Turns two-factor on for `user` with the current step's code (`body` adds to the confirm); the secret and the recovery codes. */
+export async function enableTwoFactor(user: SignedIn, body: { signOutOtherSessions?: boolean } = {}): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const enrolled = await postJson('/auth/mfa/totp/enroll', { password: PASSWORD }, bearer(user.accessToken));
+  expect(enrolled.status).toBe(200);
+  const { secret } = (await enrolled.json()) as { secret: string };
+  const confirmed = await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()), ...body }, bearer(user.accessToken));
+  expect(confirmed.status).toBe(200);
+  const { recoveryCodes } = (await confirmed.json()) as { recoveryCodes: string[] };
+  return { secret, recoveryCodes };
+}
+
+
+/**
+ * Signs up on a local stack of a test's own (not the shared one): registers, polls its mail store
+ * until the link arrives, and verifies with PASSWORD. The verify reply (session, cookies).
+ */
+export async function signUpOn(own: { apiUrl: string; mailUrl: string }, email: string): Promise<Response> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${own.apiUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post('/auth/register', { email })).status).toBe(202);
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
+    const { emails } = (await (await fetch(`${own.mailUrl}/store`)).json()) as { emails: StoredMail[] };
+    const token = emails.filter((mail) => mail.destination.to.includes(email)).map((mail) => signupTokenOf(mail)).find(Boolean);
+    if (token) return post('/auth/verify', { token, password: PASSWORD });
+  }
+  throw new Error(`no verification mail for ${email} within 30 s`);
+}

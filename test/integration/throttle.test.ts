@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURES_BEFORE_LOCK } from '../../shared/auth/throttle';
-import { expectProblem, newVerifiedUser, PASSWORD, postJson, setCookieOf, sleep } from './support';
+import { expectProblem, lockOut, newVerifiedUser, PASSWORD, postJson, setCookieOf } from './support';
 
 /** The login throttle against the attacks it exists for (docs/security.md), on the local stack. */
 const device = (token: string | undefined) => ({ Cookie: `device=${token}` });
-
-/**
- * Locks the identifier of `body` for at least `seconds`, as an attacker would: a burst of wrong
- * passwords, then one more after each lock as Retry-After says, doubling the lock each time.
- * A long lock keeps the checks that follow independent of how busy the machine is.
- */
-async function lockOut(body: Record<string, string>, seconds = 4): Promise<void> {
-  await Promise.all(Array.from({ length: 16 }, (_, i) => postJson('/auth/login', { ...body, password: `wrong password ${i}` })));
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-    const answer = await postJson('/auth/login', { ...body, password: 'wrong once more' });
-    if (answer.status === 429) {
-      const retryAfter = Number(answer.headers.get('retry-after'));
-      if (retryAfter >= seconds) return;
-      await sleep(retryAfter * 1000);
-    }
-  }
-  throw new Error(`the identifier was not locked for ${seconds} s within 30 s`);
-}
 
 describe('login throttle', () => {
   it('sets a device cookie on verify and on login: HttpOnly, Secure, a year, only for the login route', async () => {

@@ -144,8 +144,9 @@ describe('POST /auth/email/change', () => {
     expect(taken.body).toBe(free.body);
     expect(json(free)).toEqual({ message: 'If the new address can be used, a mail with a link to confirm it is on its way there.' });
     expect(intentsWritten()).toEqual([
-      expect.objectContaining({ kind: 'email_change', email: 'alice.new@example.com', userId: alice.id }),
-      expect.objectContaining({ kind: 'email_change', email: 'bob@example.com', userId: alice.id }),
+      // The account's credentialsVersion now: the link the mailer makes is bound to it (a reset before the mail goes out kills it).
+      expect.objectContaining({ kind: 'email_change', email: 'alice.new@example.com', userId: alice.id, credentialsVersion: 0 }),
+      expect.objectContaining({ kind: 'email_change', email: 'bob@example.com', userId: alice.id, credentialsVersion: 0 }),
     ]);
     expect(sesMock.calls()).toEqual([]);
   });
@@ -164,10 +165,11 @@ describe('POST /auth/email/confirm', () => {
   const token = 'vt1_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd';
   const tokenHash = hashVerificationToken(token);
   const linkKey = { pk: `EMAILCHANGE#${tokenHash}`, sk: 'EMAILCHANGE' };
-  function givenEmailChangeLink(options: { expiresAt?: number; oldEmail?: string } = {}) {
+  function givenEmailChangeLink(options: { expiresAt?: number; oldEmail?: string; credentialsVersion?: number } = {}) {
     ddbMock.on(GetCommand, { Key: linkKey }).resolves({
       Item: {
         ...linkKey, userId: alice.id, oldEmail: options.oldEmail ?? alice.email, newEmail: 'alice.new@example.com',
+        credentialsVersion: options.credentialsVersion ?? 0,
         expiresAt: Math.ceil((options.expiresAt ?? Date.now() + 3_600_000) / 1000),
       },
     });
@@ -184,14 +186,21 @@ describe('POST /auth/email/confirm', () => {
     // Assess
     expect(reply.statusCode).toBe(200);
     expect(json(reply).user).toEqual({ id: alice.id, email: 'alice.new@example.com', username: 'Alice', createdAt: expect.any(String), mfaEnabled: false });
-    const [[consume, oldEmail, newEmail, user, notice, event, ...rest]] = transactions() as [any[]];
+    const [[consume, oldEmail, newEmail, user, notice, freed, event, ...rest]] = transactions() as [any[]];
     expect(event).toMatchObject({ Put: { Item: { pk: 'USER#user-alice', sk: expect.stringMatching(/^EVT#/), type: 'email_changed', ipAddress: '203.0.113.7', userAgent: 'vitest' } } });
     expect(rest).toEqual([]);
     expect(consume.Delete).toMatchObject({ Key: linkKey, ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now' });
     expect(oldEmail.Delete).toMatchObject({ Key: { pk: 'EMAIL#alice@example.com' }, ConditionExpression: 'userId = :user' });
     expect(newEmail.Put).toMatchObject({ Item: { pk: 'EMAIL#alice.new@example.com', userId: alice.id }, ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(user.Update).toMatchObject({ Key: { pk: 'USER#user-alice' }, ConditionExpression: 'attribute_exists(pk) AND email = :old' });
+    // Bound to the account as the link was made for it: its address and its credentialsVersion.
+    expect(user.Update).toMatchObject({
+      Key: { pk: 'USER#user-alice' },
+      ConditionExpression: 'attribute_exists(pk) AND email = :old AND (attribute_not_exists(credentialsVersion) OR credentialsVersion = :version)',
+      ExpressionAttributeValues: expect.objectContaining({ ':version': 0 }),
+    });
     expect(notice.Put.Item).toMatchObject({ kind: 'email_changed', email: 'alice@example.com', newEmail: 'alice.new@example.com' });
+    // The old address is recorded as freed: sign-up links made for it before stay dead.
+    expect(freed.Put.Item).toMatchObject({ pk: 'ADDRESSFREED#alice@example.com', freedAt: expect.any(Number), expiresAt: expect.any(Number) });
   });
 
   it('answers the user of an account with two-factor on as mfaEnabled', async () => {
@@ -227,6 +236,11 @@ describe('POST /auth/email/confirm', () => {
     ['an expired link', async () => { await givenUser(alice); givenEmailChangeLink({ expiresAt: Date.now() - 1000 }); }],
     ['a link of a deleted account', async () => givenEmailChangeLink()],
     ['a link of an account whose address changed since', async () => { await givenUser(alice); givenEmailChangeLink({ oldEmail: 'alice.older@example.com' }); }],
+    ['a link made before a reset or password change (credentialsVersion moved on)', async () => { await givenUser(alice); givenEmailChangeLink({ credentialsVersion: 3 }); }],
+    ['a link stored without a credentialsVersion', async () => {
+      await givenUser(alice);
+      ddbMock.on(GetCommand, { Key: linkKey }).resolves({ Item: { ...linkKey, userId: alice.id, oldEmail: alice.email, newEmail: 'alice.new@example.com', expiresAt: Math.ceil(Date.now() / 1000) + 3600 } });
+    }],
   ])('refuses %s with 400 invalid_token and writes nothing', async (_, given) => {
     // Prepare
     await given();
@@ -264,8 +278,9 @@ describe('DELETE /me', () => {
 
     // Assess
     expect(reply.statusCode).toBe(204);
-    const [[user, email, notice, username, ...rest]] = transactions() as [any[]];
+    const [[user, email, notice, freed, username, ...rest]] = transactions() as [any[]];
     expect(rest).toEqual([]);
+    expect(freed.Put.Item).toMatchObject({ pk: 'ADDRESSFREED#alice@example.com', freedAt: expect.any(Number) });
     // Only on the user as read: a session recorded since would bump sessionsVersion and make the deletion read again.
     expect(user.Delete).toMatchObject({
       Key: { pk: 'USER#user-alice', sk: 'USER' },

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { resetConfig } from '../../shared/config';
 import { resetKeyCache } from '../../shared/keys';
 import { handler } from '../../functions/authorizer/handler';
-import { signAccessToken } from '../../shared/tokens/access-token';
+import { signAccessToken, toLowS } from '../../shared/tokens/access-token';
 import { awsError, ddbMock, givenSession, secretsMock, sessionKey } from '../support/aws';
 import { authorizerEvent, TEST_METHOD_ARN_PREFIX } from '../support/events';
 import { publicKeyPem, signingKey, testEnvironment } from '../support/keys';
@@ -34,10 +34,13 @@ function accessClaims(session: { sub: string; sid: string }, overrides: Record<s
 
 /** Signs claims as given (ES256 with the service's key unless told otherwise). */
 function sign(claims: Record<string, unknown>, options: { key?: jwt.Secret; header?: Record<string, unknown> } = {}): string {
-  return jwt.sign(claims, options.key ?? signingKey.privateKey, {
+  const token = jwt.sign(claims, options.key ?? signingKey.privateKey, {
     algorithm: 'ES256',
-    header: { alg: 'ES256', kid: signingKey.kid, ...options.header } as jwt.JwtHeader,
+    header: { alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt', ...options.header } as jwt.JwtHeader,
   });
+  // As the service issues them: the low-s spelling of the signature.
+  const [header, payload, signature] = token.split('.');
+  return `${header}.${payload}.${toLowS(signature!)}`;
 }
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -193,11 +196,28 @@ describe('Lambda authorizer', () => {
       ['meant as a refresh token', () => ({ token_use: 'refresh' })],
       ['meant as an id token', () => ({ token_use: 'id' })],
       ['without token_use', () => ({ token_use: undefined })],
+      ['with an exp ten years ahead', () => ({ exp: now() + 10 * 365 * 86_400 })],
+      ['issued in the future beyond the skew', () => ({ iat: now() + 300, exp: now() + 900 })],
     ])('%s', async (_case, overrides) => {
       const claims = accessClaims(liveSession(), overrides());
       if (claims.token_use === undefined) delete claims.token_use;
 
       await expect(authorize(`Bearer ${sign(claims)}`)).rejects.toThrow(/^Unauthorized$/);
+    });
+
+    it.each([['JWT'], ['id_token+jwt']])('typed %s instead of at+jwt', async (typ) => {
+      await expect(authorize(`Bearer ${sign(accessClaims(liveSession()), { header: { typ } })}`)).rejects.toThrow(/^Unauthorized$/);
+    });
+
+    it('the high-s twin of a token the service issued', async () => {
+      const { sid } = liveSession();
+      const { accessToken } = await signAccessToken('user-alice', sid);
+      const [header, payload, signature] = accessToken.split('.');
+      const bytes = Buffer.from(signature!, 'base64url');
+      const order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+      Buffer.from((order - BigInt(`0x${bytes.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0'), 'hex').copy(bytes, 32);
+
+      await expect(authorize(`Bearer ${header}.${payload}.${bytes.toString('base64url')}`)).rejects.toThrow(/^Unauthorized$/);
     });
   });
 

@@ -28,10 +28,23 @@ describe('GET /.well-known/openid-configuration', () => {
     expect(json(reply)).toMatchObject({
       issuer: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
       jwks_uri: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.well-known/jwks.json',
-      id_token_signing_alg_values_supported: ['ES256'],
       response_types_supported: expect.arrayContaining([expect.any(String)]),
       subject_types_supported: ['public'],
+      claims_supported: expect.arrayContaining(['sub', 'sid', 'amr', 'token_use']),
+      amr_values_supported: ['pwd', 'otp'],
     });
+  });
+
+  it('lists only what the service serves: no ID-token algorithms and no token endpoint, since it issues neither', async () => {
+    // Prepare
+    const handler = await discoveryHandler({ JWT_ISSUER: 'https://auth.example.com' });
+
+    // Act
+    const reply = await handler(apiEvent({ method: 'GET', path: '/.well-known/openid-configuration' }), lambdaContext);
+
+    // Assess
+    const fields = Object.keys(json(reply) as object);
+    expect(fields.filter((name) => /id_token|token_endpoint|authorization_endpoint|userinfo/.test(name))).toEqual([]);
   });
 
   it('refuses to start with an issuer that is not a base URL', async () => {

@@ -109,8 +109,8 @@ describe('logs', () => {
     expect(loginFailures[0]).toMatchObject({ level: 'WARN', userId: alice.id });
   });
 
-  it('hold no token or hash when SES refuses the sign-up mail and the intent is retried', async () => {
-    sesMock.on(SendEmailCommand).rejects(awsError('MessageRejected'));
+  it('hold no token or hash when SES fails the sign-up mail for now and the intent is retried', async () => {
+    sesMock.on(SendEmailCommand).rejects(awsError('Throttling'));
     const intent = { pk: 'MAIL#one', sk: 'MAIL', kind: 'signup', email: newcomer.email, createdAt: Date.now() };
 
     const result = await mailerHandler(streamEvent([intent]));
@@ -121,5 +121,20 @@ describe('logs', () => {
     expect(printed).not.toContain((linkItem.pk as string).slice('SIGNUP#'.length));
     expect(printed).not.toContain('vt1_');
     expect(logRecords().some((r) => r.message === 'mail intent failed; it will be retried' && r.intentId === 'one')).toBe(true);
+  });
+
+  it('hold no token, hash or address when SES refuses the sign-up mail for good, and say so', async () => {
+    sesMock.on(SendEmailCommand).rejects(awsError('MessageRejected'));
+    const intent = { pk: 'MAIL#one', sk: 'MAIL', kind: 'signup', email: newcomer.email, createdAt: Date.now() };
+
+    const result = await mailerHandler(streamEvent([intent]));
+
+    expect(result.batchItemFailures).toEqual([]);
+    const linkItem = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    const printed = output.join('');
+    expect(printed).not.toContain((linkItem.pk as string).slice('SIGNUP#'.length));
+    expect(printed).not.toContain('vt1_');
+    expect(printed).not.toContain(newcomer.email);
+    expect(logRecords().some((r) => r.mailEvent === 'MailRejected' && r.intentId === 'one' && r.reason === 'MessageRejected')).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ const RECORD_SESSION = 'ADD recentSessions :entry, sessionsVersion :one';
 const sessionRecords = () => ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === RECORD_SESSION).map((c) => c.args[0].input);
 
 describe('a login racing a change of the account', () => {
-  it('when a reset, password change or deletion committed while it hashed, the old password gets 401 and the session it wrote is revoked', async () => {
+  it('when a reset, password change, deletion or two-factor set-up committed while it hashed, the old password gets 401 and the session it wrote is revoked', async () => {
     // Prepare: the session is recorded on the user only while the hash is the one verified; DynamoDB refuses it otherwise.
     await givenUser(alice);
     ddbMock.on(UpdateCommand, { Key: userKey, UpdateExpression: RECORD_SESSION }).rejects(awsError('ConditionalCheckFailedException'));
@@ -26,7 +26,8 @@ describe('a login racing a change of the account', () => {
     // Assess
     expectProblem(reply, 401, 'invalid_credentials');
     const [session] = sessionWrites();
-    expect(sessionRecords()[0]).toMatchObject({ Key: userKey, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)' });
+    // A password-only session records itself only while two-factor is still off (a login begun before it was turned on cannot finish) and the account is not disabled.
+    expect(sessionRecords()[0]).toMatchObject({ Key: userKey, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled) AND attribute_not_exists(totpSecret)' });
     expect(revocations()).toEqual([session!.pk]);
   });
 

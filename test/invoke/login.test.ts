@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/login/handler';
 import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
@@ -25,10 +25,17 @@ const counter = (failures: number, extra: { lockedUntil?: number } = {}) => ({
 const attemptWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input).filter((input) => String(input.Item?.pk).startsWith('ATTEMPTS#'));
 const sessionWrites = () => ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'));
 
-/** The device cookie a successful login hands out, as the browser would send it back. */
-async function deviceCookieOfALogin(): Promise<string> {
+const deviceWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).filter((item) => String(item.sk).startsWith('DEVICE#'));
+
+/**
+ * The device cookie a successful login hands out, as the browser would send it back; the device
+ * record that login wrote is what the table answers from now on (unless `remembered` is false).
+ */
+async function deviceCookieOfALogin(remembered = true): Promise<string> {
   const reply = await login({ email: alice.email, password: alice.password });
   expect(reply.statusCode).toBe(200);
+  const [record] = deviceWrites();
+  if (remembered) ddbMock.on(GetCommand, { Key: { pk: record!.pk, sk: record!.sk } }).resolves({ Item: record });
   ddbMock.resetHistory();
   vi.mocked(verifyPassword).mockClear();
   return `device=${cookieValue(reply, 'device')!}`;
@@ -208,7 +215,62 @@ describe('POST /auth/login with a device cookie', () => {
     expect(reply.statusCode).toBe(200);
     expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([`ATTEMPTS#device#${deviceId}`]);
     expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([attemptsKey(`device#${deviceId}`)]);
-    expect(cookieValue(reply, 'device')).not.toBe(cookie.slice('device='.length));
+    // A trusted browser keeps its cookie: no new device, no new cookie.
+    expect(cookieValue(reply, 'device')).toBeUndefined();
+    expect(deviceWrites()).toEqual([]);
+  });
+
+  it('records the device of a first login under the user, with the credentialsVersion it signed in at, and names it in the cookie', async () => {
+    await givenUser(alice);
+
+    const reply = await login({ email: alice.email, password: alice.password }, { 'User-Agent': 'Firefox/133' });
+
+    expect(reply.statusCode).toBe(200);
+    const deviceId = cookieValue(reply, 'device')!.split('.')[2];
+    expect(deviceWrites()).toEqual([
+      expect.objectContaining({ pk: `USER#${alice.id}`, sk: `DEVICE#${deviceId}`, userId: alice.id, credentialsVersion: 0, userAgent: 'Firefox/133' }),
+    ]);
+  });
+
+  it('keeps at most 20 devices per account: a new one evicts the oldest, and any from before the last credentials change', async () => {
+    // Prepare: 20 trusted devices recorded, oldest last, and one from before a reset.
+    await givenUser(alice);
+    const now = Date.now();
+    const recorded = (id: string, createdAt: number, credentialsVersion = 0) => ({
+      pk: `USER#${alice.id}`, sk: `DEVICE#${id}`, id, userId: alice.id, createdAt, credentialsVersion, expiresAt: Math.ceil(now / 1000) + 86_400,
+    });
+    const trusted = Array.from({ length: 20 }, (_, i) => recorded(`device-${String(i).padStart(15, '0')}`, now - (i + 1) * 60_000));
+    ddbMock.on(QueryCommand).resolves({ Items: [...trusted, recorded('device-from-before-reset', now - 1000, -1)] });
+
+    // Act
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    const removed = ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key!.sk).filter((sk) => String(sk).startsWith('DEVICE#'));
+    expect(removed.sort()).toEqual(['DEVICE#device-000000000000019', 'DEVICE#device-from-before-reset']);
+  });
+
+  it.each([
+    ['revoked from the session list (no record any more)', async () => deviceCookieOfALogin(false)],
+    ['from before a password reset or change (the account\'s credentialsVersion moved on)', async () => {
+      const cookie = await deviceCookieOfALogin();
+      const item = await givenUser(alice);
+      ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: 'USER' } }).resolves({ Item: { ...item, credentialsVersion: 1 } });
+      return cookie;
+    }],
+  ])('no longer trusts a device %s: the locked identifier answers 429', async (_case, given) => {
+    // Prepare
+    await givenUser(alice);
+    const cookie = await given();
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(12, { lockedUntil: Date.now() + 900_000 }));
+
+    // Act
+    const reply = await login({ email: alice.email, password: alice.password }, { Cookie: cookie });
+
+    // Assess
+    expectProblem(reply, 429, 'too_many_attempts');
+    expect(verifyPassword).not.toHaveBeenCalled();
   });
 
   it('counts a wrong password on the device, not on the identifier', async () => {

@@ -1,7 +1,7 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/logout/handler';
-import { awsError, ddbMock, sessionKey } from '../support/aws';
+import { awsError, ddbMock, givenSession, sessionKey } from '../support/aws';
 import { apiEvent, lambdaContext, type ApiEventOptions } from '../support/events';
 import { expectProblem, json, setCookies } from '../support/replies';
 
@@ -14,6 +14,27 @@ const logout = (options: Omit<ApiEventOptions, 'path'> = {}) =>
 const revokedKeys = () => ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key);
 
 describe('POST /auth/logout', () => {
+  beforeEach(() => {
+    givenSession({ id: caller.sessionId, userId: caller.userId });
+  });
+
+  it.each([
+    ['revoked', { revokedAt: Date.now() - 1000 }],
+    ['past its absolute end', { absoluteExpiresAt: Date.now() - 1000 }],
+  ])('answers 401 unauthorized, revoking nothing, when the caller\'s own session is %s (the authorizer answered from its cache)', async (_case, state) => {
+    // Prepare: the token still passed the authorizer's cached check, but its session ended since.
+    givenSession({ id: caller.sessionId, userId: caller.userId, ...state });
+
+    // Act
+    const reply = await logout({ body: { scope: 'all' } });
+
+    // Assess
+    expectProblem(reply, 401, 'unauthorized');
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(ddbMock.commandCalls(GetCommand)[0]!.args[0].input).toMatchObject({ Key: sessionKey(caller.sessionId), ConsistentRead: true });
+  });
+
   it('ends the calling session: 204, the refresh cookie cleared, the session revoked with a conditional write', async () => {
     // Prepare
     ddbMock.on(UpdateCommand).resolves({});

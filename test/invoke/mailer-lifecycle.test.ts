@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/mailer/handler';
 import { RESET_MAILS_PER_ADDRESS_PER_HOUR } from '../../shared/auth/mailer';
@@ -6,7 +6,7 @@ import type { MailIntent } from '../../shared/outbox';
 import { hashVerificationToken } from '../../shared/tokens/verification-token';
 import { ddbMock, givenUser } from '../support/aws';
 import { streamEvent } from '../support/events';
-import { sentMails } from '../support/mail';
+import { givenFullMailLimit, sentMails } from '../support/mail';
 
 const intent = (id: string, body: MailIntent) => ({
   pk: `MAIL#${id}`, sk: 'MAIL', ...body, createdAt: Date.now(), expiresAt: Math.ceil(Date.now() / 1000) + 604_800,
@@ -14,10 +14,6 @@ const intent = (id: string, body: MailIntent) => ({
 const deliver = (...items: Array<Record<string, unknown>>) => handler(streamEvent(items));
 const alice = { id: 'user-alice', email: 'alice@example.com', password: 'correct horse battery' };
 
-function givenLimitCount(count: number) {
-  ddbMock.on(UpdateCommand, { UpdateExpression: 'ADD intents :id SET expiresAt = :expires' })
-    .resolves({ Attributes: { intents: new Set(Array.from({ length: count }, (_, i) => `intent-${i}`)) } });
-}
 const storedItems = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
 const tokenIn = (text: string, path: string) => new RegExp(`https://app\\.example\\.com${path}\\?token=(vt1_[\\w-]+)`).exec(text)?.[1];
 
@@ -25,7 +21,6 @@ describe('mailer: account lifecycle intents', () => {
   it('mails an account a 30-minute reset link whose hash is stored with the account and its credentials version', async () => {
     // Prepare
     await givenUser(alice);
-    givenLimitCount(1);
 
     // Act
     const result = await deliver(intent('r1', { kind: 'password_reset', email: 'alice@example.com' }));
@@ -44,9 +39,6 @@ describe('mailer: account lifecycle intents', () => {
   });
 
   it('sends nothing and creates no link for an address without an account', async () => {
-    // Prepare
-    givenLimitCount(1);
-
     // Act
     const result = await deliver(intent('r2', { kind: 'password_reset', email: 'nobody@example.com' }));
 
@@ -59,7 +51,7 @@ describe('mailer: account lifecycle intents', () => {
   it(`sends no more than ${RESET_MAILS_PER_ADDRESS_PER_HOUR} reset links per address and hour, silently`, async () => {
     // Prepare
     await givenUser(alice);
-    givenLimitCount(RESET_MAILS_PER_ADDRESS_PER_HOUR + 1);
+    givenFullMailLimit(/^SENDLIMIT#reset#/);
 
     // Act
     const result = await deliver(intent('r6', { kind: 'password_reset', email: 'alice@example.com' }));
@@ -75,10 +67,9 @@ describe('mailer: account lifecycle intents', () => {
   it('mails a one-hour confirmation link to the new address, naming the old and new address in the stored link', async () => {
     // Prepare
     await givenUser(alice);
-    givenLimitCount(1);
 
     // Act
-    await deliver(intent('e1', { kind: 'email_change', email: 'alice.new@example.com', userId: 'user-alice' }));
+    await deliver(intent('e1', { kind: 'email_change', email: 'alice.new@example.com', userId: 'user-alice', credentialsVersion: 0 }));
 
     // Assess
     const [mail, ...others] = sentMails();
@@ -88,16 +79,28 @@ describe('mailer: account lifecycle intents', () => {
     const [stored] = storedItems();
     expect(stored).toEqual({
       pk: `EMAILCHANGE#${hashVerificationToken(token)}`, sk: 'EMAILCHANGE', userId: 'user-alice',
-      oldEmail: 'alice@example.com', newEmail: 'alice.new@example.com', expiresAt: expect.any(Number),
+      oldEmail: 'alice@example.com', newEmail: 'alice.new@example.com', credentialsVersion: 0, expiresAt: expect.any(Number),
     });
     expect(stored!.expiresAt as number).toBeCloseTo(Date.now() / 1000 + 3600, -1);
+  });
+
+  it('sends nothing when the credentials changed between the request and the mail (a reset meanwhile): such a link would be born dead', async () => {
+    // Prepare: the request was made at credentialsVersion 0; a reset has bumped the account to 1 since.
+    const item = await givenUser(alice);
+    ddbMock.on(GetCommand, { Key: { pk: 'USER#user-alice', sk: 'USER' } }).resolves({ Item: { ...item, credentialsVersion: 1 } });
+
+    // Act
+    await deliver(intent('e4', { kind: 'email_change', email: 'alice.new@example.com', userId: 'user-alice', credentialsVersion: 0 }));
+
+    // Assess
+    expect(sentMails()).toEqual([]);
+    expect(storedItems()).toEqual([]);
   });
 
   it('sends nothing anywhere when the new address belongs to an account', async () => {
     // Prepare
     await givenUser(alice);
     await givenUser({ id: 'user-bob', email: 'bob@example.com', password: 'another long password' });
-    givenLimitCount(1);
 
     // Act
     const result = await deliver(intent('e2', { kind: 'email_change', email: 'bob@example.com', userId: 'user-alice' }));
@@ -109,9 +112,6 @@ describe('mailer: account lifecycle intents', () => {
   });
 
   it('sends nothing when the account that asked was deleted meanwhile', async () => {
-    // Prepare
-    givenLimitCount(1);
-
     // Act
     await deliver(intent('e3', { kind: 'email_change', email: 'alice.new@example.com', userId: 'user-gone' }));
 

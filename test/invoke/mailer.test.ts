@@ -6,26 +6,18 @@ import { SIGNUP_MAILS_PER_ADDRESS_PER_HOUR } from '../../shared/auth/mailer';
 import { hashVerificationToken } from '../../shared/tokens/verification-token';
 import { awsError, ddbMock, givenUser, sesMock } from '../support/aws';
 import { streamEvent } from '../support/events';
-import { linkToken, sentMails } from '../support/mail';
+import { claimedLimitKeys, givenFullMailLimit, linkToken, sentMails } from '../support/mail';
 
 const intent = (id: string, email = 'alice@example.com') => ({
   pk: `MAIL#${id}`, sk: 'MAIL', kind: 'signup', email, createdAt: Date.now(), expiresAt: Math.ceil(Date.now() / 1000) + 604_800,
 });
 const deliver = (...items: Array<Record<string, unknown>>) => handler(streamEvent(items));
 
-/** The per-address counter answers as if `count` intents were counted in this window. */
-function givenLimitCount(count: number) {
-  ddbMock.on(UpdateCommand, { UpdateExpression: 'ADD intents :id SET expiresAt = :expires' })
-    .resolves({ Attributes: { intents: new Set(Array.from({ length: count }, (_, i) => `intent-${i}`)) } });
-}
 
 const sentMarks = () => ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'SET sentAt = :now').map((c) => c.args[0].input.Key);
 
 describe('mailer', () => {
   it('mails an address without an account a sign-up link whose hash alone is stored, for 24 h, and marks the intent sent', async () => {
-    // Prepare
-    givenLimitCount(1);
-
     // Act
     const result = await deliver(intent('one'));
 
@@ -38,7 +30,9 @@ describe('mailer', () => {
     expect(token).toMatch(/^vt1_[\w-]{43}$/);
     expect(mail!.html).toContain(`https://app.example.com/verify?token=${token}`);
     const [stored] = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
-    expect(stored).toEqual({ pk: `SIGNUP#${hashVerificationToken(token)}`, sk: 'SIGNUP', email: 'alice@example.com', expiresAt: expect.any(Number) });
+    // issuedAt: should an account hold the address later and leave it, this link stays dead.
+    expect(stored).toEqual({ pk: `SIGNUP#${hashVerificationToken(token)}`, sk: 'SIGNUP', email: 'alice@example.com', issuedAt: expect.any(Number), expiresAt: expect.any(Number) });
+    expect(stored!.issuedAt as number).toBeCloseTo(Date.now(), -4);
     expect(stored!.expiresAt as number).toBeCloseTo(Date.now() / 1000 + 86_400, -1);
     expect(JSON.stringify(ddbMock.calls().map((c) => c.args[0].input))).not.toContain(token);
     expect(sentMarks()).toEqual([{ pk: 'MAIL#one', sk: 'MAIL' }]);
@@ -47,7 +41,6 @@ describe('mailer', () => {
   it('mails an address that has an account a notice with the login and forgot-password links, and creates no link', async () => {
     // Prepare
     await givenUser({ id: 'user-alice', email: 'alice@example.com', password: 'correct horse battery' });
-    givenLimitCount(1);
 
     // Act
     const result = await deliver(intent('one'));
@@ -65,7 +58,7 @@ describe('mailer', () => {
 
   it(`sends nothing beyond ${SIGNUP_MAILS_PER_ADDRESS_PER_HOUR} sign-up mails per address and hour, and still marks the intent done`, async () => {
     // Prepare
-    givenLimitCount(SIGNUP_MAILS_PER_ADDRESS_PER_HOUR + 1);
+    givenFullMailLimit(/^SENDLIMIT#signup#/);
 
     // Act
     const result = await deliver(intent('six'));
@@ -79,13 +72,72 @@ describe('mailer', () => {
     expect(count!.ExpressionAttributeValues![':id']).toEqual(new Set(['six']));
   });
 
+  it('counts sign-up mails per mailbox: a plus tag and Gmail dots do not make another one', async () => {
+    // Act
+    await deliver(intent('a', 'alice+promo@example.com'), intent('b', 'a.l.ice+x@googlemail.com'));
+
+    // Assess
+    expect(claimedLimitKeys().filter((key) => key.startsWith('SENDLIMIT#signup#'))).toEqual(['SENDLIMIT#signup#alice@example.com', 'SENDLIMIT#signup#alice@gmail.com']);
+  });
+
+  it.each([
+    ['an IPv4 address', '198.51.100.23', 'SENDLIMIT#source#198.51.100.23'],
+    ['an IPv6 address, by its /64', '2001:db8:0:42:1:2:3:4', 'SENDLIMIT#source#2001:db8:0:42::/64'],
+    ['a compressed IPv6 address, by its /64', '2001:DB8::7', 'SENDLIMIT#source#2001:db8:0:0::/64'],
+    ['an IPv4-mapped IPv6 address, as IPv4', '::ffff:198.51.100.23', 'SENDLIMIT#source#198.51.100.23'],
+  ])('counts sign-up mails per source as well: %s', async (_case, sourceIp, key) => {
+    // Act
+    await deliver({ ...intent('one'), sourceIp });
+
+    // Assess: mailbox, then source, then the global cap.
+    expect(claimedLimitKeys()).toEqual(['SENDLIMIT#signup#alice@example.com', key, 'SENDLIMIT#global']);
+  });
+
+  it('sends nothing once the source has had its mails this hour, and still marks the intent done', async () => {
+    // Prepare
+    givenFullMailLimit(/^SENDLIMIT#source#/);
+
+    // Act
+    const result = await deliver({ ...intent('seven', 'bob@example.com'), sourceIp: '198.51.100.23' });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sentMails()).toEqual([]);
+    expect(sentMarks()).toEqual([{ pk: 'MAIL#seven', sk: 'MAIL' }]);
+  });
+
+  it('sends nothing once the global hourly cap is reached, whatever the mailbox and source', async () => {
+    // Prepare
+    givenFullMailLimit(/^SENDLIMIT#global#/);
+
+    // Act
+    const result = await deliver({ ...intent('eight', 'carol@example.com'), sourceIp: '203.0.113.99' });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sentMails()).toEqual([]);
+    expect(sentMarks()).toEqual([{ pk: 'MAIL#eight', sk: 'MAIL' }]);
+    const global = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input).find((input) => String(input.Key?.pk).startsWith('SENDLIMIT#global#'));
+    expect(global?.ExpressionAttributeValues).toMatchObject({ ':limit': 1000 });
+  });
+
+  it('still sends security notices when every limit is full: they report a change the owner must hear about', async () => {
+    // Prepare
+    givenFullMailLimit(/^SENDLIMIT#/);
+
+    // Act
+    await deliver({ ...intent('notice'), kind: 'mfa_disabled' });
+
+    // Assess
+    expect(sentMails()).toHaveLength(1);
+    expect(claimedLimitKeys()).toEqual([]);
+  });
+
   it.each([
     ['throttled', awsError('Throttling', 400)],
     ['down', awsError('ServiceUnavailable', 503)],
-    ['refusing the message', awsError('MessageRejected', 400)],
   ])('reports the record as failed and leaves the intent unmarked when SES is %s, so it is retried', async (_, error) => {
     // Prepare
-    givenLimitCount(1);
     sesMock.on(SendEmailCommand).rejects(error);
 
     // Act
@@ -98,7 +150,6 @@ describe('mailer', () => {
 
   it('reports the first failed record of a batch and stops there, leaving the later ones for the retry', async () => {
     // Prepare
-    givenLimitCount(1);
     sesMock.on(SendEmailCommand).resolvesOnce({ MessageId: 'first' }).rejectsOnce(awsError('Throttling')).resolves({ MessageId: 'later' });
 
     // Act
@@ -124,8 +175,6 @@ describe('mailer', () => {
   });
 
   it('reads the sent-marker strongly consistently before deciding', async () => {
-    givenLimitCount(1);
-
     await deliver(intent('one'));
 
     const [markerRead] = ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input);
@@ -133,7 +182,6 @@ describe('mailer', () => {
   });
 
   it('reports the record as failed when DynamoDB fails while marking, so the mail is not lost', async () => {
-    givenLimitCount(1);
     ddbMock.on(UpdateCommand, { UpdateExpression: 'SET sentAt = :now' }).rejects(awsError('InternalServerError', 500));
 
     const result = await deliver(intent('one'));

@@ -15,6 +15,7 @@ import { decryptTotpSecret, encryptTotpSecret } from '../../shared/auth/mfa-cryp
 import { hashRecoveryCode } from '../../shared/auth/recovery-codes';
 import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
 import { codeAt, newTotpSecret, timeStep } from '../../shared/auth/totp';
+import { issueDeviceToken } from '../../shared/tokens/device-token';
 import { awsError, ddbMock, givenUser, transactionCanceled } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { expectProblem, expectSignedIn, json, setCookies } from '../support/replies';
@@ -158,11 +159,36 @@ describe('POST /auth/mfa/totp/confirm', () => {
     expectProblem(await confirm({ code: codeAt(pending, Date.now()) }), 409, 'mfa_not_pending');
   });
 
-  it('answers 429 while the account code counter is locked', async () => {
+  it('answers 429 while the account step-up code counter is locked', async () => {
     const secret = await givenTwoFactor({ pending: true });
-    givenLocked(`otp#${alice.id}`);
+    givenLocked(`otp-step-up#${alice.id}`);
 
     expectProblem(await confirm({ code: codeAt(secret, Date.now()) }), 429, 'too_many_attempts');
+  });
+
+  it('signs out every other session by default (they began with the password alone), keeping the caller\'s', async () => {
+    // Prepare
+    const secret = await givenTwoFactor({ pending: true });
+    ddbMock.on(QueryCommand).resolves({ Items: [{ id: caller.sessionId }, { id: 'sess-alice-phone-01' }] });
+
+    // Act
+    const reply = await confirm({ code: codeAt(secret, Date.now()) });
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    const revoked = ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'SET revokedAt = :now').map((c) => c.args[0].input.Key);
+    expect(revoked).toEqual([{ pk: 'SESSION#sess-alice-phone-01', sk: 'SESSION' }]);
+  });
+
+  it('keeps the other sessions when asked to with signOutOtherSessions: false', async () => {
+    const secret = await givenTwoFactor({ pending: true });
+    ddbMock.on(QueryCommand).resolves({ Items: [{ id: 'sess-alice-phone-01' }] });
+
+    const reply = await confirm({ code: codeAt(secret, Date.now()), signOutOtherSessions: false });
+
+    expect(reply.statusCode).toBe(200);
+    expect(ddbMock.commandCalls(QueryCommand)).toEqual([]);
+    expect(ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'SET revokedAt = :now')).toEqual([]);
   });
 });
 
@@ -218,11 +244,20 @@ describe('DELETE /auth/mfa/totp', () => {
     expect(transactions()).toEqual([]);
   });
 
-  it('answers 429 while the account code counter is locked', async () => {
+  it('answers 429 while the account step-up code counter is locked', async () => {
     const secret = await givenTwoFactor();
-    givenLocked(`otp#${alice.id}`);
+    givenLocked(`otp-step-up#${alice.id}`);
 
     expectProblem(await disable({ password: alice.password, code: codeAt(secret, Date.now()) }), 429, 'too_many_attempts');
+  });
+
+  it('is not locked by failed codes at login: the login code counter is another counter', async () => {
+    const secret = await givenTwoFactor();
+    givenLocked(`otp-login#${alice.id}`);
+
+    const reply = await disable({ password: alice.password, code: codeAt(secret, Date.now()) });
+
+    expect(reply.statusCode).toBe(204);
   });
 
   it('takes a current code typed with a space, like "123 456"', async () => {
@@ -263,6 +298,26 @@ describe('POST /auth/login with two-factor on', () => {
   });
 });
 
+describe('POST /auth/login with two-factor on, from a trusted device', () => {
+  it('names the device in the challenge, so the second step counts its codes on that device', async () => {
+    // Prepare: a device cookie of an earlier sign-in whose record the account still trusts.
+    await givenTwoFactor();
+    const deviceId = 'dev-alice-laptop-00001';
+    const cookie = await issueDeviceToken(alice.id, Date.now(), deviceId);
+    ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: `DEVICE#${deviceId}` } }).resolves({
+      Item: { id: deviceId, userId: alice.id, createdAt: Date.now() - 60_000, credentialsVersion: 0, expiresAt: Math.ceil(Date.now() / 1000) + 86_400 },
+    });
+
+    // Act
+    const reply = await loginHandler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: alice.password }, headers: { Cookie: `device=${cookie}` } }), lambdaContext);
+
+    // Assess
+    expect(json(reply).mfaRequired).toBe(true);
+    const challenge = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).find((i) => String(i.pk).startsWith('MFA#'))!;
+    expect(challenge.deviceId).toBe(deviceId);
+  });
+});
+
 describe('POST /auth/mfa/verify', () => {
   const mfaToken = `mfa1_${'A'.repeat(43)}`;
   const challengeKey = { pk: `MFA#${hashMfaToken(mfaToken)}`, sk: 'MFA' };
@@ -278,7 +333,7 @@ describe('POST /auth/mfa/verify', () => {
     expect(claims.amr).toEqual(['pwd', 'otp']);
     expect(updatesOf(userKey).map((u) => u.ConditionExpression)).toEqual([
       'totpSecret = :secret AND (attribute_not_exists(totpLastStep) OR totpLastStep < :step)',
-      // The new session recorded on the user, as at login.
+      // The new session recorded on the user, as at login (at two-factor strength: no condition on totpSecret).
       'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)',
     ]);
     expect(ddbMock.commandCalls(PutCommand).find((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))!.args[0].input.Item!.amr).toEqual(['pwd', 'otp']);
@@ -337,7 +392,7 @@ describe('POST /auth/mfa/verify', () => {
     expectProblem(await verify({ mfaToken, code: codeAt(secret, Date.now()) }), 400, 'invalid_token');
   });
 
-  it('answers 429 while the mfaToken counter or the account code counter is locked', async () => {
+  it('answers 429 while the mfaToken counter or the account login code counter is locked', async () => {
     const secret = await givenTwoFactor();
     givenChallenge();
     givenLocked(`mfatoken#${hashMfaToken(mfaToken)}`);
@@ -347,8 +402,35 @@ describe('POST /auth/mfa/verify', () => {
     ddbMock.onAnyCommand().resolves({});
     await givenTwoFactor();
     givenChallenge();
-    givenLocked(`otp#${alice.id}`);
+    givenLocked(`otp-login#${alice.id}`);
     expectProblem(await verify({ mfaToken, code: codeAt(secret, Date.now()) }), 429, 'too_many_attempts');
+  });
+
+  it('is not locked by failed step-up codes: the step-up counter is another counter', async () => {
+    const secret = await givenTwoFactor();
+    givenChallenge();
+    givenLocked(`otp-step-up#${alice.id}`);
+
+    const reply = await verify({ mfaToken, code: codeAt(secret, Date.now()) });
+
+    expect(reply.statusCode).toBe(200);
+  });
+
+  it("counts the code of a login from a trusted device on that device's own counter: the locked account counter does not stop its owner, and no new device cookie is set", async () => {
+    // Prepare: the login came from a trusted device (named in the challenge); someone with the password locked the account's login codes.
+    const deviceId = 'dev-alice-laptop-00001';
+    const secret = await givenTwoFactor();
+    ddbMock.on(UpdateCommand, { Key: challengeKey }).resolves({ Attributes: { userId: alice.id, attempts: 1, deviceId } });
+    givenLocked(`otp-login#${alice.id}`);
+
+    // Act
+    const reply = await verify({ mfaToken, code: codeAt(secret, Date.now()) });
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    const counted = ddbMock.commandCalls(PutCommand).map((c) => String(c.args[0].input.Item?.pk)).filter((pk) => pk.startsWith('ATTEMPTS#'));
+    expect(counted).toEqual([`ATTEMPTS#mfatoken#${hashMfaToken(mfaToken)}`, `ATTEMPTS#otp-device#${deviceId}`]);
+    expect(setCookies(reply).filter((cookie) => cookie.startsWith('device='))).toEqual([]);
   });
 
   it('answers 400 validation_failed for both or neither of code and recoveryCode', async () => {

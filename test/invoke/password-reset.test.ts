@@ -44,7 +44,7 @@ describe('POST /auth/password/forgot', () => {
     expect(json(reply)).toEqual(ACCEPTED);
     expect(callNames()).toEqual(['PutCommand']);
     const item = ddbMock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
-    expect(item).toMatchObject({ pk: expect.stringMatching(/^MAIL#[\w-]{36}$/), sk: 'MAIL', kind: 'password_reset', email: 'alice@example.com' });
+    expect(item).toMatchObject({ pk: expect.stringMatching(/^MAIL#[\w-]{36}$/), sk: 'MAIL', kind: 'password_reset', email: 'alice@example.com', sourceIp: '203.0.113.7' });
     expect(sesMock.calls()).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ describe('POST /auth/register', () => {
     expect(ddbMock.calls()).toHaveLength(1);
     const [put] = ddbMock.commandCalls(PutCommand);
     const item = put!.args[0].input.Item!;
-    expect(item).toMatchObject({ pk: expect.stringMatching(/^MAIL#[\w-]{36}$/), sk: 'MAIL', kind: 'signup', email: 'alice@example.com' });
+    expect(item).toMatchObject({ pk: expect.stringMatching(/^MAIL#[\w-]{36}$/), sk: 'MAIL', kind: 'signup', email: 'alice@example.com', sourceIp: '203.0.113.7' });
     expect(item.expiresAt).toBeGreaterThan(Date.now() / 1000 + 86_400);
     expect(put!.args[0].input.ConditionExpression).toBeUndefined();
     expect(sesMock.calls()).toEqual([]);

@@ -1,8 +1,9 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handler as listHandler } from '../../functions/list-sessions/handler';
 import { handler as loginHandler } from '../../functions/login/handler';
 import { handler as refreshHandler } from '../../functions/refresh/handler';
+import { handler as revokeDeviceHandler } from '../../functions/revoke-device/handler';
 import { handler as revokeHandler } from '../../functions/revoke-session/handler';
 import { handler as verifyHandler } from '../../functions/verify/handler';
 import { deriveRefreshToken } from '../../shared/tokens/refresh-token';
@@ -33,15 +34,72 @@ const revoke = (id: string | undefined, options: Partial<ApiEventOptions> = {}) 
     lambdaContext,
   );
 
+const onIndex = { IndexName: 'sessions-by-user' };
+const onDevices = { KeyConditionExpression: 'pk = :user AND begins_with(sk, :device)' };
+
 /** The index answers these ids (it projects only id and revokedAt); BatchGetItem answers these items. */
 function givenIndexAndItems(indexIds: string[], sessions: StoredSession[]) {
-  ddbMock.on(QueryCommand).resolves({ Items: indexIds.map((id) => ({ id })) });
+  ddbMock.on(QueryCommand, onIndex).resolves({ Items: indexIds.map((id) => ({ id })) });
   ddbMock.on(BatchGetCommand).resolves({ Responses: { 'auth-test': sessions.map(sessionItem) } });
 }
 
 const batchGetKeys = () => ddbMock.commandCalls(BatchGetCommand).flatMap((call) => call.args[0].input.RequestItems!['auth-test']!.Keys!);
 
+/** Alice's user item (credentialsVersion 2) and her live calling session. */
+beforeEach(() => {
+  ddbMock.on(GetCommand, { Key: { pk: `USER#${alice}`, sk: 'USER' } }).resolves({
+    Item: { pk: `USER#${alice}`, sk: 'USER', id: alice, email: 'alice@example.com', passwordHash: 'unused', createdAt: '2026-11-01T00:00:00.000Z', credentialsVersion: 2 },
+  });
+  givenSession({ id: caller.sessionId, userId: alice });
+});
+
+function deviceItem(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    pk: `USER#${alice}`, sk: `DEVICE#${id}`, id, userId: alice, createdAt: Date.now() - 10 * MINUTE, credentialsVersion: 2,
+    expiresAt: Math.ceil(Date.now() / 1000) + 86_400, userAgent: 'Firefox/133', ipAddress: '198.51.100.4', ...overrides,
+  };
+}
+
 describe('GET /auth/sessions', () => {
+  it('lists the devices the account trusts, newest first, leaving out those from before the last credentials change', async () => {
+    // Prepare
+    const now = Date.now();
+    givenIndexAndItems([caller.sessionId], [{ id: caller.sessionId, userId: alice }]);
+    ddbMock.on(QueryCommand, onDevices).resolves({
+      Items: [
+        deviceItem('dev-alice-laptop-00001', { createdAt: now - 60 * MINUTE }),
+        deviceItem('dev-alice-phone-000001', { createdAt: now - 5 * MINUTE, userAgent: 'Safari/18', ipAddress: '2001:db8::1' }),
+        // Signed in before a password reset (credentialsVersion 1): no longer trusted, not shown.
+        deviceItem('dev-alice-stolen-00001', { credentialsVersion: 1 }),
+      ],
+    });
+
+    // Act
+    const reply = await list();
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(json(reply).devices).toEqual([
+      { id: 'dev-alice-phone-000001', createdAt: new Date(now - 5 * MINUTE).toISOString(), userAgent: 'Safari/18', ipAddress: '2001:db8::1' },
+      { id: 'dev-alice-laptop-00001', createdAt: new Date(now - 60 * MINUTE).toISOString(), userAgent: 'Firefox/133', ipAddress: '198.51.100.4' },
+    ]);
+    expect(ddbMock.commandCalls(QueryCommand, onDevices)[0]!.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':user': `USER#${alice}`, ':device': 'DEVICE#' },
+      ConsistentRead: true,
+    });
+  });
+
+  it("answers 401 unauthorized when the caller's own session was revoked meanwhile (the authorizer answered from its cache)", async () => {
+    givenIndexAndItems(['sess-alice-phone-00001'], [
+      { id: caller.sessionId, userId: alice, revokedAt: Date.now() - MINUTE },
+      { id: 'sess-alice-phone-00001', userId: alice },
+    ]);
+
+    const reply = await list();
+
+    expectProblem(reply, 401, 'unauthorized');
+  });
+
   it("lists the caller's sessions newest first with ISO times, device and the current one marked", async () => {
     // Prepare
     const now = Date.now();
@@ -59,6 +117,7 @@ describe('GET /auth/sessions', () => {
     // Assess
     expect(reply.statusCode).toBe(200);
     expect(json(reply)).toEqual({
+      devices: [],
       sessions: [
         {
           id: 'sess-alice-phone-00001', current: false,
@@ -92,7 +151,8 @@ describe('GET /auth/sessions', () => {
       'auth-test': { Keys: [sessionKey('sess-alice-laptop-0001'), sessionKey('sess-alice-phone-00001')], ConsistentRead: true },
     });
     expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(0);
-    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+    // Only the user item (its credentialsVersion decides which devices are trusted); the sessions come in the batch.
+    expect(ddbMock.commandCalls(GetCommand).map((call) => call.args[0].input.Key)).toEqual([{ pk: `USER#${alice}`, sk: 'USER' }]);
   });
 
   it('leaves out revoked, idle-expired and past-their-end sessions, and anything of another user', async () => {
@@ -135,7 +195,7 @@ describe('GET /auth/sessions', () => {
     const ids = Array.from({ length: 150 }, (_, i) => `sess-alice-${String(i).padStart(11, '0')}`);
     const lastKey = { pk: `SESSION#${ids[99]}`, sk: 'SESSION', gsi1pk: `USER#${alice}`, gsi1sk: 'SESSION#1' };
     ddbMock
-      .on(QueryCommand)
+      .on(QueryCommand, onIndex)
       .resolvesOnce({ Items: ids.slice(0, 100).map((id) => ({ id })), LastEvaluatedKey: lastKey })
       .resolves({ Items: ids.slice(100).map((id) => ({ id })) });
     ddbMock.on(BatchGetCommand).callsFake((input) => ({
@@ -144,13 +204,13 @@ describe('GET /auth/sessions', () => {
 
     const reply = await list();
 
-    expect(ddbMock.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual(lastKey);
+    expect(ddbMock.commandCalls(QueryCommand, onIndex)[1]!.args[0].input.ExclusiveStartKey).toEqual(lastKey);
     expect(ddbMock.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems!['auth-test']!.Keys!.length)).toEqual([100, 51]);
     expect(json(reply).sessions).toHaveLength(151);
   });
 
   it('asks again for keys DynamoDB left unprocessed', async () => {
-    ddbMock.on(QueryCommand).resolves({ Items: [{ id: caller.sessionId }, { id: 'sess-alice-phone-00001' }] });
+    ddbMock.on(QueryCommand, onIndex).resolves({ Items: [{ id: caller.sessionId }, { id: 'sess-alice-phone-00001' }] });
     ddbMock
       .on(BatchGetCommand)
       .resolvesOnce({
@@ -166,7 +226,7 @@ describe('GET /auth/sessions', () => {
   });
 
   it('answers 503 with Retry-After when DynamoDB keeps leaving keys unprocessed', async () => {
-    ddbMock.on(QueryCommand).resolves({ Items: [{ id: caller.sessionId }] });
+    ddbMock.on(QueryCommand, onIndex).resolves({ Items: [{ id: caller.sessionId }] });
     ddbMock.on(BatchGetCommand).resolves({ UnprocessedKeys: { 'auth-test': { Keys: [sessionKey(caller.sessionId)] } } });
 
     const reply = await list();
@@ -227,15 +287,15 @@ describe('DELETE /auth/sessions/{id}', () => {
     expect(revokeWrites()[0]!.args[0].input.Key).toEqual(sessionKey(caller.sessionId));
   });
 
-  it("answers another user's session exactly like an unknown id: 404 not_found, one read, nothing written", async () => {
+  it("answers another user's session exactly like an unknown id: 404 not_found, the same reads, nothing written", async () => {
     // Prepare
-    givenSession({ id: 'sess-mallory-0000001', userId: mallory });
+    givenSession({ id: 'sess-mallory-000000001', userId: mallory });
 
     // Act
-    const foreign = await revoke('sess-mallory-0000001');
+    const foreign = await revoke('sess-mallory-000000001');
     const foreignCalls = ddbMock.calls().map((call) => call.args[0].constructor.name);
     ddbMock.resetHistory();
-    const unknown = await revoke('sess-nobody-00000001');
+    const unknown = await revoke('sess-nobody-0000000001');
     const unknownCalls = ddbMock.calls().map((call) => call.args[0].constructor.name);
 
     // Assess
@@ -243,8 +303,33 @@ describe('DELETE /auth/sessions/{id}', () => {
     expectProblem(unknown, 404, 'not_found');
     expect(foreign.body).toBe(unknown.body);
     expect(foreign.headers).toEqual(unknown.headers);
-    expect(foreignCalls).toEqual(['GetCommand']);
+    // The caller's own session (re-checked) and the one named.
+    expect(foreignCalls).toEqual(['GetCommand', 'GetCommand']);
     expect(unknownCalls).toEqual(foreignCalls);
+  });
+
+  it.each([
+    ['2,100 characters', 'a'.repeat(2100)],
+    ['21 characters', 'sess-alice-phone-0000'],
+    ['a character outside base64url', 'sess-alice-phone-0000!'],
+  ])('answers 404 not_found for an id of %s without calling DynamoDB (a key over 2,048 bytes would fail there)', async (_case, id) => {
+    const reply = await revoke(id);
+
+    expectProblem(reply, 404, 'not_found');
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it("answers 401 unauthorized, writing nothing, when the caller's own session was revoked meanwhile (the authorizer answered from its cache)", async () => {
+    // Prepare: a reset revoked the token's session; the attacker holding it aims at the owner's new session.
+    givenSession({ id: caller.sessionId, userId: alice, revokedAt: Date.now() - 5000 });
+    givenSession({ id: otherDevice, userId: alice });
+
+    // Act
+    const reply = await revoke(otherDevice);
+
+    // Assess
+    expectProblem(reply, 401, 'unauthorized');
+    expect(revokeWrites()).toHaveLength(0);
   });
 
   it.each([
@@ -308,6 +393,55 @@ describe('DELETE /auth/sessions/{id}', () => {
 
     expect(reply.statusCode).toBe(503);
     expect(reply.headers?.['Retry-After']).toBe('5');
+  });
+});
+
+describe('DELETE /auth/devices/{id}', () => {
+  const device = 'dev-alice-phone-000001';
+  const revokeDevice = (id: string, options: Partial<ApiEventOptions> = {}) =>
+    revokeDeviceHandler(
+      apiEvent({ method: 'DELETE', path: `/auth/devices/${id}`, resource: '/auth/devices/{id}', pathParameters: { id }, auth: caller, ...options }),
+      lambdaContext,
+    );
+  const deletes = () => ddbMock.commandCalls(DeleteCommand);
+
+  it("forgets one of the caller's devices with a conditional delete under the caller's own user: 204", async () => {
+    const reply = await revokeDevice(device);
+
+    expect(reply.statusCode).toBe(204);
+    expect(deletes()).toHaveLength(1);
+    expect(deletes()[0]!.args[0].input).toMatchObject({ Key: { pk: `USER#${alice}`, sk: `DEVICE#${device}` }, ConditionExpression: 'attribute_exists(pk)' });
+  });
+
+  it('answers 404 not_found for a device the caller does not have (another user\'s is under another user: never reachable)', async () => {
+    ddbMock.on(DeleteCommand).rejects(awsError('ConditionalCheckFailedException'));
+
+    const reply = await revokeDevice(device);
+
+    expectProblem(reply, 404, 'not_found');
+  });
+
+  it('answers 404 not_found for an id of the wrong shape without calling DynamoDB', async () => {
+    const reply = await revokeDevice('x'.repeat(2100));
+
+    expectProblem(reply, 404, 'not_found');
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it("answers 401 unauthorized, deleting nothing, when the caller's own session was revoked meanwhile", async () => {
+    givenSession({ id: caller.sessionId, userId: alice, revokedAt: Date.now() - 5000 });
+
+    const reply = await revokeDevice(device);
+
+    expectProblem(reply, 401, 'unauthorized');
+    expect(deletes()).toHaveLength(0);
+  });
+
+  it('refuses a request from an origin not on the allowlist with 403 origin_not_allowed, touching nothing', async () => {
+    const reply = await revokeDevice(device, { headers: { Origin: 'https://evil.example' } });
+
+    expectProblem(reply, 403, 'origin_not_allowed');
+    expect(ddbMock.calls()).toHaveLength(0);
   });
 });
 

@@ -13,11 +13,13 @@ const tokenHash = hashVerificationToken(token);
 const choice = { token, password: 'correct horse battery', username: 'Alice' };
 const verify = (body: unknown) => handler(apiEvent({ path: '/auth/verify', body }), lambdaContext);
 
+const issuedAt = Date.now() - 60_000;
+
 /** The mailer stored a sign-up link for alice@example.com whose token is `token`. */
 function givenSignupLink(expiresAt = Date.now() + 3_600_000) {
   ddbMock
     .on(GetCommand, { Key: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' } })
-    .resolves({ Item: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP', email: 'alice@example.com', expiresAt: Math.ceil(expiresAt / 1000) } });
+    .resolves({ Item: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP', email: 'alice@example.com', issuedAt, expiresAt: Math.ceil(expiresAt / 1000) } });
 }
 
 const transactionItems = () => ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
@@ -34,7 +36,7 @@ describe('POST /auth/verify', () => {
     const body = json(reply);
     const claims = expectSignedIn(reply, { id: body.user.id, email: 'alice@example.com', username: 'Alice', createdAt: body.user.createdAt, mfaEnabled: false });
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    const [consume, email, user, session, username] = transactionItems();
+    const [consume, email, user, session, addressFreed, username] = transactionItems();
     expect(consume!.Delete).toMatchObject({ Key: { pk: `SIGNUP#${tokenHash}`, sk: 'SIGNUP' }, ExpressionAttributeValues: { ':email': 'alice@example.com' } });
     expect(consume!.Delete!.ConditionExpression).toBe('attribute_exists(pk) AND email = :email AND expiresAt > :now');
     expect(email!.Put).toMatchObject({ Item: { pk: 'EMAIL#alice@example.com', userId: body.user.id }, ConditionExpression: 'attribute_not_exists(pk)' });
@@ -42,6 +44,12 @@ describe('POST /auth/verify', () => {
     expect(await verifyPassword(choice.password, user!.Put!.Item!.passwordHash as string)).toBe(true);
     expect(session!.Put!.Item).toMatchObject({ pk: `SESSION#${claims.sid}`, userId: body.user.id, generation: 0 });
     expect(username!.Put).toMatchObject({ Item: { pk: 'USERNAME#alice', userId: body.user.id }, ConditionExpression: 'attribute_not_exists(pk)' });
+    // No account left this address after the link was made (else the link belongs to that account's history).
+    expect(addressFreed!.ConditionCheck).toMatchObject({
+      Key: { pk: 'ADDRESSFREED#alice@example.com', sk: 'ADDRESSFREED' },
+      ConditionExpression: 'attribute_not_exists(pk) OR freedAt < :issuedAt',
+      ExpressionAttributeValues: { ':issuedAt': issuedAt },
+    });
     expect(JSON.stringify(ddbMock.calls().map((c) => c.args[0].input))).not.toContain(token);
   });
 
@@ -52,7 +60,7 @@ describe('POST /auth/verify', () => {
 
     expect(reply.statusCode).toBe(200);
     expect(json(reply).user.username).toBeUndefined();
-    expect(transactionItems()).toHaveLength(4);
+    expect(transactionItems()).toHaveLength(5);
   });
 
   it.each([
@@ -69,9 +77,10 @@ describe('POST /auth/verify', () => {
   });
 
   it.each([
-    ['the link was used meanwhile', ['ConditionalCheckFailed', 'None', 'None', 'None', 'None']],
-    ['the address got an account through another link', ['None', 'ConditionalCheckFailed', 'None', 'None', 'None']],
-    ['the link was used and the username is taken too', ['ConditionalCheckFailed', 'None', 'None', 'None', 'ConditionalCheckFailed']],
+    ['the link was used meanwhile', ['ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None']],
+    ['the address got an account through another link', ['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None']],
+    ['an account left the address after the link was made', ['None', 'None', 'None', 'None', 'ConditionalCheckFailed', 'None']],
+    ['the link was used and the username is taken too', ['ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']],
   ])('answers 400 invalid_token when %s', async (_, reasons) => {
     givenSignupLink();
     ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(reasons));
@@ -84,7 +93,7 @@ describe('POST /auth/verify', () => {
 
   it('answers 409 username_taken naming the field, and the transaction (so the link) was not applied', async () => {
     givenSignupLink();
-    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
 
     const reply = await verify(choice);
 

@@ -19,5 +19,7 @@ export const testEnvironment = {
   ARGON2_PASSES: '1',
   POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
+  // No network in unit and invoke tests: the breach check has tests of its own against a local server.
+  BREACHED_PASSWORD_CHECK: 'false',
   ...testKeys,
 };

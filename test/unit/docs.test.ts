@@ -162,3 +162,25 @@ describe('docs/architecture.md route table', () => {
     expect(rows).toEqual(routes.map((r) => `${r.method} ${r.path} ${r.functionName} ${r.auth}`));
   });
 });
+
+describe('docs/architecture.md "Where the rules live"', () => {
+  const section = read(join(docsDir, 'architecture.md')).split('## Where the rules live')[1]!.split('\n## ')[0]!;
+  const rows = section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| rule ') && !line.startsWith('|---'));
+  const codeNames = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+
+  it('has a row for every rule it names', () => {
+    // Assess
+    expect(rows.length).toBeGreaterThan(20);
+  });
+
+  it.each(rows.map((row) => [row.split('|')[1]!.trim(), row] as const))('points at files that exist and names what they define: %s', (_rule, row) => {
+    // Prepare
+    const [, , files, names] = row.split('|');
+    const paths = codeNames(files!);
+    const sources = paths.map((path) => read(join(repoRoot, path))).join('\n');
+
+    // Assess: each path exists; each function or constant named is in one of them.
+    expect(paths.length).toBeGreaterThan(0);
+    for (const name of codeNames(names!)) expect(sources, `${name} in ${paths.join(', ')}`).toMatch(new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
+  });
+});

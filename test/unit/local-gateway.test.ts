@@ -269,13 +269,13 @@ describe('local gateway: routing, CORS and limits', () => {
     expect(login.events).toHaveLength(0);
   });
 
-  it('serves the demo page files at their paths, files made per request, and /health', async () => {
+  it('serves the page files at their paths with their own headers, files made per request, and /health', async () => {
     // Prepare
     let made = 0;
     const url = await startGateway({
       handlers: {},
       staticFiles: {
-        '/verify': { contentType: 'text/html', body: '<p>demo</p>' },
+        '/verify': { contentType: 'text/html', body: '<p>demo</p>', headers: { 'Content-Security-Policy': "frame-ancestors 'none'" } },
         '/app.js': { contentType: 'text/javascript', body: 'run()' },
         '/dev/mails': async () => ({ contentType: 'application/json', body: JSON.stringify({ made: ++made }) }),
       },
@@ -292,6 +292,7 @@ describe('local gateway: routing, CORS and limits', () => {
     // Assess
     expect(await page.text()).toBe('<p>demo</p>');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
     expect(await script.text()).toBe('run()');
     expect(await mails.json()).toEqual({ made: 2 });
     expect(unknown.status).toBe(404);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, toLambdaRecord } from '../../infra/local/stream';
+import { matchesFilter, RETRY_ATTEMPTS, retryPauseMs, toLambdaRecord } from '../../infra/local/stream';
 import { intentStreamFilter } from '../../shared/outbox';
 
 const streamArn = 'arn:aws:dynamodb:ddblocal:000000000000:table/auth/stream/2026-11-28T00:00:00.000';
@@ -52,5 +52,14 @@ describe('the local stream reader', () => {
 
     // Assess
     expect(matched).toBe(passes);
+  });
+
+  it('waits out an SES outage of 30 s before giving a record up', () => {
+    // Act
+    const pausesMs = Array.from({ length: RETRY_ATTEMPTS }, (_, i) => retryPauseMs(i + 1));
+
+    // Assess: the pauses alone outlast the outage; the longest pause bounds how long mail waits once SES is back.
+    expect(pausesMs.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThan(40_000);
+    expect(Math.max(...pausesMs)).toBeLessThanOrEqual(8_000);
   });
 });

@@ -1,17 +1,18 @@
+import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
-import { signAccessToken, verifyAccessToken } from '../../shared/tokens/access-token';
+import { isCanonicalLowS, signAccessToken, toLowS, verifyAccessToken, withinLifetime } from '../../shared/tokens/access-token';
 import { deriveRefreshToken, firstValidRefreshToken, readRefreshToken } from '../../shared/tokens/refresh-token';
 import { hashVerificationToken, newVerificationToken } from '../../shared/tokens/verification-token';
 import { generateSigningKeyPair } from '../../shared/keygen';
-import { signingKey, testEnvironment } from '../support/keys';
+import { publicKeyPem, signingKey, testEnvironment } from '../support/keys';
 
 describe('access tokens', () => {
   it('carry kid, iss, aud, sub, sid, jti, iat, exp and token_use, signed with ES256', async () => {
     const { accessToken, expiresIn } = await signAccessToken('user-1', 'session-1');
 
     const { header, payload } = jwt.decode(accessToken, { complete: true }) as jwt.Jwt & { payload: jwt.JwtPayload };
-    expect(header).toMatchObject({ alg: 'ES256', kid: signingKey.kid });
+    expect(header).toMatchObject({ alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt' });
     expect(payload).toMatchObject({ iss: testEnvironment.JWT_ISSUER, aud: 'serverless-auth-api', sub: 'user-1', sid: 'session-1', token_use: 'access' });
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
     expect(payload.exp! - payload.iat!).toBe(900);
@@ -31,6 +32,108 @@ describe('access tokens', () => {
     });
 
     expect(await verifyAccessToken(forged)).toBeUndefined();
+  });
+});
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** The same signature with s replaced by n - s: it verifies too, unless s is checked. */
+function highSTwin(token: string): string {
+  const [header, payload, signature] = token.split('.');
+  const bytes = Buffer.from(signature!, 'base64url');
+  const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+  Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex').copy(bytes, 32);
+  return `${header}.${payload}.${bytes.toString('base64url')}`;
+}
+
+/** Signs claims as given with the configured key (so only the bent part can cause a refusal). */
+function signRaw(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  const claims = { iss: testEnvironment.JWT_ISSUER, aud: 'serverless-auth-api', sub: 'user-1', sid: 'session-1', jti: 'j', token_use: 'access', iat: nowSeconds(), exp: nowSeconds() + 900, ...payload };
+  const token = jwt.sign(JSON.parse(JSON.stringify(claims)) as object, signingKey.privateKey, {
+    algorithm: 'ES256',
+    // jsonwebtoken adds an iat unless told not to, and drops a given one when told not to.
+    noTimestamp: claims.iat === undefined,
+    header: JSON.parse(JSON.stringify({ alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt', ...header })) as jwt.JwtHeader,
+  });
+  const [h, p, signature] = token.split('.');
+  return `${h}.${p}.${toLowS(signature!)}`;
+}
+
+describe('access token signatures and types', () => {
+  it('are always issued with the low s, so each token has one spelling', async () => {
+    // Act: the signer picks a random nonce; about half of raw ECDSA signatures have a high s.
+    const tokens = await Promise.all(Array.from({ length: 24 }, () => signAccessToken('user-1', 'session-1')));
+
+    // Assess
+    for (const { accessToken } of tokens) expect(isCanonicalLowS(accessToken.split('.')[2]!)).toBe(true);
+  });
+
+  it('refuse the high-s twin of a valid token, which plain ECDSA verification accepts', async () => {
+    // Prepare
+    const { accessToken } = await signAccessToken('user-1', 'session-1');
+    const twin = highSTwin(accessToken);
+
+    // Act
+    const verified = await verifyAccessToken(twin);
+
+    // Assess: the twin is a valid ECDSA signature all the same, so only the s check refuses it.
+    const [h, p, signature] = twin.split('.');
+    expect(crypto.verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKeyPem, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature!, 'base64url'))).toBe(true);
+    expect(verified).toBeUndefined();
+  });
+
+  it('refuse a signature in a non-canonical base64url spelling', async () => {
+    // Prepare: the last character carries 2 unused bits; setting them decodes to the same bytes.
+    const { accessToken } = await signAccessToken('user-1', 'session-1');
+    const signature = accessToken.split('.')[2]!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = signature.slice(0, -1) + alphabet[alphabet.indexOf(signature.at(-1)!) | 1];
+
+    // Act + Assess
+    expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect(await verifyAccessToken(`${accessToken.split('.').slice(0, 2).join('.')}.${respelled}`)).toBeUndefined();
+  });
+
+  it.each([
+    ['typ "JWT"', { typ: 'JWT' }],
+    ['no typ', { typ: undefined }],
+    ['typ "id_token+jwt"', { typ: 'id_token+jwt' }],
+  ])('refuse a token with %s', async (_case, header) => {
+    expect(await verifyAccessToken(signRaw({}, header))).toBeUndefined();
+  });
+
+  it('accept the long form application/at+jwt in any case, as RFC 8725 allows', async () => {
+    expect(await verifyAccessToken(signRaw({}, { typ: 'Application/AT+JWT' }))).toMatchObject({ sub: 'user-1' });
+  });
+});
+
+describe('access token lifetimes', () => {
+  it('accept the control: issued now for the configured 900 s', async () => {
+    expect(await verifyAccessToken(signRaw({}))).toMatchObject({ sub: 'user-1' });
+  });
+
+  it.each([
+    ['an exp 10 years ahead', () => ({ exp: nowSeconds() + 10 * 365 * 86_400 })],
+    ['an exp one second beyond the configured lifetime', () => ({ exp: nowSeconds() + 901 })],
+    ['an iat in the future beyond the 30 s skew', () => ({ iat: nowSeconds() + 120, exp: nowSeconds() + 600 })],
+    ['no iat', () => ({ iat: undefined })],
+    ['an iat that is not a whole number', () => ({ iat: nowSeconds() + 0.5 })],
+    ['an iat older than the lifetime, with exp moved forward to match', () => ({ iat: nowSeconds() - 2000, exp: nowSeconds() + 60 })],
+  ])('refuse %s', async (_case, claims) => {
+    expect(await verifyAccessToken(signRaw(claims()))).toBeUndefined();
+  });
+
+  it.each([
+    [0, 900, true],
+    [30, 900, true],
+    [31, 931, false],
+    [-930, -30, true],
+    [-931, -31, false],
+    [0, 901, false],
+  ])('bounds the lifetime from iat: iat now%+d s, exp now%+d s → %s', (iatOffset, expOffset, expected) => {
+    const now = 1_800_000_000;
+    expect(withinLifetime({ iat: now + iatOffset, exp: now + expOffset }, now, 900)).toBe(expected);
   });
 });
 

@@ -13,6 +13,16 @@ export const cdkJsonContext: Record<string, unknown> = JSON.parse(
   readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'cdk.json'), 'utf8'),
 ).context;
 
+/**
+ * Values of a real deployment in place of cdk.json's examples: only the dev stage accepts
+ * example domains, so a test of another stage passes these too.
+ */
+export const realValues = {
+  mailFrom: 'no-reply@acme-corp.io',
+  appUrl: 'https://app.acme-corp.io',
+  allowedOrigins: 'https://app.acme-corp.io',
+} as const;
+
 export interface SynthOptions {
   /** Bundle the functions for real (slow: esbuild per function). Off, the code assets are placeholders. */
   bundle?: boolean;

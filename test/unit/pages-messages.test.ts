@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../web/client';
-import { describeError } from '../../web/demo/messages';
+import { describeError } from '../../web/pages/messages';
 
 function apiError(status: number, code: string, extra: Partial<ConstructorParameters<typeof AuthError>[0]> = {}): AuthError {
   return new AuthError({ status, code, title: `title of ${code}`, ...extra });
 }
 
-describe('demo messages', () => {
+describe('page messages', () => {
   it.each([
     [{ field: 'password', message: 'is too common; choose another' }, 'That password is too common — pick another.'],
     [{ field: 'newPassword', message: 'must be at least 8 characters' }, 'The new password must be at least 8 characters long.'],

@@ -2,8 +2,9 @@
  * The dev inbox: on the local stack only (the page gets the mail viewer's URL there), the mails
  * the local SES emulator received for the addresses used on this page, with their links opening
  * in this tab. The local gateway relays the emulator's store at /dev/mails (same origin: the
- * emulator sends no CORS headers).
+ * emulator sends no CORS headers). It folds away (remembered for the tab).
  */
+import { text, type StringKey } from './strings';
 
 interface DevMail {
   to: string[];
@@ -17,16 +18,17 @@ export interface DevInbox {
   use(address: string): void;
 }
 
-const addressesKey = 'serverless-auth-demo:inbox-addresses';
+const addressesKey = 'serverless-auth-pages:inbox-addresses';
+const foldedKey = 'serverless-auth-pages:inbox-folded';
 const pollMs = 1500;
 const shownMails = 8;
 
-const linkNames: Record<string, string> = {
-  '/verify': 'Finish signing up',
-  '/reset-password': 'Choose a new password',
-  '/confirm-email': 'Confirm the new address',
-  '/forgot-password': 'Forgot-password page',
-  '/': 'Log-in page',
+const linkNames: Record<string, StringKey> = {
+  '/verify': 'linkVerify',
+  '/reset-password': 'linkReset',
+  '/confirm-email': 'linkConfirm',
+  '/forgot-password': 'linkForgot',
+  '/': 'linkHome',
 };
 
 function readAddresses(): string[] {
@@ -37,33 +39,39 @@ function readAddresses(): string[] {
   }
 }
 
+function hintItem(key: StringKey): HTMLLIElement {
+  return Object.assign(document.createElement('li'), { className: 'hint', textContent: text(key) });
+}
+
 function mailItem(mail: DevMail): HTMLLIElement {
   const item = document.createElement('li');
   item.className = 'mail';
   const subject = document.createElement('div');
   subject.className = 'subject';
-  subject.textContent = mail.subject || '(no subject)';
+  subject.textContent = mail.subject || text('noSubject');
   const meta = document.createElement('div');
   meta.className = 'meta';
-  meta.textContent = `to ${mail.to.join(', ')} · ${new Date(mail.at * 1000).toLocaleTimeString()}`;
+  meta.textContent = text('inboxMeta', { to: mail.to.join(', '), time: new Date(mail.at * 1000).toLocaleTimeString() });
   item.append(subject, meta);
   for (const url of new Set(mail.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])) {
     const link = document.createElement('a');
     link.href = url;
-    link.textContent = linkNames[new URL(url).pathname] ?? url;
+    const name = linkNames[new URL(url).pathname];
+    link.textContent = name ? text(name) : url;
     item.append(link);
   }
   return item;
 }
 
-export function startDevInbox(): DevInbox {
-  const viewerUrl = document.querySelector<HTMLMetaElement>('meta[name="mail-viewer-url"]')?.content;
+export function startDevInbox(viewerUrl: string | undefined): DevInbox {
   if (!viewerUrl) return { use: () => {} };
 
-  const panel = document.querySelector<HTMLElement>('[data-testid="dev-inbox"]')!;
+  const panel = document.querySelector<HTMLDetailsElement>('[data-testid="dev-inbox"]')!;
   const list = document.getElementById('inbox-mails')!;
   const addressLine = document.getElementById('inbox-addresses')!;
   (document.getElementById('mail-viewer') as HTMLAnchorElement).href = viewerUrl;
+  panel.open = sessionStorage.getItem(foldedKey) !== '1';
+  panel.addEventListener('toggle', () => sessionStorage.setItem(foldedKey, panel.open ? '0' : '1'));
   panel.hidden = false;
 
   let addresses = readAddresses();
@@ -71,7 +79,7 @@ export function startDevInbox(): DevInbox {
 
   async function poll(): Promise<void> {
     if (addresses.length === 0) {
-      list.replaceChildren(Object.assign(document.createElement('li'), { className: 'hint', textContent: 'Mails show up here once you use an address.' }));
+      list.replaceChildren(hintItem('inboxEmpty'));
       return;
     }
     addressLine.textContent = addresses.join(', ');
@@ -83,11 +91,7 @@ export function startDevInbox(): DevInbox {
     const fingerprint = JSON.stringify(mine.map((mail) => [mail.at, mail.subject, mail.to]));
     if (fingerprint === shown) return;
     shown = fingerprint;
-    if (mine.length === 0) {
-      list.replaceChildren(Object.assign(document.createElement('li'), { className: 'hint', textContent: 'No mail yet.' }));
-      return;
-    }
-    list.replaceChildren(...mine.map(mailItem));
+    list.replaceChildren(...(mine.length === 0 ? [hintItem('inboxNoMail')] : mine.map(mailItem)));
   }
 
   function tick(): void {

@@ -1,0 +1,81 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DeviceRecord, DeviceStore } from '../stores';
+import { writeConditionally } from './conditional-write';
+
+/**
+ * DEVICE items live under their user: pk USER#<userId>, sk DEVICE#<deviceId>, so the devices of a
+ * user are one Query on the table (no index) and a device of one user cannot be named through
+ * another. TTL (expiresAt, epoch seconds) is the end of the device cookie.
+ */
+const DEVICE_PREFIX = 'DEVICE#';
+const deviceKey = (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `${DEVICE_PREFIX}${deviceId}` });
+
+function toRecord(item: Record<string, unknown>): DeviceRecord {
+  return {
+    id: item.id as string,
+    userId: item.userId as string,
+    createdAt: item.createdAt as number,
+    credentialsVersion: item.credentialsVersion as number,
+    expiresAt: (item.expiresAt as number) * 1000,
+    ...(typeof item.userAgent === 'string' ? { userAgent: item.userAgent } : {}),
+    ...(typeof item.ipAddress === 'string' ? { ipAddress: item.ipAddress } : {}),
+  };
+}
+
+export class DynamoDeviceStore implements DeviceStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(device: DeviceRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...deviceKey(device.userId, device.id),
+          id: device.id,
+          userId: device.userId,
+          createdAt: device.createdAt,
+          credentialsVersion: device.credentialsVersion,
+          expiresAt: Math.ceil(device.expiresAt / 1000),
+          ...(device.userAgent !== undefined ? { userAgent: device.userAgent } : {}),
+          ...(device.ipAddress !== undefined ? { ipAddress: device.ipAddress } : {}),
+        },
+        // 128 random bits never collide; the condition only makes sure nothing is overwritten.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deviceKey(userId, deviceId), ConsistentRead: true }));
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  async listOfUser(userId: string): Promise<DeviceRecord[]> {
+    const devices: DeviceRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :user AND begins_with(sk, :device)',
+          ExpressionAttributeValues: { ':user': `USER#${userId}`, ':device': DEVICE_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) devices.push(toRecord(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return devices;
+  }
+
+  remove(userId: string, deviceId: string): Promise<boolean> {
+    return writeConditionally(
+      this.client,
+      new DeleteCommand({ TableName: this.tableName, Key: deviceKey(userId, deviceId), ConditionExpression: 'attribute_exists(pk)' }),
+    );
+  }
+}

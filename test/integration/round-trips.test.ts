@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { apiEvent, lambdaContext } from '../support/events';
+import { testEnvironment } from '../support/keys';
+import { newVerifiedUser, PASSWORD, stack, uniqueEmail } from './support';
+
+/**
+ * What the performance budgets (docs/performance.md) hold by counting rather than by a clock:
+ * the handlers run in this process on the stack's DynamoDB Local, through the functions' own
+ * document client with a recording middleware on it.
+ */
+Object.assign(process.env, { ...testEnvironment, TABLE_NAME: stack.tableName, AWS_ENDPOINT_URL_DYNAMODB: stack.ddbEndpoint, JWT_ISSUER: stack.issuer });
+const { dynamo } = await import('../../shared/aws/dynamodb');
+
+interface RecordedCall {
+  command: string;
+  /**
+   * One more than the deepest call finished when this one started: calls sent together share a
+   * depth, a call sent after another has answered is one deeper. An upper bound of the
+   * sequential round trips before it (a call finished on another branch counts too).
+   */
+  depth: number;
+  /** The call without its values: which operation on which kind of item. */
+  shape: string;
+}
+
+const calls: RecordedCall[] = [];
+let deepestFinished = 0;
+
+/** `KEY#value` → `KEY#`; other strings → `s`: what the call does, not to whom. */
+function shapeOf(input: unknown): string {
+  return JSON.stringify(input, (_key, value: unknown) => {
+    if (typeof value === 'string') return /^[A-Z_]+#/.test(value) ? value.replace(/#.*$/, '#') : value.length > 40 || /@|\d/.test(value) ? 's' : value;
+    if (typeof value === 'number') return 0;
+    return value;
+  });
+}
+
+dynamo.middlewareStack.add(
+  (next, context) => async (args) => {
+    const call = { command: context.commandName ?? 'unknown', depth: deepestFinished + 1, shape: shapeOf(args.input) };
+    calls.push(call);
+    try {
+      return await next(args);
+    } finally {
+      deepestFinished = Math.max(deepestFinished, call.depth);
+    }
+  },
+  { step: 'initialize', name: 'recordRoundTrips' },
+);
+
+beforeEach(() => {
+  calls.length = 0;
+  deepestFinished = 0;
+});
+
+type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyResult>;
+const handlerOf = async (name: string): Promise<Handler> => ((await import(`../../functions/${name}/handler.ts`)) as { handler: Handler }).handler;
+const criticalPath = () => Math.max(0, ...calls.map((c) => c.depth));
+
+describe('round trips on a login\'s critical path', () => {
+  it('are at most 4 sequential DynamoDB calls for a successful login', async () => {
+    // Prepare
+    const { email } = await newVerifiedUser('round-trips');
+    const login = await handlerOf('login');
+
+    // Act
+    const reply = await login(apiEvent({ path: '/auth/login', body: { email, password: PASSWORD } }), lambdaContext);
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(calls.length).toBeGreaterThan(criticalPath());
+    expect(criticalPath()).toBeLessThanOrEqual(4);
+  });
+});
+
+describe.each(['register', 'forgot-password'])('%s for a known and an unknown address', (functionName) => {
+  const path = functionName === 'register' ? '/auth/register' : '/auth/password/forgot';
+
+  async function recordedCalls(email: string): Promise<RecordedCall[]> {
+    const handler = await handlerOf(functionName);
+    calls.length = 0;
+    deepestFinished = 0;
+    const reply = await handler(apiEvent({ path, body: { email } }), { ...lambdaContext, awsRequestId: randomUUID() });
+    expect(reply.statusCode).toBe(202);
+    return [...calls];
+  }
+
+  it('makes the same DynamoDB calls in the same order', async () => {
+    // Prepare
+    const { email: known } = await newVerifiedUser(`known-${functionName}`);
+
+    // Act
+    const forKnown = await recordedCalls(known);
+    const forUnknown = await recordedCalls(uniqueEmail(`unknown-${functionName}`));
+
+    // Assess
+    expect(forKnown.length).toBeGreaterThan(0);
+    expect(forKnown).toEqual(forUnknown);
+  });
+});
