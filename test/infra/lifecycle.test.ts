@@ -31,9 +31,17 @@ describe('lifecycle events', () => {
     expect(view.resolve(source.DestinationConfig.OnFailure.Destination)).toBe('LifecycleDeadLetters.Arn');
   });
 
-  it('alarms when a lifecycle event lands in the dead-letter queue', () => {
-    const alarm = view.ofType('AWS::CloudWatch::Alarm').find((a) => JSON.stringify(a.props.Dimensions ?? a.props).includes('LifecycleDeadLetters'));
+  it('alarms when a lifecycle event lands in the dead-letter queue, and stays in alarm while any message remains (visible or being read)', () => {
+    // Act
+    const alarm = view.ofType('AWS::CloudWatch::Alarm').find((a) => a.path === 'Alarms/LifecycleDeadLetters')!.props;
 
-    expect(alarm?.props).toMatchObject({ Threshold: 1, MetricName: 'ApproximateNumberOfMessagesVisible' });
+    // Assess
+    expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore' });
+    expect(alarm.Metrics.find((m: any) => m.Expression).Expression).toBe('visible + inFlight');
+    const metrics = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.MetricStat.Metric.MetricName, view.resolve(m.MetricStat.Metric.Dimensions[0].Value)]);
+    expect(metrics.sort()).toEqual([
+      ['ApproximateNumberOfMessagesNotVisible', 'LifecycleDeadLetters.QueueName'],
+      ['ApproximateNumberOfMessagesVisible', 'LifecycleDeadLetters.QueueName'],
+    ]);
   });
 });
