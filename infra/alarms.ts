@@ -52,6 +52,8 @@ export interface AlarmsProps {
   table: dynamodb.ITable;
   /** Where mail intents end up after the mailer gave up on them. */
   mailerDeadLetters: sqs.IQueue;
+  /** Where lifecycle stream records end up after the publisher gave up on them. */
+  lifecycleDeadLetters?: sqs.IQueue;
   /** The function that reads the outbox stream (its IteratorAge says how far behind mail is). */
   mailer: ServiceFunction;
   /** Functions whose every failure alarms (not a rate): each run of them matters. */
@@ -199,17 +201,19 @@ export class Alarms extends Construct {
     // Visible and in flight (an operator reading the queue), at their maximum; a missing point
     // keeps the state: SQS stops publishing for a queue nobody touches, and the alarm must not
     // return to OK while a message still waits. It clears on a datapoint of 0, once the queue is empty.
-    alarm(
-      'MailerDeadLetters',
+    const waitingDeadLetters = (queue: sqs.IQueue, label: string) =>
       new cloudwatch.MathExpression({
-        label: 'Mail intents waiting in the dead-letter queue',
+        label,
         expression: 'visible + inFlight',
         usingMetrics: {
-          visible: props.mailerDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
-          inFlight: props.mailerDeadLetters.metricApproximateNumberOfMessagesNotVisible({ statistic: 'Maximum' }),
+          visible: queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+          inFlight: queue.metricApproximateNumberOfMessagesNotVisible({ statistic: 'Maximum' }),
         },
         period: FIVE_MINUTES,
-      }),
+      });
+    alarm(
+      'MailerDeadLetters',
+      waitingDeadLetters(props.mailerDeadLetters, 'Mail intents waiting in the dead-letter queue'),
       1,
       'A mail intent failed every retry for 6 hours and went to the dead-letter queue: a mail was not sent (replay it, docs/deploy.md)',
       { treatMissingData: cloudwatch.TreatMissingData.IGNORE },
@@ -245,6 +249,16 @@ export class Alarms extends Construct {
       1,
       'The key manager found the refresh or MFA key missing although one existed before, and refused to make a new one: restore the secret (docs/deploy.md)',
     );
+    if (props.lifecycleDeadLetters) {
+      // As the mailer's: in alarm while any record waits, visible or being read.
+      alarm(
+        'LifecycleDeadLetters',
+        waitingDeadLetters(props.lifecycleDeadLetters, 'Lifecycle records waiting in the dead-letter queue'),
+        1,
+        'A lifecycle event failed every retry for 6 hours and went to the dead-letter queue: it was not published to the event bus',
+        { treatMissingData: cloudwatch.TreatMissingData.IGNORE },
+      );
+    }
     alarm(
       'RefreshTokenReuse',
       new cloudwatch.Metric({ namespace, dimensionsMap, metricName: 'RefreshTokenReuse', period: FIVE_MINUTES, statistic: 'Sum' }),

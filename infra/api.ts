@@ -146,7 +146,9 @@ export class AuthApi extends Construct {
       new apigateway.LambdaIntegration(fn, { allowTestInvoke: false }),
       auth === 'protected'
         ? { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM }
-        : { authorizationType: apigateway.AuthorizationType.NONE },
+        : auth === 'iam'
+          ? { authorizationType: apigateway.AuthorizationType.IAM }
+          : { authorizationType: apigateway.AuthorizationType.NONE },
     );
     if (!this.withPreflight.has(resource)) {
       this.withPreflight.add(resource);

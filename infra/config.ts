@@ -131,6 +131,8 @@ export const contextSchema = z
       .refine((days) => (retentionDays as readonly number[]).includes(days), `must be one of ${retentionDays.join(', ')}`)
       .default(30),
     signingKeyRotationDays: wholeNumber({ min: 1, max: 3650 }).default(90),
+    /** How long a user's security events are kept (their TTL). */
+    securityEventRetentionDays: wholeNumber({ min: 1, max: 3650 }).default(90),
     /** Standby Regions: table replicas and replicated secrets there (docs/multi-region.md). The
      *  deploying Region stays the only one that writes keys, sends mail and serves traffic. */
     replicaRegions: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be AWS Region names like eu-central-1')).default([]),
@@ -292,5 +294,6 @@ export function functionEnvironment(config: StackConfig, tableName: string, stac
     ALLOWED_ORIGINS: config.allowedOrigins.join(','),
     APP_URL: config.appUrl,
     ...(config.webauthnRpId ? { WEBAUTHN_RP_ID: config.webauthnRpId } : {}),
+    SECURITY_EVENT_RETENTION_DAYS: String(config.securityEventRetentionDays),
   };
 }

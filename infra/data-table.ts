@@ -12,7 +12,7 @@ export interface DataTableProps {
 
 /**
  * The single table of shared/table.ts: on demand (no capacity to plan for a spiky login load),
- * point-in-time recovery, TTL clean-up of expired items, the sparse sessions-by-user index, and
+ * point-in-time recovery, TTL clean-up of expired items, the sparse sessions-by-user and users-by-email indexes, and
  * the stream the mailer reads the outbox from.
  *
  * With replicaRegions it is an AWS::DynamoDB::GlobalTable (the default, eventually consistent
@@ -27,14 +27,9 @@ export class DataTable extends Construct {
 
   constructor(scope: Construct, id: string, props: DataTableProps) {
     super(scope, id);
-    const { partitionKey, sortKey, sessionsByUserIndex, timeToLiveAttribute, streamViewType } = tableSchema;
-    const sessionsIndex = {
-      indexName: sessionsByUserIndex.indexName,
-      partitionKey: { name: sessionsByUserIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: sessionsByUserIndex.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...sessionsByUserIndex.projectedAttributes],
-    };
+    const { partitionKey, sortKey, sessionsByUserIndex, usersByEmailIndex, timeToLiveAttribute, streamViewType } = tableSchema;
+    // Both sparse: sessions-by-user (only session items carry its keys) and users-by-email (only user items).
+    const indexes = [sessionsByUserIndex, usersByEmailIndex];
     // Kept on delete and replacement, but a table whose first create is rolled back goes with
     // the rollback: it holds nothing yet, and a kept one would block every retry by its name-less
     // twin. Deletion protection is therefore not in this definition (CloudFormation cannot
@@ -46,7 +41,7 @@ export class DataTable extends Construct {
       // CloudFormation's own resource: CDK's TableV2 needs the stack's Region at synth, and this
       // stack is Region-agnostic. The home replica is the deploying Region (${AWS::Region}).
       const global = new dynamodb.CfnGlobalTable(this, 'Table', {
-        attributeDefinitions: [partitionKey, sortKey, sessionsByUserIndex.partitionKey, sessionsByUserIndex.sortKey].map((attributeName) => ({ attributeName, attributeType: 'S' })),
+        attributeDefinitions: [partitionKey, sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])].map((attributeName) => ({ attributeName, attributeType: 'S' })),
         keySchema: [
           { attributeName: partitionKey, keyType: 'HASH' },
           { attributeName: sortKey, keyType: 'RANGE' },
@@ -55,16 +50,14 @@ export class DataTable extends Construct {
         // A global table with replicas replicates through a stream of both images.
         streamSpecification: { streamViewType: 'NEW_AND_OLD_IMAGES' },
         timeToLiveSpecification: { attributeName: timeToLiveAttribute, enabled: true },
-        globalSecondaryIndexes: [
-          {
-            indexName: sessionsByUserIndex.indexName,
-            keySchema: [
-              { attributeName: sessionsByUserIndex.partitionKey, keyType: 'HASH' },
-              { attributeName: sessionsByUserIndex.sortKey, keyType: 'RANGE' },
-            ],
-            projection: { projectionType: 'INCLUDE', nonKeyAttributes: [...sessionsByUserIndex.projectedAttributes] },
-          },
-        ],
+        globalSecondaryIndexes: indexes.map((index) => ({
+          indexName: index.indexName,
+          keySchema: [
+            { attributeName: index.partitionKey, keyType: 'HASH' },
+            { attributeName: index.sortKey, keyType: 'RANGE' },
+          ],
+          projection: { projectionType: 'INCLUDE', nonKeyAttributes: [...index.projectedAttributes] },
+        })),
         replicas: [Aws.REGION, ...props.replicaRegions].map((region) => ({ region, pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } })),
       });
       global.applyRemovalPolicy(removalPolicy);
@@ -83,7 +76,15 @@ export class DataTable extends Construct {
       stream: dynamodb.StreamViewType[streamViewType],
       removalPolicy,
     });
-    table.addGlobalSecondaryIndex(sessionsIndex);
+    for (const index of indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projectedAttributes],
+      });
+    }
     this.table = table;
     this.resource = table.node.defaultChild as dynamodb.CfnTable;
   }

@@ -28,7 +28,7 @@ export interface ServiceResources {
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
  * covers the core's transactions. Batch reads only where listed (the session list).
  */
-export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression'>, string[]> = {
+export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers'>, string[]> = {
   read: ['dynamodb:GetItem'],
   batchRead: ['dynamodb:BatchGetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
@@ -52,7 +52,11 @@ export const secretIdVariables: Record<SecretName, string> = {
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
   const { table, secrets, mail } = resources;
 
-  const itemActions = access.table.flatMap((need) => (need === 'querySessions' || need === 'queryDevices' || need === 'enqueueMail' || need === 'recordSuppression' ? [] : tableActions[need]));
+  const itemActions = access.table.flatMap((need) =>
+    need === 'querySessions' || need === 'queryDevices' || need === 'enqueueMail' || need === 'recordSuppression' || need === 'queryEvents' || need === 'queryUsers'
+      ? []
+      : tableActions[need],
+  );
   if (itemActions.length > 0) {
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: itemActions, resources: [table.tableArn] }));
   }
@@ -76,8 +80,14 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
     );
   }
 
-  if (access.table.includes('queryDevices')) {
-    // The devices of a user live under its USER# partition: a Query there, and nowhere else on the table.
+  if (access.table.includes('queryUsers')) {
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${tableSchema.usersByEmailIndex.indexName}`] }),
+    );
+  }
+  if (access.table.includes('queryDevices') || access.table.includes('queryEvents')) {
+    // The devices and the security events of a user live under its USER# partition: a Query
+    // there, and nowhere else on the table (one statement for both needs).
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
@@ -86,7 +96,6 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
       }),
     );
   }
-
   for (const name of access.secrets) {
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[name].secretArn] }),

@@ -1,6 +1,7 @@
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,8 +10,10 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import { intentStreamFilter } from '../shared/outbox';
+import { ROLE_GATED_ROUTES_VARIABLE, roleListProblem, type RoleGatedRoute } from '../shared/roles';
+import { lifecycleStreamFilters } from '../shared/lifecycle';
 import { INTENT_TTL_SECONDS } from '../shared/outbox';
-import { authorizer, FUNCTION_TIMEOUT_SECONDS, mailer, mailFeedback, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
+import { authorizer, FUNCTION_TIMEOUT_SECONDS, lifecyclePublisher, mailer, mailFeedback, routes as routeTable, type FunctionAccess, type Route } from '../shared/routes';
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
@@ -78,6 +81,12 @@ export interface ProtectedRouteProps {
    * GetItem for 'read', plus Put/Update/Delete/ConditionCheck for 'readWrite'. Omitted: none.
    */
   tableAccess?: 'read' | 'readWrite';
+  /**
+   * Only callers whose access token holds one of these roles reach the route; anyone else gets
+   * the service's 403 problem+json (Gateway Response ACCESS_DENIED) before the function runs.
+   * Omitted: every signed-in caller. A `{param}` segment gates the paths below it too.
+   */
+  requiredRoles?: readonly string[];
 }
 
 /**
@@ -95,9 +104,17 @@ export class ServerlessAuth extends Construct {
   readonly authorizer: apigateway.RequestAuthorizer;
   /** The service's table (users, sessions, ...). */
   readonly table: dynamodb.ITable;
+  /**
+   * Lifecycle events (source `serverless-auth`; detail-types user.created, user.deleted,
+   * email.changed, roles.changed, account.disabled, account.enabled), at least once, each with
+   * an `id` in its detail for de-duplication. Add rules on it for the team's code.
+   */
+  readonly eventBus: events.EventBus;
   /** `iss` of the access tokens (the API's public base URL unless the `issuer` key sets one). */
   readonly issuer: string;
   private readonly authApi: AuthApi;
+  /** The team's role-gated routes, handed to the authorizer at synth (ROLE_GATED_ROUTES). */
+  private readonly gatedRoutes: RoleGatedRoute[] = [];
 
   constructor(scope: Construct, id: string, props: ServerlessAuthProps) {
     super(scope, id);
@@ -158,41 +175,60 @@ export class ServerlessAuth extends Construct {
     };
     const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access)]));
     const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access);
+    // Read at synth, after every addProtectedRoute: the authorizer's policy names the routes a caller's roles do not reach.
+    authorizerFunction.function.addEnvironment(ROLE_GATED_ROUTES_VARIABLE, Lazy.string({ produce: () => JSON.stringify(this.gatedRoutes) }));
+
+    /**
+     * A consumer of the table's stream, at least once: a failing record is retried (the batch split
+     * in halves to isolate it) until it is MAILER_MAX_RECORD_AGE old, then its metadata goes to the
+     * consumer's own dead-letter queue, which alarms.
+     */
+    const consumeStream = (fn: ServiceFunction, deadLettersId: string, filters: ReadonlyArray<Record<string, unknown>>, what: string, retention: Duration) => {
+      const deadLetters = new sqs.Queue(this, deadLettersId, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: retention,
+      });
+      Validations.of(deadLetters).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is itself the dead-letter destination of the ${what} event source; nothing consumes it but an operator.`,
+      });
+      fn.function.addEventSource(
+        new DynamoEventSource(data.table, {
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          batchSize: MAILER_BATCH_SIZE,
+          filters: filters.map((filter) => lambda.FilterCriteria.filter(filter)),
+          reportBatchItemFailures: true,
+          bisectBatchOnError: true,
+          // No retry count, only the age: see MAILER_MAX_RECORD_AGE.
+          retryAttempts: -1,
+          maxRecordAge: MAILER_MAX_RECORD_AGE,
+          onFailure: new SqsDlq(deadLetters),
+        }),
+      );
+      Validations.of(fn.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads themselves are on the table\'s stream ARN.',
+      });
+      return deadLetters;
+    };
 
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
     const mailerFunction = buildFunction(mailer.functionName, mailer.access);
     // SES refuses a send through a configuration set that does not exist yet.
     mailerFunction.function.node.addDependency(mailSending.configurationSet);
-    const mailerDeadLetters = new sqs.Queue(this, 'MailerDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: MAILER_DEAD_LETTER_RETENTION,
-    });
-    Validations.of(mailerDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter destination of the mailer event source; nothing consumes it but an operator.',
-    });
-    mailerFunction.function.addEventSource(
-      new DynamoEventSource(data.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: MAILER_BATCH_SIZE,
-        filters: [lambda.FilterCriteria.filter(intentStreamFilter)],
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: -1,
-        maxRecordAge: MAILER_MAX_RECORD_AGE,
-        onFailure: new SqsDlq(mailerDeadLetters),
-      }),
-    );
+    const mailerDeadLetters = consumeStream(mailerFunction, 'MailerDeadLetters', [intentStreamFilter], 'mailer', MAILER_DEAD_LETTER_RETENTION);
     // SES's bounces and complaints, recorded on the suppression list the mailer checks.
     const mailFeedbackFunction = buildFunction(mailFeedback.functionName, mailFeedback.access);
     mailSending.deliverTo(mailFeedbackFunction);
 
-    Validations.of(mailerFunction.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the event source\'s dynamodb:ListStreams have no resource-level permissions, so CDK grants them on "*". The stream reads themselves are on the table\'s stream ARN.',
-    });
+    // Lifecycle events: a second consumer of the stream, publishing to the service's own bus only.
+    const eventBus = new events.EventBus(this, 'EventBus');
+    const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access);
+    lifecycleFunction.function.addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
+    eventBus.grantPutEventsTo(lifecycleFunction.role);
+    const lifecycleDeadLetters = consumeStream(lifecycleFunction, 'LifecycleDeadLetters', lifecycleStreamFilters, 'lifecycle', Duration.days(14));
 
     const api = new AuthApi(this, 'Http', {
       stageName: config.stage,
@@ -243,11 +279,13 @@ export class ServerlessAuth extends Construct {
         ...routeFunctions,
         [mailer.functionName, mailerFunction],
         [mailFeedback.functionName, mailFeedbackFunction],
+        [lifecyclePublisher.functionName, lifecycleFunction],
         ['key-manager', keys.manager],
       ]),
       everyFailureMatters: new Set(['key-manager']),
       mailer: mailerFunction,
       mailerDeadLetters,
+      lifecycleDeadLetters,
       authorizer: authorizerFunction,
       table: data.table,
       alarmEmail: config.alarmEmail,
@@ -263,6 +301,7 @@ export class ServerlessAuth extends Construct {
     this.api = api.api;
     this.authorizer = api.authorizer;
     this.table = data.table;
+    this.eventBus = eventBus;
     this.issuer = issuerOf(config, api.api);
 
     new CfnOutput(this, 'Issuer', {
@@ -270,6 +309,7 @@ export class ServerlessAuth extends Construct {
       value: this.issuer,
     });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
+    new CfnOutput(this, 'EventBusName', { description: 'Lifecycle events (user.created, ...): add rules on this bus', value: eventBus.eventBusName });
     new CfnOutput(this, 'SenderIdentity', { description: 'SES identity mail is sent from (verify it before sign-ups work)', value: senderIdentity });
     new CfnOutput(this, 'KeyManagerFunction', { description: 'Invoke with {"action":"rotate"} to rotate the signing key now', value: keys.manager.function.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to get the alarms', value: alarms.topic.topicArn });
@@ -283,6 +323,11 @@ export class ServerlessAuth extends Construct {
    * CORS headers themselves (corsHeaders of shared/http/cors.ts), as the service's do.
    */
   addProtectedRoute(route: ProtectedRouteProps): apigateway.Method {
+    if (route.requiredRoles !== undefined) {
+      const problem = roleListProblem(route.requiredRoles) ?? (route.requiredRoles.length ? undefined : 'must name at least one role');
+      if (problem) throw new Error(`addProtectedRoute ${route.method} ${route.path}: requiredRoles ${problem}`);
+      this.gatedRoutes.push({ method: route.method, path: route.path, requiredRoles: [...route.requiredRoles] });
+    }
     if (route.tableAccess) {
       const actions = route.tableAccess === 'read' ? tableActions.read : [...tableActions.read, ...tableActions.write];
       route.handler.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [this.table.tableArn] }));

@@ -1,13 +1,15 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { Config } from './config';
 import { sessionState } from './auth/session-rules';
+import { joinRoles, policyFor, type RoleGatedRoute } from './roles';
 import type { SessionRecord, SessionStore } from './stores';
 import { verifyAccessToken } from './tokens/access-token';
 
 /**
  * The REQUEST authorizer's rules: a valid access token of a live session is allowed, anything
  * else is "Unauthorized" (API Gateway's cue for a 401). The policy covers every method and path
- * of the stage, so a result cached by API Gateway for this token never denies another route.
+ * of the stage but the role-gated routes the token's roles do not reach (shared/roles.ts), so a
+ * result cached by API Gateway for this token answers every other route rightly too.
  */
 export const UNAUTHORIZED = 'Unauthorized';
 
@@ -16,12 +18,6 @@ export function bearerToken(headers: Record<string, string | undefined> | null |
   const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   const match = value ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i.exec(value.trim()) : null;
   return match?.[1];
-}
-
-/** The method ARN with its method and path replaced by wildcards: every route of the same API stage. */
-export function stageWideResource(methodArn: string): string {
-  const [apiArn, stage] = methodArn.split('/');
-  return `${apiArn}/${stage}/*/*`;
 }
 
 /**
@@ -52,7 +48,13 @@ export class SessionLivenessCache {
 
 export async function authorize(
   event: Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'methodArn'>,
-  deps: { sessions: SessionLivenessCache; config: Pick<Config, 'SESSION_IDLE_TIMEOUT_SECONDS'>; now: number },
+  deps: {
+    sessions: SessionLivenessCache;
+    config: Pick<Config, 'SESSION_IDLE_TIMEOUT_SECONDS'>;
+    now: number;
+    /** The team's routes kept to some roles (ROLE_GATED_ROUTES). */
+    gatedRoutes?: readonly RoleGatedRoute[];
+  },
 ): Promise<APIGatewayAuthorizerResult> {
   const token = bearerToken(event.headers);
   if (!token) throw new Error(UNAUTHORIZED);
@@ -65,10 +67,7 @@ export async function authorize(
   }
   return {
     principalId: claims.sub,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWideResource(event.methodArn) }],
-    },
-    context: { userId: claims.sub, sessionId: claims.sid },
+    policyDocument: policyFor(event.methodArn, claims.roles, deps.gatedRoutes ?? []),
+    context: { userId: claims.sub, sessionId: claims.sid, roles: joinRoles(claims.roles) },
   };
 }

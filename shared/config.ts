@@ -66,6 +66,8 @@ export const configSchema = z.object({
   MFA_SECRET_KEY: z.optional(z.string()),
   MFA_SECRET_KEY_SECRET_ID: z.optional(z.string()),
   // The issuer an authenticator app shows next to the account (otpauth:// label and parameter).
+  // How long security events are kept (securityEventRetentionDays in the stack's context).
+  SECURITY_EVENT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
   TOTP_ISSUER: z._default(z.string().check(z.minLength(1), z.maxLength(64), z.refine((v: string) => !v.includes(':'), 'must not contain ":"')), 'Serverless Auth'),
 });
 

@@ -17,6 +17,8 @@ export const errorCatalog = {
   // A wrong current password on a protected route: the session is fine, so never a 401.
   reauthentication_failed: { status: 403, title: 'The current password is incorrect.' },
   origin_not_allowed: { status: 403, title: 'The request origin is not allowed.' },
+  // Answered only after a correct credential: a guesser learns nothing from it.
+  account_disabled: { status: 403, title: 'This account has been disabled.' },
   not_found: { status: 404, title: 'No such resource.' },
   method_not_allowed: { status: 405, title: 'The method is not allowed on this resource.' },
   // Local stack only: its servers answer only the loopback host names (DNS rebinding).

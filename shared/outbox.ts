@@ -28,8 +28,9 @@ export const INTENT_TTL_SECONDS = 7 * 24 * 3600;
  * dispatch table (shared/auth/mailer.ts): a new kind is one member here and one entry there.
  */
 export type MailIntent =
-  /** `sourceIp`: where the request came from, for the mailer's per-source limit. */
-  | { kind: 'signup'; email: string; sourceIp?: string }
+  /** `sourceIp`: where the request came from, for the mailer's per-source limit. `roles`: an admin's
+   *  invitation presets them on the account the link creates. */
+  | { kind: 'signup'; email: string; sourceIp?: string; roles?: string[] }
   // Two-factor notices: written in the same transaction as the change they report.
   | { kind: 'mfa_enabled'; email: string }
   | { kind: 'mfa_disabled'; email: string }

@@ -5,7 +5,7 @@
  * IAM grants and only the listed key material is handed to the function.
  */
 /** queryDevices: Query on the table itself, only under USER# partition keys (the devices of a user). */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression';
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -17,12 +17,13 @@ export interface FunctionAccess {
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway resource path; a `{name}` segment is a path parameter (event.pathParameters.name). */
   path: string;
   /** Folder under functions/ holding handler.ts. */
   functionName: string;
-  auth: 'public' | 'protected';
+  /** iam: API Gateway AWS_IAM (SigV4; execute-api:Invoke), the admin API; no token of this service reaches it. */
+  auth: 'public' | 'protected' | 'iam';
   access: FunctionAccess;
 }
 
@@ -70,6 +71,11 @@ export const routes: readonly Route[] = [
     method: 'GET', path: '/auth/sessions', functionName: 'list-sessions', auth: 'protected',
     // The sessions, the user (its credentialsVersion decides which devices are trusted) and its devices.
     access: { ...none, table: ['read', 'batchRead', 'querySessions', 'queryDevices'] },
+  },
+  {
+    method: 'GET', path: '/me/security-events', functionName: 'security-events', auth: 'protected',
+    // A Query of the caller's own partition (USER#<id>): the events sit beside the user item.
+    access: { ...none, table: ['queryEvents'] },
   },
   {
     method: 'DELETE', path: '/auth/sessions/{id}', functionName: 'revoke-session', auth: 'protected',
@@ -166,6 +172,48 @@ export const routes: readonly Route[] = [
     method: 'DELETE', path: '/me', functionName: 'delete-account', auth: 'protected',
     access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
+  // The admin API: IAM-signed requests only (docs/deploy.md says who may call it).
+  {
+    method: 'GET', path: '/admin/users', functionName: 'admin-list-users', auth: 'iam',
+    access: { ...none, table: ['queryUsers'] },
+  },
+  {
+    method: 'POST', path: '/admin/users', functionName: 'admin-invite-user', auth: 'iam',
+    access: { ...none, table: ['enqueueMail'] },
+  },
+  {
+    method: 'GET', path: '/admin/users/{id}', functionName: 'admin-get-user', auth: 'iam',
+    access: { ...none, table: ['read', 'batchRead', 'querySessions'] },
+  },
+  {
+    method: 'POST', path: '/admin/users/{id}/disable', functionName: 'admin-disable-user', auth: 'iam',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'POST', path: '/admin/users/{id}/enable', functionName: 'admin-enable-user', auth: 'iam',
+    access: { ...none, table: ['write'] },
+  },
+  {
+    method: 'PUT', path: '/admin/users/{id}/roles', functionName: 'admin-set-roles', auth: 'iam',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'DELETE', path: '/admin/users/{id}/sessions', functionName: 'admin-revoke-sessions', auth: 'iam',
+    access: { ...none, table: ['read', 'write', 'querySessions'] },
+  },
+  {
+    method: 'DELETE', path: '/admin/users/{id}/mfa', functionName: 'admin-reset-mfa', auth: 'iam',
+    access: { ...none, table: ['read', 'write'] },
+  },
+  {
+    method: 'DELETE', path: '/admin/users/{id}', functionName: 'admin-delete-user', auth: 'iam',
+    // queryDevices: the account's devices are forgotten with it, as at DELETE /me.
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'] },
+  },
+  {
+    method: 'GET', path: '/admin/users/{id}/events', functionName: 'admin-list-events', auth: 'iam',
+    access: { ...none, table: ['queryEvents'] },
+  },
   {
     method: 'GET', path: '/.well-known/jwks.json', functionName: 'jwks', auth: 'public',
     access: { ...none, secrets: ['publicKeys'] },
@@ -233,5 +281,21 @@ export const mailFeedback = {
   access: { ...none, table: ['recordSuppression'] } satisfies FunctionAccess,
 } as const;
 
-/** Every function of the service: routes first, then the authorizer, the mailer and its feedback. */
-export const functionNames = [...routes.map((r) => r.functionName), authorizer.functionName, mailer.functionName, mailFeedback.functionName];
+/**
+ * The lifecycle publisher: fed by the table's stream (user items and security events), it puts
+ * user.created, user.deleted, email.changed, roles.changed, account.disabled/enabled on the bus.
+ * It reads nothing from the table: the records carry what it publishes.
+ */
+export const lifecyclePublisher = {
+  functionName: 'lifecycle-events',
+  access: none satisfies FunctionAccess,
+} as const;
+
+/** Every function of the service: routes first, then the authorizer, the mailer, its feedback and the lifecycle publisher. */
+export const functionNames = [
+  ...routes.map((r) => r.functionName),
+  authorizer.functionName,
+  mailer.functionName,
+  mailFeedback.functionName,
+  lifecyclePublisher.functionName,
+];

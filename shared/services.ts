@@ -1,7 +1,10 @@
+import type { AdminContext } from './auth/admin';
 import type { AuthContext } from './auth/context';
+import { DynamoAdminStore } from './aws/dynamodb-admin';
 import { dynamo } from './aws/dynamodb';
 import { DynamoChallengeStore } from './aws/dynamodb-challenges';
 import { DynamoEmailSigninStore } from './aws/dynamodb-email-signin';
+import { DynamoSecurityEventStore } from './aws/dynamodb-events';
 import { DynamoDeviceStore } from './aws/dynamodb-devices';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
@@ -28,7 +31,14 @@ export function createAuthContext(): AuthContext {
     passkeys: new DynamoPasskeyStore(dynamo, config.TABLE_NAME),
     emailSignins: new DynamoEmailSigninStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),
+    events: new DynamoSecurityEventStore(dynamo, config.TABLE_NAME),
     config,
     now: () => Date.now(),
   };
+}
+
+/** The admin API's wiring: the same stores plus the admin's own. */
+export function createAdminContext(): AdminContext {
+  const config = getConfig();
+  return { ...createAuthContext(), admin: new DynamoAdminStore(dynamo, config.TABLE_NAME) };
 }

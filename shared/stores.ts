@@ -1,6 +1,7 @@
 import type { SessionClient } from './auth/session-client';
 import type { MailContent } from './mail';
 import type { MailIntent } from './outbox';
+import type { SecurityEventRecord } from './security-events';
 
 /**
  * The storage the auth rules need, as small interfaces. The DynamoDB implementations live in
@@ -28,6 +29,10 @@ export interface UserRecord {
   recentSessions?: readonly string[];
   /** Bumped with every recorded session (absent = 0): a deletion commits only on the snapshot it revokes. */
   sessionsVersion?: number;
+  /** Role names (shared/roles.ts), carried in the access token; absent = none. */
+  roles?: readonly string[];
+  /** Set by an admin: no sign-in by any method, no refresh (shared/auth/admin.ts). */
+  disabled?: boolean;
 }
 
 /** A mailed password-reset link, by the SHA-256 of its token. */
@@ -67,6 +72,8 @@ export interface SignupToken {
   email: string;
   /** Epoch milliseconds; absent on links made before this was recorded (they count as made at 0). */
   issuedAt?: number;
+  /** An admin's invitation: the roles the account starts with. */
+  roles?: readonly string[];
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -88,6 +95,8 @@ export interface SessionRecord {
   ipAddress?: string;
   /** How the user proved who they are when the session began: the access tokens' `amr`. */
   amr?: readonly AuthMethod[];
+  /** The user's roles, copied for the access tokens; rewritten by a role change. */
+  roles?: readonly string[];
 }
 
 /**
@@ -141,12 +150,12 @@ export interface UserStore {
    * credentialsVersion iff it is still the link's (so every other reset link dies), writes the
    * notice. False when any condition failed (used, expired, superseded, account gone).
    */
-  resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
   /**
    * One transaction: the new hash (and a bumped credentialsVersion) iff the stored hash is still
    * the one just verified, plus the notice. False when the account changed or went meanwhile.
    */
-  changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
 
   createEmailChangeToken(token: EmailChangeToken): Promise<void>;
   findEmailChangeToken(tokenHash: string): Promise<EmailChangeToken | undefined>;
@@ -156,7 +165,7 @@ export interface UserStore {
    * its credentialsVersion still the link's (bumping it), records the old address as freed, and
    * writes the notice to the old address.
    */
-  confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome>;
+  confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<ConfirmEmailOutcome>;
   /**
    * One transaction: the user, its uniqueness items and the notice, iff its sessionsVersion is
    * still the one of `user` (no session was recorded since it was read), and the address recorded
@@ -193,6 +202,8 @@ export interface SessionStore {
    * (the index may not list those yet), but `except` when given; returns how many.
    */
   revokeAllOfUser(userId: string, now: number, except?: string, alsoRevoke?: readonly string[]): Promise<number>;
+  /** Rewrites the roles copy of every unrevoked session of the user the index lists and of `alsoSet`: the next refresh carries them. */
+  setRolesOfUser(userId: string, roles: readonly string[], alsoSet?: readonly string[]): Promise<void>;
 }
 
 /**
@@ -297,15 +308,15 @@ export interface MfaStore {
    * the recovery codes' hashes, and writes the notice, in one transaction; false when that
    * pending secret is no longer there (replaced by a newer enroll, or confirmed meanwhile).
    */
-  enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number): Promise<boolean>;
+  enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
   /** Records `step` as used iff `secret` is still the active one and no later or equal step was used: one winner per step. */
   useStep(userId: string, secret: string, step: number): Promise<boolean>;
   /** Removes one recovery code's hash and writes the notice, in one transaction; false when it was not (or no longer) there. */
-  useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number): Promise<boolean>;
+  useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean>;
   /** Replaces the recovery codes iff two-factor is on with `secret`. */
   replaceRecoveryCodes(userId: string, secret: string, recoveryCodeHashes: string[]): Promise<boolean>;
   /** Turns two-factor off (and drops a pending enrollment); the notice goes with it when it was on. */
-  disable(userId: string, notice: MailIntent | undefined, now: number): Promise<void>;
+  disable(userId: string, notice: MailIntent | undefined, now: number, event?: SecurityEventRecord): Promise<void>;
   createChallenge(challenge: MfaChallenge): Promise<void>;
   /** Counts one attempt iff the challenge exists, is not expired and has attempts left; its user and credentialsVersion, else undefined. */
   claimChallengeAttempt(tokenHash: string, maxAttempts: number, now: number): Promise<Pick<MfaChallenge, 'userId' | 'credentialsVersion' | 'deviceId'> | undefined>;
@@ -425,6 +436,34 @@ export interface IntentStore {
 export interface MailSender {
   /** Throws MailRejected when the provider refuses this mail for good; any other error is worth a retry. */
   send(to: string, mail: MailContent): Promise<void>;
+}
+
+/** A user's security events (shared/security-events.ts). */
+export interface SecurityEventStore {
+  /** One PutItem: for a change that has no transaction to carry its event. */
+  record(event: SecurityEventRecord): Promise<void>;
+  /** Newest first, at most `limit`, expired ones left out; `nextCursor` when there may be more. */
+  listOfUser(userId: string, limit: number, now: number, cursor?: string): Promise<{ events: SecurityEventRecord[]; nextCursor?: string }>;
+}
+
+/** A user as the admin API lists it: no hash, no secret. */
+export interface AdminUserView {
+  id: string;
+  email: string;
+  username?: string;
+  createdAt: string;
+  roles: string[];
+  disabled: boolean;
+}
+
+/** What only the admin API does to users (shared/auth/admin.ts). */
+export interface AdminStore {
+  /** In email order, `emailPrefix` as a key condition (no scans); `nextCursor` when there may be more. */
+  listUsers(limit: number, emailPrefix?: string, cursor?: string): Promise<{ users: AdminUserView[]; nextCursor?: string }>;
+  /** Sets or clears `disabled` with its event, in one transaction; false when the user does not exist. */
+  setDisabled(userId: string, disabled: boolean, event: SecurityEventRecord): Promise<boolean>;
+  /** Replaces the roles with its event, in one transaction; false when the user does not exist. */
+  setRoles(userId: string, roles: readonly string[], event: SecurityEventRecord): Promise<boolean>;
 }
 
 /**

@@ -16,6 +16,19 @@ export const tableSchema = {
      */
     projectedAttributes: ['id', 'revokedAt'],
   },
+  /**
+   * Sparse GSI for the admin's user list: only user items carry gsi2pk (= USERS) and gsi2sk (=
+   * their email), so a Query lists users in email order and an email prefix is a key condition
+   * (no scans). One partition: admin listings are rare, and sign-ups write it far below its limit.
+   */
+  usersByEmailIndex: {
+    indexName: 'users-by-email',
+    partitionKey: 'gsi2pk',
+    sortKey: 'gsi2sk',
+    partitionValue: 'USERS',
+    /** What the list shows; never the password hash or any two-factor secret. */
+    projectedAttributes: ['id', 'email', 'username', 'createdAt', 'roles', 'disabled'],
+  },
   /** Epoch seconds; DynamoDB TTL only cleans up (and late): every expiry is also enforced in code. */
   timeToLiveAttribute: 'expiresAt',
   /** The stream that feeds the mailer: inserted intents are all it needs, so new images only. */

@@ -211,3 +211,28 @@ export const emailSigninVerifyBody = z.union([
   z.object({ token: mailedTokenField }),
   z.object({ email: emailField, code: z.pipe(totpCodeField, z.string().check(z.regex(/^\d{6}$/, 'must be 6 digits'))) }),
 ]);
+
+/** Role names (shared/roles.ts): at most 10, no repeats. */
+export const rolesField = z.array(z.string().check(z.regex(/^[a-z0-9_:-]{1,32}$/, 'must be 1 to 32 characters a-z, 0-9, "_", ":" or "-"'))).check(
+  z.maxLength(10, 'must hold at most 10 roles'),
+  z.refine((roles: string[]) => new Set(roles).size === roles.length, 'must not repeat a role'),
+);
+
+/** POST /admin/users: an invitation, optionally presetting roles. */
+export const adminInviteBody = z.object({ email: emailField, roles: z._default(rolesField, []) });
+
+/** PUT /admin/users/{id}/roles. */
+export const adminRolesBody = z.object({ roles: rolesField, revokeSessions: z._default(z.boolean(), false) });
+
+const listLimit = z._default(z.coerce.number().check(z.int('must be a whole number'), z.minimum(1), z.maximum(100)), 50);
+const cursorField = z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,1024}$/, 'must be a cursor from a previous page')));
+
+/** GET /admin/users query. */
+export const adminListUsersQuery = z.object({
+  limit: listLimit,
+  cursor: cursorField,
+  emailPrefix: z.optional(z.string().check(z.trim(), z.toLowerCase(), z.minLength(1), z.maxLength(254))),
+});
+
+/** GET /admin/users/{id}/events query. */
+export const adminListEventsQuery = z.object({ limit: listLimit, cursor: cursorField });

@@ -41,6 +41,22 @@ export interface Session {
   ipAddress?: string;
 }
 
+/** Something that happened to the account, as `GET /me/security-events` lists it (newest first). */
+export interface SecurityEvent {
+  id: string;
+  /** signed_in, locked_out, password_changed, password_reset, email_changed, mfa_enabled, ... */
+  type: string;
+  at: string;
+  ipAddress?: string;
+  userAgent?: string;
+  /** signed_in: password, totp or recovery_code. */
+  method?: string;
+  newDevice?: boolean;
+  /** Admin changes: the administrator's IAM identity. */
+  actor?: string;
+  roles?: string[];
+}
+
 /** Login went through: the client now holds a session. */
 export interface SignedIn {
   mfaRequired: false;
@@ -248,6 +264,8 @@ export interface AuthClient {
   deleteAccount(password: string, code?: string): Promise<void>;
   /** The user's live sessions, newest first; `current` marks this one. */
   listSessions(): Promise<Session[]>;
+  /** The account's last 50 security events, newest first. */
+  listSecurityEvents(): Promise<SecurityEvent[]>;
   /**
    * Ends one session. When it is this client's own (as the last `listSessions` said), this client
    * signs out too and emits `session-ended` with reason `logout`. Unknown ids: 404 `not_found`.
@@ -580,6 +598,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return sessions;
     },
 
+    async listSecurityEvents() {
+      const { events } = await authorized<{ events: SecurityEvent[] }>('GET', '/me/security-events');
+      return events;
+    },
     async revokeSession(id) {
       await authorized('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
       if (id === currentSessionId) endSession({ reason: 'logout' });

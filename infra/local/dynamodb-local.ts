@@ -131,13 +131,13 @@ export async function createTable(endpoint: string, credentials: DynamoDbLocalCr
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
     if (TableNames.includes(tableName)) return;
-    const { partitionKey, sortKey, sessionsByUserIndex: gsi, timeToLiveAttribute, streamViewType } = tableSchema;
+    const { partitionKey, sortKey, sessionsByUserIndex: gsi, usersByEmailIndex: users, timeToLiveAttribute, streamViewType } = tableSchema;
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
         StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType },
-        AttributeDefinitions: [partitionKey, sortKey, gsi.partitionKey, gsi.sortKey].map((name) => ({
+        AttributeDefinitions: [partitionKey, sortKey, gsi.partitionKey, gsi.sortKey, users.partitionKey, users.sortKey].map((name) => ({
           AttributeName: name,
           AttributeType: 'S',
         })),
@@ -153,6 +153,14 @@ export async function createTable(endpoint: string, credentials: DynamoDbLocalCr
               { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.projectedAttributes] },
+          },
+          {
+            IndexName: users.indexName,
+            KeySchema: [
+              { AttributeName: users.partitionKey, KeyType: 'HASH' },
+              { AttributeName: users.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...users.projectedAttributes] },
           },
         ],
       }),

@@ -165,7 +165,8 @@ export interface BuiltRequest {
   /** The Authorization header value (the authorizer's identity source), if any. */
   identity: string | undefined;
   authorizerEvent(): APIGatewayRequestAuthorizerEvent;
-  proxyEvent(authorizer: Record<string, unknown> | undefined): APIGatewayProxyEvent;
+  /** `iamUserArn`: the principal of a SigV4-signed request (AWS_IAM routes). */
+  proxyEvent(authorizer: Record<string, unknown> | undefined, iamUserArn?: string): APIGatewayProxyEvent;
 }
 
 export function buildEvents(request: IncomingRequest, route: RouteMatch, identitySource: string, now = new Date()): BuiltRequest {
@@ -198,7 +199,7 @@ export function buildEvents(request: IncomingRequest, route: RouteMatch, identit
       stageVariables: {},
       requestContext: context,
     }),
-    proxyEvent: (authorizer) => {
+    proxyEvent: (authorizer, iamUserArn) => {
       const contentType = headerValue(request.rawHeaders, 'content-type') ?? '';
       const hasBody = request.body.length > 0;
       const asText = contentType === '' || TEXT_CONTENT_TYPE.test(contentType);
@@ -211,7 +212,7 @@ export function buildEvents(request: IncomingRequest, route: RouteMatch, identit
         ...query,
         pathParameters: hasPathParameters ? { ...pathParameters } : null,
         stageVariables: null,
-        requestContext: { ...context, authorizer },
+        requestContext: { ...context, authorizer, ...(iamUserArn ? { identity: { ...context.identity, userArn: iamUserArn, user: iamUserArn.split('/').pop()! } } : {}) },
         body: hasBody ? request.body.toString(asText ? 'utf8' : 'base64') : null,
         isBase64Encoded: hasBody && !asText,
       };

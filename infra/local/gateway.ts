@@ -8,6 +8,7 @@ import { PROBLEM_CONTENT_TYPE } from '../../shared/errors';
 import { isLoopbackHost, misdirectedReply } from './host-guard';
 import { buildEvents, FUNCTION_TIMEOUT_MS, INTEGRATION_TIMEOUT_MS, lambdaContext, type IncomingRequest } from './events';
 import { evaluatePolicy, isWellFormedAuthorizerResult, type PolicyDocument } from './policy';
+import { LOCAL_ADMIN_ARN, verifySigV4, type AdminKeyPair, type SignedRequest } from './sigv4';
 
 /**
  * The local API Gateway: a node:http request listener generated from the route table in
@@ -42,6 +43,10 @@ export interface GatewayOptions {
   functionTimeoutMs?: number;
   /** Sign-in page files by URL path ('/', '/verify', '/app.js', ...). */
   staticFiles?: Readonly<Record<string, StaticFile | DynamicFile>>;
+  /** The key pair /admin requests must be SigV4-signed with (AWS_IAM routes); without it they are all refused. */
+  adminKeys?: AdminKeyPair;
+  /** The region the signatures are scoped to (the SDK signs for its configured region). */
+  adminRegion?: string;
   /** One line per request, e.g. `POST /auth/login 200 41ms`. */
   log?: (line: string) => void;
   now?: () => number;
@@ -173,6 +178,22 @@ function findRoute(method: string, path: string): { route: Route; pathParameters
   return undefined;
 }
 
+/** The parts of a request a SigV4 signature covers, as they arrived. */
+function signedRequestOf(request: IncomingRequest): SignedRequest {
+  const url = new URL(request.url, 'http://local');
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!.toLowerCase();
+    headers[name] = headers[name] === undefined ? request.rawHeaders[i + 1]! : `${headers[name]},${request.rawHeaders[i + 1]!}`;
+  }
+  const query: Record<string, string | string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    const seen = query[name];
+    query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return { method: request.method, host: headers.host ?? '', path: url.pathname, query, headers, body: request.body };
+}
+
 const isResourcePath = (path: string) => routes.some((route) => matchPath(route.path, path) !== undefined);
 
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -253,13 +274,21 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   ): Promise<Reply> {
     const events = buildEvents(request, { resource: route.path, resourceId: route.functionName, pathParameters }, authorizer.identitySource);
     let authorizerContext: Record<string, unknown> | undefined;
+    let iamUserArn: string | undefined;
+    if (route.auth === 'iam') {
+      // AWS_IAM: a SigV4 signature of the local admin key pair, fresh, over what arrived; else 403.
+      if (!options.adminKeys || !(await verifySigV4(signedRequestOf(request), options.adminKeys, options.adminRegion ?? 'us-east-1', now()))) {
+        return gatewayReply('INVALID_SIGNATURE', 403, origin, events.requestId);
+      }
+      iamUserArn = LOCAL_ADMIN_ARN;
+    }
     if (route.auth === 'protected') {
       const authorization = await authorize(events);
       if (authorization.outcome === 'refused') return gatewayReply(authorization.type, authorization.status, origin, events.requestId);
       authorizerContext = authorization.authorizer;
     }
 
-    const invocation = await invoke(route.functionName, events.proxyEvent(authorizerContext));
+    const invocation = await invoke(route.functionName, events.proxyEvent(authorizerContext, iamUserArn));
     // A function error, a Lambda timeout included ("Task timed out"), reaches the client as 502
     // "Internal server error", never with its message; only the 29 s integration timeout is a 504.
     if (invocation.outcome === 'threw' || invocation.outcome === 'functionTimeout') return gatewayReply('DEFAULT_5XX', 502, origin, events.requestId);

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
 import type { RotationPolicy } from '../keys/rotation';
-import { mailer } from '../../shared/routes';
+import { lifecyclePublisher, mailer } from '../../shared/routes';
+import { lifecycleStreamFilters } from '../../shared/lifecycle';
 import { loadDemoFiles } from './demo';
 import { startBreachedPasswordsServer } from './breached-passwords';
 import { checkJava, createTable, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocalCredentials } from './dynamodb-local';
@@ -16,6 +17,7 @@ import { handlerSourceOf, loadHandlers } from './handlers';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
 import { rotateLocalKeys, type LocalRotationStep } from './key-rotation';
 import { startMailProcess, type MailProcess } from './mail';
+import { localAdminKeyPair, type AdminKeyPair } from './sigv4';
 import { startStreamReader, type StreamHandler } from './stream';
 
 /**
@@ -37,6 +39,10 @@ export interface LocalStackUrls {
   /** The stack's namespace in DynamoDB Local: the table exists only under these (region us-east-1). */
   ddbCredentials: DynamoDbLocalCredentials;
   tableName: string;
+  /** The key pair /admin requests are signed with (LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY, or made at start). */
+  admin: AdminKeyPair & { region: string };
+  /** The JSON lines file the lifecycle events are appended to. */
+  lifecycleEventsFile: string;
 }
 
 export interface LocalStack extends LocalStackUrls {
@@ -117,6 +123,8 @@ function applyLocalEnvironment(ports: LocalStackPorts, ddbCredentials: DynamoDbL
     JWT_ISSUER: origins[0]!,
     // 0 locally so a logout shows at once: no gateway result cache, no authorizer liveness memory.
     AUTHORIZER_CACHE_TTL_SECONDS: '0',
+    // Lifecycle events (user.created, ...) as JSON lines, where EventBridge would get them on AWS.
+    LIFECYCLE_EVENTS_FILE: join(tmpdir(), `serverless-auth-lifecycle-${process.pid}.jsonl`),
     SESSION_CHECK_CACHE_SECONDS: '0',
     // A fresh ES256 key pair and refresh-token key at every start.
     ...generateKeyEnvironment(),
@@ -203,7 +211,20 @@ export async function runLocalStack(
       log: options.log,
     });
     teardown.add(streamReader.stop);
+    // The lifecycle publisher on its own reader, as its own event source on AWS; it appends to LIFECYCLE_EVENTS_FILE.
+    const lifecycleReader = await startStreamReader({
+      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      credentials: ddb.credentials,
+      tableName,
+      handler: handlers[lifecyclePublisher.functionName] as unknown as StreamHandler,
+      filters: lifecycleStreamFilters,
+      log: options.log,
+    });
+    teardown.add(lifecycleReader.stop);
+    const admin = { ...localAdminKeyPair(), region: process.env.AWS_REGION! };
     listener = createGateway({
+      adminKeys: admin,
+      adminRegion: admin.region,
       handlers,
       handlerSource,
       staticFiles,
@@ -219,6 +240,8 @@ export async function runLocalStack(
       ddbEndpoint: ddb.endpoint,
       ddbCredentials: ddb.credentials,
       tableName,
+      admin,
+      lifecycleEventsFile: process.env.LIFECYCLE_EVENTS_FILE!,
       javaPid: ddb.process.pid,
       stop: () => teardown.run(),
       stopMail: async () => {
@@ -343,6 +366,8 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     ddbEndpoint: ready.ddbEndpoint,
     ddbCredentials: ready.ddbCredentials,
     tableName: ready.tableName,
+    admin: ready.admin,
+    lifecycleEventsFile: ready.lifecycleEventsFile,
     javaPid: ready.javaPid,
     stopMail: () => control({ action: 'stopMail' }),
     startMail: () => control({ action: 'startMail' }),

@@ -64,6 +64,8 @@ try {
       ddbEndpoint: stack.ddbEndpoint,
       ddbCredentials: stack.ddbCredentials,
       tableName: stack.tableName,
+      admin: stack.admin,
+      lifecycleEventsFile: stack.lifecycleEventsFile,
       javaPid: stack.javaPid,
     };
     process.send(ready);
@@ -78,8 +80,14 @@ try {
         `  Health           ${stack.apiUrl}/health`,
         `  Mail viewer      ${stack.mailUrl}/`,
         `  Mails as JSON    ${stack.mailUrl}/store`,
+        `  Lifecycle events ${stack.lifecycleEventsFile}   (JSON lines)`,
         `  Breach check     ${stack.breachedPasswordsUrl}   (stand-in for Have I Been Pwned's range API)`,
         `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName}, only under access key id ${stack.ddbCredentials.accessKeyId}, region us-east-1)`,
+        '',
+        'Admin API (/admin, SigV4 for execute-api; `npm run admin -- --api ' + stack.apiUrl + ' users list` with these set):',
+        `  AWS_ACCESS_KEY_ID=${stack.admin.accessKeyId}`,
+        `  AWS_SECRET_ACCESS_KEY=${stack.admin.secretAccessKey}`,
+        `  AWS_REGION=${stack.admin.region}`,
         '',
         'Press Ctrl-C to stop.',
         '',

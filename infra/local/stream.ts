@@ -30,7 +30,7 @@ export const RETRY_ATTEMPTS = 10;
 const MAX_RETRY_PAUSE_MS = 8_000;
 const BATCH_SIZE = 100;
 
-type FilterPattern = { readonly [key: string]: FilterPattern | readonly FilterValue[] };
+export type FilterPattern = { readonly [key: string]: FilterPattern | readonly FilterValue[] };
 type FilterValue = string | number | { readonly prefix: string };
 
 /** Lambda event filtering for the subset of the syntax the stack uses: exact values and prefixes. */
@@ -80,8 +80,11 @@ export async function startStreamReader(options: {
   credentials: DynamoDbLocalCredentials;
   tableName: string;
   handler: StreamHandler;
+  /** The event source's filters (any one matching); the mailer's by default. */
+  filters?: readonly FilterPattern[];
   log?: (line: string) => void;
 }): Promise<StreamReader> {
+  const filters = options.filters ?? [intentStreamFilter];
   const clientOptions = { endpoint: options.endpoint, region: LOCAL_REGION, credentials: options.credentials };
   const tables = new DynamoDBClient(clientOptions);
   const streams = new DynamoDBStreamsClient(clientOptions);
@@ -155,7 +158,7 @@ export async function startStreamReader(options: {
             finished.add(shardId);
           }
           received += Records.length;
-          const matching = Records.map((r) => toLambdaRecord(r, streamArn!)).filter((r) => matchesFilter(intentStreamFilter, r));
+          const matching = Records.map((r) => toLambdaRecord(r, streamArn!)).filter((r) => filters.some((filter) => matchesFilter(filter, r)));
           if (matching.length > 0) await deliver(matching);
         }
         if (received === 0) await sleep(POLL_INTERVAL_MS);

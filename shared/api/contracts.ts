@@ -4,10 +4,11 @@ import { EMAIL_SIGNIN_REQUESTED } from '../auth/email-signin';
 import { RESET_REQUESTED } from '../auth/password-reset';
 import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
+import { securityEventTypes } from '../security-events';
 import {
   changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, emailSigninBody, emailSigninVerifyBody, forgotPasswordBody, loginBody, logoutBody,
   mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody, signupAddressBody,
-  stepUpBody, verifyBody,
+  stepUpBody, verifyBody, adminInviteBody, adminRolesBody,
 } from '../validation';
 
 /**
@@ -23,7 +24,7 @@ import {
 export interface RouteContract {
   summary: string;
   description?: string;
-  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Passkeys' | 'Discovery';
+  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Passkeys' | 'Discovery' | 'Admin';
   /** zod schema of the JSON body, as the handler validates it (zod/mini: any zod schema converts). */
   body?: z.core.$ZodType;
   /** A cookie the route reads instead of a body. */
@@ -71,6 +72,31 @@ const mfaRequired = z
 const recoveryCodes = z
   .object({ recoveryCodes: z.array(z.string()).length(10).describe('Shown this once; each works once in place of a code.') })
   .meta({ id: 'RecoveryCodes' });
+
+const securityEventView = z
+  .object({
+    id: z.string().describe('Time-ordered.'),
+    type: z.enum(securityEventTypes),
+    at: z.iso.datetime(),
+    ipAddress: z.string().optional(),
+    userAgent: z.string().optional(),
+    method: z.enum(['password', 'totp', 'recovery_code', 'signup']).optional().describe('signed_in: how the sign-in was proven.'),
+    newDevice: z.boolean().optional().describe('signed_in: the browser was not a device this account trusts (no valid device cookie of it came).'),
+    actor: z.string().optional().describe('Admin actions: the IAM principal ARN that made the change.'),
+    roles: z.array(z.string()).optional().describe('roles_changed: the roles now held.'),
+  })
+  .meta({ id: 'SecurityEvent' });
+
+const adminUser = z
+  .object({
+    id: z.string(),
+    email: z.email(),
+    username: z.string().optional(),
+    createdAt: z.iso.datetime(),
+    roles: z.array(z.string()),
+    disabled: z.boolean(),
+  })
+  .meta({ id: 'AdminUser' });
 
 const sessionView = z
   .object({
@@ -163,7 +189,7 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     description: 'With two-factor on, the answer is an mfaToken for POST /auth/mfa/verify instead of a session: no cookie, no access token.',
     body: loginBody,
     success: { status: 200, description: 'Signed in (a new session), or a second factor is needed.', body: z.union([session, mfaRequired]), setsCookie: true },
-    errors: ['invalid_credentials', 'too_many_attempts'],
+    errors: ['invalid_credentials', 'account_disabled', 'too_many_attempts'],
   },
   'POST /auth/refresh': {
     tag: 'Session',
@@ -184,6 +210,13 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     tag: 'Account',
     summary: 'The signed-in user',
     success: { status: 200, description: 'The user of the access token.', body: z.object({ user }) },
+    errors: ['unauthorized'],
+  },
+  'GET /me/security-events': {
+    tag: 'Account',
+    summary: 'The caller’s last 50 security events, newest first',
+    description: 'Sign-ins, lockouts, password, email and two-factor changes, revoked sessions and admin actions; kept securityEventRetentionDays (90 by default).',
+    success: { status: 200, description: 'The events.', body: z.object({ events: z.array(securityEventView) }) },
     errors: ['unauthorized'],
   },
   'GET /auth/sessions': {
@@ -252,7 +285,7 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     summary: 'Complete a login with a TOTP code or a recovery code',
     body: mfaVerifyBody,
     success: { status: 200, description: 'Signed in: a new session (amr ["pwd","otp"]).', body: session, setsCookie: true },
-    errors: ['invalid_code', 'invalid_token', 'too_many_attempts'],
+    errors: ['invalid_code', 'invalid_token', 'account_disabled', 'too_many_attempts'],
   },
   'POST /auth/passkeys/register/options': {
     tag: 'Passkeys',
@@ -362,6 +395,87 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: deleteAccountBody,
     success: { status: 204, description: 'The account is deleted; the cookies are cleared.', setsCookie: true },
     errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
+  },
+  'GET /admin/users': {
+    tag: 'Admin',
+    summary: 'List users in email order (query: limit 1-100, cursor, emailPrefix)',
+    description: 'Through a sparse index, never a scan. nextCursor is present when there may be more.',
+    success: {
+      status: 200,
+      description: 'A page of users.',
+      body: z.object({ users: z.array(adminUser), nextCursor: z.string().optional() }),
+    },
+    errors: ['validation_failed'],
+  },
+  'POST /admin/users': {
+    tag: 'Admin',
+    summary: 'Invite: mail a sign-up link whose account starts with the roles',
+    body: adminInviteBody,
+    success: { status: 202, description: 'Accepted; an address that has an account gets a notice instead.', body: z.object({ message: z.string() }) },
+    errors: [],
+  },
+  'GET /admin/users/{id}': {
+    tag: 'Admin',
+    summary: 'A user with its roles, state, sign-in methods and live sessions',
+    success: {
+      status: 200,
+      description: 'The user.',
+      body: z.object({
+        user,
+        roles: z.array(z.string()),
+        disabled: z.boolean(),
+        methods: z.array(z.enum(['password', 'totp'])),
+        sessions: z.array(sessionView.omit({ current: true })),
+      }),
+    },
+    errors: ['not_found'],
+  },
+  'POST /admin/users/{id}/disable': {
+    tag: 'Admin',
+    summary: 'Disable the account: every session ends, no sign-in by any method',
+    success: { status: 204, description: 'Disabled.' },
+    errors: ['not_found'],
+  },
+  'POST /admin/users/{id}/enable': {
+    tag: 'Admin',
+    summary: 'Enable a disabled account',
+    success: { status: 204, description: 'Enabled.' },
+    errors: ['not_found'],
+  },
+  'PUT /admin/users/{id}/roles': {
+    tag: 'Admin',
+    summary: 'Replace the roles (in tokens from the next refresh; revokeSessions ends every session)',
+    body: adminRolesBody,
+    success: { status: 200, description: 'The roles now held.', body: z.object({ roles: z.array(z.string()) }) },
+    errors: ['not_found'],
+  },
+  'DELETE /admin/users/{id}/sessions': {
+    tag: 'Admin',
+    summary: 'Sign the user out everywhere',
+    success: { status: 204, description: 'Every session revoked.' },
+    errors: ['not_found'],
+  },
+  'DELETE /admin/users/{id}/mfa': {
+    tag: 'Admin',
+    summary: 'Turn two-factor off; the owner is mailed a notice',
+    success: { status: 204, description: 'Two-factor is off.' },
+    errors: ['not_found'],
+  },
+  'DELETE /admin/users/{id}': {
+    tag: 'Admin',
+    summary: 'Delete the account; the owner is mailed a notice',
+    success: { status: 204, description: 'Deleted.' },
+    errors: ['not_found'],
+  },
+  'GET /admin/users/{id}/events': {
+    tag: 'Admin',
+    summary: 'The user’s security events, newest first (query: limit 1-100, cursor)',
+    success: {
+      status: 200,
+      description: 'A page of events.',
+      body: z.object({ events: z.array(securityEventView), nextCursor: z.string().optional() }),
+    },
+    errors: ['validation_failed'],
   },
   'GET /.well-known/jwks.json': {
     tag: 'Discovery',

@@ -42,6 +42,8 @@ function genericErrors(route: Route, contract: RouteContract | undefined): Error
   const codes: ErrorCode[] = ['internal_error', 'rate_limited'];
   if (contract?.body) codes.push('validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type');
   if (route.auth === 'protected') codes.push('unauthorized', 'forbidden');
+  // AWS_IAM: unsigned, wrongly signed or stale requests are refused by the gateway.
+  if (route.auth === 'iam') codes.push('forbidden');
   const { table, secrets, sendsMail } = route.access;
   if (table.length || secrets.length || sendsMail) codes.push('service_unavailable');
   return codes;
@@ -94,7 +96,7 @@ function operationOf(route: Route, contract: RouteContract | undefined, componen
     summary: contract?.summary ?? route.functionName,
     ...(contract?.description ? { description: contract.description } : {}),
     ...(contract ? { tags: [contract.tag] } : {}),
-    security: route.auth === 'protected' ? [{ bearerAuth: [] }] : [],
+    security: route.auth === 'protected' ? [{ bearerAuth: [] }] : route.auth === 'iam' ? [{ sigv4: [] }] : [],
   };
   const parameters: unknown[] = pathParameters(route.path);
   if (contract?.cookie) parameters.push({ name: contract.cookie.name, in: 'cookie', required: false, description: contract.cookie.description, schema: { type: 'string' } });
@@ -137,7 +139,11 @@ export function buildOpenApiDocument(table: readonly Route[] = routes, contracts
     paths,
     components: {
       schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        // API Gateway AWS_IAM: a SigV4 signature for execute-api by a principal allowed execute-api:Invoke.
+        sigv4: { type: 'apiKey', name: 'Authorization', in: 'header', description: 'AWS Signature Version 4 (service execute-api), as made by any AWS SDK; grant execute-api:Invoke on /admin/*.' },
+      },
     },
   };
 }

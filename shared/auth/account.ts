@@ -7,6 +7,8 @@ import { requireSecondFactor } from './mfa';
 import { forgetEveryDevice } from './devices';
 import { deleteOnCompleteSnapshot, revokeEverySession } from './recent-sessions';
 import { reauthenticate } from './reauthentication';
+import { eventNow } from './events';
+import type { SessionClient } from './session-client';
 
 interface Caller {
   userId: string;
@@ -21,13 +23,19 @@ export const EMAIL_CHANGE_REQUESTED = 'If the new address can be used, a mail wi
  * still the one just verified), a bumped credentialsVersion (pending reset links die) and the
  * notice are one transaction; then every other session is revoked and this one kept.
  */
-export async function changePassword(ctx: AuthContext, caller: Caller, input: { currentPassword: string; newPassword: string; code?: string }): Promise<void> {
+export async function changePassword(
+  ctx: AuthContext,
+  caller: Caller,
+  input: { currentPassword: string; newPassword: string; code?: string },
+  client: SessionClient = {},
+): Promise<void> {
   await assertNewPasswordAllowed(ctx.config, input.newPassword, 'newPassword');
   const user = await reauthenticate(ctx, caller.userId, input.currentPassword);
   await requireSecondFactor(ctx, user, input);
   const passwordHash = await hashPassword(input.newPassword);
   // The password changed meanwhile (another device): the one verified is no longer current.
-  if (!(await ctx.users.changePassword(user, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now()))) {
+  const event = eventNow(ctx, user.id, 'password_changed', client);
+  if (!(await ctx.users.changePassword(user, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now(), event))) {
     throw new ApiError('reauthentication_failed');
   }
   const revoked = await revokeEverySession(ctx, user.id, { except: caller.sessionId });

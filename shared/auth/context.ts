@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { ChallengeStore, DeviceStore, EmailSigninStore, LimitStore, MfaStore, Outbox, PasskeyStore, SessionStore, UserRecord, UserStore } from '../stores';
+import type { ChallengeStore, DeviceStore, EmailSigninStore, LimitStore, MfaStore, Outbox, PasskeyStore, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
@@ -12,6 +12,7 @@ export interface AuthContext {
   passkeys: PasskeyStore;
   emailSignins: EmailSigninStore;
   outbox: Outbox;
+  events: SecurityEventStore;
   config: Config;
   /** Epoch milliseconds. */
   now: () => number;

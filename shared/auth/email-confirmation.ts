@@ -3,6 +3,8 @@ import { recordSecurityEvent } from '../observability';
 import type { EmailChangeToken, UserRecord } from '../stores';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { eventNow } from './events';
+import type { SessionClient } from './session-client';
 
 // Apart from shared/auth/account.ts: the link proves the new address, so this route checks no
 // password and no second factor, and its bundle carries neither the hashing nor the TOTP code.
@@ -24,13 +26,14 @@ export function linkStillBinds(link: Pick<EmailChangeToken, 'oldEmail' | 'creden
  * account claimed the address meanwhile; every dead link (unknown, expired, used, account gone or
  * already moved) is 400 invalid_token.
  */
-export async function confirmEmailChange(ctx: AuthContext, input: { token: string }): Promise<PublicUser> {
+export async function confirmEmailChange(ctx: AuthContext, input: { token: string }, client: SessionClient = {}): Promise<PublicUser> {
   const link = await ctx.users.findEmailChangeToken(hashVerificationToken(input.token));
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
   const user = await ctx.users.findById(link.userId);
   if (!user || !linkStillBinds(link, user)) throw new ApiError('invalid_token');
 
-  const outcome = await ctx.users.confirmEmailChange(link, { kind: 'email_changed', email: link.oldEmail, newEmail: link.newEmail }, ctx.now());
+  const event = eventNow(ctx, user.id, 'email_changed', client);
+  const outcome = await ctx.users.confirmEmailChange(link, { kind: 'email_changed', email: link.oldEmail, newEmail: link.newEmail }, ctx.now(), event);
   if (outcome === 'invalid_token') throw new ApiError('invalid_token');
   if (outcome === 'email_taken') throw new ApiError('email_taken', { errors: [{ field: 'newEmail', message: 'belongs to another account' }] });
   recordSecurityEvent('EmailChange', { userId: user.id });

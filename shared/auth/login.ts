@@ -5,6 +5,7 @@ import { readDeviceToken } from '../tokens/device-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { isTrustedDevice, rememberDevice } from './devices';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
+import { recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
 import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
@@ -51,6 +52,8 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   const attempt = !device || trustedDevice ? firstAttempt : await countAttempt(ctx, identifierKey, 'lockout');
   const matches = await checkCountedAttempt(ctx, attempt, () => verifyPassword(input.password, user?.passwordHash), { userId: user?.id });
   if (!user || !matches) throw new ApiError('invalid_credentials');
+  // Only after the right password: a disabled account says so to its owner, never to a guesser.
+  if (user.disabled) throw new ApiError('account_disabled');
 
   let verifiedHash = user.passwordHash;
   if (needsRehash(user.passwordHash)) {
@@ -72,12 +75,14 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
     return challenge;
   }
 
-  const session = newSession(ctx, user.id, client);
+  const session = newSession(ctx, user.id, client, ['pwd'], user.roles);
+  // The event is written beside the session, not after it: no round trip added to the login.
   const [, , deviceToken] = await settledTogether([
     startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials')),
     resetAttempts(ctx, attempt),
     // A trusted browser keeps its cookie; any other gets a new device (so logins do not pile up cookies).
     trustedDevice ? undefined : rememberDevice(ctx, user, client),
+    recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'password', newDevice: !trustedDevice }),
   ]);
   const tokens = await issueTokens(ctx, session, session.generation);
   return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };

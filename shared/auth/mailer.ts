@@ -53,7 +53,13 @@ const signup: Decide<'signup'> = async (ctx, intent) => {
   const { token, tokenHash } = newVerificationToken();
   const ttlSeconds = ctx.config.VERIFICATION_TOKEN_TTL_SECONDS;
   // issuedAt: should an account hold this address later and leave it, this link stays dead.
-  await ctx.users.createSignupToken({ tokenHash, email: intent.email, issuedAt: ctx.now(), expiresAt: ctx.now() + ttlSeconds * 1000 });
+  await ctx.users.createSignupToken({
+    tokenHash,
+    email: intent.email,
+    issuedAt: ctx.now(),
+    expiresAt: ctx.now() + ttlSeconds * 1000,
+    ...(intent.roles?.length ? { roles: intent.roles } : {}),
+  });
   return { to: intent.email, mail: signupMail(intent.email, appLink(ctx, '/verify', { token }), Math.round(ttlSeconds / 3600)) };
 };
 

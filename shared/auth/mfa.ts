@@ -13,6 +13,7 @@ import type { SessionClient } from './session-client';
 import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys, type CountedAttempt } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 import { matchingStep, newTotpSecret, otpauthUri } from './totp';
+import { eventNow, recordEvent } from './events';
 
 /**
  * Two-factor authentication with TOTP and recovery codes: enrollment, the login's second step,
@@ -89,7 +90,7 @@ async function useSecondFactor(ctx: AuthContext, userId: string, state: MfaState
   const codeHash = factor.recoveryCode === undefined ? undefined : hashRecoveryCode(userId, factor.recoveryCode);
   if (codeHash === undefined || !state.recoveryCodeHashes.includes(codeHash)) return false;
   const remaining = state.recoveryCodeHashes.length - 1;
-  const used = await ctx.mfa.useRecoveryCode(userId, codeHash, { kind: 'recovery_code_used', email: state.email, remaining }, ctx.now());
+  const used = await ctx.mfa.useRecoveryCode(userId, codeHash, { kind: 'recovery_code_used', email: state.email, remaining }, ctx.now(), eventNow(ctx, userId, 'recovery_code_used'));
   if (used) recordSecurityEvent('RecoveryCodeUsed', { userId, remaining });
   return used;
 }
@@ -145,6 +146,7 @@ export async function confirmTotp(
   ctx: AuthContext,
   caller: { userId: string; sessionId: string },
   input: { code: string; signOutOtherSessions?: boolean },
+  client: SessionClient = {},
 ): Promise<{ recoveryCodes: string[] }> {
   const { code, signOutOtherSessions = true } = input;
   const { user, state } = await signedInUser(ctx, caller.userId);
@@ -160,7 +162,7 @@ export async function confirmTotp(
   const recoveryCodes = generateRecoveryCodes();
   const hashes = recoveryCodes.map((c) => hashRecoveryCode(user.id, c)!);
   // The step of this code is recorded as used: it cannot sign in a moment later.
-  if (!(await ctx.mfa.enable(user.id, pending, step, hashes, { kind: 'mfa_enabled', email: user.email }, ctx.now()))) {
+  if (!(await ctx.mfa.enable(user.id, pending, step, hashes, { kind: 'mfa_enabled', email: user.email }, ctx.now(), eventNow(ctx, user.id, 'mfa_enabled', client)))) {
     throw new ApiError('mfa_not_pending');
   }
   recordSecurityEvent('MfaEnabled', { userId: user.id });
@@ -183,11 +185,16 @@ export async function regenerateRecoveryCodes(ctx: AuthContext, userId: string, 
 }
 
 /** DELETE /auth/mfa/totp: password and a second factor turn two-factor off (and drop a pending enrollment). */
-export async function disableTotp(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor): Promise<void> {
+export async function disableTotp(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor, client: SessionClient = {}): Promise<void> {
   const state = await signedInState(ctx, userId);
   const user = await reauthenticate(ctx, userId, input.password);
   await requireSecondFactor(ctx, user, input, state);
-  await ctx.mfa.disable(user.id, state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined, ctx.now());
+  await ctx.mfa.disable(
+    user.id,
+    state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined,
+    ctx.now(),
+    state.secret ? eventNow(ctx, user.id, 'mfa_disabled', client) : undefined,
+  );
   if (state.secret) recordSecurityEvent('MfaDisabled', { userId: user.id });
 }
 
@@ -218,12 +225,16 @@ export async function completeMfaLogin(
   const user = await ctx.users.findById(challenge.userId);
   // A reset, password change or email change since the password was checked ends the half-done login too.
   if (!user || (user.credentialsVersion ?? 0) !== challenge.credentialsVersion) throw new ApiError('invalid_token');
-  const session = newSession(ctx, user.id, client, ['pwd', 'otp']);
+  if (user.disabled) throw new ApiError('account_disabled');
+  const session = newSession(ctx, user.id, client, ['pwd', 'otp'], user.roles);
   // As at login: a reset or deletion committing meanwhile revokes this session, or is seen here.
+  const method = factorOf(input).code !== undefined ? 'totp' : 'recovery_code';
+  // The event is written beside the session, never after it.
   const [, deviceToken] = await settledTogether([
     startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token')),
     // The login came from a trusted device: it keeps its cookie; any other browser becomes a device of the account.
     challenge.deviceId ? undefined : rememberDevice(ctx, user, client),
+    recordEvent(ctx, user.id, 'signed_in', { ...client, method, newDevice: !challenge.deviceId }),
   ]);
   const tokens = await issueTokens(ctx, session, session.generation);
   return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };

@@ -6,6 +6,8 @@ import type { AuthContext } from './context';
 import { assertNewPasswordAllowed } from './password-policy';
 import { revokeEverySession } from './recent-sessions';
 import { throttleKeys } from './throttle';
+import { eventNow } from './events';
+import type { SessionClient } from './session-client';
 
 export const RESET_REQUESTED = 'If that address has an account, a mail with a link to reset its password is on its way.';
 
@@ -26,7 +28,7 @@ export async function requestPasswordReset(ctx: AuthContext, input: { email: str
  * in: the user logs in with the new password. Unknown, expired, used and superseded links and
  * links of a deleted account are all 400 invalid_token. Two-factor settings are not touched.
  */
-export async function resetPassword(ctx: AuthContext, input: { token: string; password: string }): Promise<void> {
+export async function resetPassword(ctx: AuthContext, input: { token: string; password: string }, client: SessionClient = {}): Promise<void> {
   await assertNewPasswordAllowed(ctx.config, input.password);
   const link = await ctx.users.findResetToken(hashVerificationToken(input.token));
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
@@ -34,7 +36,8 @@ export async function resetPassword(ctx: AuthContext, input: { token: string; pa
   if (!user) throw new ApiError('invalid_token');
 
   const passwordHash = await hashPassword(input.password);
-  if (!(await ctx.users.resetPassword(link, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now()))) {
+  const event = eventNow(ctx, user.id, 'password_reset', client);
+  if (!(await ctx.users.resetPassword(link, passwordHash, { kind: 'password_changed', email: user.email }, ctx.now(), event))) {
     throw new ApiError('invalid_token');
   }
 

@@ -4,6 +4,8 @@ import type { SessionRecord } from '../stores';
 import type { AuthContext } from './context';
 import { forgetDevice, listTrustedDevices, type DeviceView } from './devices';
 import { sessionState } from './session-rules';
+import { recordEvent } from './events';
+import type { SessionClient } from './session-client';
 
 /** A session as the caller's session list shows it. */
 export interface SessionView {
@@ -60,6 +62,16 @@ export async function listSessions(ctx: AuthContext, caller: Caller): Promise<{ 
   };
 }
 
+/** A user's live sessions as the admin API shows them, newest first: no caller, so none is current. */
+export async function liveSessionsOfUser(ctx: AuthContext, userId: string): Promise<SessionView[]> {
+  const now = ctx.now();
+  const sessions = await ctx.sessions.listOfUser(userId);
+  return sessions
+    .filter((session) => sessionState(session, now, ctx.config) === 'live')
+    .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
+    .map((session) => viewOf(session, ''));
+}
+
 function viewOf(session: SessionRecord, currentSessionId: string): SessionView {
   return {
     id: session.id,
@@ -76,13 +88,13 @@ function viewOf(session: SessionRecord, currentSessionId: string): SessionView {
  * the same single read and answer the same 404 not_found, so an id of another user cannot be told
  * from one that never existed. Returns whether it was the caller's own session (its cookie goes too).
  */
-export async function revokeSession(ctx: AuthContext, caller: Caller, sessionId: string | undefined): Promise<{ wasCurrent: boolean }> {
+export async function revokeSession(ctx: AuthContext, caller: Caller, sessionId: string | undefined, client: SessionClient = {}): Promise<{ wasCurrent: boolean }> {
   const id = requireIdShape(sessionId);
   const [, session] = await Promise.all([requireLiveCaller(ctx, caller), ctx.sessions.get(id)]);
   if (!session || session.userId !== caller.userId || sessionState(session, ctx.now(), ctx.config) !== 'live') {
     throw new ApiError('not_found');
   }
-  await ctx.sessions.revoke(session.id, ctx.now());
+  await Promise.all([ctx.sessions.revoke(session.id, ctx.now()), recordEvent(ctx, caller.userId, 'session_revoked', client)]);
   logger.info('session revoked', { userId: caller.userId, sessionId: session.id, current: session.id === caller.sessionId });
   return { wasCurrent: session.id === caller.sessionId };
 }

@@ -2,6 +2,7 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { AttemptCounter, StoredAttempts } from '../stores';
 import type { AuthContext } from './context';
+import { recordEvent } from './events';
 
 /**
  * The one throttle every password check goes through (login now, the re-authentication of
@@ -149,7 +150,11 @@ export async function checkCountedAttempt(ctx: AuthContext, attempt: CountedAtte
     if (counted.lockedUntil !== undefined) {
       // The lock was set when the attempt was counted; it runs its full length from the failure.
       const until = ctx.now() + lockSecondsAfter(counted.failures) * 1000;
-      await ctx.limits.settleFailure(key, claim.version, until, until + FAILURE_MEMORY_SECONDS * 1000);
+      await Promise.all([
+        ctx.limits.settleFailure(key, claim.version, until, until + FAILURE_MEMORY_SECONDS * 1000),
+        // The owner sees that someone locked the account (only a known account has a history).
+        subject.userId ? recordEvent(ctx, subject.userId, 'locked_out') : undefined,
+      ]);
     }
     recordSecurityEvent('LoginFailure', { ...subject, throttle: kindOf(key), failures: counted.failures, lockSeconds: lockSecondsAfter(counted.failures) });
   }

@@ -16,11 +16,22 @@ export interface IssuedTokens {
   deviceToken?: string;
 }
 
-export function newSession(ctx: AuthContext, userId: string, client: SessionClient = {}, amr: readonly AuthMethod[] = ['pwd']): SessionRecord {
+/**
+ * `roles`: the user's, copied onto the session so a refresh (one conditional write, no user read)
+ * can put them in the access token; a role change rewrites the copies of the user's live sessions.
+ */
+export function newSession(
+  ctx: AuthContext,
+  userId: string,
+  client: SessionClient = {},
+  amr: readonly AuthMethod[] = ['pwd'],
+  roles: readonly string[] = [],
+): SessionRecord {
   const now = ctx.now();
   return {
     ...client,
     amr,
+    ...(roles.length ? { roles } : {}),
     id: randomBytes(16).toString('base64url'),
     userId,
     generation: 0,
@@ -30,9 +41,10 @@ export function newSession(ctx: AuthContext, userId: string, client: SessionClie
   };
 }
 
+/** The access token carries the session's copy of the user's roles (kept current by a role change: shared/auth/admin.ts). */
 export async function issueTokens(ctx: AuthContext, session: SessionRecord, generation: number): Promise<IssuedTokens> {
   const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([
-    signAccessToken(session.userId, session.id, session.amr ?? ['pwd']),
+    signAccessToken(session.userId, session.id, session.amr ?? ['pwd'], session.roles),
     deriveRefreshToken(session.id, generation),
   ]);
   return { accessToken, expiresIn, refreshToken, refreshMaxAgeSeconds: remainingLifetimeSeconds(session, ctx.now()) };

@@ -29,13 +29,15 @@ export async function completeSignup(
   if (!link || link.expiresAt <= ctx.now()) throw new ApiError('invalid_token');
 
   const id = randomUUID();
-  const session = newSession(ctx, id, client);
+  const roles = link.roles ?? [];
+  const session = newSession(ctx, id, client, ['pwd'], roles);
   const user = {
     id,
     email: link.email,
     ...(input.username ? { username: input.username } : {}),
     passwordHash: await hashPassword(input.password),
     createdAt: new Date(ctx.now()).toISOString(),
+    ...(roles.length ? { roles } : {}),
     // The first session, in the same transaction: revoking every session finds it even before the index does.
     recentSessions: [recentSessionEntry(session)],
     sessionsVersion: 1,

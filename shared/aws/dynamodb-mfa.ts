@@ -5,6 +5,8 @@ import { cancellationReasons, isConditionFailure } from './errors';
 import { intentItem } from './dynamodb-outbox';
 import { writeConditionally } from './conditional-write';
 import { transactWrite } from './dynamodb-transactions';
+import { eventPut } from './dynamodb-events';
+import type { SecurityEventRecord } from '../security-events';
 
 /**
  * Two-factor state lives on the USER#<id> item: totpPending (an enrollment waiting for its first
@@ -45,7 +47,7 @@ export class DynamoMfaStore implements MfaStore {
     );
   }
 
-  async enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number): Promise<boolean> {
+  async enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
     try {
       await transactWrite(this.client, [
         {
@@ -58,6 +60,7 @@ export class DynamoMfaStore implements MfaStore {
           },
         },
         { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+        ...eventPut(this.tableName, event),
       ]);
       return true;
     } catch (error) {
@@ -79,7 +82,7 @@ export class DynamoMfaStore implements MfaStore {
     );
   }
 
-  async useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number): Promise<boolean> {
+  async useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
     try {
       await transactWrite(this.client, [
         {
@@ -92,6 +95,7 @@ export class DynamoMfaStore implements MfaStore {
           },
         },
         { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+        ...eventPut(this.tableName, event),
       ]);
       return true;
     } catch (error) {
@@ -113,7 +117,7 @@ export class DynamoMfaStore implements MfaStore {
     );
   }
 
-  async disable(userId: string, notice: MailIntent | undefined, now: number): Promise<void> {
+  async disable(userId: string, notice: MailIntent | undefined, now: number, event?: SecurityEventRecord): Promise<void> {
     const update = {
       TableName: this.tableName,
       Key: userKey(userId),
@@ -124,7 +128,7 @@ export class DynamoMfaStore implements MfaStore {
       await writeConditionally(this.client, new UpdateCommand(update));
       return;
     }
-    await transactWrite(this.client, [{ Update: update }, { Put: { TableName: this.tableName, Item: intentItem(notice, now) } }]).catch((error: unknown) => {
+    await transactWrite(this.client, [{ Update: update }, { Put: { TableName: this.tableName, Item: intentItem(notice, now) } }, ...eventPut(this.tableName, event)]).catch((error: unknown) => {
       // The account is gone: nothing left to turn off.
       if (cancellationReasons(error)?.[0] !== 'ConditionalCheckFailed') throw error;
     });

@@ -28,6 +28,7 @@ export function sessionToItem(session: SessionRecord): Record<string, unknown> {
     ...(session.userAgent !== undefined ? { userAgent: session.userAgent } : {}),
     ...(session.ipAddress !== undefined ? { ipAddress: session.ipAddress } : {}),
     ...(session.amr !== undefined ? { amr: [...session.amr] } : {}),
+    ...(session.roles?.length ? { roles: [...session.roles] } : {}),
   };
 }
 
@@ -44,6 +45,7 @@ function toRecord(item: Record<string, unknown>): SessionRecord {
     ...(typeof item.userAgent === 'string' ? { userAgent: item.userAgent } : {}),
     ...(typeof item.ipAddress === 'string' ? { ipAddress: item.ipAddress } : {}),
     ...(Array.isArray(item.amr) ? { amr: item.amr as AuthMethod[] } : {}),
+    ...(Array.isArray(item.roles) && item.roles.length ? { roles: item.roles as string[] } : {}),
   };
 }
 
@@ -187,5 +189,23 @@ export class DynamoSessionStore implements SessionStore {
       await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map((id) => this.revoke(id, now)));
     }
     return ids.length;
+  }
+
+  async setRolesOfUser(userId: string, roles: readonly string[], alsoSet: readonly string[] = []): Promise<void> {
+    const ids = [...new Set([...(await this.unrevokedIdsOfUser(userId)), ...alsoSet])];
+    const update = (id: string) =>
+      writeConditionally(
+        this.client,
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: sessionKey(id),
+          UpdateExpression: roles.length ? 'SET #roles = :roles' : 'REMOVE #roles',
+          // Only the user's own, still there (never an item made by the update).
+          ConditionExpression: 'attribute_exists(pk) AND userId = :user',
+          ExpressionAttributeNames: { '#roles': 'roles' },
+          ExpressionAttributeValues: { ':user': userId, ...(roles.length ? { ':roles': [...roles] } : {}) },
+        }),
+      );
+    for (let i = 0; i < ids.length; i += REVOKE_CONCURRENCY) await Promise.all(ids.slice(i, i + REVOKE_CONCURRENCY).map(update));
   }
 }

@@ -4,11 +4,14 @@ import type { MailIntent } from '../outbox';
 import type {
   ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SignupToken, UserRecord, UserStore,
 } from '../stores';
+import { tableSchema } from '../table';
 import { intentItem } from './dynamodb-outbox';
 import { cancellationReasons } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 import { writeConditionally } from './conditional-write';
+import { eventPut } from './dynamodb-events';
+import type { SecurityEventRecord } from '../security-events';
 
 /**
  * Items: USER#<id> (the user), EMAIL#<email> and USERNAME#<lower-case name> (uniqueness, pointing
@@ -61,13 +64,22 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     // A string set: absent while empty (DynamoDB stores no empty sets).
     ...(item.recentSessions instanceof Set ? { recentSessions: [...(item.recentSessions as Set<string>)] } : {}),
     ...(typeof u.sessionsVersion === 'number' ? { sessionsVersion: u.sessionsVersion } : {}),
+    ...(Array.isArray(item.roles) && item.roles.length ? { roles: item.roles as string[] } : {}),
+    ...(item.disabled === true ? { disabled: true } : {}),
   };
 }
 
 /** The user as stored: recent sessions as a string set, so a login adds one and a pruning drops some. */
 function userItem(user: UserRecord): Record<string, unknown> {
   const { recentSessions, ...rest } = toRecord(user as unknown as Record<string, unknown>);
-  return { ...key.user(user.id), ...rest, ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}) };
+  return {
+    ...key.user(user.id),
+    ...rest,
+    ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}),
+    // Listed by the admin's users-by-email index.
+    gsi2pk: tableSchema.usersByEmailIndex.partitionValue,
+    gsi2sk: user.email,
+  };
 }
 
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
@@ -93,14 +105,23 @@ export class DynamoUserStore implements UserStore {
 
   async createSignupToken(token: SignupToken): Promise<void> {
     await this.putToken(key.signup(token.tokenHash), {
-      email: token.email, expiresAt: epochSeconds(token.expiresAt), ...(token.issuedAt !== undefined ? { issuedAt: token.issuedAt } : {}),
+      email: token.email,
+      expiresAt: epochSeconds(token.expiresAt),
+      ...(token.issuedAt !== undefined ? { issuedAt: token.issuedAt } : {}),
+      ...(token.roles?.length ? { roles: [...token.roles] } : {}),
     });
   }
 
   async findSignupToken(tokenHash: string): Promise<SignupToken | undefined> {
     const Item = await this.getItem(key.signup(tokenHash));
     if (typeof Item?.email !== 'string' || typeof Item.expiresAt !== 'number') return undefined;
-    return { tokenHash, email: Item.email, expiresAt: Item.expiresAt * 1000, ...(typeof Item.issuedAt === 'number' ? { issuedAt: Item.issuedAt } : {}) };
+    return {
+      tokenHash,
+      email: Item.email,
+      expiresAt: Item.expiresAt * 1000,
+      ...(typeof Item.issuedAt === 'number' ? { issuedAt: Item.issuedAt } : {}),
+      ...(Array.isArray(Item.roles) ? { roles: Item.roles as string[] } : {}),
+    };
   }
 
   async addressFreedAt(email: string): Promise<number | undefined> {
@@ -169,7 +190,8 @@ export class DynamoUserStore implements UserStore {
         TableName: this.tableName,
         Key: key.user(userId),
         UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
-        ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified${strength}`,
+        // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
+        ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)${strength}`,
         ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
       }),
     );
@@ -200,7 +222,7 @@ export class DynamoUserStore implements UserStore {
     return { tokenHash, userId: item.userId, credentialsVersion: item.credentialsVersion, expiresAt: item.expiresAt * 1000 };
   }
 
-  async resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number): Promise<boolean> {
+  async resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
     const version = counterIs('credentialsVersion', ':version', token.credentialsVersion);
     return this.conditionalTransaction([
       this.consumeToken(key.reset(token.tokenHash), now),
@@ -214,10 +236,11 @@ export class DynamoUserStore implements UserStore {
         },
       },
       this.putIntent(notice, now),
+      ...eventPut(this.tableName, event),
     ]);
   }
 
-  async changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number): Promise<boolean> {
+  async changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
     return this.conditionalTransaction([
       {
         Update: {
@@ -230,6 +253,7 @@ export class DynamoUserStore implements UserStore {
         },
       },
       this.putIntent(notice, now),
+      ...eventPut(this.tableName, event),
     ]);
   }
 
@@ -253,7 +277,7 @@ export class DynamoUserStore implements UserStore {
     };
   }
 
-  async confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number): Promise<ConfirmEmailOutcome> {
+  async confirmEmailChange(token: EmailChangeToken, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<ConfirmEmailOutcome> {
     const version = counterIs('credentialsVersion', ':version', token.credentialsVersion);
     // Indexes matter: the cancellation reasons come back in this order.
     const items: TransactItem[] = [
@@ -271,13 +295,14 @@ export class DynamoUserStore implements UserStore {
         Update: {
           TableName: this.tableName,
           Key: key.user(token.userId),
-          UpdateExpression: `SET email = :new, ${BUMP_CREDENTIALS}`,
+          UpdateExpression: `SET email = :new, gsi2sk = :new, ${BUMP_CREDENTIALS}`,
           ConditionExpression: `attribute_exists(pk) AND email = :old AND ${version.condition}`,
           ExpressionAttributeValues: { ':new': token.newEmail, ':old': token.oldEmail, ...bumpValues, ...version.values },
         },
       },
       this.putIntent(notice, now),
       this.putAddressFreed(token.oldEmail, now),
+      ...eventPut(this.tableName, event),
     ];
     try {
       await transactWrite(this.client, items);

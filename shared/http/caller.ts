@@ -1,10 +1,13 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ApiError } from '../errors';
+import { splitRoles } from '../roles';
 
 /** Who is calling, as the authorizer established it. */
 export interface Caller {
   userId: string;
   sessionId: string;
+  /** The roles the access token carries (none: []). What each allows is the route's to decide. */
+  roles: string[];
 }
 
 /**
@@ -21,5 +24,5 @@ export function callerFrom(event: Pick<APIGatewayProxyEvent, 'requestContext'>):
   const userId = context?.userId;
   const sessionId = context?.sessionId;
   if (typeof userId !== 'string' || typeof sessionId !== 'string' || !userId || !sessionId) throw new ApiError('unauthorized');
-  return { userId, sessionId };
+  return { userId, sessionId, roles: splitRoles(context?.roles) };
 }

@@ -13,6 +13,8 @@ export const THROTTLED_RETRY_AFTER_SECONDS = 1;
 export const gatewayResponses = [
   { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized' },
   { type: 'ACCESS_DENIED', status: 403, code: 'forbidden' },
+  // /admin (AWS_IAM): a wrong or stale SigV4 signature.
+  { type: 'INVALID_SIGNATURE', status: 403, code: 'forbidden' },
   { type: 'THROTTLED', status: 429, code: 'rate_limited', retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS },
   // A block by WAF's reputation or managed rules. Its rate rules answer 429 with Retry-After
   // themselves (a custom response, infra/waf.ts), so what reaches this response is a refusal.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { getConfig } from '../config';
 import { findPublicKey, getSigningKey } from '../keys';
+import { isRoleName } from '../roles';
 import type { AuthMethod } from '../stores';
 import { SIGNING_ALGORITHM } from './algorithm';
 
@@ -10,6 +11,8 @@ export interface AccessClaims {
   sid: string;
   jti: string;
   exp: number;
+  /** The user's roles when the token was issued (a change shows at the next refresh). */
+  roles: string[];
 }
 
 const CLOCK_SKEW_SECONDS = 30;
@@ -68,12 +71,17 @@ export function withinLifetime(payload: { iat?: unknown; exp?: unknown }, nowSec
 
 /**
  * `amr` (RFC 8176) says how the session began: ["pwd"], or ["pwd","otp"] after a second factor,
- * so an API can ask for the stronger one.
+ * so an API can ask for the stronger one. `roles` are the user's as stored when the token is made.
  */
-export async function signAccessToken(userId: string, sessionId: string, amr: readonly AuthMethod[] = ['pwd']): Promise<{ accessToken: string; expiresIn: number }> {
+export async function signAccessToken(
+  userId: string,
+  sessionId: string,
+  amr: readonly AuthMethod[] = ['pwd'],
+  roles: readonly string[] = [],
+): Promise<{ accessToken: string; expiresIn: number }> {
   const config = getConfig();
   const { kid, privateKey } = await getSigningKey();
-  const signed = jwt.sign({ sid: sessionId, token_use: 'access', amr }, privateKey, {
+  const signed = jwt.sign({ sid: sessionId, token_use: 'access', amr, roles }, privateKey, {
     algorithm: SIGNING_ALGORITHM,
     header: { alg: SIGNING_ALGORITHM, kid, typ: ACCESS_TOKEN_TYPE },
     issuer: config.JWT_ISSUER,
@@ -124,5 +132,8 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | u
   if (!withinLifetime(payload, Math.floor(Date.now() / 1000), config.ACCESS_TOKEN_TTL_SECONDS)) return undefined;
   const { sub, sid, jti, exp } = payload;
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return undefined;
-  return { sub, sid, jti, exp };
+  // A token from before roles existed carries none; anything but role names is refused.
+  const roles: unknown = payload.roles ?? [];
+  if (!Array.isArray(roles) || !roles.every(isRoleName)) return undefined;
+  return { sub, sid, jti, exp, roles };
 }

@@ -156,6 +156,25 @@ describe('account lifecycle in Chromium', () => {
     await untilText(laptop, 'status', `You are signed in as ${email}`);
   });
 
+  it('the security activity section tells the sign-in and then the password change, in sentences', async () => {
+    // Prepare
+    const { phone } = await signedInOnTwoDevices();
+    await phone.getByTestId('nav-activity').click();
+    await untilText(phone, 'security-events', /Signed in from .+ \(new device\)/);
+
+    // Act
+    await phone.getByTestId('nav-password').click();
+    await phone.getByTestId('change-password-current').fill(firstPassword);
+    await phone.getByTestId('change-password-new').fill(secondPassword);
+    await phone.getByTestId('change-password-submit').click();
+
+    // Assess
+    await untilText(phone, 'status', 'Password changed');
+    await phone.getByTestId('nav-activity').click();
+    await untilText(phone, 'security-events', /^Password changed/);
+    expect(await phone.getByTestId('security-event').count()).toBe(2);
+  });
+
   it('a wrong current password is refused with a sentence and never signs the user out', async () => {
     // Prepare
     const email = newEmail();

@@ -174,6 +174,7 @@ describe('the sign-in pages, audited', () => {
         ['two-factor', 'mfa-section-title'],
         ['sign-in-methods', 'methods-title'],
         ['sessions', 'sessions-title'],
+        ['activity', 'activity-title'],
         ['danger-zone', 'danger-title'],
       ] as const) {
         await page.getByTestId(`nav-${section}`).click();

@@ -46,6 +46,22 @@ describe('routes', () => {
     },
   );
 
+  it.each(routes.filter((r) => r.auth === 'iam').map((r) => [`${r.method} ${r.path}`, r] as const))(
+    'admin route %s uses AWS_IAM authorization, never the token authorizer',
+    (_, route) => {
+      const method = view.method(route.method, route.path);
+
+      expect(route.path.startsWith('/admin/')).toBe(true);
+      expect(method.props.AuthorizationType).toBe('AWS_IAM');
+      expect(method.props.AuthorizerId).toBeUndefined();
+    },
+  );
+
+  it('puts every /admin route behind AWS_IAM', () => {
+    expect(routes.filter((r) => r.path.startsWith('/admin')).every((r) => r.auth === 'iam')).toBe(true);
+    expect(routes.filter((r) => r.auth === 'iam')).toHaveLength(10);
+  });
+
   it.each(routes.filter((r) => r.auth === 'public').map((r) => [`${r.method} ${r.path}`, r] as const))('public route %s has no authorizer', (_, route) => {
     // Act
     const method = view.method(route.method, route.path);

@@ -146,6 +146,7 @@ describe('cdk context', () => {
     ['accessTokenTtlSeconds', '1.5', 'must be a whole number, at least 1'],
     ['throttleRateLimit', 'fast', 'must be a positive number'],
     ['signingKeyRotationDays', '4000', 'must be between 1 and 3650'],
+    ['securityEventRetentionDays', '0', 'must be between 1 and 3650'],
     ['issuer', 'http://auth.example.com', 'must be an https URL like https://auth.example.com'],
     ['issuer', 'serverless-auth', 'must be an https URL like https://auth.example.com'],
     ['audience', 'two words', 'must be 1 to 256 visible ASCII characters, no spaces'],

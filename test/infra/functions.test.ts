@@ -12,6 +12,7 @@ beforeAll(() => {
 
 const TABLE = 'Data/Table.Arn';
 const SESSIONS_INDEX = 'Data/Table.Arn/index/sessions-by-user';
+const USERS_INDEX = 'Data/Table.Arn/index/users-by-email';
 const SENDER_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com';
 const CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/ServerlessAuth-dev';
 // IgnoreCase: SES compares the Source as written, the stack holds the address lower-cased.
@@ -26,6 +27,9 @@ const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${
 const readStream = ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on Data/Table.StreamArn`);
 const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on MailerDeadLetters.Arn`);
 
+/** Security events: the same Query of a user's own partition as the devices'. */
+const queryOwnPartition = queryDevices;
+
 /** Least privilege, written out per function: what each may do beyond its own logs and X-Ray. */
 const expectedPermissions: Record<string, string[]> = {
   register: [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
@@ -38,6 +42,17 @@ const expectedPermissions: Record<string, string[]> = {
   'list-sessions': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices],
   'revoke-session': [...readItems, ...writeItems],
   'revoke-device': [...readItems, ...writeItems],
+  'security-events': [queryOwnPartition],
+  'admin-list-users': [`dynamodb:Query on ${USERS_INDEX}`],
+  'admin-invite-user': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
+  'admin-get-user': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-disable-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-enable-user': [...writeItems],
+  'admin-set-roles': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-revoke-sessions': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
+  'admin-reset-mfa': [...readItems, ...writeItems],
+  'admin-delete-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices],
+  'admin-list-events': [queryOwnPartition],
   'mfa-enroll': [...readItems, ...writeItems, readSecret('MfaKey')],
   'mfa-confirm': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
   'mfa-recovery-codes': [...readItems, ...writeItems, readSecret('MfaKey')],
@@ -64,6 +79,8 @@ const expectedPermissions: Record<string, string[]> = {
   mailer: [...readItems, ...writeItems, ...sendMail, ...readStream, 'dynamodb:ListStreams on *', ...sendToDeadLetters],
   // Suppression items only: a hard bounce or complaint, written from SES's events.
   'mail-feedback': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["SUPPRESS#*"]}}`],
+  // Only its stream, the bus and its own dead-letter queue: it reads nothing from the table.
+  'lifecycle-events': [...readStream, 'dynamodb:ListStreams on *', 'events:PutEvents on EventBus.Arn', ...['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on LifecycleDeadLetters.Arn`)],
 };
 
 const expectedSecretIds: Record<string, string[]> = {
@@ -77,6 +94,17 @@ const expectedSecretIds: Record<string, string[]> = {
   'list-sessions': [],
   'revoke-session': [],
   'revoke-device': [],
+  'security-events': [],
+  'admin-list-users': [],
+  'admin-invite-user': [],
+  'admin-get-user': [],
+  'admin-disable-user': [],
+  'admin-enable-user': [],
+  'admin-set-roles': [],
+  'admin-revoke-sessions': [],
+  'admin-reset-mfa': [],
+  'admin-delete-user': [],
+  'admin-list-events': [],
   // The MFA key reaches only the functions that check a TOTP code: login does not decrypt TOTP secrets.
   'mfa-enroll': ['MFA_SECRET_KEY_SECRET_ID'],
   'mfa-confirm': ['MFA_SECRET_KEY_SECRET_ID'],
@@ -104,6 +132,7 @@ const expectedSecretIds: Record<string, string[]> = {
   authorizer: ['JWT_PUBLIC_KEYS_SECRET_ID'],
   mailer: [],
   'mail-feedback': [],
+  'lifecycle-events': [],
 };
 
 /** "action on resource [if condition]" for every permission of a function, whatever the statement grouping. */
@@ -148,6 +177,17 @@ describe('runtime', () => {
       'list-sessions': 256,
       'revoke-session': 256,
       'revoke-device': 256,
+      'security-events': 256,
+      'admin-list-users': 256,
+      'admin-invite-user': 256,
+      'admin-get-user': 256,
+      'admin-disable-user': 256,
+      'admin-enable-user': 256,
+      'admin-set-roles': 256,
+      'admin-revoke-sessions': 256,
+      'admin-reset-mfa': 256,
+      'admin-delete-user': 256,
+      'admin-list-events': 256,
       'mfa-enroll': 1024,
       'mfa-confirm': 256,
       'mfa-recovery-codes': 1024,
@@ -173,6 +213,7 @@ describe('runtime', () => {
       authorizer: 256,
       mailer: 256,
       'mail-feedback': 256,
+      'lifecycle-events': 256,
     });
   });
 
@@ -237,8 +278,16 @@ describe('configuration', () => {
     const env = view.lambda(name).props.Environment.Variables as Record<string, unknown>;
 
     // Assess
-    // STAGE and STACK_NAME are read by shared/observability.ts as metric dimensions, before any config is parsed.
-    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'STAGE', 'STACK_NAME']);
+    // STAGE and STACK_NAME are read by shared/observability.ts as metric dimensions, before any config is parsed;
+    // ROLE_GATED_ROUTES by the authorizer alone (shared/roles.ts), without the config's validator.
+    const known = new Set([
+      ...Object.keys(configSchema.shape),
+      'NODE_OPTIONS',
+      'STAGE',
+      'STACK_NAME',
+      ...(name === 'authorizer' ? ['ROLE_GATED_ROUTES'] : []),
+      ...(name === 'lifecycle-events' ? ['EVENT_BUS_NAME'] : []),
+    ]);
     expect(Object.keys(env).filter((key) => !known.has(key))).toEqual([]);
     expect(env).toMatchObject({
       ACCESS_TOKEN_TTL_SECONDS: '900',
@@ -305,7 +354,7 @@ describe('least privilege', () => {
     // Assess
     for (const name of functionNames) {
       const actions = wildcards(name).flatMap((s) => s.actions).sort();
-      expect(actions, name).toEqual(name === 'mailer' ? ['dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(actions, name).toEqual(name === 'mailer' || name === 'lifecycle-events' ? ['dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
   });
 

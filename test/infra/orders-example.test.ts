@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import path from 'node:path';
@@ -99,7 +100,40 @@ describe('addProtectedRoute with tableAccess', () => {
       });
     auth.addProtectedRoute({ method: 'GET', path: '/profile', handler: teamFunction('Reader').function, tableAccess: 'read' });
     auth.addProtectedRoute({ method: 'POST', path: '/profile', handler: teamFunction('Writer').function, tableAccess: 'readWrite' });
+    auth.addProtectedRoute({ method: 'DELETE', path: '/profile/{id}', handler: teamFunction('Remover').function, requiredRoles: ['admin', 'support'] });
     view = new TemplateView(templateOf(app, stack));
+  });
+
+  it('hands the role-gated routes to the authorizer, which keeps them to the callers holding a required role', () => {
+    // Act
+    const authorizerFunction = view.ofType('AWS::Lambda::Function').find((f) => f.path === 'Auth/Authorizer/Function')!;
+
+    // Assess
+    expect(JSON.parse(authorizerFunction.props.Environment.Variables.ROLE_GATED_ROUTES)).toEqual([
+      { method: 'DELETE', path: '/profile/{id}', requiredRoles: ['admin', 'support'] },
+    ]);
+    expect(view.method('DELETE', '/profile/{id}').props.AuthorizationType).toBe('CUSTOM');
+  });
+
+  it('answers a caller without the role with the 403 problem+json Gateway Response, CORS headers included', () => {
+    // Act
+    const denied = view.ofType('AWS::ApiGateway::GatewayResponse').find((r) => r.props.ResponseType === 'ACCESS_DENIED');
+
+    // Assess
+    expect(denied?.props.StatusCode).toBe('403');
+    expect(denied?.props.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+    expect(denied?.props.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe(`'${APP_ORIGIN}'`);
+    expect(JSON.parse(denied?.props.ResponseTemplates['application/json'])).toMatchObject({ status: 403, code: 'forbidden' });
+  });
+
+  it('refuses requiredRoles that are no role names at synth', () => {
+    const { app, config } = testApp();
+    const stack = new Stack(app, 'Other');
+    const auth = new ServerlessAuth(stack, 'Auth', { config });
+    const handler = lambda.Function.fromFunctionArn(stack, 'Team', 'arn:aws:lambda:us-east-1:123456789012:function:team');
+
+    expect(() => auth.addProtectedRoute({ method: 'GET', path: '/x', handler, requiredRoles: ['Admin'] })).toThrow(/requiredRoles/);
+    expect(() => auth.addProtectedRoute({ method: 'GET', path: '/y', handler, requiredRoles: [] })).toThrow(/at least one role/);
   });
 
   const tableStatements = (id: string) =>

@@ -26,7 +26,7 @@ describe('issuer and audience context keys', () => {
 
     // Assess
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
-      /^serverless-auth (?!mailer$|mail-feedback$)/.test(fn.Properties.Description ?? ''),
+      /^serverless-auth (?!mailer$|mail-feedback$|lifecycle-events$)/.test(fn.Properties.Description ?? ''),
     );
     expect(functions).toHaveLength(routes.length + 1);
     for (const fn of functions) {

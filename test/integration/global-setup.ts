@@ -24,6 +24,10 @@ export interface IntegrationStack {
   issuer: string;
   audience: string;
   refreshGraceSeconds: number;
+  /** The key pair /admin requests are signed with, and its region. */
+  admin: { accessKeyId: string; secretAccessKey: string; region: string };
+  /** Where the local stack appends lifecycle events (JSON lines). */
+  lifecycleEventsFile: string;
 }
 
 declare module 'vitest' {
@@ -65,6 +69,8 @@ export async function provideIntegrationStack(project: TestProject, handlers: 's
     issuer: stack.apiUrl,
     audience: integrationSettings.JWT_AUDIENCE,
     refreshGraceSeconds: Number(integrationSettings.REFRESH_GRACE_SECONDS),
+    admin: stack.admin,
+    lifecycleEventsFile: stack.lifecycleEventsFile,
   });
   return () => stack.stop();
 }

@@ -120,7 +120,7 @@ describe('the local stack', () => {
     await expectProblem(response, 404, 'not_found');
   });
 
-  it('creates the table with the keys, index and TTL of the stack', async () => {
+  it('creates the table with the keys, indexes and TTL of the stack', async () => {
     // Act
     const { Table } = await tableClient().send(new DescribeTableCommand({ TableName: stack.tableName }));
     const { TimeToLiveDescription } = await tableClient().send(new DescribeTimeToLiveCommand({ TableName: stack.tableName }));
@@ -130,7 +130,7 @@ describe('the local stack', () => {
       { AttributeName: tableSchema.partitionKey, KeyType: 'HASH' },
       { AttributeName: tableSchema.sortKey, KeyType: 'RANGE' },
     ]);
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([tableSchema.sessionsByUserIndex.indexName]);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([tableSchema.sessionsByUserIndex.indexName, tableSchema.usersByEmailIndex.indexName].sort());
     expect(TimeToLiveDescription).toMatchObject({ AttributeName: tableSchema.timeToLiveAttribute, TimeToLiveStatus: 'ENABLED' });
   });
 });

@@ -89,7 +89,8 @@ describe('POST /auth/password/change', () => {
 
     // Assess
     expect(reply.statusCode).toBe(204);
-    const [[update, notice, ...rest]] = transactions() as [any[]];
+    const [[update, notice, event, ...rest]] = transactions() as [any[]];
+    expect(event).toMatchObject({ Put: { Item: { pk: 'USER#user-alice', sk: expect.stringMatching(/^EVT#/), type: 'password_changed', ipAddress: '203.0.113.7', userAgent: 'vitest' } } });
     expect(rest).toEqual([]);
     expect(update.Update).toMatchObject({ Key: { pk: 'USER#user-alice' }, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified' });
     expect(update.Update.ExpressionAttributeValues[':verified']).toBe(stored.passwordHash);
@@ -185,7 +186,8 @@ describe('POST /auth/email/confirm', () => {
     // Assess
     expect(reply.statusCode).toBe(200);
     expect(json(reply).user).toEqual({ id: alice.id, email: 'alice.new@example.com', username: 'Alice', createdAt: expect.any(String), mfaEnabled: false });
-    const [[consume, oldEmail, newEmail, user, notice, freed, ...rest]] = transactions() as [any[]];
+    const [[consume, oldEmail, newEmail, user, notice, freed, event, ...rest]] = transactions() as [any[]];
+    expect(event).toMatchObject({ Put: { Item: { pk: 'USER#user-alice', sk: expect.stringMatching(/^EVT#/), type: 'email_changed', ipAddress: '203.0.113.7', userAgent: 'vitest' } } });
     expect(rest).toEqual([]);
     expect(consume.Delete).toMatchObject({ Key: linkKey, ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now' });
     expect(oldEmail.Delete).toMatchObject({ Key: { pk: 'EMAIL#alice@example.com' }, ConditionExpression: 'userId = :user' });

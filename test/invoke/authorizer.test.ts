@@ -68,8 +68,24 @@ describe('Lambda authorizer', () => {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${TEST_METHOD_ARN_PREFIX}/*/*` }],
       },
-      context: { userId: 'user-alice', sessionId },
+      context: { userId: 'user-alice', sessionId, roles: '' },
     });
+  });
+
+  it('passes the roles the token carries on in the context, space-separated', async () => {
+    const sessionId = newSessionId();
+    givenSession({ id: sessionId, userId: 'user-alice' });
+    const { accessToken } = await signAccessToken('user-alice', sessionId, ['pwd'], ['admin', 'billing:read']);
+
+    const result = await authorize(`Bearer ${accessToken}`);
+
+    expect(result.context).toEqual({ userId: 'user-alice', sessionId, roles: 'admin billing:read' });
+  });
+
+  it('refuses a token whose roles claim is not a list of role names', async () => {
+    const token = sign(accessClaims(liveSession(), { roles: ['Admin Root'] }));
+
+    await expect(authorize(`Bearer ${token}`)).rejects.toThrow(/^Unauthorized$/);
   });
 
   it('returns a policy that, cached by API Gateway, also allows the other protected routes of the stage but no other stage', async () => {

@@ -26,8 +26,8 @@ describe('a login racing a change of the account', () => {
     // Assess
     expectProblem(reply, 401, 'invalid_credentials');
     const [session] = sessionWrites();
-    // A password-only session records itself only while two-factor is still off: a login begun before it was turned on cannot finish.
-    expect(sessionRecords()[0]).toMatchObject({ Key: userKey, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(totpSecret)' });
+    // A password-only session records itself only while two-factor is still off (a login begun before it was turned on cannot finish) and the account is not disabled.
+    expect(sessionRecords()[0]).toMatchObject({ Key: userKey, ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled) AND attribute_not_exists(totpSecret)' });
     expect(revocations()).toEqual([session!.pk]);
   });
 

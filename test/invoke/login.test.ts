@@ -57,6 +57,29 @@ describe('POST /auth/login', () => {
     expect(claims.sid).toBe(session.id);
   });
 
+  it("copies the user's roles onto the session and into the access token", async () => {
+    await givenUser({ ...alice, extra: { roles: ['admin'] } });
+    ddbMock.on(PutCommand).resolves({});
+
+    const reply = await login({ email: alice.email, password: alice.password });
+
+    const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z', mfaEnabled: false });
+    expect(claims.roles).toEqual(['admin']);
+    expect(sessionWrites()[0]!.args[0].input.Item).toMatchObject({ roles: ['admin'] });
+  });
+
+  it('answers a disabled account 403 account_disabled only after the right password, starting no session', async () => {
+    await givenUser({ ...alice, extra: { disabled: true } });
+    ddbMock.on(PutCommand).resolves({});
+
+    const wrong = await login({ email: alice.email, password: 'not the password' });
+    const right = await login({ email: alice.email, password: alice.password });
+
+    expectProblem(wrong, 401, 'invalid_credentials');
+    expectProblem(right, 403, 'account_disabled');
+    expect(sessionWrites()).toHaveLength(0);
+  });
+
   it('scopes the refresh cookie to the stage prefix when called on the execute-api URL, so the browser sends it back', async () => {
     await givenUser(alice);
     ddbMock.on(PutCommand).resolves({});

@@ -334,7 +334,7 @@ describe('POST /auth/mfa/verify', () => {
     expect(updatesOf(userKey).map((u) => u.ConditionExpression)).toEqual([
       'totpSecret = :secret AND (attribute_not_exists(totpLastStep) OR totpLastStep < :step)',
       // The new session recorded on the user, as at login (at two-factor strength: no condition on totpSecret).
-      'attribute_exists(pk) AND passwordHash = :verified',
+      'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)',
     ]);
     expect(ddbMock.commandCalls(PutCommand).find((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))!.args[0].input.Item!.amr).toEqual(['pwd', 'otp']);
   });

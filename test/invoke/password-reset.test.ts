@@ -89,7 +89,8 @@ describe('POST /auth/password/reset', () => {
     expect(reply.statusCode).toBe(204);
     expect(reply.body).toBe('');
     expect(reply.multiValueHeaders?.['Set-Cookie']).toBeUndefined();
-    const [consume, user, notice, ...rest] = transactionItems();
+    const [consume, user, notice, event, ...rest] = transactionItems();
+    expect(event).toMatchObject({ Put: { Item: { pk: 'USER#user-alice', sk: expect.stringMatching(/^EVT#/), type: 'password_reset', ipAddress: '203.0.113.7', userAgent: 'vitest' } } });
     expect(rest).toEqual([]);
     expect(consume!.Delete).toMatchObject({ Key: { pk: `RESET#${tokenHash}`, sk: 'RESET' }, ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now' });
     expect(user!.Update).toMatchObject({ Key: { pk: 'USER#user-alice', sk: 'USER' } });

@@ -42,6 +42,16 @@ describe('POST /auth/refresh', () => {
     expect(reply.body).not.toMatch(/rt1\./);
   });
 
+  it("puts the session's copy of the user's roles in the new access token (a role change rewrites it)", async () => {
+    const sessionId = newSessionId();
+    givenRotationSucceeds({ id: sessionId, userId: alice, generation: 0, roles: ['admin', 'billing:read'] });
+
+    const reply = await refresh({ Cookie: `refresh_token=${await deriveRefreshToken(sessionId, 0)}` });
+
+    const claims = jwt.verify(json(reply).accessToken, publicKeyPem, { algorithms: ['ES256'] }) as jwt.JwtPayload;
+    expect(claims.roles).toEqual(['admin', 'billing:read']);
+  });
+
   it('advances the generation with one write conditional on the presented generation and a live, unexpired session, recording the device in it', async () => {
     const sessionId = newSessionId();
     givenRotationSucceeds({ id: sessionId, userId: alice, generation: 3 });

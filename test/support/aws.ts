@@ -41,6 +41,8 @@ export interface StoredUser {
   email: string;
   username?: string;
   password: string;
+  /** Extra attributes of the user item (roles, disabled, ...). */
+  extra?: Record<string, unknown>;
 }
 
 /** Makes GetItem answer for a user: its USER row and its EMAIL/USERNAME pointers. */
@@ -49,6 +51,7 @@ export async function givenUser(user: StoredUser): Promise<Record<string, unknow
     pk: `USER#${user.id}`, sk: 'USER', id: user.id, email: user.email, username: user.username,
     passwordHash: await hashPassword(user.password),
     createdAt: '2026-11-01T00:00:00.000Z',
+    ...user.extra,
   };
   ddbMock.on(GetCommand, { Key: { pk: `USER#${user.id}`, sk: 'USER' } }).resolves({ Item: item });
   ddbMock.on(GetCommand, { Key: { pk: `EMAIL#${user.email}`, sk: 'EMAIL' } }).resolves({ Item: { userId: user.id } });
@@ -67,6 +70,7 @@ export interface StoredSession {
   revokedAt?: number;
   userAgent?: string;
   ipAddress?: string;
+  roles?: string[];
 }
 
 /** The DynamoDB key of a session item. */
@@ -86,6 +90,7 @@ export function sessionItem(session: StoredSession): Record<string, unknown> {
     ...(session.revokedAt !== undefined ? { revokedAt: session.revokedAt } : {}),
     ...(session.userAgent !== undefined ? { userAgent: session.userAgent } : {}),
     ...(session.ipAddress !== undefined ? { ipAddress: session.ipAddress } : {}),
+    ...(session.roles !== undefined ? { roles: session.roles } : {}),
   };
 }
 

@@ -20,7 +20,7 @@ export interface ApiEventOptions {
   headers?: Record<string, string>;
   /** A header sent on several lines: as API Gateway does, `headers` gets the last, `multiValueHeaders` all. */
   repeatedHeaders?: Record<string, string[]>;
-  auth?: { userId: string; sessionId: string };
+  auth?: { userId: string; sessionId: string; roles?: string };
   /** How the client reached the API: a custom domain (default) or the execute-api URL with its /prod stage prefix. */
   via?: 'custom-domain' | 'execute-api';
 }

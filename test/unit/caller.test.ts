@@ -9,7 +9,13 @@ describe('callerFrom', () => {
     const caller = callerFrom(apiEvent({ method: 'GET', path: '/orders', auth: { userId: 'user-alice', sessionId: 'session-1' } }));
 
     // Assess
-    expect(caller).toEqual({ userId: 'user-alice', sessionId: 'session-1' });
+    expect(caller).toEqual({ userId: 'user-alice', sessionId: 'session-1', roles: [] });
+  });
+
+  it('returns the roles the access token carried', () => {
+    const caller = callerFrom(apiEvent({ method: 'GET', path: '/orders', auth: { userId: 'user-alice', sessionId: 'session-1', roles: 'admin billing:read' } }));
+
+    expect(caller.roles).toEqual(['admin', 'billing:read']);
   });
 
   it.each([

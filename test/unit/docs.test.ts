@@ -156,7 +156,7 @@ describe('docs/api.md against the OpenAPI document', () => {
 
 describe('docs/architecture.md route table', () => {
   it('is the route table of shared/routes.ts: method, path, function and auth of every route', () => {
-    const rows = [...read(join(docsDir, 'architecture.md')).matchAll(/^\|\s*(GET|POST|DELETE)\s*\|\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|\s*(public|protected)\s*\|/gm)].map(
+    const rows = [...read(join(docsDir, 'architecture.md')).matchAll(/^\|\s*(GET|POST|PUT|DELETE)\s*\|\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|\s*(public|protected|iam)\s*\|/gm)].map(
       (m) => `${m[1]} ${m[2]} ${m[3]} ${m[4]}`,
     );
     expect(rows).toEqual(routes.map((r) => `${r.method} ${r.path} ${r.functionName} ${r.auth}`));

@@ -13,6 +13,7 @@ import { AuthError, createAuthClient, type LoginResult, type Session, type StepU
 import { startDevInbox } from './dev-inbox';
 import { describeError, fieldsOf } from './messages';
 import { groupedKey, qrCodeSvg } from './qr';
+import { securityEventRows } from './security-events';
 import { setProductName, text, type StringKey } from './strings';
 
 interface PageSettings {
@@ -49,7 +50,7 @@ const views = [
 ] as const;
 type View = (typeof views)[number];
 
-const sections = ['profile', 'password', 'two-factor', 'sign-in-methods', 'sessions', 'danger-zone'] as const;
+const sections = ['profile', 'password', 'two-factor', 'sign-in-methods', 'sessions', 'activity', 'danger-zone'] as const;
 type Section = (typeof sections)[number];
 
 function element<T extends HTMLElement>(id: string): T {
@@ -268,6 +269,8 @@ window.addEventListener('hashchange', () => {
   if (currentView() !== 'view-account') return;
   say('');
   showSection(sectionFromHash());
+  // The activity of a moment ago (a sign-in elsewhere) shows when the section opens.
+  if (sectionFromHash() === 'activity') void loadSecurityEvents();
 });
 
 async function enterAccount(user: User, status: string): Promise<void> {
@@ -282,6 +285,7 @@ function leaveAccount(status: string, tone: Tone): void {
   const wasInAccount = currentView() === 'view-account';
   showUser(null);
   byTestId('sessions').replaceChildren();
+  byTestId('security-events').replaceChildren();
   resetTwoFactor();
   if (location.pathname === '/' || wasInAccount) {
     history.replaceState(null, '', '/');
@@ -687,6 +691,21 @@ async function loadSessions(): Promise<void> {
     return null;
   });
   if (list) byTestId('sessions').replaceChildren(...list.map(sessionRow));
+  // Whatever changed the sessions (a sign-in, a password change) is security activity too.
+  await loadSecurityEvents();
+}
+
+async function loadSecurityEvents(): Promise<void> {
+  const events = await client.listSecurityEvents().catch(() => null);
+  if (!events) return;
+  const rows = securityEventRows(events.slice(0, 10), deviceName, ago);
+  if (rows.length === 0) {
+    const empty = document.createElement('li');
+    empty.className = 'hint';
+    empty.textContent = text('activityEmpty');
+    rows.push(empty);
+  }
+  byTestId('security-events').replaceChildren(...rows);
 }
 
 async function revokeSession(session: Session): Promise<void> {
