@@ -41,6 +41,8 @@ export const SES_COMPLAINT_RATE_ALARM = 0.0005;
 
 /** CloudWatch's limit on the metrics one alarm may combine in a math expression. */
 export const MAX_METRICS_PER_ALARM = 10;
+/** Each function's error rate reads two metrics (errors and invocations). */
+export const FUNCTIONS_PER_ERROR_ALARM = MAX_METRICS_PER_ALARM / 2;
 
 export interface AlarmsProps {
   stage: apigateway.Stage;
@@ -145,24 +147,37 @@ export class Alarms extends Construct {
       'The authorizer failed (crash, timeout or bad policy): callers got 503 instead of 200 or 401',
     );
 
+    // Error rates in groups: one alarm per function would cost a CloudFormation resource each, and
+    // the stack must stay well under CloudFormation's 500 resources with the team's routes added.
+    // Each function's rate takes two metrics (errors, invocations), so a group holds
+    // MAX_METRICS_PER_ALARM / 2 functions and fires on the highest rate among them.
+    const rated = [...props.functions].filter(([name]) => !props.everyFailureMatters.has(name));
     for (const [name, fn] of props.functions) {
       if (props.everyFailureMatters.has(name)) {
         alarm(`${pascalCase(name)}Errors`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `Function ${name} failed (uncaught error or timeout)`);
-        continue;
       }
+    }
+    const rateGroups = chunks(rated, FUNCTIONS_PER_ERROR_ALARM);
+    rateGroups.forEach((group, groupIndex) => {
+      const names = group.map(([name]) => name);
       alarm(
-        `${pascalCase(name)}Errors`,
+        rateGroups.length === 1 ? 'FunctionErrors' : `FunctionErrors${groupIndex + 1}`,
         new cloudwatch.MathExpression({
-          label: `Errors of ${name} in % of its invocations`,
-          expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
-          usingMetrics: { errors: fn.function.metricErrors({ statistic: 'Sum' }), invocations: fn.function.metricInvocations({ statistic: 'Sum' }) },
+          label: `The highest error rate in % of ${names.join(', ')}`,
+          expression: `MAX([${group.map((_, index) => `IF(i${index} > 0, 100 * e${index} / i${index}, 0)`).join(', ')}])`,
+          usingMetrics: Object.fromEntries(
+            group.flatMap(([, fn], index) => [
+              [`e${index}`, fn.function.metricErrors({ statistic: 'Sum' })],
+              [`i${index}`, fn.function.metricInvocations({ statistic: 'Sum' })],
+            ]),
+          ),
           period: FIVE_MINUTES,
         }),
         ERROR_RATE_PERCENT,
-        `Function ${name} failed (uncaught error or timeout) in at least ${ERROR_RATE_PERCENT} % of its invocations, in ${ERROR_RATE_PERIODS.datapointsToAlarm} of ${ERROR_RATE_PERIODS.evaluationPeriods} five-minute periods`,
+        `One of ${names.join(', ')} failed (uncaught error or timeout) in at least ${ERROR_RATE_PERCENT} % of its invocations, in ${ERROR_RATE_PERIODS.datapointsToAlarm} of ${ERROR_RATE_PERIODS.evaluationPeriods} five-minute periods`,
         ERROR_RATE_PERIODS,
       );
-    }
+    });
 
     // One alarm holds at most 10 metrics (CloudWatch's limit): the functions are split across
     // LambdaThrottles, LambdaThrottles2, ... in groups of that size.
