@@ -12,6 +12,12 @@ import { writeConditionally } from './conditional-write';
  */
 const intentKey = (id: string) => ({ pk: `${INTENT_KEY_PREFIX}${id}`, sk: 'MAIL' });
 
+/** The counter item of the fixed window `now` falls in, and when it expires (a minute after the window). */
+function limitWindow(key: string, windowSeconds: number, now: number) {
+  const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+  return { Key: { pk: `SENDLIMIT#${key}#${windowStart}`, sk: 'SENDLIMIT' }, expires: windowStart + windowSeconds + 60 };
+}
+
 /** The item of a new intent: also what a state-changing transaction puts for its notice. */
 export function intentItem(intent: MailIntent, createdAt: number): Record<string, unknown> {
   return { ...intentKey(randomUUID()), ...intent, createdAt, expiresAt: Math.ceil(createdAt / 1000) + INTENT_TTL_SECONDS };
@@ -64,31 +70,31 @@ export class DynamoOutbox implements Outbox, IntentStore {
   }
 
   async claimInWindow(key: string, intentId: string, windowSeconds: number, limit: number, now: number): Promise<boolean> {
-    const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+    const { Key, expires } = limitWindow(key, windowSeconds, now);
     return writeConditionally(
       this.client,
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `SENDLIMIT#${key}#${windowStart}`, sk: 'SENDLIMIT' },
+        Key,
         // A string set: adding an id twice (a redelivered intent) does not count it twice. The
         // condition keeps the set at `limit` ids however many intents arrive (an item holds 400 KB).
         UpdateExpression: 'ADD intents :id SET expiresAt = :expires',
         ConditionExpression: 'attribute_not_exists(intents) OR contains(intents, :intentId) OR size(intents) < :limit',
-        ExpressionAttributeValues: { ':id': new Set([intentId]), ':intentId': intentId, ':limit': limit, ':expires': windowStart + windowSeconds + 60 },
+        ExpressionAttributeValues: { ':id': new Set([intentId]), ':intentId': intentId, ':limit': limit, ':expires': expires },
       }),
     );
   }
 
   async countInCappedWindow(key: string, windowSeconds: number, limit: number, now: number): Promise<boolean> {
-    const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+    const { Key, expires } = limitWindow(key, windowSeconds, now);
     return writeConditionally(
       this.client,
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `SENDLIMIT#${key}#${windowStart}`, sk: 'SENDLIMIT' },
+        Key,
         UpdateExpression: 'ADD hits :one SET expiresAt = :expires',
         ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
-        ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': windowStart + windowSeconds + 60 },
+        ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': expires },
       }),
     );
   }
