@@ -3,7 +3,7 @@ import { stepUp } from '../../shared/auth/step-up';
 import { ApiError } from '../../shared/errors';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
-import { credentialIdShape, stepUpBody, type PasskeyAssertion } from '../../shared/validation';
+import { credentialIdShape, stepUpBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
@@ -11,7 +11,7 @@ const auth = createAuthContext();
 export const handler = httpHandler({ body: stepUpBody, guardOrigin: true, authenticated: true }, async ({ body, caller, event }) => {
   const id = event.pathParameters?.id;
   if (!id || !credentialIdShape.test(id)) throw new ApiError('not_found');
-  const user = await stepUp(auth, caller, { ...body, passkey: body.passkey as PasskeyAssertion | undefined });
+  const user = await stepUp(auth, caller, body);
   await deletePasskey(auth, user, id);
   return { status: 204 };
 });
