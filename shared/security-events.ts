@@ -10,6 +10,7 @@ import type { SessionClient } from './auth/session-client';
 export const securityEventTypes = [
   'signed_in', 'locked_out', 'password_changed', 'password_reset', 'email_changed', 'mfa_enabled', 'mfa_disabled',
   'recovery_code_used', 'session_revoked', 'signed_out_everywhere', 'account_disabled', 'account_enabled', 'roles_changed',
+  'passkey_added', 'passkey_removed',
 ] as const;
 export type SecurityEventType = (typeof securityEventTypes)[number];
 

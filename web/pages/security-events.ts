@@ -22,6 +22,8 @@ const sentences: Record<string, (event: SecurityEvent, device: string) => string
   signed_out_everywhere: (event) => text(event.actor ? 'eventSignedOutEverywhereByAdmin' : 'eventSignedOutEverywhere'),
   account_disabled: () => text('eventAccountDisabled'),
   account_enabled: () => text('eventAccountEnabled'),
+  passkey_added: () => text('eventPasskeyAdded'),
+  passkey_removed: () => text('eventPasskeyRemoved'),
   roles_changed: (event) => (event.roles?.length ? text('eventRolesChanged', { roles: event.roles.join(', ') }) : text('eventRolesCleared')),
 };
 

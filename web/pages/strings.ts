@@ -166,6 +166,8 @@ export const strings = {
   eventAccountEnabled: 'Account enabled by an administrator',
   eventRolesChanged: 'Roles changed by an administrator to {roles}',
   eventRolesCleared: 'Roles changed by an administrator (none now)',
+  eventPasskeyAdded: 'A passkey was added',
+  eventPasskeyRemoved: 'A passkey was removed',
   eventOther: 'Account event: {type}',
   dangerTitle: 'Danger zone',
   deleteTitle: 'Delete account',
