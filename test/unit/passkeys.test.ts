@@ -4,7 +4,6 @@ import {
   CHALLENGE_TTL_SECONDS, challengeOf, counterAccepted, hashChallenge, passkeyAmr, passkeyLoginOptions, passkeyRegistrationOptions, registerPasskey,
   relyingParty, verifyPasskeyAssertion,
 } from '../../shared/auth/passkeys';
-import { RECENT_SIGN_IN_MS, stepUpMethod } from '../../shared/auth/step-up';
 import { parseConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import type { ChallengeRecord, PasskeyRecord, UserRecord } from '../../shared/stores';
@@ -135,27 +134,5 @@ describe('the relying party', () => {
     const config = parseConfig({ TABLE_NAME: 't', APP_URL: 'https://app.example.com/start', ALLOWED_ORIGINS: 'https://admin.example.com' });
     expect(relyingParty(config)).toMatchObject({ id: 'app.example.com', origins: ['https://app.example.com', 'https://admin.example.com'] });
     expect(relyingParty({ ...config, WEBAUTHN_RP_ID: 'example.com' }).id).toBe('example.com');
-  });
-});
-
-describe('the step-up decision', () => {
-  const now = Date.UTC(2026, 11, 3, 7, 0, 0);
-  const withPassword = { hasPassword: true, passkeyCount: 0 };
-  const withNeither = { hasPassword: false, passkeyCount: 0 };
-
-  it('runs on a passkey assertion when one is given, else on the password', () => {
-    expect(stepUpMethod({ passkey: {} as never, password: 'pw' }, withPassword, undefined, now)).toBe('passkey');
-    expect(stepUpMethod({ password: 'pw' }, withPassword, undefined, now)).toBe('password');
-  });
-
-  it('asks for a proof when the account has a password or a passkey and none came', () => {
-    expect(() => stepUpMethod({}, withPassword, now, now)).toThrow(expect.objectContaining({ code: 'validation_failed' }));
-    expect(() => stepUpMethod({}, { hasPassword: false, passkeyCount: 1 }, now, now)).toThrow(expect.objectContaining({ code: 'validation_failed' }));
-  });
-
-  it('accepts a recent sign-in only for an account with neither, and only under 10 minutes', () => {
-    expect(stepUpMethod({}, withNeither, now - RECENT_SIGN_IN_MS + 1, now)).toBe('recent_sign_in');
-    expect(() => stepUpMethod({}, withNeither, now - RECENT_SIGN_IN_MS, now)).toThrow(expect.objectContaining({ code: 'reauthentication_required' }));
-    expect(() => stepUpMethod({}, withNeither, undefined, now)).toThrow(expect.objectContaining({ code: 'reauthentication_required' }));
   });
 });
