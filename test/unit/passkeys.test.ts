@@ -6,7 +6,8 @@ import {
 } from '../../shared/auth/passkeys';
 import { parseConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
-import type { ChallengeRecord, PasskeyRecord, UserRecord } from '../../shared/stores';
+import type { UserRecord } from '../../shared/stores';
+import { memoryPasskeyStores } from '../support/memory-passkeys';
 import { SoftwareAuthenticator } from '../support/webauthn';
 
 const APP = 'http://localhost:3000';
@@ -14,33 +15,14 @@ const user: UserRecord = { id: 'user-ada', email: 'ada@example.com', passwordHas
 
 /** The rules over in-memory stores that keep the one property that matters: a challenge is deleted once. */
 function memoryContext(start = Date.UTC(2026, 11, 3, 7, 0, 0)) {
-  const challenges = new Map<string, ChallengeRecord>();
-  const passkeys = new Map<string, PasskeyRecord>();
+  const { challenges, passkeys, challengeStore, passkeyStore } = memoryPasskeyStores();
   const clock = { now: start };
   const ctx = {
     config: parseConfig({ TABLE_NAME: 't', APP_URL: APP }),
     now: () => clock.now,
     users: { findById: async (id: string) => (id === user.id ? user : undefined) },
-    challenges: {
-      create: async (c: ChallengeRecord) => void challenges.set(c.hash, c),
-      consume: async (hash: string, now: number) => {
-        const found = challenges.get(hash);
-        if (!found || found.expiresAt <= now) return undefined;
-        challenges.delete(hash);
-        return found;
-      },
-    },
-    passkeys: {
-      get: async (_userId: string, id: string) => passkeys.get(id),
-      listOfUser: async () => [...passkeys.values()],
-      create: async (p: PasskeyRecord) => (passkeys.has(p.id) ? false : (passkeys.set(p.id, p), true)),
-      recordUse: async (_userId: string, id: string, counter: number) => {
-        const stored = passkeys.get(id);
-        if (!stored || !counterAccepted(stored.counter, counter)) return false;
-        passkeys.set(id, { ...stored, counter });
-        return true;
-      },
-    },
+    challenges: challengeStore,
+    passkeys: passkeyStore,
   } as unknown as AuthContext;
   return { ctx, clock, challenges, passkeys };
 }

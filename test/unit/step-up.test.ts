@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../shared/auth/context';
-import { counterAccepted, passkeyLoginOptions, passkeyRegistrationOptions, registerPasskey } from '../../shared/auth/passkeys';
+import { passkeyLoginOptions, passkeyRegistrationOptions, registerPasskey } from '../../shared/auth/passkeys';
 import { RECENT_SIGN_IN_MS, stepUp, stepUpMethod, type StepUpPasskey } from '../../shared/auth/step-up';
 import { parseConfig } from '../../shared/config';
-import type { ChallengeRecord, MfaState, PasskeyRecord, SessionRecord, UserRecord } from '../../shared/stores';
+import type { MfaState, SessionRecord, UserRecord } from '../../shared/stores';
+import { memoryPasskeyStores } from '../support/memory-passkeys';
 import { SoftwareAuthenticator, withBadSignature } from '../support/webauthn';
 
 const APP = 'http://localhost:3000';
@@ -19,8 +20,7 @@ const caller = (user: UserRecord) => ({ userId: user.id, sessionId: `sess-${user
  * throttle and are exercised by the invoke and integration tests.
  */
 function memoryContext(options: { users: UserRecord[]; signedInAt?: number; revoked?: boolean; mfa?: Partial<MfaState> }) {
-  const challenges = new Map<string, ChallengeRecord>();
-  const passkeys = new Map<string, PasskeyRecord>();
+  const { challengeStore, passkeyStore } = memoryPasskeyStores();
   const sessionOf = (id: string): SessionRecord | undefined => {
     const user = options.users.find((u) => id === `sess-${u.id}`);
     if (!user || options.signedInAt === undefined) return undefined;
@@ -34,26 +34,8 @@ function memoryContext(options: { users: UserRecord[]; signedInAt?: number; revo
     users: { findById: async (id: string) => options.users.find((u) => u.id === id) },
     sessions: { get: async (id: string) => sessionOf(id) },
     mfa: { getState: async (userId: string) => ({ email: userId, recoveryCodeHashes: [], ...options.mfa }) },
-    challenges: {
-      create: async (c: ChallengeRecord) => void challenges.set(c.hash, c),
-      consume: async (hash: string, now: number) => {
-        const found = challenges.get(hash);
-        if (!found || found.expiresAt <= now) return undefined;
-        challenges.delete(hash);
-        return found;
-      },
-    },
-    passkeys: {
-      get: async (userId: string, id: string) => (passkeys.get(id)?.userId === userId ? passkeys.get(id) : undefined),
-      listOfUser: async (userId: string) => [...passkeys.values()].filter((p) => p.userId === userId),
-      create: async (p: PasskeyRecord) => (passkeys.has(p.id) ? false : (passkeys.set(p.id, p), true)),
-      recordUse: async (_userId: string, id: string, counter: number) => {
-        const stored = passkeys.get(id);
-        if (!stored || !counterAccepted(stored.counter, counter)) return false;
-        passkeys.set(id, { ...stored, counter });
-        return true;
-      },
-    },
+    challenges: challengeStore,
+    passkeys: passkeyStore,
   } as unknown as AuthContext;
   return ctx;
 }
