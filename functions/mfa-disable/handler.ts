@@ -1,4 +1,4 @@
-import { disableTotp } from '../../shared/auth/mfa';
+import { disableTotp } from '../../shared/auth/mfa-settings';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
 import { stepUpBody } from '../../shared/validation';

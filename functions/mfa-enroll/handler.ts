@@ -1,4 +1,4 @@
-import { enrollTotp } from '../../shared/auth/mfa';
+import { enrollTotp } from '../../shared/auth/mfa-settings';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
 import { stepUpBody } from '../../shared/validation';

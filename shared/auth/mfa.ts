@@ -5,23 +5,23 @@ import { publicUser, type AuthContext, type PublicUser } from './context';
 import { rememberDevice } from './devices';
 import { settledTogether } from './settled-together';
 import { revokeEverySession, startRecordedSession } from './recent-sessions';
-import { decryptTotpSecret, encryptTotpSecret } from './mfa-crypto';
+import { decryptTotpSecret } from './mfa-crypto';
 import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from './mfa-challenge';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import { counted, factorOf, useSecondFactor, type SecondFactor } from './second-factor';
 import type { SessionClient } from './session-client';
-import { stepUp, type StepUpInput } from './step-up';
 import { countAttempt, throttleKeys, type CountedAttempt } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
-import { matchingStep, newTotpSecret, otpauthUri } from './totp';
+import { matchingStep } from './totp';
 import { eventNow, recordEvent } from './events';
 
 /**
- * Two-factor authentication with TOTP and recovery codes: enrollment, turning it off, new
- * recovery codes (each after step-up, shared/auth/step-up.ts) and the login's second step.
- * Every code attempt goes through the shared throttle (shared/auth/throttle.ts) on the account's
- * code counter, and at login also on the mfaToken's own counter; a time step is accepted once per user, decided by one conditional
- * write, so a replayed code and the loser of two concurrent uses of one code are both refused.
+ * Two-factor authentication with TOTP and recovery codes: confirming the set-up and the login's
+ * second step (starting the set-up, new recovery codes and turning it off need step-up:
+ * shared/auth/mfa-settings.ts). Every code attempt goes through the shared throttle
+ * (shared/auth/throttle.ts) on the account's code counter, and at login also on the mfaToken's
+ * own counter; a time step is accepted once per user, decided by one conditional write, so a
+ * replayed code and the loser of two concurrent uses of one code are both refused.
  */
 
 /** The signed-in caller: its user and the session its access token names. */
@@ -48,33 +48,6 @@ async function signedInUser(ctx: AuthContext, userId: string): Promise<{ user: U
   // A token whose user no longer exists is treated as no token (as GET /me does).
   if (!user || !state) throw new ApiError('unauthorized');
   return { user, state };
-}
-
-/** The two-factor state of the signed-in user; a token whose user no longer exists is treated as no token. */
-async function signedInState(ctx: AuthContext, userId: string): Promise<MfaState> {
-  const state = await ctx.mfa.getState(userId);
-  if (!state) throw new ApiError('unauthorized');
-  return state;
-}
-
-export interface TotpEnrollment {
-  /** Base32, for typing into an authenticator app. */
-  secret: string;
-  /** The same secret as an otpauth:// URI, for a QR code. */
-  otpauthUri: string;
-}
-
-/**
- * POST /auth/mfa/totp/enroll (after step-up): a new secret, pending until a code from it is
- * confirmed. A new enroll replaces a pending one.
- */
-export async function enrollTotp(ctx: AuthContext, caller: Caller, input: StepUpInput): Promise<TotpEnrollment> {
-  const state = await signedInState(ctx, caller.userId);
-  if (state.secret) throw new ApiError('mfa_already_enabled');
-  const user = await stepUp(ctx, caller, input, { mfa: state });
-  const secret = newTotpSecret();
-  if (!(await ctx.mfa.setPending(user.id, await encryptTotpSecret(user.id, secret)))) throw new ApiError('mfa_already_enabled');
-  return { secret, otpauthUri: otpauthUri(secret, ctx.config.TOTP_ISSUER, user.email) };
 }
 
 /**
@@ -110,31 +83,6 @@ export async function confirmTotp(
   // After the commit: a password-only login recording its session from now on is refused, and every one recorded before is read here.
   if (signOutOtherSessions) await revokeEverySession(ctx, user.id, { except: caller.sessionId });
   return { recoveryCodes };
-}
-
-/** POST /auth/mfa/recovery-codes: step-up (its second factor included) buys a fresh set; the old set is dead. */
-export async function regenerateRecoveryCodes(ctx: AuthContext, caller: Caller, input: StepUpInput): Promise<{ recoveryCodes: string[] }> {
-  const state = await signedInState(ctx, caller.userId);
-  if (!state.secret) throw new ApiError('mfa_not_enabled');
-  const user = await stepUp(ctx, caller, input, { mfa: state });
-  const recoveryCodes = generateRecoveryCodes();
-  if (!(await ctx.mfa.replaceRecoveryCodes(user.id, state.secret, recoveryCodes.map((c) => hashRecoveryCode(user.id, c)!)))) {
-    throw new ApiError('mfa_not_enabled');
-  }
-  return { recoveryCodes };
-}
-
-/** DELETE /auth/mfa/totp: step-up (its second factor included) turns two-factor off (and drops a pending enrollment). */
-export async function disableTotp(ctx: AuthContext, caller: Caller, input: StepUpInput, client: SessionClient = {}): Promise<void> {
-  const state = await signedInState(ctx, caller.userId);
-  const user = await stepUp(ctx, caller, input, { mfa: state });
-  await ctx.mfa.disable(
-    user.id,
-    state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined,
-    ctx.now(),
-    state.secret ? eventNow(ctx, user.id, 'mfa_disabled', client) : undefined,
-  );
-  if (state.secret) recordSecurityEvent('MfaDisabled', { userId: user.id });
 }
 
 /**
