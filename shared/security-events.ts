@@ -15,7 +15,7 @@ export const securityEventTypes = [
 export type SecurityEventType = (typeof securityEventTypes)[number];
 
 /** How a sign-in was proven (signed_in). */
-export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup';
+export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup' | 'passkey' | 'email';
 
 export interface SecurityEventRecord {
   /** Time-ordered: sorts by when it happened. */

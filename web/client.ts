@@ -49,7 +49,7 @@ export interface SecurityEvent {
   at: string;
   ipAddress?: string;
   userAgent?: string;
-  /** signed_in: password, totp or recovery_code. */
+  /** signed_in: password, totp, recovery_code, passkey or email (a mailed link or code). */
   method?: string;
   newDevice?: boolean;
   /** Admin changes: the administrator's IAM identity. */

@@ -80,7 +80,7 @@ const securityEventView = z
     at: z.iso.datetime(),
     ipAddress: z.string().optional(),
     userAgent: z.string().optional(),
-    method: z.enum(['password', 'totp', 'recovery_code', 'signup']).optional().describe('signed_in: how the sign-in was proven.'),
+    method: z.enum(['password', 'totp', 'recovery_code', 'signup', 'passkey', 'email']).optional().describe('signed_in: how the sign-in was proven.'),
     newDevice: z.boolean().optional().describe('signed_in: the browser was not a device this account trusts (no valid device cookie of it came).'),
     actor: z.string().optional().describe('Admin actions: the IAM principal ARN that made the change.'),
     roles: z.array(z.string()).optional().describe('roles_changed: the roles now held.'),

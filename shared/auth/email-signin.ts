@@ -3,7 +3,9 @@ import { EMAIL_SIGNIN_CODE_ATTEMPTS, hashEmailSigninAddress, hashEmailSigninCode
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
+import { recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
+import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
 import { throttledPasswordCheck, throttleKeys } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -52,8 +54,8 @@ export async function completeEmailSignin(ctx: AuthContext, input: EmailSigninIn
   if (!user) throw refusal;
   if (user.mfaEnabled) return startMfaChallenge(ctx, user);
   const session = newSession(ctx, user.id, client, ['mail']);
-  // As at login: a password change or two-factor turned on meanwhile refuses this session.
-  await startRecordedSession(ctx, user, session, user.passwordHash, refusal);
+  // As at login: a password change or two-factor turned on meanwhile refuses this session. The event is written beside it.
+  await settledTogether([startRecordedSession(ctx, user, session, user.passwordHash, refusal), recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'email' })]);
   const tokens = await issueTokens(ctx, session, session.generation);
   return { user: publicUser(user), tokens };
 }

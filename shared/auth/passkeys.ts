@@ -9,8 +9,9 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { AuthMethod, ChallengeRecord, PasskeyRecord, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
-import { eventNow } from './events';
+import { eventNow, recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
+import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
@@ -262,7 +263,8 @@ export async function passkeyLogin(ctx: AuthContext, response: AuthenticationRes
   const refusal = new ApiError('invalid_credentials');
   const { passkey, user } = await verifyPasskeyAssertion(ctx, response, refusal);
   const session = newSession(ctx, user.id, client, passkeyAmr(passkey));
-  await startRecordedSession(ctx, user, session, user.passwordHash, refusal);
+  // The event is written beside the session, never after it.
+  await settledTogether([startRecordedSession(ctx, user, session, user.passwordHash, refusal), recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'passkey' })]);
   const tokens = await issueTokens(ctx, session, session.generation);
   return { user: publicUser(user), tokens };
 }

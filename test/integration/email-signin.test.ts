@@ -1,7 +1,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
-  claimsOf, enableTwoFactor, expectProblem, me, newVerifiedUser, postJson, refreshCookieOf, stack, tableClient, uniqueEmail, waitForMails, type StoredMail,
+  api, bearer, claimsOf, enableTwoFactor, expectProblem, me, newVerifiedUser, postJson, refreshCookieOf, stack, tableClient, uniqueEmail, waitForMails, type StoredMail,
 } from './support';
 
 /** Sign-in by a mailed link or code, over HTTP on the local stack, mails read from the local SES store. */
@@ -33,6 +33,8 @@ describe('email sign-in', () => {
     const { accessToken } = (await reply.json()) as { accessToken: string };
     expect(claimsOf(accessToken).amr).toEqual(['mail']);
     expect((await me(accessToken)).status).toBe(200);
+    const events = await api('/me/security-events', { headers: bearer(accessToken) });
+    expect(((await events.json()) as { events: unknown[] }).events[0]).toMatchObject({ type: 'signed_in', method: 'email' });
   });
 
   it('signs in with the mailed code, and the same mail’s link is dead after it', async () => {

@@ -198,15 +198,21 @@ describe('step-up with a passkey on every sensitive route', () => {
     expect((await me(user.accessToken)).status).toBe(200);
   });
 
-  it('records passkey added and passkey removed as security events', async () => {
+  it('records passkey added, a passkey sign-in and passkey removed as security events', async () => {
     const authenticator = new SoftwareAuthenticator({ origin: allowedOrigin });
     const { user, passkeyId } = await userWithPasskey(authenticator, 'passkey-events');
 
     expect(await securityEventTypes(user)).toContain('passkey_added');
+    expect((await passkeyLogin(authenticator.assert(await loginOptions()))).status).toBe(200);
     expect((await deleteJson(`/auth/passkeys/${passkeyId}`, { passkey: authenticator.assert(await loginOptions()) }, bearer(user.accessToken))).status).toBe(204);
 
-    const types = await securityEventTypes(user);
-    expect(types.indexOf('passkey_removed')).toBeLessThan(types.indexOf('passkey_added'));
-    expect(types).toContain('passkey_removed');
+    const reply = await api('/me/security-events', { headers: bearer(user.accessToken) });
+    const { events } = (await reply.json()) as { events: { type: string; method?: string }[] };
+    // Newest first: removed, the passkey sign-in, added.
+    expect(events.slice(0, 3)).toEqual([
+      expect.objectContaining({ type: 'passkey_removed' }),
+      expect.objectContaining({ type: 'signed_in', method: 'passkey' }),
+      expect.objectContaining({ type: 'passkey_added' }),
+    ]);
   });
 });

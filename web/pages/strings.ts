@@ -150,6 +150,8 @@ export const strings = {
   eventSignedIn: 'Signed in from {device}',
   eventSignedInTotp: 'Signed in from {device} with a two-factor code',
   eventSignedInRecoveryCode: 'Signed in from {device} with a recovery code',
+  eventSignedInPasskey: 'Signed in from {device} with a passkey',
+  eventSignedInEmail: 'Signed in from {device} with an email link or code',
   eventOnNewDevice: '{sentence} (new device)',
   eventLockedOut: 'Sign-in locked after too many wrong passwords',
   eventPasswordChanged: 'Password changed',
