@@ -18,6 +18,7 @@ import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
 import { functionEnvironment, senderIdentityOf, type StackConfig } from './config';
+import { FunctionStacks, routeArea, WORKERS } from './function-stacks';
 import { DataTable } from './data-table';
 import { grantAccess, tableActions, type ServiceResources } from './grants';
 import { issuerOf, tokenIdentityEnvironment } from './issuer';
@@ -159,8 +160,10 @@ export class ServerlessAuth extends Construct {
     };
     const environment = functionEnvironment(config, data.table.tableName, Stack.of(this).stackName);
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });
-    const buildFunction = (name: string, access: FunctionAccess) => {
-      const fn = new ServiceFunction(this, pascalCase(name), {
+    // Each function in the nested stack of its area: see function-stacks.ts.
+    const functionStacks = new FunctionStacks(this);
+    const buildFunction = (name: string, access: FunctionAccess, area: string | undefined) => {
+      const fn = new ServiceFunction(area === undefined ? this : functionStacks.of(area), pascalCase(name), {
         entry: path.join(functionsDir, name, 'handler.ts'),
         description: `serverless-auth ${name}`,
         memorySize: access.hashesPasswords ? PASSWORD_HASHING_MEMORY_MB : DEFAULT_MEMORY_MB,
@@ -173,8 +176,10 @@ export class ServerlessAuth extends Construct {
       grantAccess(fn, access, resources);
       return fn;
     };
-    const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access)]));
-    const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access);
+    const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access, routeArea(route))]));
+    // In the construct's own stack: the authorizer's invoke permission names the API's authorizer,
+    // which names the function; from a nested stack that is a cycle between the two stacks.
+    const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access, undefined);
     // Read at synth, after every addProtectedRoute: the authorizer's policy names the routes a caller's roles do not reach.
     authorizerFunction.function.addEnvironment(ROLE_GATED_ROUTES_VARIABLE, Lazy.string({ produce: () => JSON.stringify(this.gatedRoutes) }));
 
@@ -215,17 +220,17 @@ export class ServerlessAuth extends Construct {
     };
 
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
-    const mailerFunction = buildFunction(mailer.functionName, mailer.access);
+    const mailerFunction = buildFunction(mailer.functionName, mailer.access, WORKERS);
     // SES refuses a send through a configuration set that does not exist yet.
     mailerFunction.function.node.addDependency(mailSending.configurationSet);
     const mailerDeadLetters = consumeStream(mailerFunction, 'MailerDeadLetters', [intentStreamFilter], 'mailer', MAILER_DEAD_LETTER_RETENTION);
     // SES's bounces and complaints, recorded on the suppression list the mailer checks.
-    const mailFeedbackFunction = buildFunction(mailFeedback.functionName, mailFeedback.access);
+    const mailFeedbackFunction = buildFunction(mailFeedback.functionName, mailFeedback.access, WORKERS);
     mailSending.deliverTo(mailFeedbackFunction);
 
     // Lifecycle events: a second consumer of the stream, publishing to the service's own bus only.
     const eventBus = new events.EventBus(this, 'EventBus');
-    const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access);
+    const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access, WORKERS);
     lifecycleFunction.function.addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
     eventBus.grantPutEventsTo(lifecycleFunction.role);
     const lifecycleDeadLetters = consumeStream(lifecycleFunction, 'LifecycleDeadLetters', lifecycleStreamFilters, 'lifecycle', Duration.days(14));
