@@ -93,7 +93,9 @@ export interface ProtectedRouteProps {
 /**
  * The whole authentication service as one construct, for the service's own stack (AuthStack) or
  * a stack of a team's app: the table, the signing keys, the mail sender and outbox, one function
- * per route of shared/routes.ts, the REST API with its REQUEST authorizer, WAF and alarms.
+ * per route of shared/routes.ts, the REST API with its REQUEST authorizer, WAF and alarms. The
+ * functions live in nested stacks, one per area of the API (function-stacks.ts), so the stack
+ * it is put in keeps room under CloudFormation's 500 resources for the team's own.
  *
  * `api`, `authorizer` and `table` are exposed so a team can serve routes of its own from the same
  * API behind the same authorizer: addProtectedRoute() does it with the service's conventions.
