@@ -25,7 +25,7 @@ export function routeArea(route: Pick<Route, 'path'>): string {
  * gets a nested stack of its own, created when its first function is. The API (resources,
  * methods, authorizer, stage), the table, keys, alarms and deploy-time helpers stay in the
  * construct's stack: they are referenced from every area, and a method there costs the stack one
- * resource per route. See docs/deploy.md ("Nested stacks").
+ * resource per route. See docs/deploy.md ("The stack and its nested stacks").
  */
 export class FunctionStacks {
   private readonly stacks = new Map<string, NestedStack>();
@@ -41,10 +41,5 @@ export class FunctionStacks {
       this.stacks.set(area, stack);
     }
     return stack;
-  }
-
-  /** Every nested stack made so far. */
-  all(): NestedStack[] {
-    return [...this.stacks.values()];
   }
 }
