@@ -180,7 +180,8 @@ export class ServerlessAuth extends Construct {
     };
     const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access, routeArea(route))]));
     // In the construct's own stack: the authorizer's invoke permission names the API's authorizer,
-    // which names the function; from a nested stack that is a cycle between the two stacks.
+    // which names the function; from a nested stack that is a cycle between the two stacks
+    // (aws/aws-cdk#20342).
     const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access, undefined);
     // Read at synth, after every addProtectedRoute: the authorizer's policy names the routes a caller's roles do not reach.
     authorizerFunction.function.addEnvironment(ROLE_GATED_ROUTES_VARIABLE, Lazy.string({ produce: () => JSON.stringify(this.gatedRoutes) }));
