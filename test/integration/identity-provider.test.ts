@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startIdentityProvider, type RunningIdentityProvider } from '../../infra/local/identity-provider';
 import { findFreePort } from '../../infra/local/loopback';
+import { localIdentityProvider } from '../../infra/local/stack';
 import { getWithHost } from '../support/http';
 
 /**
@@ -308,5 +309,41 @@ describe('starting and stopping the local OpenID provider', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe("the local stack's provider `local`", () => {
+  /** The first hop of an authorization request by the gateway's client, to the given redirect URI. */
+  const authorizationRequest = (issuer: string, redirect: string) => {
+    const url = new URL('/auth', issuer);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: localIdentityProvider.clientId,
+      redirect_uri: redirect,
+      scope: 'openid email',
+      state: 'state',
+      nonce: 'nonce',
+      code_challenge: s256('verifier'),
+      code_challenge_method: 'S256',
+    }).toString();
+    return fetch(url, { redirect: 'manual' });
+  };
+
+  it("knows the gateway's callback on either loopback name as its client's redirect URI, and no other", async () => {
+    // Prepare
+    const { apiUrl, identityProviderUrl } = inject('integrationStack');
+    const port = new URL(apiUrl).port;
+
+    // Act
+    const byName = await authorizationRequest(identityProviderUrl, `http://localhost:${port}/auth/oauth/local/callback`);
+    const byAddress = await authorizationRequest(identityProviderUrl, `http://127.0.0.1:${port}/auth/oauth/local/callback`);
+    const elsewhere = await authorizationRequest(identityProviderUrl, 'https://evil.example/auth/oauth/local/callback');
+
+    // Assess: the two go on to the sign-in page; the foreign one is refused on the provider's own error page.
+    expect(new URL(identityProviderUrl).hostname).toBe('127.0.0.1');
+    expect([byName.status, byAddress.status]).toEqual([303, 303]);
+    expect(byName.headers.get('location')).toMatch(/^\/interaction\//);
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.headers.get('location')).toBeNull();
   });
 });
