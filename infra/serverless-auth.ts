@@ -21,6 +21,7 @@ import { functionEnvironment, senderIdentityOf, type StackConfig } from './confi
 import { FunctionStacks, routeArea, WORKERS } from './function-stacks';
 import { DataTable } from './data-table';
 import { grantAccess, tableActions, type ServiceResources } from './grants';
+import { IdentityProviders } from './identity-providers';
 import { issuerOf, tokenIdentityEnvironment } from './issuer';
 import { MailFeedback } from './mail-feedback';
 import { pascalCase } from './names';
@@ -149,6 +150,7 @@ export class ServerlessAuth extends Construct {
       mailFromDomain: config.mailFromDomain,
     });
     const mailSending = new MailFeedback(this, 'Ses');
+    const identityProviders = new IdentityProviders(this, 'IdentityProviders', { providers: config.identityProviders, replicaRegions: config.replicaRegions });
 
     const resources: ServiceResources = {
       table: data.table,
@@ -159,6 +161,7 @@ export class ServerlessAuth extends Construct {
         fromHeader: config.mailFrom.header,
         configurationSet: { name: mailSending.configurationSetName, arn: mailSending.configurationSetArn },
       },
+      identityProviders: { environment: identityProviders.environment, clientSecretArns: identityProviders.clientSecretArns },
     };
     const environment = functionEnvironment(config, data.table.tableName, Stack.of(this).stackName);
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });
