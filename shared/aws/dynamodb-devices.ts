@@ -9,7 +9,7 @@ import { itemsOfUser } from './one-shot';
  * another. TTL (expiresAt, epoch seconds) is the end of the device cookie.
  */
 const DEVICE_PREFIX = 'DEVICE#';
-const deviceKey = (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `${DEVICE_PREFIX}${deviceId}` });
+export const deviceKey = (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `${DEVICE_PREFIX}${deviceId}` });
 
 function toRecord(item: Record<string, unknown>): DeviceRecord {
   return {
@@ -23,6 +23,19 @@ function toRecord(item: Record<string, unknown>): DeviceRecord {
   };
 }
 
+export function deviceItem(device: DeviceRecord): Record<string, unknown> {
+  return {
+    ...deviceKey(device.userId, device.id),
+    id: device.id,
+    userId: device.userId,
+    createdAt: device.createdAt,
+    credentialsVersion: device.credentialsVersion,
+    expiresAt: Math.ceil(device.expiresAt / 1000),
+    ...(device.userAgent !== undefined ? { userAgent: device.userAgent } : {}),
+    ...(device.ipAddress !== undefined ? { ipAddress: device.ipAddress } : {}),
+  };
+}
+
 export class DynamoDeviceStore implements DeviceStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -33,16 +46,7 @@ export class DynamoDeviceStore implements DeviceStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...deviceKey(device.userId, device.id),
-          id: device.id,
-          userId: device.userId,
-          createdAt: device.createdAt,
-          credentialsVersion: device.credentialsVersion,
-          expiresAt: Math.ceil(device.expiresAt / 1000),
-          ...(device.userAgent !== undefined ? { userAgent: device.userAgent } : {}),
-          ...(device.ipAddress !== undefined ? { ipAddress: device.ipAddress } : {}),
-        },
+        Item: deviceItem(device),
         // 128 random bits never collide; the condition only makes sure nothing is overwritten.
         ConditionExpression: 'attribute_not_exists(pk)',
       }),

@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
 import type {
-  ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SignupToken, UserRecord, UserStore,
+  ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SessionStart, SignupToken, UserRecord, UserStore,
 } from '../stores';
 import { tableSchema } from '../table';
 import { intentItem } from './dynamodb-outbox';
@@ -11,6 +11,8 @@ import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 import { writeConditionally } from './conditional-write';
 import { eventPut } from './dynamodb-events';
+import { deviceItem, deviceKey } from './dynamodb-devices';
+import { attemptsKey } from './dynamodb-limits';
 import type { SecurityEventRecord } from '../security-events';
 
 /**
@@ -95,12 +97,12 @@ export class DynamoUserStore implements UserStore {
     return Item ? toRecord(Item) : undefined;
   }
 
-  findByEmail(email: string): Promise<UserRecord | undefined> {
-    return this.findByPointer(key.email(email));
+  findByEmail(email: string, likelyUserId?: string): Promise<UserRecord | undefined> {
+    return this.findByPointer(key.email(email), likelyUserId);
   }
 
-  findByUsername(username: string): Promise<UserRecord | undefined> {
-    return this.findByPointer(key.username(username));
+  findByUsername(username: string, likelyUserId?: string): Promise<UserRecord | undefined> {
+    return this.findByPointer(key.username(username), likelyUserId);
   }
 
   async createSignupToken(token: SignupToken): Promise<void> {
@@ -181,20 +183,28 @@ export class DynamoUserStore implements UserStore {
     );
   }
 
-  async recordSession(userId: string, entry: string, verifiedHash: string, secondFactor: boolean): Promise<boolean> {
+  async startSession(start: SessionStart): Promise<boolean> {
+    const { session } = start;
     // totpSecret is the confirmed secret (aws/dynamodb-mfa.ts): two-factor turned on meanwhile refuses a password-only session.
-    const strength = secondFactor ? '' : ' AND attribute_not_exists(totpSecret)';
-    return writeConditionally(
-      this.client,
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key.user(userId),
-        UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
-        // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
-        ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)${strength}`,
-        ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
-      }),
-    );
+    const strength = start.secondFactor ? '' : ' AND attribute_not_exists(totpSecret)';
+    return this.conditionalTransaction([
+      { Put: { TableName: this.tableName, Item: sessionToItem(session), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key.user(session.userId),
+          UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
+          // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
+          ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)${strength}`,
+          ExpressionAttributeValues: { ':entry': new Set([start.entry]), ':one': 1, ':verified': start.verifiedHash },
+        },
+      },
+      ...(start.resetAttempts ?? []).map((counter): TransactItem => ({ Delete: { TableName: this.tableName, Key: attemptsKey(counter) } })),
+      // 128 random bits never collide; the condition only makes sure nothing is overwritten.
+      ...(start.newDevice ? [{ Put: { TableName: this.tableName, Item: deviceItem(start.newDevice), ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
+      ...(start.forgetDevices ?? []).map((deviceId): TransactItem => ({ Delete: { TableName: this.tableName, Key: deviceKey(session.userId, deviceId) } })),
+      ...eventPut(this.tableName, start.event),
+    ]);
   }
 
   async forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void> {
@@ -387,7 +397,21 @@ export class DynamoUserStore implements UserStore {
     }
   }
 
-  private async findByPointer(pointerKey: Record<string, string>): Promise<UserRecord | undefined> {
+  private async findByPointer(pointerKey: Record<string, string>, likelyUserId?: string): Promise<UserRecord | undefined> {
+    if (likelyUserId) {
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [pointerKey, key.user(likelyUserId)], ConsistentRead: true } } }),
+      );
+      const items = Responses?.[this.tableName] ?? [];
+      const pointer = items.find((item) => item.pk === pointerKey.pk);
+      const likely = items.find((item) => item.pk === key.user(likelyUserId).pk);
+      // Both read in the same call; a key DynamoDB left unprocessed (a throttled table) is read on its own below.
+      if (!UnprocessedKeys?.[this.tableName]?.Keys?.length) {
+        if (typeof pointer?.userId !== 'string') return undefined;
+        if (pointer.userId === likelyUserId) return likely ? toRecord(likely) : undefined;
+        return this.findById(pointer.userId);
+      }
+    }
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: pointerKey, ConsistentRead: true }));
     return typeof Item?.userId === 'string' ? this.findById(Item.userId) : undefined;
   }
