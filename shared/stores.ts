@@ -131,13 +131,15 @@ export interface SessionStart {
 
 export interface UserStore {
   findById(id: string): Promise<UserRecord | undefined>;
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  findByUsername(username: string): Promise<UserRecord | undefined>;
   /**
-   * The account of an address (or username): its uniqueness item, then the user it points at, both
-   * strongly consistent. With `likelyUserId` (a device cookie names its account) that user is read
-   * together with the uniqueness item, in one call: one round trip instead of two when it is the one.
+   * A login with a device cookie: the identifier's uniqueness item, the account the cookie names
+   * and the cookie's device record, in one strongly consistent BatchGetItem (one call instead of
+   * three). When the identifier points at another account, that one is read after, and the
+   * cookie's device is not answered (it is not a device of this account).
    */
-  findByEmail(email: string, likelyUserId?: string): Promise<UserRecord | undefined>;
-  findByUsername(username: string, likelyUserId?: string): Promise<UserRecord | undefined>;
+  findWithDevice(kind: 'email' | 'username', identifier: string, cookie: { userId: string; deviceId: string }): Promise<{ user?: UserRecord; device?: DeviceRecord }>;
   createSignupToken(token: SignupToken): Promise<void>;
   /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
   findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;

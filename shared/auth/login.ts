@@ -2,6 +2,7 @@ import { ApiError } from '../errors';
 import { logger } from '../observability';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
+import type { UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { deviceCookieOf, evictedFor, isTrustedDevice, listDevicesForEviction, newDevice } from './devices';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
@@ -33,8 +34,8 @@ export interface LoginInput {
  * The hash is most of a login, and every DynamoDB call around it costs a round trip or, on a
  * busy table, a request's share of its capacity: the login makes as few as the rules allow. The
  * attempt is counted by one atomic increment (shared/auth/throttle.ts) while the account is looked
- * up: on the device's counter when a valid device cookie came (it names its account, whose item is
- * then read in the same call as the identifier's), else on the identifier's. A new browser's
+ * up: on the device's counter when a valid device cookie came (it names its account and device,
+ * whose items are then read in the same call as the identifier's), else on the identifier's. A new browser's
  * device list, needed only to evict beyond the cap, is read while the password hashes. A success
  * then writes everything in one transaction: the session, its entry on the user item (for
  * revocation, on the hash just verified), the counter reset, the new device and the event.
@@ -42,10 +43,9 @@ export interface LoginInput {
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
   const device = await readDeviceToken(input.deviceToken, ctx.now());
   const identifierKey = throttleKeys.login(input.kind, input.identifier);
-  const [user, firstAttempt, deviceRecord] = await settledTogether([
-    input.kind === 'email' ? ctx.users.findByEmail(input.identifier, device?.userId) : ctx.users.findByUsername(input.identifier, device?.userId),
+  const [{ user, device: deviceRecord }, firstAttempt] = await settledTogether([
+    device ? ctx.users.findWithDevice(input.kind, input.identifier, device) : findAccount(ctx, input).then((found) => ({ user: found, device: undefined })),
     device ? countAttempt(ctx, throttleKeys.device(device.deviceId), 'device') : countAttempt(ctx, identifierKey, 'lockout'),
-    device ? ctx.devices.get(device.userId, device.deviceId) : undefined,
   ]);
 
   // The device's counter counts only for its own account, only while the account still trusts
@@ -92,4 +92,8 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   });
   const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), browser ? deviceCookieOf(browser) : undefined]);
   return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };
+}
+
+function findAccount(ctx: AuthContext, input: LoginInput): Promise<UserRecord | undefined> {
+  return input.kind === 'email' ? ctx.users.findByEmail(input.identifier) : ctx.users.findByUsername(input.identifier);
 }

@@ -11,7 +11,7 @@ import { itemsOfUser } from './one-shot';
 const DEVICE_PREFIX = 'DEVICE#';
 export const deviceKey = (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `${DEVICE_PREFIX}${deviceId}` });
 
-function toRecord(item: Record<string, unknown>): DeviceRecord {
+export function deviceFromItem(item: Record<string, unknown>): DeviceRecord {
   return {
     id: item.id as string,
     userId: item.userId as string,
@@ -55,11 +55,11 @@ export class DynamoDeviceStore implements DeviceStore {
 
   async get(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deviceKey(userId, deviceId), ConsistentRead: true }));
-    return Item ? toRecord(Item) : undefined;
+    return Item ? deviceFromItem(Item) : undefined;
   }
 
   async listOfUser(userId: string): Promise<DeviceRecord[]> {
-    return (await itemsOfUser(this.client, this.tableName, userId, DEVICE_PREFIX)).map(toRecord);
+    return (await itemsOfUser(this.client, this.tableName, userId, DEVICE_PREFIX)).map(deviceFromItem);
   }
 
   remove(userId: string, deviceId: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
 import type {
-  ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SessionStart, SignupToken, UserRecord, UserStore,
+  ConfirmEmailOutcome, CreateAccountOutcome, DeviceRecord, EmailChangeToken, ResetToken, SessionRecord, SessionStart, SignupToken, UserRecord, UserStore,
 } from '../stores';
 import { tableSchema } from '../table';
 import { intentItem } from './dynamodb-outbox';
@@ -11,7 +11,7 @@ import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 import { writeConditionally } from './conditional-write';
 import { eventPut } from './dynamodb-events';
-import { deviceItem, deviceKey } from './dynamodb-devices';
+import { deviceFromItem, deviceItem, deviceKey } from './dynamodb-devices';
 import { attemptsKey } from './dynamodb-limits';
 import type { SecurityEventRecord } from '../security-events';
 
@@ -97,12 +97,33 @@ export class DynamoUserStore implements UserStore {
     return Item ? toRecord(Item) : undefined;
   }
 
-  findByEmail(email: string, likelyUserId?: string): Promise<UserRecord | undefined> {
-    return this.findByPointer(key.email(email), likelyUserId);
+  findByEmail(email: string): Promise<UserRecord | undefined> {
+    return this.findByPointer(key.email(email));
   }
 
-  findByUsername(username: string, likelyUserId?: string): Promise<UserRecord | undefined> {
-    return this.findByPointer(key.username(username), likelyUserId);
+  findByUsername(username: string): Promise<UserRecord | undefined> {
+    return this.findByPointer(key.username(username));
+  }
+
+  async findWithDevice(kind: 'email' | 'username', identifier: string, cookie: { userId: string; deviceId: string }): Promise<{ user?: UserRecord; device?: DeviceRecord }> {
+    const pointerKey = kind === 'email' ? key.email(identifier) : key.username(identifier);
+    const keys = [pointerKey, key.user(cookie.userId), deviceKey(cookie.userId, cookie.deviceId)];
+    const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+    // A throttled table may leave keys unprocessed: then each item is read on its own.
+    if (UnprocessedKeys?.[this.tableName]?.Keys?.length) {
+      const [user, device] = await Promise.all([this.findByPointer(pointerKey), this.getItem(keys[2]!)]);
+      return { ...(user ? { user } : {}), ...(device && user?.id === cookie.userId ? { device: deviceFromItem(device) } : {}) };
+    }
+    const items = Responses?.[this.tableName] ?? [];
+    const itemOf = (itemKey: { pk: string; sk: string }) => items.find((item) => item.pk === itemKey.pk && item.sk === itemKey.sk);
+    const pointer = itemOf(pointerKey);
+    if (typeof pointer?.userId !== 'string') return {};
+    if (pointer.userId !== cookie.userId) {
+      const user = await this.findById(pointer.userId);
+      return user ? { user } : {};
+    }
+    const [user, device] = [itemOf(keys[1]!), itemOf(keys[2]!)];
+    return { ...(user ? { user: toRecord(user) } : {}), ...(user && device ? { device: deviceFromItem(device) } : {}) };
   }
 
   async createSignupToken(token: SignupToken): Promise<void> {
@@ -397,21 +418,7 @@ export class DynamoUserStore implements UserStore {
     }
   }
 
-  private async findByPointer(pointerKey: Record<string, string>, likelyUserId?: string): Promise<UserRecord | undefined> {
-    if (likelyUserId) {
-      const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [pointerKey, key.user(likelyUserId)], ConsistentRead: true } } }),
-      );
-      const items = Responses?.[this.tableName] ?? [];
-      const pointer = items.find((item) => item.pk === pointerKey.pk);
-      const likely = items.find((item) => item.pk === key.user(likelyUserId).pk);
-      // Both read in the same call; a key DynamoDB left unprocessed (a throttled table) is read on its own below.
-      if (!UnprocessedKeys?.[this.tableName]?.Keys?.length) {
-        if (typeof pointer?.userId !== 'string') return undefined;
-        if (pointer.userId === likelyUserId) return likely ? toRecord(likely) : undefined;
-        return this.findById(pointer.userId);
-      }
-    }
+  private async findByPointer(pointerKey: Record<string, string>): Promise<UserRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: pointerKey, ConsistentRead: true }));
     return typeof Item?.userId === 'string' ? this.findById(Item.userId) : undefined;
   }

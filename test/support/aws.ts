@@ -48,7 +48,13 @@ async function answerBatchGet(input: BatchGetCommandInput): Promise<BatchGetComm
   const get = ddbMock.send as unknown as (command: GetCommand) => Promise<{ Item?: Record<string, unknown> } | undefined>;
   const tables = await Promise.all(
     Object.entries(input.RequestItems ?? {}).map(async ([table, request]) => {
-      const items = await Promise.all((request.Keys ?? []).map(async (key) => (await get(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })))?.Item));
+      // DynamoDB answers whole items, keys included, whatever a test's GetItem mock left out.
+      const items = await Promise.all(
+        (request.Keys ?? []).map(async (key) => {
+          const item = (await get(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })))?.Item;
+          return item ? { ...item, ...key } : undefined;
+        }),
+      );
       return [table, items.filter((item): item is Record<string, unknown> => item !== undefined)] as const;
     }),
   );
