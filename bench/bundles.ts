@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundleHandler } from '../infra/bundling';
-import { authorizer, functionNames, mailer, mailFeedback, routes, type FunctionAccess } from '../shared/routes';
+import { authorizer, functionNames, lifecyclePublisher, mailer, mailFeedback, routes, type FunctionAccess } from '../shared/routes';
 import { item, type BenchItem } from './results';
 
 /**
@@ -51,6 +51,7 @@ function accessOf(functionName: string): FunctionAccess {
   if (functionName === authorizer.functionName) return authorizer.access;
   if (functionName === mailer.functionName) return mailer.access;
   if (functionName === mailFeedback.functionName) return mailFeedback.access;
+  if (functionName === lifecyclePublisher.functionName) return lifecyclePublisher.access;
   const route = routes.find((r) => r.functionName === functionName);
   if (!route) throw new Error(`no route for function ${functionName}`);
   return route.access;

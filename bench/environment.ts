@@ -63,8 +63,9 @@ function incoming(method: string, path: string, headers: string[], body = '') {
   return { method, url: path, rawHeaders: [...HOST, ...headers], body: Buffer.from(body), sourceIp: '203.0.113.7', localPort: 443 };
 }
 
-export function jsonPostEvent(path: string, body: unknown): unknown {
-  const request = incoming('POST', path, ['Content-Type', 'application/json'], JSON.stringify(body));
+/** A JSON POST, with the Cookie header a browser would send when `cookie` is given. */
+export function jsonPostEvent(path: string, body: unknown, cookie?: string): unknown {
+  const request = incoming('POST', path, ['Content-Type', 'application/json', ...(cookie ? ['Cookie', cookie] : [])], JSON.stringify(body));
   return buildEvents(request, { resource: path, resourceId: 'bench' }, authorizer.identitySource).proxyEvent(undefined);
 }
 

@@ -9,6 +9,7 @@ import { benchColdStarts } from './cold-start';
 import { childEnvironment, functionEnvironment } from './environment';
 import { newVerifiedAccount, startBenchStack } from './local-stack';
 import { benchMailIntentRoute, benchMailLatency, mailIntentRouteExists } from './mail-intents';
+import { benchPasskeyLogin } from './passkeys';
 import { benchPasswordHashing, benchPeakMemory } from './password-hashing';
 import { benchRefresh } from './refresh';
 import { formatTable, type BenchItem } from './results';
@@ -36,6 +37,9 @@ const settings = {
   // 7 × 30 = 210 interleaved timed calls per address kind and for the bare PutItem.
   intentRounds: 7,
   intentsPerRound: 30,
+  // 7 × 30 = 210 timed passkey logins and as many floors, interleaved.
+  passkeyRounds: 7,
+  passkeysPerRound: 30,
   latencyMails: 15,
 };
 
@@ -111,7 +115,10 @@ try {
   );
   // Before the intent routes' sections, whose hundreds of intents would queue ahead of these mails.
   await section('mail latency through the outbox', () => benchMailLatency(running, settings.latencyMails));
-  for (const functionName of ['register', 'forgot-password']) {
+  await section('passkey login against its floor', () =>
+    benchPasskeyLogin({ stack: running, optionsBundle: bundleFile('passkey-login-options'), loginBundle: bundleFile('passkey-login'), env, rounds: settings.passkeyRounds, perRound: settings.passkeysPerRound }),
+  );
+  for (const functionName of ['register', 'forgot-password', 'email-signin']) {
     const name = `${functionName} against one PutItem`;
     if (!mailIntentRouteExists(functionName)) {
       if (selected(name)) skipped.push(`${name}: functions/${functionName}/handler.ts (or its route) does not exist yet`);

@@ -111,10 +111,35 @@ export type RotationOutcome = { rotated: true; session: SessionRecord } | { rota
 /** invalid_token: the link was used meanwhile, expired, or its address got an account meanwhile. */
 export type CreateAccountOutcome = 'created' | 'invalid_token' | 'username_taken';
 
+/** A session to start and what the sign-in that earned it writes beside it (see UserStore.startSession). */
+export interface SessionStart {
+  session: SessionRecord;
+  /** The session's entry in the user's recent sessions (shared/auth/recent-sessions.ts). */
+  entry: string;
+  /** The hash the password was checked against (for other methods: the one read with the account). */
+  verifiedHash: string;
+  /** The session was started with a second factor: a code, or a passkey with user verification. */
+  secondFactor: boolean;
+  /** Attempt counters (throttle keys) the success resets. */
+  resetAttempts?: readonly string[];
+  /** The browser signing in, recorded as a new device of the account. */
+  newDevice?: DeviceRecord;
+  /** Devices of the account to forget (beyond the cap). */
+  forgetDevices?: readonly string[];
+  event?: SecurityEventRecord;
+}
+
 export interface UserStore {
   findById(id: string): Promise<UserRecord | undefined>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
+  /**
+   * A login with a device cookie: the identifier's uniqueness item, the account the cookie names
+   * and the cookie's device record, in one strongly consistent BatchGetItem (one call instead of
+   * three). When the identifier points at another account, that one is read after, and the
+   * cookie's device is not answered (it is not a device of this account).
+   */
+  findWithDevice(kind: 'email' | 'username', identifier: string, cookie: { userId: string; deviceId: string }): Promise<{ user?: UserRecord; device?: DeviceRecord }>;
   createSignupToken(token: SignupToken): Promise<void>;
   /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
   findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;
@@ -133,13 +158,15 @@ export interface UserStore {
    */
   updatePasswordHash(userId: string, passwordHash: string, replacing: string): Promise<boolean>;
   /**
-   * Records a session just written among the user's recent sessions, iff the stored hash is still
-   * `verifiedHash`: false when a reset, password change or deletion committed meanwhile (the
-   * caller then revokes the session). Without `secondFactor` (a password-only session) also only
-   * while two-factor is off: a login that began before it was turned on cannot finish at password
-   * strength. Either the change's revocation reads this entry, or this write sees the change.
+   * Starts a session in one transaction: writes it and records it among the user's recent
+   * sessions, iff the stored hash is still `verifiedHash`, the account is not disabled and,
+   * without `secondFactor` (a password-only session), two-factor is still off. What the sign-in
+   * writes beside it (counters reset, a new device, old devices forgotten, the event) commits with
+   * it or not at all. False when a condition failed: a reset, password change, deletion, disabling
+   * or two-factor turned on committed meanwhile, and nothing was written. Either that change's
+   * revocation reads the entry, or this transaction sees the change.
    */
-  recordSession(userId: string, entry: string, verifiedHash: string, secondFactor: boolean): Promise<boolean>;
+  startSession(start: SessionStart): Promise<boolean>;
   /** Drops entries from the user's recent sessions (those no longer needed); nothing if the user is gone. */
   forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void>;
 
@@ -251,6 +278,8 @@ export interface StoredAttempts extends AttemptCounter {
   version: number;
 }
 
+export type AttemptIncrement = { counted: StoredAttempts } | { stored: StoredAttempts | undefined };
+
 export interface LimitStore {
   /** The counter as stored, forgotten ones included (TTL deletes late); strongly consistent. */
   getAttempts(key: string): Promise<StoredAttempts | undefined>;
@@ -260,6 +289,13 @@ export interface LimitStore {
    * another request changed it first. The written version is `seen.version + 1` (1 when absent).
    */
   saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean>;
+  /**
+   * Counts one attempt in one conditional write iff the counter is absent, or remembered at `now`
+   * with fewer than `below` failures, no lock running and no attempt in flight: the attempts that
+   * need nothing decided but "one more" (failures + 1, version + 1, forgotten at `expiresAt`, no
+   * lock). Answers the counter as written, or, when it wrote nothing, the counter as stored.
+   */
+  incrementAttempts(key: string, below: number, expiresAt: number, now: number): Promise<AttemptIncrement>;
   /**
    * The attempt that wrote `version` failed: its lock now runs from `until` and the window opens
    * when that passes. Only if nothing was written since and the lock only gets longer.

@@ -28,28 +28,46 @@ export function devicesToEvict(devices: readonly DeviceRecord[], user: Pick<User
   return [...devices.filter((device) => !isTrustedDevice(device, user, now)), ...trusted.slice(max)];
 }
 
+/** A new device of `user` signing in now from `client`. */
+export function newDevice(ctx: AuthContext, user: Pick<UserRecord, 'id' | 'credentialsVersion'>, client: SessionClient = {}): DeviceRecord {
+  const now = ctx.now();
+  return { ...client, id: newDeviceId(), userId: user.id, createdAt: now, credentialsVersion: user.credentialsVersion ?? 0, expiresAt: now + DEVICE_TOKEN_LIFETIME_SECONDS * 1000 };
+}
+
+/** The ids of the devices to forget once `device` joins `listed` (the account's recorded devices), so the cap holds. */
+export function evictedFor(device: DeviceRecord, listed: readonly DeviceRecord[], user: Pick<UserRecord, 'id' | 'credentialsVersion'>, now: number): string[] {
+  return devicesToEvict([...listed.filter((other) => other.id !== device.id), device], user, now).map((old) => old.id);
+}
+
+/** The device's cookie value. */
+export function deviceCookieOf(device: DeviceRecord): Promise<string> {
+  return issueDeviceToken(device.userId, device.createdAt, device.id);
+}
+
+/**
+ * The account's recorded devices, for eviction: a failure to list skips the eviction (one device
+ * too many for the next sign-in to evict), it never fails the sign-in.
+ */
+export function listDevicesForEviction(ctx: AuthContext, userId: string): Promise<DeviceRecord[]> {
+  return ctx.devices.listOfUser(userId).catch((error: unknown) => {
+    logger.warn('device eviction skipped', { userId, error: String(error) });
+    return [];
+  });
+}
+
 /**
  * Records a new device of `user` signing in now and answers its cookie value. Eviction beyond
  * the cap is best effort: a failure leaves one device too many for the next sign-in to evict.
+ * (A password login writes its device in the session's transaction instead: shared/auth/login.ts.)
  */
 export async function rememberDevice(ctx: AuthContext, user: Pick<UserRecord, 'id' | 'credentialsVersion'>, client: SessionClient = {}): Promise<string> {
-  const now = ctx.now();
-  const device: DeviceRecord = {
-    ...client, id: newDeviceId(), userId: user.id, createdAt: now, credentialsVersion: user.credentialsVersion ?? 0, expiresAt: now + DEVICE_TOKEN_LIFETIME_SECONDS * 1000,
-  };
-  // The list is read alongside the write (one round trip less on the login's path); the new device joins it here.
-  const [listed] = await settledTogether([
-    ctx.devices.listOfUser(user.id).catch((error: unknown) => {
-      logger.warn('device eviction skipped', { userId: user.id, error: String(error) });
-      return [];
-    }),
-    ctx.devices.create(device),
-  ]);
-  const evicted = devicesToEvict([...listed.filter((other) => other.id !== device.id), device], user, now);
-  await Promise.all(evicted.map((old) => ctx.devices.remove(user.id, old.id))).catch((error: unknown) => {
+  const device = newDevice(ctx, user, client);
+  // The list is read alongside the write (one round trip less on the sign-in's path); the new device joins it here.
+  const [listed] = await settledTogether([listDevicesForEviction(ctx, user.id), ctx.devices.create(device)]);
+  await Promise.all(evictedFor(device, listed, user, device.createdAt).map((id) => ctx.devices.remove(user.id, id))).catch((error: unknown) => {
     logger.warn('device eviction failed', { userId: user.id, error: String(error) });
   });
-  return issueDeviceToken(user.id, now, device.id);
+  return deviceCookieOf(device);
 }
 
 /** A device as the caller's session list shows it. */

@@ -2,10 +2,11 @@ import { ApiError } from '../errors';
 import { logger } from '../observability';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
+import type { UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
-import { isTrustedDevice, rememberDevice } from './devices';
+import { deviceCookieOf, evictedFor, isTrustedDevice, listDevicesForEviction, newDevice } from './devices';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
-import { recordEvent } from './events';
+import { eventNow } from './events';
 import { startRecordedSession } from './recent-sessions';
 import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
@@ -30,18 +31,21 @@ export interface LoginInput {
  * device for the account's current credentials (shared/auth/devices.ts). Unknown accounts cost one
  * dummy hash and are counted alike.
  *
- * The hash is most of a login; the round trips around it overlap where the rules allow. Counting
- * needs neither the account nor the password, so it runs while the account is looked up: on the
- * device's counter when a valid device cookie came (it names its account), else on the
- * identifier's. A success resets the counter while the session is written.
+ * The hash is most of a login, and every DynamoDB call around it costs a round trip or, on a
+ * busy table, a request's share of its capacity: the login makes as few as the rules allow. The
+ * attempt is counted by one atomic increment (shared/auth/throttle.ts) while the account is looked
+ * up: on the device's counter when a valid device cookie came (it names its account and device,
+ * whose items are then read in the same call as the identifier's), else on the identifier's. A new browser's
+ * device list, needed only to evict beyond the cap, is read while the password hashes. A success
+ * then writes everything in one transaction: the session, its entry on the user item (for
+ * revocation, on the hash just verified), the counter reset, the new device and the event.
  */
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
   const device = await readDeviceToken(input.deviceToken, ctx.now());
   const identifierKey = throttleKeys.login(input.kind, input.identifier);
-  const [user, firstAttempt, deviceRecord] = await settledTogether([
-    input.kind === 'email' ? ctx.users.findByEmail(input.identifier) : ctx.users.findByUsername(input.identifier),
+  const [{ user, device: deviceRecord }, firstAttempt] = await settledTogether([
+    device ? ctx.users.findWithDevice(input.kind, input.identifier, device) : findAccount(ctx, input).then((found) => ({ user: found, device: undefined })),
     device ? countAttempt(ctx, throttleKeys.device(device.deviceId), 'device') : countAttempt(ctx, identifierKey, 'lockout'),
-    device ? ctx.devices.get(device.userId, device.deviceId) : undefined,
   ]);
 
   // The device's counter counts only for its own account, only while the account still trusts
@@ -50,6 +54,8 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   // one count: it is forgotten within the hour and at worst makes the device untrusted sooner.)
   const trustedDevice = device !== undefined && user !== undefined && isTrustedDevice(deviceRecord, user, ctx.now()) && firstAttempt.claim.kind === 'proceed';
   const attempt = !device || trustedDevice ? firstAttempt : await countAttempt(ctx, identifierKey, 'lockout');
+  // Read while the password hashes, and only where a session may follow; a read never fails the login.
+  const listing = user && !trustedDevice && !user.mfaEnabled && attempt.claim.kind === 'proceed' ? listDevicesForEviction(ctx, user.id) : undefined;
   const matches = await checkCountedAttempt(ctx, attempt, () => verifyPassword(input.password, user?.passwordHash), { userId: user?.id });
   if (!user || !matches) throw new ApiError('invalid_credentials');
   // Only after the right password: a disabled account says so to its owner, never to a guesser.
@@ -76,14 +82,18 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   }
 
   const session = newSession(ctx, user.id, client, ['pwd'], user.roles);
-  // The event is written beside the session, not after it: no round trip added to the login.
-  const [, , deviceToken] = await settledTogether([
-    startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials')),
-    resetAttempts(ctx, attempt),
-    // A trusted browser keeps its cookie; any other gets a new device (so logins do not pile up cookies).
-    trustedDevice ? undefined : rememberDevice(ctx, user, client),
-    recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'password', newDevice: !trustedDevice }),
-  ]);
-  const tokens = await issueTokens(ctx, session, session.generation);
+  // A trusted browser keeps its cookie; any other becomes a new device (so logins do not pile up cookies).
+  const browser = trustedDevice ? undefined : newDevice(ctx, user, client);
+  const forgetDevices = browser ? evictedFor(browser, (await listing) ?? [], user, ctx.now()) : [];
+  await startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials'), {
+    resetAttempts: [attempt.key],
+    ...(browser ? { newDevice: browser, forgetDevices } : {}),
+    event: eventNow(ctx, user.id, 'signed_in', { ...client, method: 'password', newDevice: !trustedDevice }),
+  });
+  const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), browser ? deviceCookieOf(browser) : undefined]);
   return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };
+}
+
+function findAccount(ctx: AuthContext, input: LoginInput): Promise<UserRecord | undefined> {
+  return input.kind === 'email' ? ctx.users.findByEmail(input.identifier) : ctx.users.findByUsername(input.identifier);
 }

@@ -1,6 +1,6 @@
 import { ApiError, OUTAGE_RETRY_AFTER_SECONDS } from '../errors';
 import type { MailIntent } from '../outbox';
-import type { SessionRecord, UserRecord } from '../stores';
+import type { SessionRecord, SessionStart, UserRecord } from '../stores';
 import type { AuthContext } from './context';
 
 /**
@@ -30,26 +30,38 @@ export function recentSessionIds(user: Pick<UserRecord, 'recentSessions'> | unde
   return (user?.recentSessions ?? []).map((entry) => parse(entry).id);
 }
 
+/** What a sign-in writes beside its session, in the same transaction (see SessionStart). */
+export type SessionCompanions = Pick<SessionStart, 'resetAttempts' | 'newDevice' | 'forgetDevices' | 'event'>;
+
 /**
- * Writes a new session, then records it on its user iff the hash is still `verifiedHash`, the one
- * its password was checked against. A reset, password change or deletion may commit meanwhile
- * (while a login hashes, say): either its revocation, reading the user item after its commit,
- * finds this session there, or this record sees the change, and the session is revoked and
- * `refusal` thrown. No session started with a replaced password (or of a deleted account)
- * survives, and no password-only session of an account that turned two-factor on meanwhile. Entries the index has long caught up with are dropped alongside.
+ * Writes a new session and records it on its user in one transaction, iff the hash is still
+ * `verifiedHash`, the one its password was checked against. A reset, password change or deletion
+ * may commit meanwhile (while a login hashes, say): either its revocation, reading the user item
+ * after its commit, finds this session there, or this transaction sees the change, writes nothing
+ * and `refusal` is thrown. No session started with a replaced password (or of a deleted account)
+ * survives, and no password-only session of an account that turned two-factor on meanwhile.
+ * `alongside` (counters reset, the new device, the event) commits with the session or not at all:
+ * one DynamoDB call for all of a sign-in's writes.
+ *
+ * Entries the index has long caught up with are dropped afterwards, a few at a time: not in the
+ * transaction (DynamoDB cannot add to and delete from one set in one update), and not beside it
+ * (a write racing a transaction on the same item makes one of them fail).
  */
-export async function startRecordedSession(ctx: AuthContext, user: UserRecord, session: SessionRecord, verifiedHash: string, refusal: ApiError): Promise<void> {
-  await ctx.sessions.create(session);
+export async function startRecordedSession(
+  ctx: AuthContext,
+  user: UserRecord,
+  session: SessionRecord,
+  verifiedHash: string,
+  refusal: ApiError,
+  alongside: SessionCompanions = {},
+): Promise<void> {
+  // A code, or a passkey with user verification (something held plus the user's PIN or biometrics).
+  const secondFactor = session.amr?.includes('otp') === true || session.amr?.includes('user') === true;
+  if (!(await ctx.users.startSession({ session, entry: recentSessionEntry(session), verifiedHash, secondFactor, ...alongside }))) throw refusal;
   const now = ctx.now();
   const stale = (user.recentSessions ?? []).filter((entry) => now - parse(entry).createdAt > RECENT_SESSION_MEMORY_MS);
   // Not needed for correctness: keeps the user item small. A failure is left for a later login.
-  const forgetting = stale.length >= PRUNE_BATCH ? ctx.users.forgetRecentSessions(user.id, stale).catch(() => undefined) : undefined;
-  // A code, or a passkey with user verification (something held plus the user's PIN or biometrics).
-  const secondFactor = session.amr?.includes('otp') === true || session.amr?.includes('user') === true;
-  const recorded = await ctx.users.recordSession(user.id, recentSessionEntry(session), verifiedHash, secondFactor).finally(() => forgetting);
-  if (recorded) return;
-  await ctx.sessions.revoke(session.id, ctx.now());
-  throw refusal;
+  if (stale.length >= PRUNE_BATCH) await ctx.users.forgetRecentSessions(user.id, stale).catch(() => undefined);
 }
 
 /**

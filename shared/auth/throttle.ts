@@ -103,10 +103,30 @@ export interface CountedAttempt {
   readonly claim: Claim;
 }
 
-/** Counts one attempt on `key` with a conditional write, re-reading when another request won the race. */
+/**
+ * The failures a counter may hold for the next attempt to be just one more: under the lockout
+ * policy the attempt that reaches the limit sets the lock, under the device policy the limit refuses.
+ */
+const PLAIN_INCREMENT_BELOW: Record<ThrottlePolicy, number> = { lockout: FAILURES_BEFORE_LOCK - 1, device: FAILURES_BEFORE_LOCK };
+
+/**
+ * Counts one attempt on `key` with a conditional write. Most attempts are just one more on a
+ * counter that is absent or below the limit: one atomic increment, no read before it (a login
+ * pays one DynamoDB call for its count). An attempt that needs a decision (the one that sets the
+ * lock, one refused by a lock, one on a forgotten counter) gets the counter as stored from that
+ * same call and goes through `decideAttempt` and a compare-and-set, re-reading when another
+ * request won the race.
+ */
 export async function countAttempt(ctx: AuthContext, key: string, policy: ThrottlePolicy): Promise<CountedAttempt> {
+  const started = ctx.now();
+  const increment = await ctx.limits.incrementAttempts(key, PLAIN_INCREMENT_BELOW[policy], started + FAILURE_MEMORY_SECONDS * 1000, started);
+  if ('counted' in increment) {
+    const { version, ...next } = increment.counted;
+    return { key, claim: { kind: 'proceed', next, version } };
+  }
+  let stored: StoredAttempts | undefined = increment.stored;
   for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
-    const stored: StoredAttempts | undefined = await ctx.limits.getAttempts(key);
+    if (round > 0) stored = await ctx.limits.getAttempts(key);
     const now = ctx.now();
     const decision = decideAttempt(stored, now, policy);
     if (decision.kind === 'refuse') return { key, claim: decision };

@@ -9,9 +9,9 @@ import { itemsOfUser } from './one-shot';
  * another. TTL (expiresAt, epoch seconds) is the end of the device cookie.
  */
 const DEVICE_PREFIX = 'DEVICE#';
-const deviceKey = (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `${DEVICE_PREFIX}${deviceId}` });
+export const deviceKey = (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `${DEVICE_PREFIX}${deviceId}` });
 
-function toRecord(item: Record<string, unknown>): DeviceRecord {
+export function deviceFromItem(item: Record<string, unknown>): DeviceRecord {
   return {
     id: item.id as string,
     userId: item.userId as string,
@@ -20,6 +20,19 @@ function toRecord(item: Record<string, unknown>): DeviceRecord {
     expiresAt: (item.expiresAt as number) * 1000,
     ...(typeof item.userAgent === 'string' ? { userAgent: item.userAgent } : {}),
     ...(typeof item.ipAddress === 'string' ? { ipAddress: item.ipAddress } : {}),
+  };
+}
+
+export function deviceItem(device: DeviceRecord): Record<string, unknown> {
+  return {
+    ...deviceKey(device.userId, device.id),
+    id: device.id,
+    userId: device.userId,
+    createdAt: device.createdAt,
+    credentialsVersion: device.credentialsVersion,
+    expiresAt: Math.ceil(device.expiresAt / 1000),
+    ...(device.userAgent !== undefined ? { userAgent: device.userAgent } : {}),
+    ...(device.ipAddress !== undefined ? { ipAddress: device.ipAddress } : {}),
   };
 }
 
@@ -33,16 +46,7 @@ export class DynamoDeviceStore implements DeviceStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...deviceKey(device.userId, device.id),
-          id: device.id,
-          userId: device.userId,
-          createdAt: device.createdAt,
-          credentialsVersion: device.credentialsVersion,
-          expiresAt: Math.ceil(device.expiresAt / 1000),
-          ...(device.userAgent !== undefined ? { userAgent: device.userAgent } : {}),
-          ...(device.ipAddress !== undefined ? { ipAddress: device.ipAddress } : {}),
-        },
+        Item: deviceItem(device),
         // 128 random bits never collide; the condition only makes sure nothing is overwritten.
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -51,11 +55,11 @@ export class DynamoDeviceStore implements DeviceStore {
 
   async get(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deviceKey(userId, deviceId), ConsistentRead: true }));
-    return Item ? toRecord(Item) : undefined;
+    return Item ? deviceFromItem(Item) : undefined;
   }
 
   async listOfUser(userId: string): Promise<DeviceRecord[]> {
-    return (await itemsOfUser(this.client, this.tableName, userId, DEVICE_PREFIX)).map(toRecord);
+    return (await itemsOfUser(this.client, this.tableName, userId, DEVICE_PREFIX)).map(deviceFromItem);
   }
 
   remove(userId: string, deviceId: string): Promise<boolean> {

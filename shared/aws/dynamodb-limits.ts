@@ -1,13 +1,26 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AttemptCounter, LimitStore, StoredAttempts } from '../stores';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttemptCounter, AttemptIncrement, LimitStore, StoredAttempts } from '../stores';
 import { writeConditionally } from './conditional-write';
+import { isConditionFailure } from './errors';
 
 /**
  * ATTEMPTS#<key>: a password-attempt counter (login identifier, account or device) with its lock
  * and a version for compare-and-set. RATE#<key>#<window>: fixed-window request counters. Both
  * expire through TTL once they no longer matter.
  */
-const attemptsKey = (key: string) => ({ pk: `ATTEMPTS#${key}`, sk: 'ATTEMPTS' });
+export const attemptsKey = (key: string) => ({ pk: `ATTEMPTS#${key}`, sk: 'ATTEMPTS' });
+
+function toAttempts(item: Record<string, unknown>): StoredAttempts {
+  return {
+    failures: Number(item.failures ?? 0),
+    ...(typeof item.lockedUntil === 'number' ? { lockedUntil: item.lockedUntil } : {}),
+    ...(typeof item.settlesBy === 'number' ? { settlesBy: item.settlesBy } : {}),
+    expiresAt: Number(item.expiresAt ?? 0) * 1000,
+    version: Number(item.version ?? 0),
+  };
+}
 
 export class DynamoLimitStore implements LimitStore {
   constructor(
@@ -17,14 +30,31 @@ export class DynamoLimitStore implements LimitStore {
 
   async getAttempts(key: string): Promise<StoredAttempts | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: attemptsKey(key), ConsistentRead: true }));
-    if (!Item) return undefined;
-    return {
-      failures: Number(Item.failures ?? 0),
-      ...(typeof Item.lockedUntil === 'number' ? { lockedUntil: Item.lockedUntil } : {}),
-      ...(typeof Item.settlesBy === 'number' ? { settlesBy: Item.settlesBy } : {}),
-      expiresAt: Number(Item.expiresAt ?? 0) * 1000,
-      version: Number(Item.version ?? 0),
-    };
+    return Item ? toAttempts(Item) : undefined;
+  }
+
+  async incrementAttempts(key: string, below: number, expiresAt: number, now: number): Promise<AttemptIncrement> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: attemptsKey(key),
+          UpdateExpression: 'SET failures = if_not_exists(failures, :zero) + :one, version = if_not_exists(version, :zero) + :one, expiresAt = :expires REMOVE lockedUntil, settlesBy',
+          // expiresAt is in seconds: "not forgotten at now" is expiresAt × 1000 > now.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (failures < :below AND expiresAt > :nowSeconds AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(settlesBy) OR settlesBy <= :now))',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':expires': Math.ceil(expiresAt / 1000), ':below': below, ':nowSeconds': now / 1000, ':now': now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { counted: toAttempts(Attributes!) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // lib-dynamodb translates outputs, not exceptions: the stored counter arrives in wire format.
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return { stored: item ? toAttempts(unmarshall(item)) : await this.getAttempts(key) };
+    }
   }
 
   async saveAttempts(key: string, seen: StoredAttempts | undefined, next: AttemptCounter, now: number): Promise<boolean> {

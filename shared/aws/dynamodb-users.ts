@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
 import type {
-  ConfirmEmailOutcome, CreateAccountOutcome, EmailChangeToken, ResetToken, SessionRecord, SignupToken, UserRecord, UserStore,
+  ConfirmEmailOutcome, CreateAccountOutcome, DeviceRecord, EmailChangeToken, ResetToken, SessionRecord, SessionStart, SignupToken, UserRecord, UserStore,
 } from '../stores';
 import { tableSchema } from '../table';
 import { intentItem } from './dynamodb-outbox';
@@ -11,6 +11,8 @@ import { sessionToItem } from './dynamodb-sessions';
 import { transactWrite, type TransactItem } from './dynamodb-transactions';
 import { writeConditionally } from './conditional-write';
 import { eventPut } from './dynamodb-events';
+import { deviceFromItem, deviceItem, deviceKey } from './dynamodb-devices';
+import { attemptsKey } from './dynamodb-limits';
 import type { SecurityEventRecord } from '../security-events';
 
 /**
@@ -103,6 +105,27 @@ export class DynamoUserStore implements UserStore {
     return this.findByPointer(key.username(username));
   }
 
+  async findWithDevice(kind: 'email' | 'username', identifier: string, cookie: { userId: string; deviceId: string }): Promise<{ user?: UserRecord; device?: DeviceRecord }> {
+    const pointerKey = kind === 'email' ? key.email(identifier) : key.username(identifier);
+    const keys = [pointerKey, key.user(cookie.userId), deviceKey(cookie.userId, cookie.deviceId)];
+    const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+    // A throttled table may leave keys unprocessed: then each item is read on its own.
+    if (UnprocessedKeys?.[this.tableName]?.Keys?.length) {
+      const [user, device] = await Promise.all([this.findByPointer(pointerKey), this.getItem(keys[2]!)]);
+      return { ...(user ? { user } : {}), ...(device && user?.id === cookie.userId ? { device: deviceFromItem(device) } : {}) };
+    }
+    const items = Responses?.[this.tableName] ?? [];
+    const itemOf = (itemKey: { pk: string; sk: string }) => items.find((item) => item.pk === itemKey.pk && item.sk === itemKey.sk);
+    const pointer = itemOf(pointerKey);
+    if (typeof pointer?.userId !== 'string') return {};
+    if (pointer.userId !== cookie.userId) {
+      const user = await this.findById(pointer.userId);
+      return user ? { user } : {};
+    }
+    const [user, device] = [itemOf(keys[1]!), itemOf(keys[2]!)];
+    return { ...(user ? { user: toRecord(user) } : {}), ...(user && device ? { device: deviceFromItem(device) } : {}) };
+  }
+
   async createSignupToken(token: SignupToken): Promise<void> {
     await this.putToken(key.signup(token.tokenHash), {
       email: token.email,
@@ -181,20 +204,28 @@ export class DynamoUserStore implements UserStore {
     );
   }
 
-  async recordSession(userId: string, entry: string, verifiedHash: string, secondFactor: boolean): Promise<boolean> {
+  async startSession(start: SessionStart): Promise<boolean> {
+    const { session } = start;
     // totpSecret is the confirmed secret (aws/dynamodb-mfa.ts): two-factor turned on meanwhile refuses a password-only session.
-    const strength = secondFactor ? '' : ' AND attribute_not_exists(totpSecret)';
-    return writeConditionally(
-      this.client,
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key.user(userId),
-        UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
-        // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
-        ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)${strength}`,
-        ExpressionAttributeValues: { ':entry': new Set([entry]), ':one': 1, ':verified': verifiedHash },
-      }),
-    );
+    const strength = start.secondFactor ? '' : ' AND attribute_not_exists(totpSecret)';
+    return this.conditionalTransaction([
+      { Put: { TableName: this.tableName, Item: sessionToItem(session), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: key.user(session.userId),
+          UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
+          // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
+          ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)${strength}`,
+          ExpressionAttributeValues: { ':entry': new Set([start.entry]), ':one': 1, ':verified': start.verifiedHash },
+        },
+      },
+      ...(start.resetAttempts ?? []).map((counter): TransactItem => ({ Delete: { TableName: this.tableName, Key: attemptsKey(counter) } })),
+      // 128 random bits never collide; the condition only makes sure nothing is overwritten.
+      ...(start.newDevice ? [{ Put: { TableName: this.tableName, Item: deviceItem(start.newDevice), ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
+      ...(start.forgetDevices ?? []).map((deviceId): TransactItem => ({ Delete: { TableName: this.tableName, Key: deviceKey(session.userId, deviceId) } })),
+      ...eventPut(this.tableName, start.event),
+    ]);
   }
 
   async forgetRecentSessions(userId: string, entries: readonly string[]): Promise<void> {

@@ -1,9 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/login/handler';
 import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
 import { verifyPassword } from '../../shared/passwords';
-import { awsError, ddbMock, givenUser } from '../support/aws';
+import { attemptsCounted, awsError, ddbMock, givenAttempts, givenUser } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { cookieValue, expectProblem, expectSignedIn, json, setCookies } from '../support/replies';
 
@@ -19,13 +19,16 @@ const login = (body: unknown, headers?: Record<string, string>) => handler(apiEv
 const attemptsKey = (key: string) => ({ pk: `ATTEMPTS#${key}`, sk: 'ATTEMPTS' });
 const aliceByEmail = attemptsKey(`login#email#${alice.email}`);
 /** A stored attempt counter as the DynamoDB adapter writes it. */
-const counter = (failures: number, extra: { lockedUntil?: number } = {}) => ({
-  Item: { ...aliceByEmail, failures, version: failures, expiresAt: Math.ceil(Date.now() / 1000) + FAILURE_MEMORY_SECONDS, ...extra },
+const counter = (failures: number, extra: { lockedUntil?: number } = {}, key = aliceByEmail) => ({
+  ...key, failures, version: failures, expiresAt: Math.ceil(Date.now() / 1000) + FAILURE_MEMORY_SECONDS, ...extra,
 });
-const attemptWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input).filter((input) => String(input.Item?.pk).startsWith('ATTEMPTS#'));
-const sessionWrites = () => ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'));
-
-const deviceWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).filter((item) => String(item.sk).startsWith('DEVICE#'));
+/** The compare-and-set writes of counters (the attempts that needed a decision: the one that locks, say). */
+const attemptPuts = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input).filter((input) => String(input.Item?.pk).startsWith('ATTEMPTS#'));
+/** What successful logins wrote: everything of one login is one transaction. */
+const transactionItems = () => ddbMock.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems!);
+const sessionWrites = () => transactionItems().flatMap((item) => (String(item.Put?.Item?.pk).startsWith('SESSION#') ? [item.Put!.Item!] : []));
+const deviceWrites = () => transactionItems().flatMap((item) => (String(item.Put?.Item?.sk).startsWith('DEVICE#') ? [item.Put!.Item!] : []));
+const deletedKeys = (prefix: string) => transactionItems().flatMap((item) => (item.Delete && `${String(item.Delete.Key!.pk)}|${String(item.Delete.Key!.sk)}`.includes(prefix) ? [item.Delete.Key!] : []));
 
 /**
  * The device cookie a successful login hands out, as the browser would send it back; the device
@@ -52,7 +55,7 @@ describe('POST /auth/login', () => {
 
     // Assess
     const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z', mfaEnabled: false });
-    const session = sessionWrites()[0]!.args[0].input.Item!;
+    const session = sessionWrites()[0]!;
     expect(session).toMatchObject({ userId: alice.id, generation: 0, gsi1pk: `USER#${alice.id}` });
     expect(claims.sid).toBe(session.id);
   });
@@ -65,7 +68,7 @@ describe('POST /auth/login', () => {
 
     const claims = expectSignedIn(reply, { id: alice.id, email: alice.email, username: 'Alice', createdAt: '2026-11-01T00:00:00.000Z', mfaEnabled: false });
     expect(claims.roles).toEqual(['admin']);
-    expect(sessionWrites()[0]!.args[0].input.Item).toMatchObject({ roles: ['admin'] });
+    expect(sessionWrites()[0]).toMatchObject({ roles: ['admin'] });
   });
 
   it('answers a disabled account 403 account_disabled only after the right password, starting no session', async () => {
@@ -108,7 +111,7 @@ describe('POST /auth/login', () => {
     for (const reply of [wrong, unknown, byName]) {
       expectProblem(reply, 401, 'invalid_credentials');
     }
-    expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([
+    expect(attemptsCounted()).toEqual([
       `ATTEMPTS#login#email#${alice.email}`,
       'ATTEMPTS#login#email#nobody@example.com',
       'ATTEMPTS#login#username#alice',
@@ -117,30 +120,37 @@ describe('POST /auth/login', () => {
 
   it('counts the attempt with one conditional write before the password is hashed', async () => {
     await givenUser(alice);
-    let writesBeforeHashing: number | undefined;
+    let countedBeforeHashing: string[] | undefined;
     vi.mocked(verifyPassword).mockImplementationOnce(async (...args) => {
-      writesBeforeHashing = attemptWrites().length;
+      countedBeforeHashing = attemptsCounted();
       return (await vi.importActual<typeof import('../../shared/passwords')>('../../shared/passwords')).verifyPassword(...args);
     });
 
     const reply = await login({ email: alice.email, password: 'not the password' });
 
     expect(reply.statusCode).toBe(401);
-    expect(writesBeforeHashing).toBe(1);
-    expect(attemptWrites()).toEqual([
-      expect.objectContaining({ ConditionExpression: 'attribute_not_exists(pk)', Item: expect.objectContaining({ ...aliceByEmail, failures: 1, version: 1 }) }),
+    expect(countedBeforeHashing).toEqual([aliceByEmail.pk]);
+    const counterWrites = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((input) => input.Key?.pk === aliceByEmail.pk);
+    expect(counterWrites).toEqual([
+      expect.objectContaining({
+        UpdateExpression: expect.stringContaining('SET failures = if_not_exists(failures, :zero) + :one, version = if_not_exists(version, :zero) + :one'),
+        ConditionExpression: expect.stringMatching(/^attribute_not_exists\(pk\) OR \(failures < :below /),
+        ExpressionAttributeValues: expect.objectContaining({ ':below': 4 }),
+        ReturnValues: 'ALL_NEW',
+      }),
     ]);
+    expect(attemptPuts()).toEqual([]);
   });
 
   it('sets the 1 s lock in the same write as the fifth attempt, keeping the window closed until its outcome is written', async () => {
     await givenUser(alice);
-    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(4));
+    givenAttempts(counter(4));
 
     const before = Date.now();
     const reply = await login({ email: alice.email, password: 'wrong again' });
 
     expect(reply.statusCode).toBe(401);
-    const [write] = attemptWrites();
+    const [write] = attemptPuts();
     expect(write!.ConditionExpression).toBe(
       'version = :seen AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(settlesBy) OR settlesBy <= :now)',
     );
@@ -149,7 +159,7 @@ describe('POST /auth/login', () => {
     const until = write!.Item!.lockedUntil as number;
     expect(until - before).toBeGreaterThanOrEqual(1000);
     expect(until - Date.now()).toBeLessThanOrEqual(1000);
-    const [extension] = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const [extension] = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((input) => input.UpdateExpression?.startsWith('SET lockedUntil'));
     expect(write!.Item!.settlesBy).toBeGreaterThan(until);
     expect(extension).toMatchObject({
       Key: aliceByEmail,
@@ -162,23 +172,23 @@ describe('POST /auth/login', () => {
 
   it('refuses even the right password while locked, with 429 too_many_attempts and Retry-After, without hashing', async () => {
     await givenUser(alice);
-    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(7, { lockedUntil: Date.now() + 3_500 }));
+    givenAttempts(counter(7, { lockedUntil: Date.now() + 3_500 }));
 
     const reply = await login({ email: alice.email, password: alice.password });
 
     expectProblem(reply, 429, 'too_many_attempts');
     expect(reply.headers?.['Retry-After']).toBe('4');
     expect(verifyPassword).not.toHaveBeenCalled();
-    expect(attemptWrites()).toHaveLength(0);
+    expect(attemptsCounted()).toEqual([]);
     expect(sessionWrites()).toHaveLength(0);
   });
 
   it('answers 429 without hashing when a parallel request took the last attempt first (conditional write failed, then locked)', async () => {
     await givenUser(alice);
-    ddbMock
-      .on(GetCommand, { Key: aliceByEmail })
-      .resolvesOnce(counter(4))
-      .resolves(counter(5, { lockedUntil: Date.now() + 1_000 }));
+    // The increment finds the fourth failure stored (the next attempt locks); by the time its
+    // compare-and-set is sent, the parallel request has written the fifth and its lock.
+    givenAttempts(counter(4));
+    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves({ Item: counter(5, { lockedUntil: Date.now() + 1_000 }) });
     ddbMock.on(PutCommand, { Item: { pk: aliceByEmail.pk } }).rejects(awsError('ConditionalCheckFailedException'));
 
     const reply = await login({ email: alice.email, password: alice.password });
@@ -191,12 +201,14 @@ describe('POST /auth/login', () => {
 
   it('resets the count after a successful login', async () => {
     await givenUser(alice);
-    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(3));
+    givenAttempts(counter(3));
 
     const reply = await login({ email: alice.email, password: alice.password });
 
     expect(reply.statusCode).toBe(200);
-    expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([aliceByEmail]);
+    // In the session's own transaction: a login that fails to write its session resets nothing.
+    expect(deletedKeys('ATTEMPTS#')).toEqual([aliceByEmail]);
+    expect(ddbMock.commandCalls(DeleteCommand)).toEqual([]);
   });
 });
 
@@ -206,15 +218,15 @@ describe('POST /auth/login with a device cookie', () => {
     await givenUser(alice);
     const cookie = await deviceCookieOfALogin();
     const deviceId = cookie.split('.')[2]!;
-    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(12, { lockedUntil: Date.now() + 900_000 }));
+    givenAttempts(counter(12, { lockedUntil: Date.now() + 900_000 }));
 
     // Act
     const reply = await login({ email: alice.email, password: alice.password }, { Cookie: cookie });
 
     // Assess
     expect(reply.statusCode).toBe(200);
-    expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([`ATTEMPTS#device#${deviceId}`]);
-    expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([attemptsKey(`device#${deviceId}`)]);
+    expect(attemptsCounted()).toEqual([`ATTEMPTS#device#${deviceId}`]);
+    expect(deletedKeys('ATTEMPTS#')).toEqual([attemptsKey(`device#${deviceId}`)]);
     // A trusted browser keeps its cookie: no new device, no new cookie.
     expect(cookieValue(reply, 'device')).toBeUndefined();
     expect(deviceWrites()).toEqual([]);
@@ -247,7 +259,7 @@ describe('POST /auth/login with a device cookie', () => {
 
     // Assess
     expect(reply.statusCode).toBe(200);
-    const removed = ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key!.sk).filter((sk) => String(sk).startsWith('DEVICE#'));
+    const removed = deletedKeys('|DEVICE#').map((key) => key.sk);
     expect(removed.sort()).toEqual(['DEVICE#device-000000000000019', 'DEVICE#device-from-before-reset']);
   });
 
@@ -263,7 +275,7 @@ describe('POST /auth/login with a device cookie', () => {
     // Prepare
     await givenUser(alice);
     const cookie = await given();
-    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(12, { lockedUntil: Date.now() + 900_000 }));
+    givenAttempts(counter(12, { lockedUntil: Date.now() + 900_000 }));
 
     // Act
     const reply = await login({ email: alice.email, password: alice.password }, { Cookie: cookie });
@@ -280,14 +292,14 @@ describe('POST /auth/login with a device cookie', () => {
     const reply = await login({ email: alice.email, password: 'not the password' }, { Cookie: cookie });
 
     expectProblem(reply, 401, 'invalid_credentials');
-    expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([`ATTEMPTS#device#${cookie.split('.')[2]}`]);
+    expect(attemptsCounted()).toEqual([`ATTEMPTS#device#${cookie.split('.')[2]}`]);
   });
 
   it('no longer trusts a device after five failures on it: the locked identifier answers 429', async () => {
     await givenUser(alice);
     const cookie = await deviceCookieOfALogin();
-    ddbMock.on(GetCommand, { Key: attemptsKey(`device#${cookie.split('.')[2]}`) }).resolves(counter(5));
-    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(6, { lockedUntil: Date.now() + 2_000 }));
+    givenAttempts(counter(5, {}, attemptsKey(`device#${cookie.split('.')[2]}`)));
+    givenAttempts(counter(6, { lockedUntil: Date.now() + 2_000 }));
 
     const reply = await login({ email: alice.email, password: alice.password }, { Cookie: cookie });
 
@@ -302,14 +314,15 @@ describe('POST /auth/login with a device cookie', () => {
     const alices = await deviceCookieOfALogin();
     const tampered = `${alices.slice(0, -3)}${alices.at(-3) === 'A' ? 'B' : 'A'}${alices.slice(-2)}`;
     const forged = `device=dv1.${alice.id}.AAAAAAAAAAAAAAAAAAAAAA.4102444800.${'A'.repeat(43)}`;
-    ddbMock.on(GetCommand, { Key: aliceByEmail }).resolves(counter(6, { lockedUntil: Date.now() + 2_000 }));
+    givenAttempts(counter(6, { lockedUntil: Date.now() + 2_000 }));
+    ddbMock.resetHistory();
 
     const replies = [];
     for (const cookie of [bobs, tampered, forged]) replies.push(await login({ email: alice.email, password: alice.password }, { Cookie: cookie }));
 
     for (const reply of replies) expectProblem(reply, 429, 'too_many_attempts');
     // Bob's cookie is counted on Bob's device while the account is looked up, and then not trusted.
-    expect(attemptWrites().map((write) => write.Item!.pk)).toEqual([`ATTEMPTS#device#${bobs.split('.')[2]}`]);
+    expect(attemptsCounted()).toEqual([`ATTEMPTS#device#${bobs.split('.')[2]}`]);
   });
 
   it('answers 503 with Retry-After and no stack when DynamoDB throttles', async () => {

@@ -16,7 +16,7 @@ import { hashRecoveryCode } from '../../shared/auth/recovery-codes';
 import { FAILURE_MEMORY_SECONDS } from '../../shared/auth/throttle';
 import { codeAt, newTotpSecret, timeStep } from '../../shared/auth/totp';
 import { issueDeviceToken } from '../../shared/tokens/device-token';
-import { awsError, ddbMock, givenUser, transactionCanceled } from '../support/aws';
+import { attemptsCounted, awsError, ddbMock, givenAttempts, givenEmptyTable, givenUser, transactionCanceled } from '../support/aws';
 import { apiEvent, lambdaContext } from '../support/events';
 import { expectProblem, expectSignedIn, json, setCookies } from '../support/replies';
 import { publicKeyPem } from '../support/keys';
@@ -55,9 +55,7 @@ async function givenTwoFactor(state: { on?: boolean; pending?: boolean; lastUsed
 /** A counter of `key` locked for another minute. */
 function givenLocked(key: string) {
   const now = Date.now();
-  ddbMock.on(GetCommand, { Key: { pk: `ATTEMPTS#${key}`, sk: 'ATTEMPTS' } }).resolves({
-    Item: { failures: 5, version: 5, lockedUntil: now + 60_000, expiresAt: Math.ceil(now / 1000) + FAILURE_MEMORY_SECONDS },
-  });
+  givenAttempts({ pk: `ATTEMPTS#${key}`, sk: 'ATTEMPTS', failures: 5, version: 5, lockedUntil: now + 60_000, expiresAt: Math.ceil(now / 1000) + FAILURE_MEMORY_SECONDS });
 }
 
 const updatesOf = (key: Record<string, string>) => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((i) => i.Key?.pk === key.pk);
@@ -331,12 +329,11 @@ describe('POST /auth/mfa/verify', () => {
 
     const claims = expectSignedIn(reply, aliceUser);
     expect(claims.amr).toEqual(['pwd', 'otp']);
-    expect(updatesOf(userKey).map((u) => u.ConditionExpression)).toEqual([
-      'totpSecret = :secret AND (attribute_not_exists(totpLastStep) OR totpLastStep < :step)',
-      // The new session recorded on the user, as at login (at two-factor strength: no condition on totpSecret).
-      'attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)',
-    ]);
-    expect(ddbMock.commandCalls(PutCommand).find((c) => String(c.args[0].input.Item?.pk).startsWith('SESSION#'))!.args[0].input.Item!.amr).toEqual(['pwd', 'otp']);
+    expect(updatesOf(userKey).map((u) => u.ConditionExpression)).toEqual(['totpSecret = :secret AND (attribute_not_exists(totpLastStep) OR totpLastStep < :step)']);
+    // The new session and its record on the user in one transaction, as at login (at two-factor strength: no condition on totpSecret).
+    const [sessionStart] = transactions().filter((items) => items.some((item) => String(item.Put?.Item?.pk).startsWith('SESSION#')));
+    expect(sessionStart!.find((item) => item.Update?.Key?.pk === userKey.pk)!.Update!.ConditionExpression).toBe('attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)');
+    expect(sessionStart!.find((item) => String(item.Put?.Item?.pk).startsWith('SESSION#'))!.Put!.Item!.amr).toEqual(['pwd', 'otp']);
   });
 
   it('refuses with 400 invalid_token a challenge begun before a password reset or change, and starts no session', async () => {
@@ -399,7 +396,7 @@ describe('POST /auth/mfa/verify', () => {
     expectProblem(await verify({ mfaToken, code: codeAt(secret, Date.now()) }), 429, 'too_many_attempts');
 
     ddbMock.reset();
-    ddbMock.onAnyCommand().resolves({});
+    givenEmptyTable();
     await givenTwoFactor();
     givenChallenge();
     givenLocked(`otp-login#${alice.id}`);
@@ -428,8 +425,7 @@ describe('POST /auth/mfa/verify', () => {
 
     // Assess
     expect(reply.statusCode).toBe(200);
-    const counted = ddbMock.commandCalls(PutCommand).map((c) => String(c.args[0].input.Item?.pk)).filter((pk) => pk.startsWith('ATTEMPTS#'));
-    expect(counted).toEqual([`ATTEMPTS#mfatoken#${hashMfaToken(mfaToken)}`, `ATTEMPTS#otp-device#${deviceId}`]);
+    expect(attemptsCounted()).toEqual([`ATTEMPTS#mfatoken#${hashMfaToken(mfaToken)}`, `ATTEMPTS#otp-device#${deviceId}`]);
     expect(setCookies(reply).filter((cookie) => cookie.startsWith('device='))).toEqual([]);
   });
 

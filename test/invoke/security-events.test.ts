@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler as loginHandler } from '../../functions/login/handler';
 import { handler } from '../../functions/security-events/handler';
@@ -8,10 +8,13 @@ import { json } from '../support/replies';
 
 const alice = { id: 'user-alice', email: 'alice@example.com', password: 'correct horse battery' };
 const list = () => handler(apiEvent({ method: 'GET', path: '/me/security-events', auth: { userId: alice.id, sessionId: 'sess-alice-0001' } }), lambdaContext);
-const eventWrites = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!).filter((item) => String(item.sk).startsWith('EVT#'));
+/** Events written on their own or in the transaction of the change they record. */
+const eventWrites = () =>
+  [...ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item!), ...ddbMock.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems!).flatMap((item) => item.Put?.Item ?? [])]
+    .filter((item) => String(item.sk).startsWith('EVT#'));
 
 describe('security events', () => {
-  it('records a password sign-in from a new device beside the session write, with the device and no secret', async () => {
+  it('records a password sign-in from a new device in the transaction that starts the session, with the device and no secret', async () => {
     await givenUser(alice);
     ddbMock.on(PutCommand).resolves({});
 

@@ -446,7 +446,9 @@ describe('DELETE /auth/devices/{id}', () => {
 });
 
 /** The session item login wrote (the throttle writes its counter through PutItem too). */
-const storedSessionItem = () => ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input.Item!).find((item) => item.sk === 'SESSION')!;
+/** The session a login wrote: in the transaction that starts it. */
+const storedSessionItem = () =>
+  ddbMock.commandCalls(TransactWriteCommand).flatMap((call) => call.args[0].input.TransactItems!).map((item) => item.Put?.Item).find((item) => item?.sk === 'SESSION')!;
 
 describe('the device a session records', () => {
   const device = { headers: { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0', 'X-Forwarded-For': '6.6.6.6' }, sourceIp: '198.51.100.23' };

@@ -12,7 +12,7 @@ import {
   throttleKeys,
 } from '../../shared/auth/throttle';
 import { ApiError } from '../../shared/errors';
-import type { AttemptCounter, LimitStore, StoredAttempts } from '../../shared/stores';
+import type { AttemptCounter, AttemptIncrement, LimitStore, StoredAttempts } from '../../shared/stores';
 
 const now = 1_800_000_000_000;
 const memoryMs = FAILURE_MEMORY_SECONDS * 1000;
@@ -97,6 +97,16 @@ class InMemoryLimitStore implements LimitStore {
     if (!unchanged) return false;
     this.items.set(key, { ...next, version: (seen?.version ?? 0) + 1 });
     return true;
+  }
+
+  async incrementAttempts(key: string, below: number, expiresAt: number, at: number): Promise<AttemptIncrement> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const current = this.items.get(key);
+    const plain = !current || (current.failures < below && current.expiresAt > at && (current.lockedUntil ?? 0) <= at && (current.settlesBy ?? 0) <= at);
+    if (!plain) return { stored: { ...current } };
+    const counted = { failures: (current?.failures ?? 0) + 1, expiresAt, version: (current?.version ?? 0) + 1 };
+    this.items.set(key, counted);
+    return { counted: { ...counted } };
   }
 
   async settleFailure(key: string, version: number, until: number, expiresAt: number) {

@@ -1,0 +1,145 @@
+import { createHash, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { verifyRegistrationResponse, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { LocalStack } from '../infra/local/stack';
+import { sessionToItem } from '../shared/aws/dynamodb-sessions';
+import { SoftwareAuthenticator } from '../test/support/webauthn';
+import { bareDocumentClient, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
+import { newVerifiedAccount } from './local-stack';
+import { pairedItem, type BenchItem } from './results';
+import { now, quantile, shuffled } from './stats';
+
+/**
+ * Passkey login (POST /auth/passkeys/login) through its bundle, with a fresh challenge from the
+ * options bundle for every call (not timed) and an assertion from the tests' software
+ * authenticator (a real ES256 key, `none` attestation), against its floor: what any passkey login
+ * must do, with the bare SDK on the same DynamoDB Local: delete the challenge (conditionally,
+ * single use) while reading the credential, check the signature (one crypto.verify, the key
+ * already parsed), write the session. DESIGN budget: at most 1.3 × the floor.
+ */
+export interface PasskeySetup {
+  stack: LocalStack;
+  optionsBundle: string;
+  loginBundle: string;
+  env: Record<string, string>;
+  rounds: number;
+  perRound: number;
+}
+
+const PASSKEY_FLOOR_BUDGET = 1.3;
+const WARM_UP_CALLS = 30;
+/** The relying party of the functions' default configuration (APP_URL http://localhost:3000). */
+const ORIGIN = 'http://localhost:3000';
+const RP_ID = 'localhost';
+
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = now();
+  await action();
+  return now() - started;
+}
+
+/** The account's user id, from the access token its sign-up answered. */
+function subjectOf(accessToken: string): string {
+  const payload = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sub: string };
+  return payload.sub;
+}
+
+/** Registers a passkey of `userId` on the authenticator and stores it as the passkey store does (the registration route's own cost is not what is measured). */
+async function storedPasskey(setup: PasskeySetup, client: ReturnType<typeof bareDocumentClient>, userId: string): Promise<SoftwareAuthenticator> {
+  const authenticator = new SoftwareAuthenticator({ origin: ORIGIN });
+  const challenge = randomBytes(32).toString('base64url');
+  const response = authenticator.register({
+    challenge, rp: { id: RP_ID, name: 'bench' }, user: { id: Buffer.from(userId).toString('base64url'), name: 'bench', displayName: 'bench' }, pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+  });
+  const { verified, registrationInfo } = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: true });
+  if (!verified || !registrationInfo) throw new Error('the software authenticator\'s registration did not verify');
+  const { credential } = registrationInfo;
+  await client.send(
+    new PutCommand({
+      TableName: setup.stack.tableName,
+      Item: {
+        pk: `USER#${userId}`, sk: `PASSKEY#${credential.id}`, id: credential.id, userId, publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+        counter: credential.counter, transports: ['internal'], aaguid: registrationInfo.aaguid, backupEligible: false, backedUp: false, name: 'bench', createdAt: Date.now(),
+      },
+    }),
+  );
+  return authenticator;
+}
+
+export async function benchPasskeyLogin(setup: PasskeySetup): Promise<BenchItem[]> {
+  const client = bareDocumentClient(setup.stack);
+  const { session } = await newVerifiedAccount(setup.stack, 'passkey');
+  const userId = subjectOf(session.accessToken);
+  const authenticator = await storedPasskey(setup, client, userId);
+  const [credential] = authenticator.credentials.values();
+  const publicKey = createPublicKey(credential!.privateKey);
+  const options = await loadBundleHandler(setup.optionsBundle, setup.env, 'passkey-login-options');
+  const login = await loadBundleHandler(setup.loginBundle, setup.env, 'passkey-login');
+
+  const invoke = async (handler: Handler, name: string, event: unknown): Promise<APIGatewayProxyResult> => {
+    const reply = (await handler(event, context(name))) as APIGatewayProxyResult;
+    if (reply.statusCode !== 200) throw new Error(`${name} answered ${reply.statusCode}: ${reply.body}`);
+    return reply;
+  };
+  /** A signed assertion for a fresh challenge, made before the clock runs. */
+  const freshAssertion = async (): Promise<AuthenticationResponseJSON> => {
+    const requestOptions = JSON.parse((await invoke(options, 'passkey-login-options', jsonPostEvent('/auth/passkeys/login/options', {}))).body) as PublicKeyCredentialRequestOptionsJSON;
+    return authenticator.assert(requestOptions);
+  };
+
+  /** The floor: a challenge item of its own (written before the clock runs), then the four steps. */
+  const floor = async (): Promise<number> => {
+    const challengeKey = { pk: `CHALLENGE#bench-floor-${randomUUID()}`, sk: 'CHALLENGE' };
+    const validUntil = Date.now() + 300_000;
+    await client.send(new PutCommand({ TableName: setup.stack.tableName, Item: { ...challengeKey, validUntil, expiresAt: Math.ceil(validUntil / 1000) } }));
+    const assertion = authenticator.assert({ challenge: randomBytes(32).toString('base64url'), rpId: RP_ID });
+    const signed = Buffer.concat([
+      Buffer.from(assertion.response.authenticatorData, 'base64url'),
+      createHash('sha256').update(Buffer.from(assertion.response.clientDataJSON, 'base64url')).digest(),
+    ]);
+    const signature = Buffer.from(assertion.response.signature, 'base64url');
+    return timed(async () => {
+      const started = Date.now();
+      await Promise.all([
+        client.send(
+          new DeleteCommand({
+            TableName: setup.stack.tableName, Key: challengeKey, ConditionExpression: 'attribute_exists(pk) AND validUntil > :now', ExpressionAttributeValues: { ':now': started }, ReturnValues: 'ALL_OLD',
+          }),
+        ),
+        client.send(new GetCommand({ TableName: setup.stack.tableName, Key: { pk: `USER#${userId}`, sk: `PASSKEY#${credential!.id}` }, ConsistentRead: true })),
+      ]);
+      if (!verify('sha256', signed, publicKey, signature)) throw new Error('the floor\'s signature did not verify');
+      const id = randomUUID();
+      const floorSession = { id, userId: `bench-floor-${id}`, generation: 0, createdAt: started, lastUsedAt: started, absoluteExpiresAt: started + 86_400_000 };
+      await client.send(new PutCommand({ TableName: setup.stack.tableName, Item: sessionToItem(floorSession), ConditionExpression: 'attribute_not_exists(pk)' }));
+    });
+  };
+  const steps = {
+    login: async () => {
+      const event = jsonPostEvent('/auth/passkeys/login', { response: await freshAssertion() });
+      return timed(() => invoke(login, 'passkey-login', event));
+    },
+    floor,
+  };
+  type Step = keyof typeof steps;
+  for (let i = 0; i < WARM_UP_CALLS; i++) for (const step of Object.keys(steps) as Step[]) await steps[step]();
+
+  const perRun: Record<Step, number[]> = { login: [], floor: [] };
+  for (let run = 0; run < setup.rounds; run++) {
+    const latencies: Record<Step, number[]> = { login: [], floor: [] };
+    for (let i = 0; i < setup.perRound; i++) for (const step of shuffled(Object.keys(steps) as Step[])) latencies[step].push(await steps[step]());
+    for (const step of Object.keys(steps) as Step[]) perRun[step].push(quantile(latencies[step], 0.5));
+  }
+  const note = `median of ${setup.perRound} logins per run, interleaved with the floor; a fresh challenge per login (not timed); the bundle in this process, DynamoDB Local`;
+  return [
+    pairedItem({
+      name: 'passkey login handler against its floor',
+      unit: 'ms',
+      runs: perRun.login,
+      baseline: { name: 'passkey floor: challenge delete ∥ credential read, signature check, session write', runs: perRun.floor },
+      budget: PASSKEY_FLOOR_BUDGET,
+      note,
+    }),
+  ];
+}
