@@ -173,7 +173,8 @@ export class ServerlessAuth extends Construct {
       grantAccess(fn, access, resources);
       return fn;
     };
-    const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access)]));
+    // One function per functionName: a function may answer several routes (the provider callback's GET and POST).
+    const routeFunctions = new Map([...new Map(routes.map((route) => [route.functionName, route.access])).entries()].map(([name, access]) => [name, buildFunction(name, access)]));
     const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access);
     // Read at synth, after every addProtectedRoute: the authorizer's policy names the routes a caller's roles do not reach.
     authorizerFunction.function.addEnvironment(ROLE_GATED_ROUTES_VARIABLE, Lazy.string({ produce: () => JSON.stringify(this.gatedRoutes) }));

@@ -10,11 +10,12 @@ import type { SessionClient } from './auth/session-client';
 export const securityEventTypes = [
   'signed_in', 'locked_out', 'password_changed', 'password_reset', 'email_changed', 'mfa_enabled', 'mfa_disabled',
   'recovery_code_used', 'session_revoked', 'signed_out_everywhere', 'account_disabled', 'account_enabled', 'roles_changed',
+  'identity_linked', 'identity_unlinked',
 ] as const;
 export type SecurityEventType = (typeof securityEventTypes)[number];
 
 /** How a sign-in was proven (signed_in). */
-export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup';
+export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup' | 'identity';
 
 export interface SecurityEventRecord {
   /** Time-ordered: sorts by when it happened. */
@@ -31,6 +32,8 @@ export interface SecurityEventRecord {
   newDevice?: boolean;
   /** Admin actions: the IAM principal (ARN) that made the change. */
   actor?: string;
+  /** identity_linked, identity_unlinked, signed_in by an identity: the provider's id. */
+  provider?: string;
   /** roles_changed: the roles now held. */
   roles?: string[];
   /** Epoch seconds: when DynamoDB may forget it. */
@@ -49,7 +52,7 @@ export function securityEvent(
   type: SecurityEventType,
   now: number,
   retentionDays: number,
-  details: SessionClient & Partial<Pick<SecurityEventRecord, 'method' | 'newDevice' | 'actor' | 'roles'>> = {},
+  details: SessionClient & Partial<Pick<SecurityEventRecord, 'method' | 'newDevice' | 'actor' | 'roles' | 'provider'>> = {},
 ): SecurityEventRecord {
   return {
     ...details,

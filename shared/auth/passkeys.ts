@@ -9,6 +9,7 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { AuthMethod, ChallengeRecord, PasskeyRecord, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { passkeyView, type PasskeyView } from './passkey-view';
 import { startRecordedSession } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -27,23 +28,7 @@ export const PASSKEY_NAME_MAX = 64;
 /** COSE algorithms: ES256, RS256 and Ed25519. */
 const SUPPORTED_ALGORITHMS = [-7, -257, -8];
 
-export interface PasskeyView {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  backedUp: boolean;
-}
-
-export function passkeyView(passkey: PasskeyRecord): PasskeyView {
-  return {
-    id: passkey.id,
-    name: passkey.name,
-    createdAt: new Date(passkey.createdAt).toISOString(),
-    lastUsedAt: passkey.lastUsedAt === undefined ? null : new Date(passkey.lastUsedAt).toISOString(),
-    backedUp: passkey.backedUp,
-  };
-}
+export { passkeyView, type PasskeyView } from './passkey-view';
 
 /** The relying party: `webauthnRpId` (WEBAUTHN_RP_ID) or APP_URL's host; the app origins are the only origins accepted. */
 export function relyingParty(config: Pick<Config, 'APP_URL' | 'ALLOWED_ORIGINS' | 'WEBAUTHN_RP_ID' | 'TOTP_ISSUER'>): { id: string; name: string; origins: string[] } {
