@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,6 +15,7 @@ import { checkJava, createTable, LOCAL_REGION, startDynamoDbLocal, type DynamoDb
 import { LocalStackError } from './errors';
 import { createGateway } from './gateway';
 import { handlerSourceOf, loadHandlers } from './handlers';
+import { startIdentityProvider, type RunningIdentityProvider } from './identity-provider';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
 import { rotateLocalKeys, type LocalRotationStep } from './key-rotation';
 import { startMailProcess, type MailProcess } from './mail';
@@ -21,8 +23,9 @@ import { localAdminKeyPair, type AdminKeyPair } from './sigv4';
 import { startStreamReader, type StreamHandler } from './stream';
 
 /**
- * The local stack: DynamoDB Local and aws-ses-v2-local, each in a process of its own, the local
- * gateway running the real handlers, and the mailer fed from the table's stream. `runLocalStack` runs it in this process
+ * The local stack: DynamoDB Local, aws-ses-v2-local and the local OpenID provider, each in a
+ * process of its own, the local gateway running the real handlers, and the mailer fed from the
+ * table's stream. `runLocalStack` runs it in this process
  * (that is `npm start`); `startLocalStack` runs `npm start`'s entry in a child process for test setups and benchmarks,
  * so each stack has its own handler modules, environment and ports.
  */
@@ -35,6 +38,8 @@ export interface LocalStackUrls {
   mailUrl: string;
   /** The breached-passwords stand-in: the handlers' BREACHED_PASSWORDS_API_URL. */
   breachedPasswordsUrl: string;
+  /** The local OpenID provider (provider `local`): its issuer, e.g. http://127.0.0.1:8010. */
+  identityProviderUrl: string;
   ddbEndpoint: string;
   /** The stack's namespace in DynamoDB Local: the table exists only under these (region us-east-1). */
   ddbCredentials: DynamoDbLocalCredentials;
@@ -73,6 +78,8 @@ export interface LocalStackPorts {
   ddbPort: number;
   /** The breached-passwords stand-in (infra/local/breached-passwords.ts). 0 picks a free port. */
   hibpPort: number;
+  /** The local OpenID provider (infra/local/identity-provider.ts). 0 picks a free port. */
+  idpPort: number;
 }
 
 /** Stops what has been started, last first, once, however many times it is asked. */
@@ -100,7 +107,7 @@ export class Teardown {
  * The handlers' environment on the local stack. A variable already set (by the user, or by a
  * test through startLocalStack's `env`) wins over these defaults.
  */
-function applyLocalEnvironment(ports: LocalStackPorts, ddbCredentials: DynamoDbLocalCredentials): void {
+function applyLocalEnvironment(ports: Omit<LocalStackPorts, 'idpPort'>, ddbCredentials: DynamoDbLocalCredentials, identityProviders: string): void {
   // Not defaults: the table lives only in this start's DynamoDB Local namespace (a random key id
   // and this Region, see dynamodb-local.ts), and AWS credentials of the shell never reach an emulator.
   Object.assign(process.env, {
@@ -126,10 +133,38 @@ function applyLocalEnvironment(ports: LocalStackPorts, ddbCredentials: DynamoDbL
     // Lifecycle events (user.created, ...) as JSON lines, where EventBridge would get them on AWS.
     LIFECYCLE_EVENTS_FILE: join(tmpdir(), `serverless-auth-lifecycle-${process.pid}.jsonl`),
     SESSION_CHECK_CACHE_SECONDS: '0',
+    // Provider `local`: the local OpenID provider, with this start's client secret (localIdentityProvider).
+    IDENTITY_PROVIDERS: identityProviders,
     // A fresh ES256 key pair and refresh-token key at every start.
     ...generateKeyEnvironment(),
   };
   for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;
+}
+
+/** The local OpenID provider among the identity providers (its id), and the gateway's client id there. */
+export const localIdentityProvider = { id: 'local', clientId: 'serverless-auth-local' } as const;
+
+/**
+ * The local OpenID provider with one client, the local gateway (a secret made at each start), whose
+ * callback it may redirect to on either loopback name the API answers.
+ */
+function startLocalIdentityProvider(port: number, apiPort: number, clientSecret: string): Promise<RunningIdentityProvider> {
+  const callbackPath = `/auth/oauth/${localIdentityProvider.id}/callback`;
+  return startIdentityProvider({
+    port,
+    clients: [
+      { clientId: localIdentityProvider.clientId, clientSecret, redirectUris: [`http://localhost:${apiPort}${callbackPath}`, `http://127.0.0.1:${apiPort}${callbackPath}`] },
+    ],
+  });
+}
+
+/**
+ * IDENTITY_PROVIDERS for the local functions: provider `local` (preset oidc, addresses trusted as
+ * the page says), with the client secret itself, which only the local stack passes this way (on
+ * AWS a Secrets Manager id, clientSecretId).
+ */
+function localIdentityProviders(issuer: string, clientSecret: string): string {
+  return JSON.stringify([{ id: localIdentityProvider.id, preset: 'oidc', clientId: localIdentityProvider.clientId, issuer, trustEmail: true, clientSecret }]);
 }
 
 /** API Gateway allows 0 (no cache) to 3600 seconds. */
@@ -180,15 +215,24 @@ export async function runLocalStack(
     const breachedPasswords = await startBreachedPasswordsServer(ports.hibpPort);
     teardown.add(breachedPasswords.close);
 
+    // The provider starts while Java does; stopped with the stack even if DynamoDB Local fails.
+    const idpClientSecret = randomBytes(32).toString('base64url');
+    const idpStarting = startLocalIdentityProvider(ports.idpPort, api.port, idpClientSecret);
+    teardown.add(async () => (await idpStarting.catch(() => undefined))?.stop());
     const ddb = await startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
     teardown.add(ddb.stop);
     ddb.process.once('exit', () => {
       if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
     });
+    const idp = await idpStarting;
+    idp.process.once('exit', () => {
+      if (!teardown.started) options.onUnexpectedExit?.('The local identity provider');
+    });
 
     applyLocalEnvironment(
       { port: api.port, mailPort, ddbPort: Number(new URL(ddb.endpoint).port), hibpPort: breachedPasswords.port },
       ddb.credentials,
+      localIdentityProviders(idp.issuer, idpClientSecret),
     );
     const tableName = process.env.TABLE_NAME!;
     await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, ddb.credentials, tableName);
@@ -237,6 +281,7 @@ export async function runLocalStack(
       apiUrl: `http://localhost:${api.port}`,
       mailUrl,
       breachedPasswordsUrl: process.env.BREACHED_PASSWORDS_API_URL!,
+      identityProviderUrl: idp.issuer,
       ddbEndpoint: ddb.endpoint,
       ddbCredentials: ddb.credentials,
       tableName,
@@ -272,6 +317,7 @@ export interface StartLocalStackOptions {
   mailPort?: number;
   ddbPort?: number;
   hibpPort?: number;
+  idpPort?: number;
   /** Settings for the handlers and the gateway (e.g. ARGON2_MEMORY_KIB, REFRESH_GRACE_SECONDS, key material). */
   env?: Partial<Record<string, string>>;
   /** Discard the stack's own output (request lines, handler logs). Errors still surface. */
@@ -310,6 +356,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     MAIL_PORT: String(options.mailPort ?? 0),
     HIBP_PORT: String(options.hibpPort ?? 0),
     DDB_PORT: String(options.ddbPort ?? 0),
+    IDP_PORT: String(options.idpPort ?? 0),
     LOCAL_STACK_QUIET: options.quiet ? '1' : '',
     ...(options.handlers ? { LOCAL_HANDLERS: options.handlers } : {}),
   });
@@ -363,6 +410,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     apiUrl: ready.apiUrl,
     mailUrl: ready.mailUrl,
     breachedPasswordsUrl: ready.breachedPasswordsUrl,
+    identityProviderUrl: ready.identityProviderUrl,
     ddbEndpoint: ready.ddbEndpoint,
     ddbCredentials: ready.ddbCredentials,
     tableName: ready.tableName,

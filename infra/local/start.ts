@@ -3,7 +3,7 @@ import { runLocalStack, Teardown, type ControlCommand, type ControlReply, type R
 
 /**
  * `npm start`: the whole service on this machine (docs/local.md). Ports from PORT (3000),
- * MAIL_PORT (8005), DDB_PORT (8000) and HIBP_PORT (8015); Ctrl-C stops everything, Java included.
+ * MAIL_PORT (8005), DDB_PORT (8000), HIBP_PORT (8015) and IDP_PORT (8010); Ctrl-C stops everything, Java included.
  * Started by startLocalStack() with an IPC channel, it reports its URLs there instead.
  */
 function portFromEnv(name: string, fallback: number): number {
@@ -35,7 +35,7 @@ setInterval(() => {
 
 try {
   const stack = await runLocalStack(
-    { port: portFromEnv('PORT', 3000), mailPort: portFromEnv('MAIL_PORT', 8005), ddbPort: portFromEnv('DDB_PORT', 8000), hibpPort: portFromEnv('HIBP_PORT', 8015) },
+    { port: portFromEnv('PORT', 3000), mailPort: portFromEnv('MAIL_PORT', 8005), ddbPort: portFromEnv('DDB_PORT', 8000), hibpPort: portFromEnv('HIBP_PORT', 8015), idpPort: portFromEnv('IDP_PORT', 8010) },
     {
       teardown,
       log: quiet ? undefined : (line) => console.log(line),
@@ -61,6 +61,7 @@ try {
       apiUrl: stack.apiUrl,
       mailUrl: stack.mailUrl,
       breachedPasswordsUrl: stack.breachedPasswordsUrl,
+      identityProviderUrl: stack.identityProviderUrl,
       ddbEndpoint: stack.ddbEndpoint,
       ddbCredentials: stack.ddbCredentials,
       tableName: stack.tableName,
@@ -82,6 +83,7 @@ try {
         `  Mails as JSON    ${stack.mailUrl}/store`,
         `  Lifecycle events ${stack.lifecycleEventsFile}   (JSON lines)`,
         `  Breach check     ${stack.breachedPasswordsUrl}   (stand-in for Have I Been Pwned's range API)`,
+        `  OpenID provider  ${stack.identityProviderUrl}   (provider "local": sign in with any address)`,
         `  DynamoDB Local   ${stack.ddbEndpoint}   (table ${stack.tableName}, only under access key id ${stack.ddbCredentials.accessKeyId}, region us-east-1)`,
         '',
         'Admin API (/admin, SigV4 for execute-api; `npm run admin -- --api ' + stack.apiUrl + ' users list` with these set):',

@@ -10,6 +10,8 @@ import { startLocalStack } from '../../infra/local/stack';
 export interface E2eStack {
   apiUrl: string;
   mailUrl: string;
+  /** The local OpenID provider's issuer (provider `local`): its sign-in page is on this origin. */
+  identityProviderUrl: string;
   accessTokenTtlSeconds: number;
 }
 
@@ -40,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('e2eStack', {
     apiUrl: stack.apiUrl,
     mailUrl: stack.mailUrl,
+    identityProviderUrl: stack.identityProviderUrl,
     accessTokenTtlSeconds: Number(e2eSettings.ACCESS_TOKEN_TTL_SECONDS),
   });
   return () => stack.stop();

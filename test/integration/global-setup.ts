@@ -12,6 +12,8 @@ export interface IntegrationStack {
   apiUrl: string;
   mailUrl: string;
   breachedPasswordsUrl: string;
+  /** The local OpenID provider's issuer (provider `local`, infra/local/identity-provider.ts). */
+  identityProviderUrl: string;
   ddbEndpoint: string;
   /** The stack's namespace in DynamoDB Local: its table exists only under these. */
   ddbCredentials: DynamoDbLocalCredentials;
@@ -61,6 +63,7 @@ export async function provideIntegrationStack(project: TestProject, handlers: 's
     apiUrl: stack.apiUrl,
     mailUrl: stack.mailUrl,
     breachedPasswordsUrl: stack.breachedPasswordsUrl,
+    identityProviderUrl: stack.identityProviderUrl,
     ddbEndpoint: stack.ddbEndpoint,
     ddbCredentials: stack.ddbCredentials,
     tableName: stack.tableName,
