@@ -30,6 +30,9 @@ const DEFAULT_RETURN_TO = '/';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
+/** The flow item's key: the SHA-256 of its `state` (the state itself is never stored). */
+export const flowKeyOf = (state: string) => sha256(state);
+
 /** The configured provider with this id; 404 for any other (the path names it). */
 export function providerOf(ctx: Pick<AuthContext, 'config'>, id: string | undefined): IdentityProviderConfig {
   const provider = ctx.config.IDENTITY_PROVIDERS.find((p) => p.id === id);
@@ -73,7 +76,7 @@ export async function startFlow(
     throw new ApiError('service_unavailable', { retryAfterSeconds: 5 });
   });
   await ctx.challenges.create({
-    hash: sha256(secrets.state),
+    hash: flowKeyOf(secrets.state),
     purpose: 'oauth_flow',
     ...(options.userId ? { userId: options.userId } : {}),
     flow: {
@@ -103,7 +106,7 @@ export function browserMatches(flow: Pick<OAuthFlowState, 'browserBinding'>, coo
 /** Consumes the flow `state` names iff it was made for this provider and this browser; undefined otherwise (the flow is spent either way). */
 export async function consumeFlow(ctx: AuthContext, providerId: string, state: string | null, cookieValue: string | undefined): Promise<(OAuthFlowState & { state: string; userId?: string }) | undefined> {
   if (!state || state.length > 512) return undefined;
-  const stored = await ctx.challenges.consume(sha256(state), ctx.now());
+  const stored = await ctx.challenges.consume(flowKeyOf(state), ctx.now());
   if (stored?.purpose !== 'oauth_flow' || !stored.flow || stored.flow.provider !== providerId) return undefined;
   if (!browserMatches(stored.flow, cookieValue)) return undefined;
   return { ...stored.flow, state, ...(stored.userId ? { userId: stored.userId } : {}) };
