@@ -21,6 +21,8 @@ const COLD_START_BUDGET = 1.1;
 /** The passkey functions carry a WebAuthn library (@simplewebauthn/server): docs/performance.md allows them 1.3 ×, naming it. */
 export const WEBAUTHN_FUNCTIONS: readonly string[] = [
   'passkey-register-options', 'passkey-register', 'list-passkeys', 'delete-passkey', 'passkey-login-options', 'passkey-login',
+  // Their step-up accepts a passkey assertion.
+  'oauth-link', 'unlink-identity',
 ];
 const WEBAUTHN_COLD_START_BUDGET = 1.3;
 
