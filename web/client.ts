@@ -49,8 +49,10 @@ export interface SecurityEvent {
   at: string;
   ipAddress?: string;
   userAgent?: string;
-  /** signed_in: password, totp or recovery_code. */
+  /** signed_in: password, totp, recovery_code or identity. */
   method?: string;
+  /** identity_linked, identity_unlinked, a sign-in with an identity: the provider's id. */
+  provider?: string;
   newDevice?: boolean;
   /** Admin changes: the administrator's IAM identity. */
   actor?: string;

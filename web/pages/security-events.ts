@@ -8,6 +8,7 @@ import { text } from './strings';
  */
 const sentences: Record<string, (event: SecurityEvent, device: string) => string> = {
   signed_in: (event, device) => {
+    if (event.method === 'identity') return text('eventSignedInProvider', { provider: event.provider ?? '', device });
     const sentence = text(event.method === 'totp' ? 'eventSignedInTotp' : event.method === 'recovery_code' ? 'eventSignedInRecoveryCode' : 'eventSignedIn', { device });
     return event.newDevice ? text('eventOnNewDevice', { sentence }) : sentence;
   },
@@ -22,6 +23,8 @@ const sentences: Record<string, (event: SecurityEvent, device: string) => string
   signed_out_everywhere: (event) => text(event.actor ? 'eventSignedOutEverywhereByAdmin' : 'eventSignedOutEverywhere'),
   account_disabled: () => text('eventAccountDisabled'),
   account_enabled: () => text('eventAccountEnabled'),
+  identity_linked: (event) => text('eventIdentityLinked', { provider: event.provider ?? '' }),
+  identity_unlinked: (event) => text('eventIdentityUnlinked', { provider: event.provider ?? '' }),
   roles_changed: (event) => (event.roles?.length ? text('eventRolesChanged', { roles: event.roles.join(', ') }) : text('eventRolesCleared')),
 };
 
