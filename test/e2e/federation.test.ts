@@ -93,6 +93,30 @@ describe('signing in with a provider', () => {
   });
 });
 
+describe('an address that already has an account', () => {
+  it('is asked by mail first: the link page asks before it connects, then signs in', async () => {
+    // Prepare
+    const email = newEmail('e2e-existing');
+    await signUp(await device(), email);
+    const earlier = await mailLinksFor(email, '/link-identity');
+    const page = await openDemo(await device());
+    await untilText(page, 'status', 'Signed out');
+
+    // Act
+    await page.getByTestId('oauth-local').click();
+    await atProvider(page, email);
+    await untilText(page, 'status', 'We mailed it a link');
+    await page.goto(await mailLinkFor(email, '/link-identity', earlier));
+    await untilText(page, 'status', 'Press the button');
+    await page.getByTestId('link-confirm').click();
+
+    // Assess
+    await untilText(page, 'me', email);
+    await page.getByTestId('nav-sign-in-methods').click();
+    await untilText(page, 'identity-local', email);
+  });
+});
+
 describe('connecting a provider from the account', () => {
   it('connects after the password, lists it, and disconnects it again', async () => {
     // Prepare
