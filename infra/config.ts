@@ -67,6 +67,90 @@ const mailFrom = z
     return { header: value, address: address.toLowerCase() };
   });
 
+/**
+ * Sign-in with an identity provider (docs/deploy.md#identity-providers). Presets know their own
+ * endpoints and how far their addresses can be trusted (docs/security.md); `oidc` is any OpenID
+ * provider found by discovery under its issuer, trusted with addresses only if `trustEmail` says so.
+ */
+export const identityProviderPresets = ['google', 'github', 'microsoft', 'oidc'] as const;
+export type IdentityProviderPreset = (typeof identityProviderPresets)[number];
+export interface IdentityProviderSetting {
+  /** In the callback path /auth/oauth/<id>/callback and in each identity's record. */
+  id: string;
+  preset: IdentityProviderPreset;
+  clientId: string;
+  /** oidc only: discovery at <issuer>/.well-known/openid-configuration. */
+  issuer?: string;
+  /** oidc only: its verified addresses may find or create an account (§4.8). */
+  trustEmail?: boolean;
+}
+
+const providerKeys = ['id', 'preset', 'clientId', 'issuer', 'trustEmail'] as const;
+const providerShape = `{${providerKeys.join(', ')}}`;
+
+/**
+ * A JSON array from cdk.json, or the same JSON as a string from `-c`. One line per problem, naming
+ * the entry (its position, and its id when it has a good one) and the field.
+ */
+const identityProviders = z.unknown().transform((raw, ctx): IdentityProviderSetting[] => {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = undefined;
+    }
+  }
+  if (!Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: `must be a JSON array of ${providerShape}` });
+    return z.NEVER;
+  }
+  const problem = (index: number, field: string, message: string) => ctx.addIssue({ code: 'custom', path: [index, field], message });
+  const seenIds = new Map<string, number>();
+  const settings: IdentityProviderSetting[] = [];
+  value.forEach((entry: unknown, index) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problem(index, '(entry)', `entry ${index + 1} must be an object ${providerShape}`);
+      return;
+    }
+    const { id, preset, clientId, issuer, trustEmail } = entry as Record<string, unknown>;
+    const validId = typeof id === 'string' && /^[a-z0-9-]{1,32}$/.test(id);
+    const name = `entry ${index + 1}${validId ? ` (${id})` : ''}`;
+    for (const key of Object.keys(entry)) {
+      if (!(providerKeys as readonly string[]).includes(key)) problem(index, key, `${name}: unknown key ${key} (an entry has ${providerKeys.join(', ')})`);
+    }
+    if (!validId) problem(index, 'id', `${name}: id must be 1 to 32 lower-case letters, digits or dashes`);
+    else if (seenIds.has(id)) problem(index, 'id', `${name}: id ${id} is already used by entry ${seenIds.get(id)! + 1}`);
+    else seenIds.set(id, index);
+    const validPreset = (identityProviderPresets as readonly unknown[]).includes(preset);
+    if (!validPreset) problem(index, 'preset', `${name}: preset must be one of ${identityProviderPresets.join(', ')}`);
+    if (typeof clientId !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(clientId)) {
+      problem(index, 'clientId', `${name}: clientId must be the client id the provider issued (1 to 256 visible ASCII characters)`);
+    }
+    if (preset === 'oidc') {
+      if (issuer === undefined) problem(index, 'issuer', `${name}: issuer is required for preset oidc (the https URL its discovery document lives under)`);
+      else if (!isIssuerUrl(issuer)) problem(index, 'issuer', `${name}: issuer must be an https URL like https://login.example.com, without query or fragment`);
+      if (trustEmail !== undefined && typeof trustEmail !== 'boolean') problem(index, 'trustEmail', `${name}: trustEmail must be true or false`);
+    } else if (validPreset) {
+      if (issuer !== undefined) problem(index, 'issuer', `${name}: issuer is only for preset oidc; ${String(preset)} has its own`);
+      if (trustEmail !== undefined) problem(index, 'trustEmail', `${name}: trustEmail is only for preset oidc; ${String(preset)}'s addresses are trusted as docs/security.md says`);
+    }
+    settings.push({
+      id: id as string,
+      preset: preset as IdentityProviderPreset,
+      clientId: clientId as string,
+      ...(preset === 'oidc' ? { issuer: issuer as string, trustEmail: trustEmail === true } : {}),
+    });
+  });
+  return settings;
+});
+
+function isIssuerUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' && url.hostname !== '' && url.search === '' && url.hash === '' && !value.includes('#') && !value.includes('?');
+}
+
 /** Log retention periods CloudWatch Logs accepts. */
 const retentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -152,6 +236,8 @@ export const contextSchema = z
       .url({ protocol: /^https$/, error: 'must be an https URL like https://auth.example.com' })
       .refine((url) => !url.endsWith('/') && !/[?#]/.test(url), 'must be a base URL without a trailing slash, query or fragment')
       .optional(),
+    /** Identity providers for "Sign in with ..." (docs/deploy.md#identity-providers): none by default. */
+    identityProviders: identityProviders.default([]),
     /** `aud` of the access tokens (JWT_AUDIENCE); unset, the functions keep their built-in default. */
     audience: z
       .string()

@@ -5,6 +5,7 @@ import type { FunctionAccess, SecretName, TableAction } from '../shared/routes';
 import { INTENT_KEY_PREFIX } from '../shared/outbox';
 import { SUPPRESSION_KEY_PREFIX } from '../shared/aws/dynamodb-suppressions';
 import { tableSchema } from '../shared/table';
+import { IDENTITY_PROVIDERS_VARIABLE } from './identity-providers';
 import type { ServiceFunction } from './service-function';
 
 /** What a function's `access` entry can point at. */
@@ -20,6 +21,12 @@ export interface ServiceResources {
     fromHeader: string;
     /** The SES configuration set every mail goes through (bounce and complaint events). */
     configurationSet: { name: string; arn: string };
+  };
+  identityProviders: {
+    /** IDENTITY_PROVIDERS: the providers, each naming its secret (never holding it). */
+    environment: string;
+    /** Every provider's client secret. */
+    clientSecretArns: string[];
   };
 }
 
@@ -45,12 +52,13 @@ export const secretIdVariables: Record<SecretName, string> = {
 /**
  * The single place where a function's `access` entry from shared/routes.ts becomes IAM: only the
  * listed table actions (the session query only on the sessions-by-user index), only the listed
- * secrets (and only their ids reach the function's environment), and mail (with its From
+ * secrets (and only their ids reach the function's environment), mail (with its From
  * setting) only for a function that sends, through the configured sender identity from the
- * configured address.
+ * configured address, and the identity providers' client secrets only for a function that
+ * exchanges codes with them.
  */
 export function grantAccess(target: ServiceFunction, access: FunctionAccess, resources: ServiceResources): void {
-  const { table, secrets, mail } = resources;
+  const { table, secrets, mail, identityProviders } = resources;
 
   const itemActions = access.table.flatMap((need) =>
     need === 'querySessions' || need === 'queryDevices' || need === 'enqueueMail' || need === 'recordSuppression' || need === 'queryEvents' || need === 'queryUsers'
@@ -101,6 +109,15 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[name].secretArn] }),
     );
     target.function.addEnvironment(secretIdVariables[name], secrets[name].secretArn);
+  }
+
+  if (access.identityProviders) {
+    target.function.addEnvironment(IDENTITY_PROVIDERS_VARIABLE, identityProviders.environment);
+    if (access.identityProviders === 'clientSecrets' && identityProviders.clientSecretArns.length > 0) {
+      target.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: identityProviders.clientSecretArns }),
+      );
+    }
   }
 
   if (access.sendsMail) {

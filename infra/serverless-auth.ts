@@ -20,6 +20,7 @@ import { ApiGatewayCloudWatchRole } from './api-gateway-account';
 import { functionEnvironment, senderIdentityOf, type StackConfig } from './config';
 import { DataTable } from './data-table';
 import { grantAccess, tableActions, type ServiceResources } from './grants';
+import { IdentityProviders } from './identity-providers';
 import { issuerOf, tokenIdentityEnvironment } from './issuer';
 import { MailFeedback } from './mail-feedback';
 import { pascalCase } from './names';
@@ -146,6 +147,7 @@ export class ServerlessAuth extends Construct {
       mailFromDomain: config.mailFromDomain,
     });
     const mailSending = new MailFeedback(this, 'Ses');
+    const identityProviders = new IdentityProviders(this, 'IdentityProviders', { providers: config.identityProviders, replicaRegions: config.replicaRegions });
 
     const resources: ServiceResources = {
       table: data.table,
@@ -156,6 +158,7 @@ export class ServerlessAuth extends Construct {
         fromHeader: config.mailFrom.header,
         configurationSet: { name: mailSending.configurationSetName, arn: mailSending.configurationSetArn },
       },
+      identityProviders: { environment: identityProviders.environment, clientSecretArns: identityProviders.clientSecretArns },
     };
     const environment = functionEnvironment(config, data.table.tableName, Stack.of(this).stackName);
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });

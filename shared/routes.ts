@@ -14,6 +14,12 @@ export interface FunctionAccess {
   sendsMail: boolean;
   /** scrypt needs memory and CPU: these functions get a bigger Lambda. */
   hashesPasswords: boolean;
+  /**
+   * The configured identity providers (IDENTITY_PROVIDERS): 'settings' to know them (ids, presets,
+   * client ids, issuers, each secret's id); 'clientSecrets' also to read every provider's client
+   * secret, for the code exchange. Omitted: neither.
+   */
+  identityProviders?: 'settings' | 'clientSecrets';
 }
 
 export interface Route {

@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import Provider, { interactionPolicy, type Configuration } from 'oidc-provider';
+import type { ChildServerMessage } from './child-server';
 import { refuseForeignHost } from './host-guard';
 import { listenOnLoopback, listenWith } from './loopback';
 
@@ -23,7 +24,7 @@ export interface IdentityProviderClient {
 }
 
 export type IdentityProviderCommand = { type: 'configure'; clients: IdentityProviderClient[] };
-export type IdentityProviderMessage = { type: 'ready'; port: number; issuer: string } | { type: 'failed'; message: string };
+export type IdentityProviderMessage = ChildServerMessage<{ port: number; issuer: string }>;
 
 /** What the sign-in page chose for a subject: the claims of its next ID token. */
 interface ChosenClaims {

@@ -1,8 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalStackError } from './errors';
-import type { IdentityProviderClient, IdentityProviderCommand, IdentityProviderMessage } from './identity-provider-server';
+import { startChildServer } from './child-server';
+import type { IdentityProviderClient, IdentityProviderCommand } from './identity-provider-server';
 
 /**
  * The local OpenID provider (node-oidc-provider with our sign-in page, see
@@ -11,9 +11,6 @@ import type { IdentityProviderClient, IdentityProviderCommand, IdentityProviderM
  * The local stack registers the gateway's callback as its client (provider `local`).
  */
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, '..', '..');
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 export type { IdentityProviderClient };
 
@@ -32,49 +29,13 @@ export interface RunningIdentityProvider {
   stop(): Promise<void>;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 export async function startIdentityProvider(options: IdentityProviderOptions): Promise<RunningIdentityProvider> {
-  const child = fork(join(here, 'identity-provider-server.ts'), [], {
-    cwd: repoRoot,
-    // Resolved from cwd: the repo's own tsx, as for the stack's own process.
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, IDP_PORT: String(options.port) },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  const server = await startChildServer<{ port: number; issuer: string }>({
+    entry: join(here, 'identity-provider-server.ts'),
+    env: { IDP_PORT: String(options.port) },
+    what: 'Identity provider (IDP_PORT)',
+    // The client secrets go over IPC, not in the child's environment.
+    configure: { type: 'configure', clients: options.clients } satisfies IdentityProviderCommand,
   });
-  let stderrTail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited(child);
-    clearTimeout(killTimer);
-  };
-  try {
-    const ready = await new Promise<{ port: number; issuer: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new LocalStackError(`Identity provider (IDP_PORT) did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      child.on('message', (message: IdentityProviderMessage) => {
-        clearTimeout(timer);
-        if (message.type === 'ready') resolve(message);
-        else reject(new LocalStackError(message.message));
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        const why = stderrTail.trim().split('\n').at(-1) ?? '';
-        reject(new LocalStackError(`Identity provider (IDP_PORT) exited during start (${signal ?? `code ${code}`})${why ? `: ${why}` : ''}`));
-      });
-      // The client secrets go over IPC, not in the child's environment.
-      child.send({ type: 'configure', clients: options.clients } satisfies IdentityProviderCommand);
-    });
-    return { ...ready, process: child, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  return { issuer: server.ready.issuer, port: server.ready.port, process: server.process, stop: server.stop };
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { ChildServerMessage } from './child-server';
 import { guardHost } from './host-guard';
 import { listenOnLoopback } from './loopback';
 
@@ -15,7 +16,7 @@ import { listenOnLoopback } from './loopback';
 // A CommonJS package whose ESM default import differs between loaders; require() is the same everywhere.
 const { default: startSesServer } = createRequire(import.meta.url)('aws-ses-v2-local') as typeof import('aws-ses-v2-local');
 
-export type MailServerMessage = { type: 'ready'; port: number } | { type: 'failed'; message: string };
+export type MailServerMessage = ChildServerMessage<{ port: number }>;
 
 const report = (message: MailServerMessage) => process.send?.(message);
 const exit = () => process.exit(0);

@@ -215,16 +215,17 @@ export async function runLocalStack(
     const breachedPasswords = await startBreachedPasswordsServer(ports.hibpPort);
     teardown.add(breachedPasswords.close);
 
-    // The provider starts while Java does; stopped with the stack even if DynamoDB Local fails.
+    // The OpenID provider starts while Java does. Each is stopped with the stack whichever of
+    // them fails (a teardown step waits for its start to settle).
     const idpClientSecret = randomBytes(32).toString('base64url');
     const idpStarting = startLocalIdentityProvider(ports.idpPort, api.port, idpClientSecret);
     teardown.add(async () => (await idpStarting.catch(() => undefined))?.stop());
-    const ddb = await startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
-    teardown.add(ddb.stop);
+    const ddbStarting = startDynamoDbLocal(ports.ddbPort || (await findFreePort()));
+    teardown.add(async () => (await ddbStarting.catch(() => undefined))?.stop());
+    const [ddb, idp] = await Promise.all([ddbStarting, idpStarting]);
     ddb.process.once('exit', () => {
       if (!teardown.started) options.onUnexpectedExit?.('DynamoDB Local');
     });
-    const idp = await idpStarting;
     idp.process.once('exit', () => {
       if (!teardown.started) options.onUnexpectedExit?.('The local identity provider');
     });

@@ -288,4 +288,19 @@ describe('npm start refusing to start', () => {
     expect(code).toBe(1);
     expect(failureLine(stderr)).toBe(`Cannot start the local stack: Mail server (MAIL_PORT): port ${port} on 127.0.0.1 is already in use; choose another one`);
   });
+
+  it('says in one line that the OpenID provider cannot start when IDP_PORT is busy', async () => {
+    // Prepare
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+
+    // Act
+    const { code, stderr } = await runStart({ PORT: '0', MAIL_PORT: '0', DDB_PORT: '0', HIBP_PORT: '0', IDP_PORT: String(port) });
+    squatter.close();
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureLine(stderr)).toBe(`Cannot start the local stack: Identity provider (IDP_PORT): port ${port} on 127.0.0.1 is already in use; choose another one`);
+  });
 });
