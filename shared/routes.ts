@@ -152,33 +152,33 @@ export const routes: readonly Route[] = [
     access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
   },
   // Sign-in with an identity provider. One function answers both callback methods (a provider may
-  // post the answer: response_mode=form_post). The callback exchanges the code with the client
-  // secret of the provider (granted by the stack with the providers' secrets).
+  // post the answer: response_mode=form_post); only it reads the providers' client secrets.
   {
     method: 'GET', path: '/auth/providers', functionName: 'identity-providers', auth: 'public',
-    access: none,
+    access: { ...none, identityProviders: 'settings' },
   },
   {
     method: 'GET', path: '/auth/oauth/{provider}/start', functionName: 'oauth-start', auth: 'public',
     // One PutItem of the flow item.
-    access: { ...none, table: ['write'] },
+    access: { ...none, table: ['write'], identityProviders: 'settings' },
   },
   {
     method: 'POST', path: '/auth/oauth/{provider}/link', functionName: 'oauth-link', auth: 'protected',
     // Step-up (password, passkey, TOTP code), the caller's identities, the flow item.
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
   },
   {
     method: 'GET', path: '/auth/oauth/{provider}/callback', functionName: 'oauth-callback', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], identityProviders: 'clientSecrets' },
   },
   {
     method: 'POST', path: '/auth/oauth/{provider}/callback', functionName: 'oauth-callback', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], identityProviders: 'clientSecrets' },
   },
   {
     method: 'POST', path: '/auth/identities/confirm', functionName: 'identity-confirm', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+    // The provider's name for the notice, and only configured providers are linked.
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], identityProviders: 'settings' },
   },
   {
     method: 'GET', path: '/auth/methods', functionName: 'sign-in-methods', auth: 'protected',
@@ -187,7 +187,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'DELETE', path: '/auth/identities/{id}', functionName: 'unlink-identity', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    // The provider's name for the notice.
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
   },
   {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
