@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { signedFetch } from '../../infra/admin-client';
 import { codeAt } from '../../shared/auth/totp';
 import {
   api, bearer, enableTwoFactor, expectProblem, login, mailsTo, me, newVerifiedUser, PASSWORD, postJson, refresh, refreshCookieOf, reset, resetLink,
@@ -301,6 +302,30 @@ describe('the flow is bound to the browser that started it', () => {
     expect(landing(replayed).fragment.get('error')).toBe('invalid_state');
   });
 
+  it('refuses an ID token whose nonce is not the flow’s (a token minted for another request)', async () => {
+    // Prepare: the authorization request as the flow made it, but asking the provider for another nonce
+    const browser = new Browser();
+    const started = await navigate(browser, `${APP}/auth/oauth/${PROVIDER}/start`);
+    const authorization = new URL(started.headers.get('location')!);
+    authorization.searchParams.set('nonce', 'not-the-flows-nonce');
+    const callback = await throughProvider(browser, authorization.href, { email: uniqueEmail('fed-nonce') });
+
+    // Act
+    const reply = await navigate(browser, callback.href);
+
+    // Assess
+    expect(landing(reply).fragment.get('error')).toBe('oauth_failed');
+    expect(refreshCookieOf(reply)?.value || undefined).toBeUndefined();
+  });
+
+  it('refuses a made-up state and code', async () => {
+    // Act
+    const reply = await navigate(new Browser(), `${APP}/auth/oauth/${PROVIDER}/callback?code=forged&state=forged`);
+
+    // Assess
+    expect(landing(reply).fragment.get('error')).toBe('invalid_state');
+  });
+
   it('sets the flow cookie HttpOnly, Secure, SameSite=None, on the provider routes, for 10 minutes', async () => {
     // Act
     const started = await navigate(new Browser(), `${APP}/auth/oauth/${PROVIDER}/start`);
@@ -423,6 +448,24 @@ describe('two-factor', () => {
     expect(refreshCookieOf(reply)?.value || undefined).toBeUndefined();
     expect(verified.status).toBe(200);
     expect(((await verified.json()) as { user: { id: string } }).user.id).toBe(user.userId);
+  });
+});
+
+describe('a disabled account', () => {
+  it('is refused through its identity as through its password', async () => {
+    // Prepare
+    const email = uniqueEmail('fed-disabled');
+    const { userId } = await sessionOf(await continueWithProvider({ email }));
+    const credentials = { accessKeyId: stack.admin.accessKeyId, secretAccessKey: stack.admin.secretAccessKey };
+    const disabled = await signedFetch(stack.apiUrl, { method: 'POST', path: `/admin/users/${userId}/disable` }, credentials, stack.admin.region);
+    expect(disabled.status).toBe(204);
+
+    // Act
+    const reply = await continueWithProvider({ email });
+
+    // Assess
+    expect(landing(reply).fragment.get('error')).toBe('account_disabled');
+    expect(refreshCookieOf(reply)?.value || undefined).toBeUndefined();
   });
 });
 
