@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signedFetch } from '../../infra/admin-client';
+import { CookieJar } from '../support/http';
+import { throughLocalProvider, type ProviderPerson } from '../support/local-provider';
 import { codeAt } from '../../shared/auth/totp';
 import {
   api, bearer, enableTwoFactor, expectProblem, login, mailsTo, me, newVerifiedUser, PASSWORD, postJson, refresh, refreshCookieOf, reset, resetLink,
@@ -14,73 +16,15 @@ import {
 const APP = stack.apiUrl;
 const PROVIDER = 'local';
 
-/** One browser's cookies for one site. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      const name = pair!.slice(0, at).trim();
-      const value = pair!.slice(at + 1).trim();
-      if (/max-age=0\b/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  get(name: string): string | undefined {
-    return this.cookies.get(name);
-  }
-
-  set(name: string, value: string): void {
-    this.cookies.set(name, value);
-  }
-
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
-
 /** A browser: the API's cookies and the provider's. */
 class Browser {
   readonly api = new CookieJar();
   readonly provider = new CookieJar();
 }
 
-interface AtProvider {
-  email: string;
-  verified?: boolean;
-  cancel?: boolean;
-}
-
-/** The provider's part: its redirects, its sign-in page, its form; ends at our callback's URL. */
-async function throughProvider(browser: Browser, authorizationUrl: string, person: AtProvider): Promise<URL> {
-  const go = async (target: string, init: RequestInit = {}) => {
-    const response = await fetch(target, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), Cookie: browser.provider.header() } });
-    browser.provider.store(response);
-    return response;
-  };
-  const follow = async (first: Response): Promise<Response | URL> => {
-    let response = first;
-    for (let hops = 0; hops < 10; hops++) {
-      const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) return response;
-      const next = new URL(location, stack.identityProviderUrl);
-      if (next.href.startsWith(`${APP}/auth/oauth/`)) return next;
-      response = await go(next.href);
-    }
-    throw new Error('too many redirects at the provider');
-  };
-  const page = await follow(await go(authorizationUrl));
-  if (page instanceof URL) return page;
-  const html = await page.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-  if (!action) throw new Error(`no sign-in form at the provider (${page.status}): ${html.slice(0, 200)}`);
-  const form = new URLSearchParams({ email: person.email });
-  if (person.verified !== false) form.set('email_verified', 'true');
-  const target = new URL(person.cancel ? action.replace(/\/login$/, '/cancel') : action, stack.identityProviderUrl).href;
-  const end = await follow(await go(target, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() }));
+/** The provider's part (its redirects, its sign-in page, its form); ends at our callback's URL. */
+async function throughProvider(browser: Browser, authorizationUrl: string, person: ProviderPerson): Promise<URL> {
+  const { end } = await throughLocalProvider(browser.provider, stack.identityProviderUrl, authorizationUrl, person, `${APP}/auth/oauth/`);
   if (!(end instanceof URL)) throw new Error(`the provider did not send the browser back (${end.status})`);
   return end;
 }
@@ -101,7 +45,7 @@ function landing(response: Response): { path: string; fragment: URLSearchParams 
 }
 
 /** Continue with the provider from the signed-out page, all the way back: the callback's reply. */
-async function continueWithProvider(person: AtProvider, browser = new Browser(), returnTo = '/account'): Promise<Response> {
+async function continueWithProvider(person: ProviderPerson, browser = new Browser(), returnTo = '/account'): Promise<Response> {
   const started = await navigate(browser, `${APP}/auth/oauth/${PROVIDER}/start?returnTo=${encodeURIComponent(returnTo)}`);
   expect(started.status).toBe(302);
   const callback = await throughProvider(browser, started.headers.get('location')!, person);
@@ -138,7 +82,7 @@ async function connectToken(email: string, count = 1): Promise<string> {
 }
 
 /** Connects the provider to a signed-in account (step-up by password): the callback's reply. */
-async function connect(user: Pick<SignedIn, 'accessToken'>, person: AtProvider, stepUp: Record<string, string> = { password: PASSWORD }, browser = new Browser()): Promise<Response> {
+async function connect(user: Pick<SignedIn, 'accessToken'>, person: ProviderPerson, stepUp: Record<string, string> = { password: PASSWORD }, browser = new Browser()): Promise<Response> {
   const linked = await api(`/auth/oauth/${PROVIDER}/link`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...bearer(user.accessToken), Origin: APP },
