@@ -125,7 +125,7 @@ describe('connecting a provider from the account', () => {
     await page.getByTestId('nav-sign-in-methods').click();
 
     // Act: connect
-    await page.getByTestId('identity-password').fill(password);
+    await page.getByTestId('passkey-password').fill(password);
     await page.getByTestId('link-local').click();
     await atProvider(page, newEmail('e2e-link-elsewhere'));
 
@@ -134,7 +134,7 @@ describe('connecting a provider from the account', () => {
     await page.getByTestId('identity-local').waitFor();
 
     // Act: disconnect
-    await page.getByTestId('identity-password').fill(password);
+    await page.getByTestId('passkey-password').fill(password);
     await page.getByTestId('unlink-local').click();
 
     // Assess

@@ -513,20 +513,27 @@ async function loadProviders(): Promise<void> {
   box.hidden = providers.length === 0;
 }
 
-/** The step-up for connecting and disconnecting: the password (and code) when typed, else a recent sign-in. */
+/**
+ * The step-up for connecting and disconnecting: the section's one password field (and code), as
+ * for passkeys; empty, a passkey when the account has one, else a sign-in under 10 minutes old.
+ */
+let hasPasskeys = false;
 function identityStepUp(): StepUp | undefined {
-  const password = byTestId<HTMLInputElement>('identity-password').value;
-  const code = byTestId<HTMLInputElement>('identity-code').value.trim();
-  return password ? { password, ...(code ? { code } : {}) } : undefined;
+  const password = byTestId<HTMLInputElement>('passkey-password').value;
+  const code = byTestId<HTMLInputElement>('passkey-code').value.trim();
+  if (password) return { password, ...(code ? { code } : {}) };
+  return hasPasskeys ? { passkey: true, ...(code ? { code } : {}) } : undefined;
 }
 
 function clearIdentityStepUp(): void {
-  element<HTMLFormElement>('identity-step-up').reset();
+  byTestId<HTMLInputElement>('passkey-password').value = '';
+  byTestId<HTMLInputElement>('passkey-code').value = '';
 }
 
 /** The sign-in methods card: password, two-factor, each connected provider (with Disconnect), a Connect button per other provider. */
 async function loadMethods(): Promise<void> {
   const methods = await client.signInMethods();
+  hasPasskeys = methods.passkeys.length > 0;
   element('methods-password').textContent = methods.password ? text('on') : text('methodNoPassword');
   const list = byTestId<HTMLUListElement>('methods-list');
   for (const old of list.querySelectorAll('[data-identity]')) old.remove();
@@ -549,7 +556,7 @@ async function loadMethods(): Promise<void> {
           await loadMethods();
           say(text('identityDisconnected', { provider: providerName(identity.provider) }), 'ok');
         })
-        .catch((error: unknown) => report(element<HTMLFormElement>('identity-step-up'), error));
+        .catch((error: unknown) => report(element<HTMLFormElement>('passkey-form'), error));
     });
     item.append(name, ' ', unlink);
     list.append(item);
@@ -568,7 +575,7 @@ async function loadMethods(): Promise<void> {
           client
             .linkProvider(provider.id, identityStepUp(), { returnTo: '/#sign-in-methods' })
             .then(() => say(text('identityConnecting', { provider: provider.name })))
-            .catch((error: unknown) => report(element<HTMLFormElement>('identity-step-up'), error))
+            .catch((error: unknown) => report(element<HTMLFormElement>('passkey-form'), error))
             .finally(clearIdentityStepUp);
         });
         return connect;

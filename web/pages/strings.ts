@@ -43,7 +43,7 @@ export const strings = {
   oauthIdentityInUse: 'That provider account is already connected to another account.',
   oauthAccountDisabled: 'This account has been disabled.',
   identitiesTitle: 'Connected sign-in providers',
-  identityStepUpHint: 'To connect or disconnect a provider, type your password first (and a code while two-factor is on). An account without a password needs a sign-in under 10 minutes old.',
+  identityStepUpHint: 'Connecting or disconnecting a provider asks for the password (and the code while two-factor is on) typed above. Without a password, a sign-in under 10 minutes old is enough.',
   identityItem: '{provider} ({email})',
   identityConnect: 'Connect {provider}',
   identityDisconnect: 'Disconnect {provider}',
