@@ -10,7 +10,7 @@ import { ContextError, readStackConfig, type IdentityProviderSetting } from '../
 import { grantAccess, type ServiceResources } from '../../infra/grants';
 import { IdentityProviders } from '../../infra/identity-providers';
 import { ServiceFunction } from '../../infra/service-function';
-import type { FunctionAccess } from '../../shared/routes';
+import { routes, type FunctionAccess, type Route } from '../../shared/routes';
 import { nagFindings } from './support/nag';
 import { synthesize } from './support/synth';
 
@@ -112,11 +112,18 @@ function grantedStack(providers: IdentityProviderSetting[], access: Partial<Func
   return { template, secretIds, variables: (fnResource!.Properties.Environment?.Variables ?? {}) as Record<string, unknown>, secretReads };
 }
 
+/** A CloudFormation string as text: Fn::Join joined, a Ref as REF:<logical id>. */
+function rendered(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+  if (node.Ref !== undefined) return `REF:${node.Ref}`;
+  if (node['Fn::Join']) return node['Fn::Join'][1].map(rendered).join(node['Fn::Join'][0]);
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
 /** IDENTITY_PROVIDERS as the function gets it, with each secret's ARN as its logical id's Ref. */
 function providersVariable(value: unknown): Array<Record<string, unknown>> {
-  const joined = value as { 'Fn::Join': [string, Array<string | { Ref: string }>] };
-  const text = joined['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : `REF:${part.Ref}`)).join('');
-  return JSON.parse(text) as Array<Record<string, unknown>>;
+  return JSON.parse(rendered(value)) as Array<Record<string, unknown>>;
 }
 
 describe('identity providers in the stack', () => {
@@ -170,6 +177,33 @@ describe('identity providers in the stack', () => {
     expect(secretReads).toHaveLength(1);
     expect(secretReads[0]!.Resource).toEqual(expect.arrayContaining(secretIds.map((id) => ({ Ref: id }))));
     expect((secretReads[0]!.Resource as unknown[]).length).toBe(2);
+  });
+
+  it("reaches the route functions in their nested stacks: a route granted 'clientSecrets' reads the construct stack's secrets, one granted 'settings' only names them", () => {
+    // Prepare: two routes of today's table with the grants the provider routes get.
+    const granted = routes.map((route): Route => {
+      if (route.functionName === 'refresh') return { ...route, access: { ...route.access, identityProviders: 'clientSecrets' } };
+      if (route.functionName === 'me' && route.method === 'GET') return { ...route, access: { ...route.access, identityProviders: 'settings' } };
+      return route;
+    });
+
+    // Act
+    const { template, stacks } = synthesize({ identityProviders: [google, corp] }, { routes: granted });
+
+    // Assess: the secrets stay in the construct's stack; the functions are nested.
+    const rootSecrets = Object.keys(stacks[0]!.template.Resources).filter((id) => id.startsWith('IdentityProviders') && stacks[0]!.template.Resources[id]!.Type === 'AWS::SecretsManager::Secret');
+    expect(rootSecrets).toHaveLength(2);
+    const functions = template.findResources('AWS::Lambda::Function');
+    const variablesOf = (name: string) => Object.values(functions).find((f) => f.Properties.Description === `serverless-auth ${name}`)!.Properties.Environment.Variables;
+    for (const name of ['refresh', 'me']) {
+      expect(providersVariable(variablesOf(name).IDENTITY_PROVIDERS).map((p) => p.clientSecretId)).toEqual(rootSecrets.map((id) => `REF:${id}`));
+    }
+    expect(variablesOf('login').IDENTITY_PROVIDERS).toBeUndefined();
+    const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).some((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(st.Resource).includes('IdentityProviders')))
+      .map(([, p]) => JSON.stringify(p.Properties.Roles));
+    expect(readers).toHaveLength(1);
+    expect(readers[0]).toMatch(/Refresh/);
   });
 
   it("gives a function granted 'settings' the providers but no secret to read", () => {
