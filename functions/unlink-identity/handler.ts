@@ -3,7 +3,7 @@ import { ApiError } from '../../shared/errors';
 import { httpHandler } from '../../shared/http/handler';
 import { sessionClientOf } from '../../shared/http/session-client';
 import { createAuthContext } from '../../shared/services';
-import { identityIdShape, stepUpBody, type PasskeyAssertion } from '../../shared/validation';
+import { identityIdShape, stepUpBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
@@ -11,6 +11,6 @@ const auth = createAuthContext();
 export const handler = httpHandler({ body: stepUpBody, guardOrigin: true, authenticated: true }, async ({ body, caller, event }) => {
   const id = event.pathParameters?.id;
   if (!id || !identityIdShape.test(id)) throw new ApiError('not_found');
-  await unlinkIdentity(auth, caller, id, { ...body, passkey: body.passkey as PasskeyAssertion | undefined }, sessionClientOf(event));
+  await unlinkIdentity(auth, caller, id, body, sessionClientOf(event));
   return { status: 204 };
 });

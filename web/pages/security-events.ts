@@ -6,10 +6,17 @@ import { text } from './strings';
  * ("Signed in from Chrome on Linux", "Password changed"), every sentence from strings.ts.
  * Self-contained: main.ts hands it the events and its own device and time formatting.
  */
+const signedInSentences: Record<string, 'eventSignedInTotp' | 'eventSignedInRecoveryCode' | 'eventSignedInPasskey' | 'eventSignedInEmail'> = {
+  totp: 'eventSignedInTotp',
+  recovery_code: 'eventSignedInRecoveryCode',
+  passkey: 'eventSignedInPasskey',
+  email: 'eventSignedInEmail',
+};
+
 const sentences: Record<string, (event: SecurityEvent, device: string) => string> = {
   signed_in: (event, device) => {
     if (event.method === 'identity') return text('eventSignedInProvider', { provider: event.provider ?? '', device });
-    const sentence = text(event.method === 'totp' ? 'eventSignedInTotp' : event.method === 'recovery_code' ? 'eventSignedInRecoveryCode' : 'eventSignedIn', { device });
+    const sentence = text(signedInSentences[event.method ?? ''] ?? 'eventSignedIn', { device });
     return event.newDevice ? text('eventOnNewDevice', { sentence }) : sentence;
   },
   locked_out: () => text('eventLockedOut'),
@@ -25,6 +32,8 @@ const sentences: Record<string, (event: SecurityEvent, device: string) => string
   account_enabled: () => text('eventAccountEnabled'),
   identity_linked: (event) => text('eventIdentityLinked', { provider: event.provider ?? '' }),
   identity_unlinked: (event) => text('eventIdentityUnlinked', { provider: event.provider ?? '' }),
+  passkey_added: () => text('eventPasskeyAdded'),
+  passkey_removed: () => text('eventPasskeyRemoved'),
   roles_changed: (event) => (event.roles?.length ? text('eventRolesChanged', { roles: event.roles.join(', ') }) : text('eventRolesCleared')),
 };
 
