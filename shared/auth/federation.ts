@@ -290,8 +290,3 @@ export async function signInMethods(ctx: AuthContext, userId: string): Promise<S
     identities: identities.sort((a, b) => a.linkedAt - b.linkedAt).map(identityView),
   };
 }
-
-/** The ways an account signs in besides the mailbox (which only recovers): password, passkeys, identities. */
-export function signInMethodCount(user: Pick<UserRecord, 'passwordHash'>, passkeys: number, identities: number): number {
-  return (user.passwordHash ? 1 : 0) + passkeys + identities;
-}

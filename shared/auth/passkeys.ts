@@ -9,6 +9,7 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { AuthMethod, ChallengeRecord, PasskeyRecord, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { signInMethodCount } from './last-method';
 import { passkeyView, type PasskeyView } from './passkey-view';
 import { eventNow, recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
@@ -159,10 +160,10 @@ export async function listPasskeys(ctx: AuthContext, userId: string): Promise<Pa
  * without a password keeps its last passkey). The notice and the security event go with the delete.
  */
 export async function deletePasskey(ctx: AuthContext, user: UserRecord, credentialId: string, client: SessionClient = {}): Promise<void> {
-  const passkeys = await ctx.passkeys.listOfUser(user.id);
+  const [passkeys, identities] = await Promise.all([ctx.passkeys.listOfUser(user.id), ctx.identities.listOfUser(user.id)]);
   const passkey = passkeys.find((p) => p.id === credentialId);
   if (!passkey) throw new ApiError('not_found');
-  if (!user.passwordHash && passkeys.length <= 1) throw new ApiError('last_sign_in_method');
+  if (signInMethodCount(user, passkeys.length, identities.length) <= 1) throw new ApiError('last_sign_in_method');
   const event = eventNow(ctx, user.id, 'passkey_removed', client);
   if (!(await ctx.passkeys.remove(user.id, credentialId, { kind: 'passkey_removed', email: user.email, name: passkey.name }, ctx.now(), event))) {
     throw new ApiError('not_found');
