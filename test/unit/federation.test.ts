@@ -6,7 +6,7 @@ import { decideFederatedSignIn, isSameSitePath, providerDisplayName, trustedAddr
 import { parseConfig, type IdentityProviderConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { callbackRedirect, flowCookie } from '../../shared/http/federation-reply';
-import type { ChallengeRecord } from '../../shared/stores';
+import { memoryPasskeyStores } from '../support/memory-passkeys';
 
 const ISSUER = 'http://127.0.0.1:8010';
 const APP = 'http://localhost:3000';
@@ -14,20 +14,12 @@ const local: IdentityProviderConfig = { id: 'local', preset: 'oidc', clientId: '
 
 /** The flow rules over an in-memory single-use store that keeps the one property that matters: an item is consumed once. */
 function memoryContext(start = Date.UTC(2026, 11, 3, 9, 0, 0)) {
-  const items = new Map<string, ChallengeRecord>();
+  const { challenges: items, challengeStore } = memoryPasskeyStores();
   const clock = { now: start };
   const ctx = {
     config: parseConfig({ TABLE_NAME: 't', APP_URL: APP, JWT_ISSUER: 'http://localhost:3000', IDENTITY_PROVIDERS: JSON.stringify([local]) }),
     now: () => clock.now,
-    challenges: {
-      create: async (c: ChallengeRecord) => void items.set(c.hash, c),
-      consume: async (hash: string, now: number) => {
-        const found = items.get(hash);
-        if (!found || found.expiresAt <= now) return undefined;
-        items.delete(hash);
-        return found;
-      },
-    },
+    challenges: challengeStore,
   } as unknown as AuthContext;
   return { ctx, items, clock };
 }
