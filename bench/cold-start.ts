@@ -24,6 +24,8 @@ const COLD_START_BUDGET = 1.1;
  */
 export const WEBAUTHN_FUNCTIONS: readonly string[] = [
   'passkey-register-options', 'passkey-register', 'list-passkeys', 'delete-passkey', 'passkey-login-options', 'passkey-login',
+  // Their step-up accepts a passkey assertion.
+  'oauth-link', 'unlink-identity',
   'change-password', 'change-email', 'delete-account', 'mfa-enroll', 'mfa-recovery-codes', 'mfa-disable',
 ];
 const WEBAUTHN_COLD_START_BUDGET = 1.3;

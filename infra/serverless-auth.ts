@@ -181,7 +181,11 @@ export class ServerlessAuth extends Construct {
       grantAccess(fn, access, resources);
       return fn;
     };
-    const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access, routeArea(route))]));
+    // One function per functionName: a function may answer several routes (the provider callback's GET and POST).
+    const routeFunctions = new Map<string, ReturnType<typeof buildFunction>>();
+    for (const route of routes) {
+      if (!routeFunctions.has(route.functionName)) routeFunctions.set(route.functionName, buildFunction(route.functionName, route.access, routeArea(route)));
+    }
     // In the construct's own stack: the authorizer's invoke permission names the API's authorizer,
     // which names the function; from a nested stack that is a cycle between the two stacks
     // (aws/aws-cdk#20342).

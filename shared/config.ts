@@ -22,6 +22,48 @@ const origins = z.pipe(
   ),
 );
 
+/** Plain http only for a loopback issuer (the local provider); every other issuer is https. */
+const providerIssuer = z.url({ protocol: /^https?$/ }).check(
+  z.refine((u: string) => URL.canParse(u) && (new URL(u).protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(new URL(u).hostname)), 'must be an https URL (http only on loopback)'),
+);
+
+/**
+ * One identity provider (shared/auth/federation-rules.ts). The client secret comes from Secrets
+ * Manager by id on AWS; only the local stack passes the value itself.
+ */
+const identityProvider = z
+  .strictObject({
+    id: z.string().check(z.regex(/^[a-z0-9-]{1,32}$/, 'must be 1 to 32 characters a-z, 0-9 or "-"')),
+    preset: z.enum(['google', 'github', 'microsoft', 'oidc']),
+    clientId: z.string().check(z.minLength(1)),
+    issuer: z.optional(providerIssuer),
+    trustEmail: z.optional(z.boolean()),
+    clientSecretId: z.optional(z.string().check(z.minLength(1))),
+    clientSecret: z.optional(z.string().check(z.minLength(1))),
+  })
+  .check(
+    z.refine((p) => p.preset !== 'oidc' || p.issuer !== undefined, 'an oidc provider needs its issuer'),
+    z.refine((p) => p.preset === 'oidc' || p.trustEmail === undefined, 'trustEmail is for oidc providers only (the presets have fixed rules)'),
+    z.refine((p) => (p.clientSecretId === undefined) !== (p.clientSecret === undefined), 'give clientSecretId or clientSecret'),
+  );
+
+const isJson = (raw: string) => {
+  try {
+    JSON.parse(raw);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const identityProviders = z.pipe(
+  z._default(z.string().check(z.refine(isJson, 'must be a JSON array')), '[]'),
+  z.pipe(
+    z.transform((raw: string) => JSON.parse(raw) as unknown),
+    z.array(identityProvider).check(z.refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'provider ids must be unique')),
+  ),
+);
+
 export const configSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   JWT_ISSUER: z._default(issuerUrl, 'http://localhost:3000'),
@@ -68,10 +110,13 @@ export const configSchema = z.object({
   // The issuer an authenticator app shows next to the account (otpauth:// label and parameter).
   // How long security events are kept (securityEventRetentionDays in the stack's context).
   SECURITY_EVENT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 90),
+  // Sign-in with Google, GitHub, Microsoft or any OpenID provider (JSON array; none by default).
+  IDENTITY_PROVIDERS: identityProviders,
   TOTP_ISSUER: z._default(z.string().check(z.minLength(1), z.maxLength(64), z.refine((v: string) => !v.includes(':'), 'must not contain ":"')), 'Serverless Auth'),
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type IdentityProviderConfig = Config['IDENTITY_PROVIDERS'][number];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

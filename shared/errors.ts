@@ -32,6 +32,7 @@ export const errorCatalog = {
   invalid_passkey: { status: 400, title: 'The passkey could not be verified.' },
   reauthentication_required: { status: 403, title: 'Sign in again, then retry.' },
   email_taken: { status: 409, title: 'The email address belongs to another account.' },
+  identity_already_linked: { status: 409, title: 'An identity of this provider is already connected to the account.' },
   payload_too_large: { status: 413, title: 'The request body is too large.' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json.' },
   rate_limited: { status: 429, title: 'Too many requests; try again later.' },
@@ -41,6 +42,22 @@ export const errorCatalog = {
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
+
+/**
+ * The outcomes a provider's callback reports by redirecting the browser to
+ * `<APP_URL>/signin#error=<code>` (never problem+json: the browser is navigating, not calling).
+ * The sign-in pages show the sentence.
+ */
+export const signInRedirectErrors = {
+  oauth_failed: 'Signing in with the provider did not work. Try again.',
+  oauth_cancelled: 'Signing in with the provider was cancelled.',
+  invalid_state: 'That sign-in attempt expired or was started in another browser. Start again here.',
+  email_not_verified: 'The provider did not confirm your email address. Sign up by email first, then connect the provider from your account.',
+  identity_in_use: 'That provider account is already connected to another account.',
+  account_disabled: 'This account has been disabled.',
+} as const;
+
+export type SignInRedirectError = keyof typeof signInRedirectErrors;
 
 /** Seconds a client should wait after a 503 caused by an AWS dependency (DynamoDB, SES, Secrets Manager). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;

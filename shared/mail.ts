@@ -77,6 +77,26 @@ export function passkeyAddedNotice(email: string, name: string): MailContent {
   return securityNotice('A passkey was added', email, `A passkey named "${name}" was added to your account; it can sign in without a password`, SECURE_YOUR_ACCOUNT);
 }
 
+export function identityLinkedNotice(email: string, providerName: string): MailContent {
+  return securityNotice(`${providerName} was connected`, email, `Your ${providerName} account was connected to your account; it can sign in with it now`, SECURE_YOUR_ACCOUNT);
+}
+
+export function identityUnlinkedNotice(email: string, providerName: string): MailContent {
+  return securityNotice(`${providerName} was disconnected`, email, `Your ${providerName} account was disconnected from your account; it no longer signs in with it`, SECURE_YOUR_ACCOUNT);
+}
+
+export function identityLinkMail(email: string, providerName: string, link: string, validMinutes: number): MailContent {
+  return linkMail(
+    `Connect ${providerName} to your account?`,
+    [
+      `Someone, hopefully you, signed in with ${providerName} using ${email}, which already has an account here.`,
+      `To connect ${providerName} to that account and sign in, open this link within ${validMinutes} minutes:`,
+    ],
+    link,
+    [`If this was not you, ignore this mail: nothing is connected without the link.`],
+  );
+}
+
 export function passkeyRemovedNotice(email: string, name: string): MailContent {
   return securityNotice('A passkey was removed', email, `The passkey named "${name}" was removed from your account`, SECURE_YOUR_ACCOUNT);
 }

@@ -50,6 +50,14 @@ export type MailIntent =
   /** Email sign-in: a link and a code if the address has an account, else a "no account here" mail. */
   | { kind: 'email_signin'; email: string; sourceIp?: string }
   | { kind: 'passkey_added'; email: string; name: string }
+  /**
+   * "Connect <provider> to your account?": a link (1 h, single use) to the account's address, for
+   * an identity whose verified address is the account's. Sent only while the account still has
+   * that address and is not disabled.
+   */
+  | { kind: 'identity_link'; email: string; userId: string; provider: string; providerName: string; subject: string }
+  | { kind: 'identity_linked'; email: string; providerName: string }
+  | { kind: 'identity_unlinked'; email: string; providerName: string }
   | { kind: 'passkey_removed'; email: string; name: string };
 
 export type MailIntentKind = MailIntent['kind'];

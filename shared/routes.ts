@@ -153,6 +153,45 @@ export const routes: readonly Route[] = [
     method: 'POST', path: '/auth/email-signin/verify', functionName: 'email-signin-verify', auth: 'public',
     access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
   },
+  // Sign-in with an identity provider. One function answers both callback methods (a provider may
+  // post the answer: response_mode=form_post); only it reads the providers' client secrets.
+  {
+    method: 'GET', path: '/auth/providers', functionName: 'identity-providers', auth: 'public',
+    access: { ...none, identityProviders: 'settings' },
+  },
+  {
+    method: 'GET', path: '/auth/oauth/{provider}/start', functionName: 'oauth-start', auth: 'public',
+    // One PutItem of the flow item.
+    access: { ...none, table: ['write'], identityProviders: 'settings' },
+  },
+  {
+    method: 'POST', path: '/auth/oauth/{provider}/link', functionName: 'oauth-link', auth: 'protected',
+    // Step-up (password, passkey, TOTP code), the caller's identities, the flow item.
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
+  },
+  {
+    method: 'GET', path: '/auth/oauth/{provider}/callback', functionName: 'oauth-callback', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], identityProviders: 'clientSecrets' },
+  },
+  {
+    method: 'POST', path: '/auth/oauth/{provider}/callback', functionName: 'oauth-callback', auth: 'public',
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], identityProviders: 'clientSecrets' },
+  },
+  {
+    method: 'POST', path: '/auth/identities/confirm', functionName: 'identity-confirm', auth: 'public',
+    // The provider's name for the notice, and only configured providers are linked.
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], identityProviders: 'settings' },
+  },
+  {
+    method: 'GET', path: '/auth/methods', functionName: 'sign-in-methods', auth: 'protected',
+    // The user, and its passkeys and identities (a Query of its own USER# partition).
+    access: { ...none, table: ['read', 'queryDevices'] },
+  },
+  {
+    method: 'DELETE', path: '/auth/identities/{id}', functionName: 'unlink-identity', auth: 'protected',
+    // The provider's name for the notice.
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
+  },
   {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
     // Like register: one PutItem of a mail intent, no reads, no SES.
@@ -301,7 +340,8 @@ export const lifecyclePublisher = {
 
 /** Every function of the service: routes first, then the authorizer, the mailer, its feedback and the lifecycle publisher. */
 export const functionNames = [
-  ...routes.map((r) => r.functionName),
+  // A function may answer several routes (the provider callback's GET and POST): one function each.
+  ...new Set(routes.map((r) => r.functionName)),
   authorizer.functionName,
   mailer.functionName,
   mailFeedback.functionName,

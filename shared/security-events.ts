@@ -10,12 +10,13 @@ import type { SessionClient } from './auth/session-client';
 export const securityEventTypes = [
   'signed_in', 'locked_out', 'password_changed', 'password_reset', 'email_changed', 'mfa_enabled', 'mfa_disabled',
   'recovery_code_used', 'session_revoked', 'signed_out_everywhere', 'account_disabled', 'account_enabled', 'roles_changed',
+  'identity_linked', 'identity_unlinked',
   'passkey_added', 'passkey_removed',
 ] as const;
 export type SecurityEventType = (typeof securityEventTypes)[number];
 
 /** How a sign-in was proven (signed_in). */
-export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup' | 'passkey' | 'email';
+export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup' | 'passkey' | 'email' | 'identity';
 
 export interface SecurityEventRecord {
   /** Time-ordered: sorts by when it happened. */
@@ -32,6 +33,8 @@ export interface SecurityEventRecord {
   newDevice?: boolean;
   /** Admin actions: the IAM principal (ARN) that made the change. */
   actor?: string;
+  /** identity_linked, identity_unlinked, signed_in by an identity: the provider's id. */
+  provider?: string;
   /** roles_changed: the roles now held. */
   roles?: string[];
   /** Epoch seconds: when DynamoDB may forget it. */
@@ -50,7 +53,7 @@ export function securityEvent(
   type: SecurityEventType,
   now: number,
   retentionDays: number,
-  details: SessionClient & Partial<Pick<SecurityEventRecord, 'method' | 'newDevice' | 'actor' | 'roles'>> = {},
+  details: SessionClient & Partial<Pick<SecurityEventRecord, 'method' | 'newDevice' | 'actor' | 'roles' | 'provider'>> = {},
 ): SecurityEventRecord {
   return {
     ...details,

@@ -5,6 +5,7 @@ import { dynamo } from './aws/dynamodb';
 import { DynamoChallengeStore } from './aws/dynamodb-challenges';
 import { DynamoEmailSigninStore } from './aws/dynamodb-email-signin';
 import { DynamoSecurityEventStore } from './aws/dynamodb-events';
+import { DynamoIdentityStore } from './aws/dynamodb-identities';
 import { DynamoDeviceStore } from './aws/dynamodb-devices';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
@@ -30,6 +31,7 @@ export function createAuthContext(): AuthContext {
     challenges: new DynamoChallengeStore(dynamo, config.TABLE_NAME),
     passkeys: new DynamoPasskeyStore(dynamo, config.TABLE_NAME),
     emailSignins: new DynamoEmailSigninStore(dynamo, config.TABLE_NAME),
+    identities: new DynamoIdentityStore(dynamo, config.TABLE_NAME),
     outbox: new DynamoOutbox(dynamo, config.TABLE_NAME),
     events: new DynamoSecurityEventStore(dynamo, config.TABLE_NAME),
     config,

@@ -11,6 +11,7 @@ export interface UserRecord {
   id: string;
   email: string;
   username?: string;
+  /** Empty for an account without a password (created through an identity provider): no password matches it. */
   passwordHash: string;
   /** ISO 8601. */
   createdAt: string;
@@ -33,6 +34,8 @@ export interface UserRecord {
   roles?: readonly string[];
   /** Set by an admin: no sign-in by any method, no refresh (shared/auth/admin.ts). */
   disabled?: boolean;
+  /** Bumped by every identity linked or unlinked (absent = 0): an unlink commits only on the methods it judged. */
+  identitiesVersion?: number;
 }
 
 /** A mailed password-reset link, by the SHA-256 of its token. */
@@ -102,9 +105,10 @@ export interface SessionRecord {
 /**
  * Authentication methods references (RFC 8176): a password, then possibly a one-time code; or a
  * passkey, `hwk` when bound to its device, `swk` when synced, with `user` for its user verification;
- * `mail` (not in RFC 8176's registry) for a mailed sign-in link or code.
+ * `mail` (not in RFC 8176's registry) for a mailed sign-in link or code; `fed` (neither) for a sign-in
+ * through an identity provider.
  */
-export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mail';
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mail' | 'fed';
 
 export type RotationOutcome = { rotated: true; session: SessionRecord } | { rotated: false; current: SessionRecord | undefined };
 
@@ -367,10 +371,74 @@ export interface MfaStore {
 export interface ChallengeRecord {
   hash: string;
   /** What it may be used for: a challenge made for one purpose never serves another. */
-  purpose: 'passkey_register' | 'passkey_login';
+  purpose: 'passkey_register' | 'passkey_login' | 'oauth_flow' | 'identity_link';
   /** The signed-in user it was made for, when it was made for one. */
   userId?: string;
   expiresAt: number;
+  /** oauth_flow: the provider flow's state (shared/auth/federation.ts), keyed by the SHA-256 of `state`. */
+  flow?: OAuthFlowState;
+  /** identity_link: the identity the mailed "connect <provider>?" link offers to the account `userId`. */
+  identity?: NewIdentity;
+}
+
+/** What a provider flow remembers between its start and its callback. */
+export interface OAuthFlowState {
+  provider: string;
+  /** PKCE code verifier. */
+  verifier: string;
+  nonce: string;
+  /** A same-site path on APP_URL. */
+  returnTo: string;
+  intent: 'signin' | 'link';
+  /** SHA-256 of the flow cookie's value: the callback must come from the browser that started. */
+  browserBinding: string;
+}
+
+/** An identity at a provider: who it is there and the address the provider vouches for (if any). */
+export interface NewIdentity {
+  provider: string;
+  subject: string;
+  /** The address the provider gave, lower-cased; may be unverified. */
+  email?: string;
+}
+
+/** An identity linked to an account. Times in epoch milliseconds. */
+export interface IdentityRecord extends NewIdentity {
+  /** Random, shape-checked in paths (DELETE /auth/identities/{id}). */
+  id: string;
+  userId: string;
+  linkedAt: number;
+}
+
+export type LinkIdentityOutcome = 'linked' | 'identity_taken' | 'provider_taken' | 'account_changed';
+export type CreateFederatedAccountOutcome = 'created' | 'address_taken' | 'identity_taken';
+
+/**
+ * Identities: a pointer per (provider, subject) naming its account, and an item per identity under
+ * the account (one per provider). Every change writes both in one transaction.
+ */
+export interface IdentityStore {
+  /** The account an identity belongs to, strongly consistent (the account may be gone: a stale pointer). */
+  findBySubject(provider: string, subject: string): Promise<{ userId: string; id: string } | undefined>;
+  /** Every identity of the user, strongly consistent. */
+  listOfUser(userId: string): Promise<IdentityRecord[]>;
+  /**
+   * Links the identity to an existing account, with its notice and event, in one transaction: only
+   * while the account exists, is not disabled (and still has `requireEmail`, for a mailed link) and
+   * has no identity of this provider, and while no live account holds the identity (`staleOwner`:
+   * a pointer left by a deleted account may be replaced).
+   */
+  link(identity: IdentityRecord, notice: MailIntent, event: SecurityEventRecord, now: number, options?: { requireEmail?: string; staleOwner?: string }): Promise<LinkIdentityOutcome>;
+  /** A new account without a password, its address and its identity, in one transaction. */
+  createAccount(user: UserRecord, identity: IdentityRecord, event: SecurityEventRecord, options?: { staleOwner?: string }): Promise<CreateFederatedAccountOutcome>;
+  /**
+   * Unlinks the identity with its notice and event, in one transaction, iff the user's sign-in
+   * methods are still those the caller judged (`methodsVersion`): two unlinks racing cannot both
+   * pass the last-method check. False when the identity or that version is gone.
+   */
+  unlink(identity: IdentityRecord, methodsVersion: number, notice: MailIntent, event: SecurityEventRecord, now: number): Promise<boolean>;
+  /** Deletes every identity of the user (the account is gone): pointer and item alike. */
+  forgetAllOfUser(userId: string): Promise<void>;
 }
 
 export interface ChallengeStore {

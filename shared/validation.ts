@@ -199,6 +199,14 @@ export const changePasswordBody = z.object({
   code: stepUpCodeField,
 });
 
+/** POST /auth/oauth/{provider}/link: step-up, and the app path to come back to (checked by the rules: a same-site path). */
+export const oauthLinkBody = z.extend(stepUpBody, { returnTo: z.optional(z.string().check(z.maxLength(512))) });
+
+/** POST /auth/identities/confirm: the mailed "connect <provider>?" link's token. */
+export const identityConfirmBody = z.object({ token: mailedTokenField });
+
+/** An identity id in a path (DELETE /auth/identities/{id}): 16 random bytes, base64url. */
+export const identityIdShape = /^[A-Za-z0-9_-]{22}$/;
 export const changeEmailBody = z.object({ ...stepUpFields, newEmail: emailField });
 
 export const passkeyRegisterBody = z.object({

@@ -21,7 +21,7 @@ export type PageAssets = Record<string, PageAsset>;
  * /verify, /reset-password and /confirm-email; the sign-in card switches to /sign-up and
  * /forgot-password.
  */
-export const appPaths = ['/', '/sign-up', '/verify', '/reset-password', '/confirm-email', '/forgot-password', '/email-signin'] as const;
+export const appPaths = ['/', '/sign-up', '/verify', '/reset-password', '/confirm-email', '/forgot-password', '/email-signin', '/link-identity', '/signin', '/mfa'] as const;
 
 export interface PagesOptions {
   theme?: ThemeConfig;

@@ -49,8 +49,10 @@ export interface SecurityEvent {
   at: string;
   ipAddress?: string;
   userAgent?: string;
-  /** signed_in: password, totp, recovery_code, passkey or email (a mailed link or code). */
+  /** signed_in: password, totp, recovery_code, passkey, email (a mailed link or code) or identity. */
   method?: string;
+  /** identity_linked, identity_unlinked, a sign-in with an identity: the provider's id. */
+  provider?: string;
   newDevice?: boolean;
   /** Admin changes: the administrator's IAM identity. */
   actor?: string;
@@ -101,6 +103,30 @@ export interface Passkey {
  */
 export type StepUp = ({ password: string } | { passkey: true } | { recentSignIn: true }) & { code?: string };
 
+/** A way the account signs in through an identity provider (GET /auth/methods). */
+export interface Identity {
+  id: string;
+  /** The provider's id, as in signInWith. */
+  provider: string;
+  /** The address the provider gave when it was linked, if any. */
+  email: string | null;
+  linkedAt: string;
+}
+
+/** How the account can sign in. `password: false` for an account made through a provider. */
+export interface SignInMethods {
+  password: boolean;
+  totp: boolean;
+  passkeys: Passkey[];
+  identities: Identity[];
+}
+
+/** A configured identity provider: its id and the name for "Continue with <name>". */
+export interface IdentityProvider {
+  id: string;
+  name: string;
+}
+
 /** The login's second step: a current TOTP code, or one of the recovery codes. */
 export type SecondFactorInput = { code: string } | { recoveryCode: string };
 
@@ -126,6 +152,7 @@ export type AuthErrorCode =
   | 'mfa_not_enabled'
   | 'invalid_passkey'
   | 'last_sign_in_method'
+  | 'identity_already_linked'
   | 'reauthentication_required'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -201,6 +228,8 @@ export interface AuthClientOptions {
   broadcast?: BroadcastChannelLike | null;
   /** Defaults to `localStorage`; `null` means "always try to restore". */
   storage?: StorageLike | null;
+  /** How the page goes to a provider (signInWith, linkProvider); defaults to `location.assign`. */
+  navigate?: (url: string) => void;
 }
 
 export interface AuthEvents {
@@ -294,6 +323,28 @@ export interface AuthClient {
    * `mfaRequired` (then `verifyMfa`), as `login` does.
    */
   completeEmailSignIn(input: { token: string } | { email: string; code: string }): Promise<LoginResult>;
+  /** The identity providers the service offers, for "Continue with <name>" buttons. */
+  identityProviders(): Promise<IdentityProvider[]>;
+  /**
+   * Signs in with a provider: a navigation (the page unloads). The browser comes back to
+   * `<APP_URL><returnTo>` (default `/`) signed in, and the usual `restore()` on page load finds
+   * the session (no token in any URL); or to `/mfa#mfaToken=…` (two-factor on: `verifyMfa`), or to
+   * `/signin#notice=link_mail_sent` or `/signin#error=<code>`. `returnTo` must be a path on the app.
+   */
+  signInWith(provider: string, options?: { returnTo?: string }): void;
+  /**
+   * Signed in: connects a provider to the account after step-up (omit it for an account with
+   * neither password nor passkey, signed in under 10 minutes ago), then navigates to the provider;
+   * back at `returnTo` (default `/`). An account has at most one identity per provider (409
+   * `identity_already_linked`).
+   */
+  linkProvider(provider: string, stepUp?: StepUp, options?: { returnTo?: string }): Promise<void>;
+  /** Accepts a mailed "connect <provider>?" link: links the identity and signs in (or reports `mfaRequired`). */
+  confirmIdentity(token: string): Promise<LoginResult>;
+  /** How the account can sign in: password, two-factor, passkeys, identities. */
+  signInMethods(): Promise<SignInMethods>;
+  /** Disconnects an identity after step-up (as for linkProvider); the last way to sign in is refused (409 `last_sign_in_method`). */
+  unlinkIdentity(id: string, stepUp?: StepUp): Promise<void>;
   /** Forces a refresh; false when there is no session (it then emits 'session-ended'). */
   refresh(): Promise<boolean>;
   /** Call once on page load: one refresh if this browser may have a session. True when signed in. */
@@ -339,6 +390,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const storage = options.storage !== undefined ? options.storage : defaultStorage();
   const lockName = `serverless-auth:refresh:${apiBase}`;
   const sessionFlagKey = `serverless-auth:may-have-session:${apiBase}`;
+  const navigate = options.navigate ?? ((url: string) => globalThis.location.assign(url));
 
   const listeners = new Map<keyof AuthEvents, Set<(detail: never) => void>>();
   let access: AccessToken | null = null;
@@ -633,6 +685,31 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async signInWithPasskey({ conditional = false } = {}) {
       const response = await passkeyAssertion(conditional);
       return signIn('/auth/passkeys/login', { response });
+    },
+
+    async identityProviders() {
+      const response = await transmit(new Request(`${apiBase}/auth/providers`, { credentials: 'include' }));
+      const { providers } = await expectOk<{ providers: IdentityProvider[] }>(response);
+      return providers;
+    },
+
+    signInWith(provider, { returnTo = '/' } = {}) {
+      // The callback sets the refresh cookie: the next page load's restore must try it.
+      storage?.setItem(sessionFlagKey, '1');
+      navigate(`${apiBase}/auth/oauth/${encodeURIComponent(provider)}/start?returnTo=${encodeURIComponent(returnTo)}`);
+    },
+
+    async linkProvider(provider, stepUp, { returnTo = '/' } = {}) {
+      const body = { ...(stepUp ? await stepUpBody(stepUp) : {}), returnTo };
+      const { authorizationUrl } = await authorized<{ authorizationUrl: string }>('POST', `/auth/oauth/${encodeURIComponent(provider)}/link`, body);
+      navigate(authorizationUrl);
+    },
+
+    confirmIdentity: (token) => signInOrSecondFactor('/auth/identities/confirm', { token }),
+    signInMethods: () => authorized<SignInMethods>('GET', '/auth/methods'),
+
+    async unlinkIdentity(id, stepUp) {
+      await authorized('DELETE', `/auth/identities/${encodeURIComponent(id)}`, stepUp ? await stepUpBody(stepUp) : {});
     },
 
     refresh: async () => (await refreshAccessToken(access?.token ?? null)) !== null,

@@ -6,7 +6,7 @@ import { REGISTRATION_ACCEPTED } from '../auth/registration';
 import type { ErrorCode } from '../errors';
 import { securityEventTypes } from '../security-events';
 import {
-  changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, emailSigninBody, emailSigninVerifyBody, forgotPasswordBody, loginBody, logoutBody,
+  changeEmailBody, changePasswordBody, identityConfirmBody, oauthLinkBody, confirmEmailBody, deleteAccountBody, emailSigninBody, emailSigninVerifyBody, forgotPasswordBody, loginBody, logoutBody,
   mfaConfirmBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody, signupAddressBody,
   stepUpBody, verifyBody, adminInviteBody, adminRolesBody,
 } from '../validation';
@@ -24,7 +24,7 @@ import {
 export interface RouteContract {
   summary: string;
   description?: string;
-  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Passkeys' | 'Discovery' | 'Admin';
+  tag: 'Sign-up' | 'Session' | 'Account' | 'Two-factor' | 'Passkeys' | 'Identity providers' | 'Discovery' | 'Admin';
   /** zod schema of the JSON body, as the handler validates it (zod/mini: any zod schema converts). */
   body?: z.core.$ZodType;
   /** A cookie the route reads instead of a body. */
@@ -36,6 +36,8 @@ export interface RouteContract {
     body?: z.ZodType;
     /** The reply sets the refresh cookie (or clears it). */
     setsCookie?: boolean;
+    /** A redirect: what its Location names. */
+    location?: string;
   };
   errors: readonly ErrorCode[];
 }
@@ -80,7 +82,8 @@ const securityEventView = z
     at: z.iso.datetime(),
     ipAddress: z.string().optional(),
     userAgent: z.string().optional(),
-    method: z.enum(['password', 'totp', 'recovery_code', 'signup', 'passkey', 'email']).optional().describe('signed_in: how the sign-in was proven.'),
+    method: z.enum(['password', 'totp', 'recovery_code', 'signup', 'passkey', 'email', 'identity']).optional().describe('signed_in: how the sign-in was proven.'),
+    provider: z.string().optional().describe('identity_linked, identity_unlinked, signed_in with an identity: the provider id.'),
     newDevice: z.boolean().optional().describe('signed_in: the browser was not a device this account trusts (no valid device cookie of it came).'),
     actor: z.string().optional().describe('Admin actions: the IAM principal ARN that made the change.'),
     roles: z.array(z.string()).optional().describe('roles_changed: the roles now held.'),
@@ -136,6 +139,10 @@ const requestOptions = z.looseObject({ challenge: z.string(), rpId: z.string(), 
 
 const STEP_UP_DOC =
   'Step-up: `password`, or `passkey` (an assertion on a challenge from POST /auth/passkeys/login/options), or for an account with neither a sign-in under 10 minutes old (else 403 reauthentication_required); `code` (a TOTP code or an unused recovery code) while two-factor is on.';
+
+const CALLBACK_DOC =
+  'Always a 303 to the app, never problem+json. Signed in: to `<APP_URL><returnTo>` with the refresh cookie. Two-factor on: to `<APP_URL>/mfa#mfaToken=…`. An account already has the address: to `<APP_URL>/signin#notice=link_mail_sent` (its mailbox gets a “connect <provider>?” link). Refused: to `<APP_URL>/signin#error=<code>` with `oauth_failed`, `oauth_cancelled`, `invalid_state` (no flow for this state, or not from this browser), `email_not_verified`, `identity_in_use` or `account_disabled`. The flow cookie is cleared either way.';
+const CALLBACK_LOCATION = 'A page of the app (APP_URL).';
 
 const accepted = (message: string) => z.object({ message: z.literal(message) });
 
@@ -332,6 +339,75 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
     body: passkeyLoginBody,
     success: { status: 200, description: 'Signed in: a new session.', body: session, setsCookie: true },
     errors: ['invalid_credentials'],
+  },
+  'GET /auth/providers': {
+    tag: 'Identity providers',
+    summary: 'The identity providers the sign-in pages offer',
+    success: {
+      status: 200,
+      description: 'Every configured provider: its id (the {provider} of the routes below) and the name for "Continue with <name>".',
+      body: z.object({ providers: z.array(z.object({ id: z.string(), name: z.string() })) }),
+    },
+    errors: [],
+  },
+  'GET /auth/oauth/{provider}/start': {
+    tag: 'Identity providers',
+    summary: 'Start signing in with a provider (a navigation, not a fetch)',
+    description: 'Query `returnTo`: a path on the app (`/…`, not `//…`, no scheme) to land on once signed in; default `/`. Sets the flow cookie (HttpOnly, Secure, SameSite=None, Path=/auth/oauth, 10 minutes) that binds the flow to this browser.',
+    success: { status: 302, description: 'To the provider’s authorization endpoint (code flow, PKCE S256, state, nonce).', setsCookie: true, location: 'The provider’s authorization URL.' },
+    errors: ['not_found', 'validation_failed'],
+  },
+  'POST /auth/oauth/{provider}/link': {
+    tag: 'Identity providers',
+    summary: 'Start connecting a provider to the caller’s account (after step-up)',
+    description: `${STEP_UP_DOC} Optional \`returnTo\` as for start (default \`/\`). Sets the flow cookie; the page then navigates to \`authorizationUrl\`. One identity per provider and account.`,
+    body: oauthLinkBody,
+    success: { status: 200, description: 'Navigate to it.', body: z.object({ authorizationUrl: z.url() }), setsCookie: true },
+    errors: ['not_found', 'identity_already_linked', 'reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
+  },
+  'GET /auth/oauth/{provider}/callback': {
+    tag: 'Identity providers',
+    summary: 'Back from the provider (query)',
+    description: CALLBACK_DOC,
+    success: { status: 303, description: 'To the app, whatever the outcome (see the description).', setsCookie: true, location: CALLBACK_LOCATION },
+    errors: [],
+  },
+  'POST /auth/oauth/{provider}/callback': {
+    tag: 'Identity providers',
+    summary: 'Back from the provider (form_post)',
+    description: CALLBACK_DOC,
+    success: { status: 303, description: 'To the app, whatever the outcome (see the description).', setsCookie: true, location: CALLBACK_LOCATION },
+    errors: [],
+  },
+  'POST /auth/identities/confirm': {
+    tag: 'Identity providers',
+    summary: 'Accept a mailed “connect <provider>?” link: link the identity and sign in',
+    body: identityConfirmBody,
+    success: { status: 200, description: 'Signed in (or `mfaRequired` while two-factor is on).', body: z.union([session, mfaRequired]), setsCookie: true },
+    errors: ['invalid_token', 'account_disabled'],
+  },
+  'GET /auth/methods': {
+    tag: 'Identity providers',
+    summary: 'How the caller’s account can sign in',
+    success: {
+      status: 200,
+      description: 'Password, two-factor, passkeys and identities.',
+      body: z.object({
+        password: z.boolean().describe('False for an account created through a provider: forgot-password sets its first password.'),
+        totp: z.boolean(),
+        passkeys: z.array(passkeyInfo),
+        identities: z.array(z.object({ id: z.string(), provider: z.string(), email: z.string().nullable(), linkedAt: z.iso.datetime() })),
+      }),
+    },
+    errors: [],
+  },
+  'DELETE /auth/identities/{id}': {
+    tag: 'Identity providers',
+    summary: 'Disconnect one of the caller’s identities (after step-up)',
+    description: `${STEP_UP_DOC} Anything but an identity of the caller is 404. The account’s last way to sign in (password, passkeys, identities) is never removed (409). A notice is mailed.`,
+    body: stepUpBody,
+    success: { status: 204, description: 'The identity no longer signs in to the account.' },
+    errors: ['not_found', 'last_sign_in_method', 'reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
   },
   'POST /auth/email-signin': {
     tag: 'Session',

@@ -109,7 +109,14 @@ function operationOf(route: Route, contract: RouteContract | undefined, componen
     const { success } = contract;
     responses[String(success.status)] = {
       description: success.description,
-      ...(success.setsCookie ? { headers: { 'Set-Cookie': REFRESH_COOKIE_HEADER } } : {}),
+      ...(success.setsCookie || success.location
+        ? {
+            headers: {
+              ...(success.setsCookie ? { 'Set-Cookie': REFRESH_COOKIE_HEADER } : {}),
+              ...(success.location ? { Location: { description: success.location, schema: { type: 'string', format: 'uri' } } } : {}),
+            },
+          }
+        : {}),
       ...(success.body ? { content: { 'application/json': { schema: schemaOf(success.body, 'output', components) } } } : {}),
     };
   } else {

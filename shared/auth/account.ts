@@ -72,6 +72,8 @@ export async function deleteAccount(ctx: AuthContext, caller: Caller, input: Ste
   await forgetEveryDevice(ctx, user.id).catch((error: unknown) => logger.warn('device clean-up failed', { userId: user.id, error: String(error) }));
   // Their user handle names an account that no longer exists (they cannot sign in); this only tidies up.
   await ctx.passkeys.forgetAllOfUser(user.id).catch((error: unknown) => logger.warn('passkey clean-up failed', { userId: user.id, error: String(error) }));
+  // A pointer left behind names a deleted account: the identity counts as new again, so this only tidies up too.
+  await ctx.identities.forgetAllOfUser(user.id).catch((error: unknown) => logger.warn('identity clean-up failed', { userId: user.id, error: String(error) }));
   recordSecurityEvent('AccountDeletion', { userId: user.id });
   logger.info('account deleted', { userId: user.id, sessions: revoked });
 }

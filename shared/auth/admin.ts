@@ -111,6 +111,7 @@ export async function deleteUser(ctx: AdminContext, userId: string, actor: Admin
   await revokeEverySession(ctx, userId, { snapshot: deleted });
   // Already untrusted (no account to trust them); forgetting them only tidies up before their TTL.
   await forgetEveryDevice(ctx, userId).catch((error: unknown) => logger.warn('device clean-up failed', { userId, error: String(error) }));
+  await ctx.identities.forgetAllOfUser(userId).catch((error: unknown) => logger.warn('identity clean-up failed', { userId, error: String(error) }));
   // The account's history goes with it (TTL); the deletion itself is in the logs with its actor.
   logger.info('admin deleted account', { actor: actor.arn, userId });
 }

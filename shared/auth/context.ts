@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { ChallengeStore, DeviceStore, EmailSigninStore, LimitStore, MfaStore, Outbox, PasskeyStore, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
+import type { ChallengeStore, DeviceStore, EmailSigninStore, IdentityStore, LimitStore, MfaStore, Outbox, PasskeyStore, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
@@ -11,6 +11,7 @@ export interface AuthContext {
   challenges: ChallengeStore;
   passkeys: PasskeyStore;
   emailSignins: EmailSigninStore;
+  identities: IdentityStore;
   outbox: Outbox;
   events: SecurityEventStore;
   config: Config;

@@ -1,11 +1,11 @@
 import type { Config } from '../config';
 import {
-  accountDeletedNotice, emailChangedNotice, emailSigninMail, emailSigninNoAccountMail, passkeyAddedNotice, passkeyRemovedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
+  accountDeletedNotice, emailChangedNotice, identityLinkMail, identityLinkedNotice, identityUnlinkedNotice, emailSigninMail, emailSigninNoAccountMail, passkeyAddedNotice, passkeyRemovedNotice, emailChangeMail, mfaDisabledNotice, mfaEnabledNotice, passwordChangedNotice, passwordResetMail,
   recoveryCodeUsedNotice, signupAttemptNotice, signupMail, type MailContent,
 } from '../mail';
 import { logger, recordMailEvent } from '../observability';
 import type { MailIntentKind, StoredIntent } from '../outbox';
-import { MailRejected, type EmailSigninStore, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
+import { MailRejected, type ChallengeStore, type EmailSigninStore, type IntentStore, type MailSender, type SuppressionList, type UserStore } from '../stores';
 import { EMAIL_SIGNIN_TTL_SECONDS, newEmailSignin } from '../tokens/email-signin-token';
 import { withinMailLimits } from './mail-limits';
 import { newVerificationToken } from '../tokens/verification-token';
@@ -15,6 +15,8 @@ export interface MailerContext {
   users: UserStore;
   intents: IntentStore;
   emailSignins: EmailSigninStore;
+  /** Single-use items the mailer makes for a mail's link ("connect <provider>?"). */
+  challenges: ChallengeStore;
   sender: MailSender;
   /** Addresses that bounced for good or complained: never mailed again. */
   suppressions: SuppressionList;
@@ -31,6 +33,9 @@ export const EMAIL_CHANGE_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const EMAIL_SIGNIN_MAILS_PER_ADDRESS_PER_HOUR = 5;
 export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
 export const EMAIL_CHANGE_TOKEN_TTL_SECONDS = 60 * 60;
+/** "Connect <provider>?" links per mailbox per hour, and how long one lives. */
+export const IDENTITY_LINK_MAILS_PER_ADDRESS_PER_HOUR = 5;
+export const IDENTITY_LINK_TTL_SECONDS = 60 * 60;
 
 /** What to send for one intent, or undefined when nothing should go out (a limit was reached). */
 type Decide<K extends MailIntentKind> = (ctx: MailerContext, intent: Extract<StoredIntent, { kind: K }>) => Promise<{ to: string; mail: MailContent } | undefined>;
@@ -115,6 +120,25 @@ const email_signin: Decide<'email_signin'> = async (ctx, intent) => {
   return { to: user.email, mail: emailSigninMail(user.email, appLink(ctx, '/email-signin', { token }), code, EMAIL_SIGNIN_TTL_SECONDS / 60) };
 };
 
+/**
+ * "Connect <provider> to your account?": a single-use link (1 h) offering the identity to the
+ * account, stored under its hash; only while the account still has the address and is enabled.
+ */
+const identity_link: Decide<'identity_link'> = async (ctx, intent) => {
+  if (!(await withinMailLimits(ctx, intent, 'identity_link', IDENTITY_LINK_MAILS_PER_ADDRESS_PER_HOUR))) return undefined;
+  const user = await ctx.users.findById(intent.userId);
+  if (!user || user.email !== intent.email || user.disabled) return undefined;
+  const { token, tokenHash } = newVerificationToken();
+  await ctx.challenges.create({
+    hash: tokenHash,
+    purpose: 'identity_link',
+    userId: user.id,
+    identity: { provider: intent.provider, subject: intent.subject, email: intent.email },
+    expiresAt: ctx.now() + IDENTITY_LINK_TTL_SECONDS * 1000,
+  });
+  return { to: user.email, mail: identityLinkMail(user.email, intent.providerName, appLink(ctx, '/link-identity', { token }), IDENTITY_LINK_TTL_SECONDS / 60) };
+};
+
 // Notices: written in the transaction of the change they report, so they go out as they are.
 const password_changed: Decide<'password_changed'> = async (_ctx, intent) => ({ to: intent.email, mail: passwordChangedNotice(intent.email) });
 const email_changed: Decide<'email_changed'> = async (_ctx, intent) => ({ to: intent.email, mail: emailChangedNotice(intent.email, intent.newEmail) });
@@ -131,11 +155,13 @@ const recovery_code_used: Decide<'recovery_code_used'> = async (_ctx, intent) =>
 /** Passkey notices: written with the change, no links, no limits. */
 const passkey_added: Decide<'passkey_added'> = async (_ctx, intent) => ({ to: intent.email, mail: passkeyAddedNotice(intent.email, intent.name) });
 const passkey_removed: Decide<'passkey_removed'> = async (_ctx, intent) => ({ to: intent.email, mail: passkeyRemovedNotice(intent.email, intent.name) });
+const identity_linked: Decide<'identity_linked'> = async (_ctx, intent) => ({ to: intent.email, mail: identityLinkedNotice(intent.email, intent.providerName) });
+const identity_unlinked: Decide<'identity_unlinked'> = async (_ctx, intent) => ({ to: intent.email, mail: identityUnlinkedNotice(intent.email, intent.providerName) });
 
 /** The one dispatch table: every intent kind and how the mailer decides on it. */
 const decide: { [K in MailIntentKind]: Decide<K> } = {
   signup, password_reset, email_change, password_changed, email_changed, account_deleted, mfa_enabled, mfa_disabled, recovery_code_used,
-  passkey_added, passkey_removed, email_signin,
+  passkey_added, passkey_removed, email_signin, identity_link, identity_linked, identity_unlinked,
 };
 
 export function isKnownIntentKind(kind: unknown): kind is MailIntentKind {

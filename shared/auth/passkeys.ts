@@ -9,6 +9,8 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { AuthMethod, ChallengeRecord, PasskeyRecord, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { signInMethodCount } from './last-method';
+import { passkeyView, type PasskeyView } from './passkey-view';
 import { eventNow, recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
 import { settledTogether } from './settled-together';
@@ -29,23 +31,7 @@ export const PASSKEY_NAME_MAX = 64;
 /** COSE algorithms: ES256, RS256 and Ed25519. */
 const SUPPORTED_ALGORITHMS = [-7, -257, -8];
 
-export interface PasskeyView {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  backedUp: boolean;
-}
-
-export function passkeyView(passkey: PasskeyRecord): PasskeyView {
-  return {
-    id: passkey.id,
-    name: passkey.name,
-    createdAt: new Date(passkey.createdAt).toISOString(),
-    lastUsedAt: passkey.lastUsedAt === undefined ? null : new Date(passkey.lastUsedAt).toISOString(),
-    backedUp: passkey.backedUp,
-  };
-}
+export { passkeyView, type PasskeyView } from './passkey-view';
 
 /** The relying party: `webauthnRpId` (WEBAUTHN_RP_ID) or APP_URL's host; the app origins are the only origins accepted. */
 export function relyingParty(config: Pick<Config, 'APP_URL' | 'ALLOWED_ORIGINS' | 'WEBAUTHN_RP_ID' | 'TOTP_ISSUER'>): { id: string; name: string; origins: string[] } {
@@ -174,10 +160,10 @@ export async function listPasskeys(ctx: AuthContext, userId: string): Promise<Pa
  * without a password keeps its last passkey). The notice and the security event go with the delete.
  */
 export async function deletePasskey(ctx: AuthContext, user: UserRecord, credentialId: string, client: SessionClient = {}): Promise<void> {
-  const passkeys = await ctx.passkeys.listOfUser(user.id);
+  const [passkeys, identities] = await Promise.all([ctx.passkeys.listOfUser(user.id), ctx.identities.listOfUser(user.id)]);
   const passkey = passkeys.find((p) => p.id === credentialId);
   if (!passkey) throw new ApiError('not_found');
-  if (!user.passwordHash && passkeys.length <= 1) throw new ApiError('last_sign_in_method');
+  if (signInMethodCount(user, passkeys.length, identities.length) <= 1) throw new ApiError('last_sign_in_method');
   const event = eventNow(ctx, user.id, 'passkey_removed', client);
   if (!(await ctx.passkeys.remove(user.id, credentialId, { kind: 'passkey_removed', email: user.email, name: passkey.name }, ctx.now(), event))) {
     throw new ApiError('not_found');

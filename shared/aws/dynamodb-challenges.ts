@@ -1,5 +1,5 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChallengeRecord, ChallengeStore } from '../stores';
+import type { ChallengeRecord, ChallengeStore, NewIdentity, OAuthFlowState } from '../stores';
 import { consumeOnce } from './one-shot';
 
 /**
@@ -22,6 +22,8 @@ export class DynamoChallengeStore implements ChallengeStore {
           ...challengeKey(challenge.hash),
           purpose: challenge.purpose,
           ...(challenge.userId ? { userId: challenge.userId } : {}),
+          ...(challenge.flow ? { flow: challenge.flow } : {}),
+          ...(challenge.identity ? { identity: challenge.identity } : {}),
           validUntil: challenge.expiresAt,
           expiresAt: Math.ceil(challenge.expiresAt / 1000),
         },
@@ -38,6 +40,8 @@ export class DynamoChallengeStore implements ChallengeStore {
       hash,
       purpose: item.purpose as ChallengeRecord['purpose'],
       ...(typeof item.userId === 'string' ? { userId: item.userId } : {}),
+      ...(item.flow ? { flow: item.flow as OAuthFlowState } : {}),
+      ...(item.identity ? { identity: item.identity as NewIdentity } : {}),
       expiresAt: item.validUntil as number,
     };
   }

@@ -36,6 +36,9 @@ const key = {
  * lives (config caps VERIFICATION_TOKEN_TTL_SECONDS below it), so no link made before the
  * account left outlives the record that kills it.
  */
+/** The user and uniqueness keys, for stores whose transactions write beside them (identities). */
+export { key as userKeys };
+
 export const ADDRESS_FREED_MEMORY_SECONDS = 30 * 24 * 3600;
 
 /**
@@ -68,11 +71,12 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     ...(typeof u.sessionsVersion === 'number' ? { sessionsVersion: u.sessionsVersion } : {}),
     ...(Array.isArray(item.roles) && item.roles.length ? { roles: item.roles as string[] } : {}),
     ...(item.disabled === true ? { disabled: true } : {}),
+    ...(typeof u.identitiesVersion === 'number' ? { identitiesVersion: u.identitiesVersion } : {}),
   };
 }
 
 /** The user as stored: recent sessions as a string set, so a login adds one and a pruning drops some. */
-function userItem(user: UserRecord): Record<string, unknown> {
+export function userItem(user: UserRecord): Record<string, unknown> {
   const { recentSessions, ...rest } = toRecord(user as unknown as Record<string, unknown>);
   return {
     ...key.user(user.id),

@@ -48,6 +48,8 @@ describe('the TOTP library', () => {
     'mfa-enroll', 'mfa-confirm', 'mfa-recovery-codes', 'mfa-disable', 'mfa-verify', 'change-password', 'change-email', 'delete-account',
     // Their step-up asks for a TOTP code while two-factor is on.
     'passkey-register-options', 'delete-passkey',
+    // Connecting and disconnecting an identity steps up the same way.
+    'oauth-link', 'unlink-identity',
   ];
 
   it.each(functionNames)('%s carries otpauth only if it checks or makes TOTP codes', async (name) => {

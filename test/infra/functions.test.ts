@@ -66,6 +66,14 @@ const expectedPermissions: Record<string, string[]> = {
   'passkey-login': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   'email-signin': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'email-signin-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'identity-providers': [],
+  'oauth-start': [...writeItems],
+  'oauth-link': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  // The providers' client secrets too, one statement naming each, when providers are configured (identity-providers.test.ts).
+  'oauth-callback': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'identity-confirm': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  'sign-in-methods': [...readItems, queryDevices],
+  'unlink-identity': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
   'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices, readSecret('MfaKey')],
@@ -120,6 +128,14 @@ const expectedSecretIds: Record<string, string[]> = {
   'passkey-login': ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
   'email-signin': [],
   'email-signin-verify': ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'identity-providers': [],
+  'oauth-start': [],
+  // Step-up checks a TOTP code while two-factor is on.
+  'oauth-link': ['MFA_SECRET_KEY_SECRET_ID'],
+  'oauth-callback': ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'identity-confirm': ['JWT_PRIVATE_KEY_SECRET_ID', 'REFRESH_TOKEN_KEY_SECRET_ID'],
+  'sign-in-methods': [],
+  'unlink-identity': ['MFA_SECRET_KEY_SECRET_ID'],
   'forgot-password': [],
   'reset-password': [],
   'change-password': ['MFA_SECRET_KEY_SECRET_ID'],
@@ -201,6 +217,13 @@ describe('runtime', () => {
       'passkey-login': 256,
       'email-signin': 256,
       'email-signin-verify': 256,
+      'identity-providers': 256,
+      'oauth-start': 256,
+      'oauth-link': 1024,
+      'oauth-callback': 256,
+      'identity-confirm': 256,
+      'sign-in-methods': 256,
+      'unlink-identity': 1024,
       'forgot-password': 256,
       'reset-password': 1024,
       'change-password': 1024,
@@ -235,6 +258,7 @@ describe('runtime', () => {
     );
     expect(reserved).toEqual({
       verify: 20, login: 20, 'mfa-enroll': 20, 'mfa-recovery-codes': 20, 'mfa-disable': 20, 'passkey-register-options': 20, 'delete-passkey': 20,
+      'oauth-link': 20, 'unlink-identity': 20,
       'reset-password': 20, 'change-password': 20, 'change-email': 20, 'delete-account': 20,
     });
   });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startIdentityProvider, type RunningIdentityProvider } from '../../infra/local/identity-provider';
 import { findFreePort } from '../../infra/local/loopback';
 import { localIdentityProvider } from '../../infra/local/stack';
-import { getWithHost } from '../support/http';
+import { CookieJar, getWithHost } from '../support/http';
+import { throughLocalProvider } from '../support/local-provider';
 
 /**
  * The local OpenID provider (infra/local/identity-provider.ts) on its own, driven over HTTP the
@@ -22,26 +23,6 @@ interface Discovery {
   jwks_uri: string;
   code_challenge_methods_supported: string[];
   response_modes_supported: string[];
-}
-
-/** A browser's cookies for one site: enough for the provider's interaction cookies. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      const name = pair!.slice(0, at).trim();
-      const value = pair!.slice(at + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
 }
 
 interface FlowOptions {
@@ -96,37 +77,7 @@ async function authorize(options: FlowOptions): Promise<Authorization> {
     ...(options.pkce === false ? {} : { code_challenge: s256(verifier), code_challenge_method: 'S256' }),
   }).toString();
 
-  const go = async (target: string, init: RequestInit = {}): Promise<Response> => {
-    const response = await fetch(target, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), Cookie: jar.header() } });
-    jar.store(response);
-    return response;
-  };
-  /** Follows the provider's own redirects; stops at the relying party's URI or at a page. */
-  const follow = async (first: Response): Promise<Response | URL> => {
-    let response = first;
-    for (let hops = 0; hops < 10; hops++) {
-      const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) return response;
-      const next = new URL(location, provider.issuer);
-      if (next.href.startsWith(redirectUri)) return next;
-      response = await go(next.href);
-    }
-    throw new Error('too many redirects');
-  };
-
-  const atPage = await follow(await go(url.href));
-  if (atPage instanceof URL) return { params: atPage.searchParams, verifier, nonce, state, page: '' };
-  const page = await atPage.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
-  if (!action) throw new Error(`no sign-in form (status ${atPage.status}): ${page.slice(0, 300)}`);
-  const form = new URLSearchParams({ email: options.email });
-  if (options.verified !== false) form.set('email_verified', 'true');
-  const submitted = await go(new URL(options.cancel ? action.replace(/\/login$/, '/cancel') : action, provider.issuer).href, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
-  const end = await follow(submitted);
+  const { end, page } = await throughLocalProvider(jar, provider.issuer, url.href, options, redirectUri);
   if (end instanceof URL) return { params: end.searchParams, verifier, nonce, state, page };
   // form_post: a page that posts the parameters to the relying party.
   const html = await end.text();

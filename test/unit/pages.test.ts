@@ -145,7 +145,10 @@ describe('the pages build', () => {
 
     // Assess
     expect(files.sort()).toEqual(
-      ['_headers', 'app.js', 'confirm-email/index.html', 'email-signin/index.html', 'forgot-password/index.html', 'index.html', 'pages.css', 'reset-password/index.html', 'sign-up/index.html', 'theme.css', 'verify/index.html'].sort(),
+      [
+        '_headers', 'app.js', 'confirm-email/index.html', 'email-signin/index.html', 'forgot-password/index.html', 'index.html', 'link-identity/index.html', 'mfa/index.html',
+        'pages.css', 'reset-password/index.html', 'sign-up/index.html', 'signin/index.html', 'theme.css', 'verify/index.html',
+      ].sort(),
     );
     const page = readFileSync(join(outDir, 'verify', 'index.html'), 'utf8');
     expect(page).toBe(readFileSync(join(outDir, 'index.html'), 'utf8'));

@@ -9,7 +9,7 @@
  * and focus moves to it; a new view moves focus to its heading; a busy button stays focusable
  * (aria-disabled), so focus never falls to the page.
  */
-import { AuthError, createAuthClient, type LoginResult, type Session, type StepUp, type User } from '../client';
+import { AuthError, createAuthClient, type IdentityProvider, type LoginResult, type Session, type StepUp, type User } from '../client';
 import { startDevInbox } from './dev-inbox';
 import { describeError, fieldsOf } from './messages';
 import { groupedKey, qrCodeSvg } from './qr';
@@ -45,6 +45,7 @@ const views = [
   'view-reset',
   'view-confirm-email',
   'view-email-signin',
+  'view-link-identity',
   'view-link-done',
   'view-account',
 ] as const;
@@ -278,7 +279,7 @@ async function enterAccount(user: User, status: string): Promise<void> {
   history.replaceState(null, '', `/${location.pathname === '/' ? location.hash : ''}`);
   show('view-account');
   say(status, 'ok');
-  await Promise.all([loadSessions(), loadPasskeys()]);
+  await Promise.all([loadSessions(), loadPasskeys(), loadMethods()]);
 }
 
 function leaveAccount(status: string, tone: Tone): void {
@@ -323,8 +324,8 @@ client.on('session-started', ({ reason }) => {
 
 // ---- Signed out: the sign-in card --------------------------------------------------------------
 
-const signedOutViews: Record<string, View> = { '/': 'view-sign-in', '/sign-up': 'view-sign-up', '/forgot-password': 'view-forgot' };
-const signedOutStatus: Record<string, StringKey> = { '/': 'statusSignedOut', '/sign-up': 'statusSignUp', '/forgot-password': 'statusForgot' };
+const signedOutViews: Record<string, View> = { '/': 'view-sign-in', '/signin': 'view-sign-in', '/sign-up': 'view-sign-up', '/forgot-password': 'view-forgot' };
+const signedOutStatus: Record<string, StringKey> = { '/': 'statusSignedOut', '/signin': 'statusSignedOut', '/sign-up': 'statusSignUp', '/forgot-password': 'statusForgot' };
 
 function showSignedOut({ focus = true } = {}): void {
   const path = location.pathname in signedOutViews ? location.pathname : '/';
@@ -484,6 +485,134 @@ onSubmit('passkey-form', async (form) => {
   form.reset();
   say(text('passkeyAdded'), 'ok');
   await loadPasskeys();
+});
+
+// ---- Identity providers: "Continue with", the methods card, the connect link ---------------------
+
+let providers: IdentityProvider[] = [];
+const providerName = (id: string) => providers.find((provider) => provider.id === id)?.name ?? id;
+
+/** The "Continue with <provider>" buttons of the sign-in card, one per configured provider. */
+async function loadProviders(): Promise<void> {
+  providers = await client.identityProviders().catch(() => []);
+  const box = element('provider-buttons');
+  box.replaceChildren(
+    ...providers.map((provider) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.dataset.testid = `oauth-${provider.id}`;
+      button.textContent = text('continueWith', { provider: provider.name });
+      button.addEventListener('click', () => {
+        say(text('identityConnecting', { provider: provider.name }));
+        client.signInWith(provider.id, { returnTo: '/' });
+      });
+      return button;
+    }),
+  );
+  box.hidden = providers.length === 0;
+}
+
+/**
+ * The step-up for connecting and disconnecting: the section's one password field (and code), as
+ * for passkeys; empty, a passkey when the account has one, else a sign-in under 10 minutes old.
+ */
+let hasPasskeys = false;
+function identityStepUp(): StepUp | undefined {
+  const password = byTestId<HTMLInputElement>('passkey-password').value;
+  const code = byTestId<HTMLInputElement>('passkey-code').value.trim();
+  if (password) return { password, ...(code ? { code } : {}) };
+  return hasPasskeys ? { passkey: true, ...(code ? { code } : {}) } : undefined;
+}
+
+function clearIdentityStepUp(): void {
+  byTestId<HTMLInputElement>('passkey-password').value = '';
+  byTestId<HTMLInputElement>('passkey-code').value = '';
+}
+
+/** The sign-in methods card: password, two-factor, each connected provider (with Disconnect), a Connect button per other provider. */
+async function loadMethods(): Promise<void> {
+  const methods = await client.signInMethods();
+  hasPasskeys = methods.passkeys.length > 0;
+  element('methods-password').textContent = methods.password ? text('on') : text('methodNoPassword');
+  const list = byTestId<HTMLUListElement>('methods-list');
+  for (const old of list.querySelectorAll('[data-identity]')) old.remove();
+  for (const identity of methods.identities) {
+    const item = document.createElement('li');
+    item.dataset.identity = identity.id;
+    item.dataset.testid = `identity-${identity.provider}`;
+    const name = document.createElement('span');
+    name.textContent = identity.email ? text('identityItem', { provider: providerName(identity.provider), email: identity.email }) : providerName(identity.provider);
+    const unlink = document.createElement('button');
+    unlink.type = 'button';
+    unlink.className = 'secondary small';
+    unlink.dataset.testid = `unlink-${identity.provider}`;
+    unlink.textContent = text('identityDisconnect', { provider: providerName(identity.provider) });
+    unlink.addEventListener('click', () => {
+      client
+        .unlinkIdentity(identity.id, identityStepUp())
+        .then(async () => {
+          clearIdentityStepUp();
+          await loadMethods();
+          say(text('identityDisconnected', { provider: providerName(identity.provider) }), 'ok');
+        })
+        .catch((error: unknown) => report(element<HTMLFormElement>('passkey-form'), error));
+    });
+    item.append(name, ' ', unlink);
+    list.append(item);
+  }
+  const linked = new Set(methods.identities.map((identity) => identity.provider));
+  element('identity-connect').replaceChildren(
+    ...providers
+      .filter((provider) => !linked.has(provider.id))
+      .map((provider) => {
+        const connect = document.createElement('button');
+        connect.type = 'button';
+        connect.className = 'secondary';
+        connect.dataset.testid = `link-${provider.id}`;
+        connect.textContent = text('identityConnect', { provider: provider.name });
+        connect.addEventListener('click', () => {
+          client
+            .linkProvider(provider.id, identityStepUp(), { returnTo: '/#sign-in-methods' })
+            .then(() => say(text('identityConnecting', { provider: provider.name })))
+            .catch((error: unknown) => report(element<HTMLFormElement>('passkey-form'), error))
+            .finally(clearIdentityStepUp);
+        });
+        return connect;
+      }),
+  );
+}
+
+/** What the provider's callback said in the fragment (`/signin#error=…`, `#notice=…`), as a sentence. */
+const redirectOutcomes: Record<string, [StringKey, Tone]> = {
+  link_mail_sent: ['linkMailSent', 'ok'],
+  oauth_failed: ['oauthFailed', 'error'],
+  oauth_cancelled: ['oauthCancelled', 'error'],
+  invalid_state: ['oauthInvalidState', 'error'],
+  email_not_verified: ['oauthEmailNotVerified', 'error'],
+  identity_in_use: ['oauthIdentityInUse', 'error'],
+  account_disabled: ['oauthAccountDisabled', 'error'],
+};
+
+function redirectOutcome(): [string, Tone] | undefined {
+  if (location.pathname !== '/signin') return undefined;
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const found = redirectOutcomes[fragment.get('error') ?? fragment.get('notice') ?? ''];
+  return found ? [text(found[0]), found[1]] : undefined;
+}
+
+// The connect link's page asks before it POSTs: a mail scanner opening the link uses nothing.
+onSubmit('link-identity-form', async () => {
+  let result: LoginResult;
+  try {
+    result = await client.confirmIdentity(linkToken ?? '');
+  } catch (error) {
+    if (!isDeadLink(error)) throw error;
+    linkDone('linkDeadTitle', text('identityLinkDead'), 'error');
+    return;
+  }
+  history.replaceState(null, '', '/');
+  await afterSignIn(result);
 });
 
 // ---- Pages a mail links to ---------------------------------------------------------------------
@@ -837,6 +966,7 @@ const tokenPages: Record<string, { view: View; status: StringKey }> = {
   '/reset-password': { view: 'view-reset', status: 'resetStatus' },
   '/confirm-email': { view: 'view-confirm-email', status: 'confirmStatus' },
   '/email-signin': { view: 'view-email-signin', status: 'emailSigninStatus' },
+  '/link-identity': { view: 'view-link-identity', status: 'linkIdentityStatus' },
 };
 
 async function start(): Promise<void> {
@@ -846,8 +976,19 @@ async function start(): Promise<void> {
     linkDone('linkIncompleteTitle', text('linkIncomplete'), 'error');
     return;
   }
+  // Back from a provider with two-factor on: the code step, its mfaToken from the fragment (never sent anywhere).
+  const mfaToken = location.pathname === '/mfa' ? new URLSearchParams(location.hash.slice(1)).get('mfaToken') : null;
+  if (mfaToken) {
+    pendingMfaToken = mfaToken;
+    history.replaceState(null, '', '/');
+    show('view-mfa', { focus: false });
+    say(text('mfaNeededProvider'));
+    void loadProviders();
+    return;
+  }
+  const outcome = redirectOutcome();
   restoring = true;
-  const signedIn = await client.restore().finally(() => (restoring = false));
+  const [signedIn] = await Promise.all([client.restore().finally(() => (restoring = false)), loadProviders()]);
   if (tokenPage) {
     // Nothing is used up before the person submits the form.
     if (signedIn) showUser(await client.me());
@@ -856,16 +997,19 @@ async function start(): Promise<void> {
     if (tokenPage.view === 'view-verify') await showSignupAddress();
     return;
   }
+  if (outcome) history.replaceState(null, '', '/');
   if (!signedIn) {
     showSignedOut({ focus: false });
     if (endedWhileRestoring) say(text('endedExpired'));
+    if (outcome) say(...outcome);
     return;
   }
   const user = await client.me();
   showUser(user);
   show('view-account', { focus: false });
   say(text('welcomeBack', { email: user.email }), 'ok');
-  await Promise.all([loadSessions(), loadPasskeys()]);
+  await Promise.all([loadSessions(), loadPasskeys(), loadMethods()]);
+  if (outcome) say(...outcome);
 }
 
 start().catch((error: unknown) => {

@@ -15,6 +15,7 @@ const signedInSentences: Record<string, 'eventSignedInTotp' | 'eventSignedInReco
 
 const sentences: Record<string, (event: SecurityEvent, device: string) => string> = {
   signed_in: (event, device) => {
+    if (event.method === 'identity') return text('eventSignedInProvider', { provider: event.provider ?? '', device });
     const sentence = text(signedInSentences[event.method ?? ''] ?? 'eventSignedIn', { device });
     return event.newDevice ? text('eventOnNewDevice', { sentence }) : sentence;
   },
@@ -29,6 +30,8 @@ const sentences: Record<string, (event: SecurityEvent, device: string) => string
   signed_out_everywhere: (event) => text(event.actor ? 'eventSignedOutEverywhereByAdmin' : 'eventSignedOutEverywhere'),
   account_disabled: () => text('eventAccountDisabled'),
   account_enabled: () => text('eventAccountEnabled'),
+  identity_linked: (event) => text('eventIdentityLinked', { provider: event.provider ?? '' }),
+  identity_unlinked: (event) => text('eventIdentityUnlinked', { provider: event.provider ?? '' }),
   passkey_added: () => text('eventPasskeyAdded'),
   passkey_removed: () => text('eventPasskeyRemoved'),
   roles_changed: (event) => (event.roles?.length ? text('eventRolesChanged', { roles: event.roles.join(', ') }) : text('eventRolesCleared')),
