@@ -148,30 +148,30 @@ describe('stages sharing an account', () => {
  */
 const CLOUDFORMATION_LIMITS = { resources: 500, parameters: 200, outputs: 200, templateBytes: 1_000_000 } as const;
 /**
- * The room every stack must still have once the service, the routes #23 adds and a team's 30
+ * The room every stack must still have once the service, seven more routes of its own and a team's 30
  * routes are in it: 100 resources (about 33 more team routes on new paths in the construct's
  * stack, 20 more functions in a nested one), 40 parameters and outputs, and a fifth of the
  * template size (as the CDK writes it, indented by one space).
  */
 const HEADROOM = { resources: 100, parameters: 40, outputs: 40, templateBytes: 200_000 } as const;
 
-describe('a service that grows: the routes #23 adds and a team\'s own 30 routes', () => {
-  /** Stand-ins for the routes of sign-in with an identity provider (#23), each with a function of its own. */
-  const IDENTITY_PROVIDER_ROUTES: Array<Pick<Route, 'method' | 'path' | 'auth'>> = [
-    { method: 'GET', path: '/auth/oauth/{provider}/start', auth: 'public' },
-    { method: 'POST', path: '/auth/oauth/{provider}/link', auth: 'protected' },
-    { method: 'GET', path: '/auth/oauth/{provider}/callback', auth: 'public' },
-    { method: 'POST', path: '/auth/oauth/{provider}/callback', auth: 'public' },
-    { method: 'POST', path: '/auth/identities/confirm', auth: 'public' },
-    { method: 'GET', path: '/auth/methods', auth: 'protected' },
-    { method: 'DELETE', path: '/auth/identities/{id}', auth: 'protected' },
+describe('a service that grows: seven more routes of its own and a team\'s own 30 routes', () => {
+  /** Stand-ins for the service's own next routes (as many as sign-in with an identity provider added), each with a function of its own. */
+  const NEXT_ROUTES: Array<Pick<Route, 'method' | 'path' | 'auth'>> = [
+    { method: 'GET', path: '/auth/next/{id}/start', auth: 'public' },
+    { method: 'POST', path: '/auth/next/{id}/link', auth: 'protected' },
+    { method: 'GET', path: '/auth/next/{id}/callback', auth: 'public' },
+    { method: 'POST', path: '/auth/next/{id}/finish', auth: 'public' },
+    { method: 'POST', path: '/auth/next-confirm', auth: 'public' },
+    { method: 'GET', path: '/auth/next-methods', auth: 'protected' },
+    { method: 'DELETE', path: '/auth/next-items/{id}', auth: 'protected' },
   ];
   /** A team's routes through addProtectedRoute, each on a path of its own (a resource and a preflight each: the worst case). */
   const TEAM_ROUTES = 30;
-  const EXTRA_ROUTES = IDENTITY_PROVIDER_ROUTES.length;
+  const EXTRA_ROUTES = NEXT_ROUTES.length;
   const longerTable: Route[] = [
     ...routes,
-    ...IDENTITY_PROVIDER_ROUTES.map((route, index): Route => ({
+    ...NEXT_ROUTES.map((route, index): Route => ({
       ...route,
       functionName: `extra-${index + 1}`,
       access: { table: ['read'], secrets: [], sendsMail: false, hashesPasswords: false },
@@ -186,7 +186,7 @@ describe('a service that grows: the routes #23 adds and a team\'s own 30 routes'
     mkdirSync(path.join(REPO_ROOT, 'cdk.out'), { recursive: true });
     const functionsDir = mkdtempSync(path.join(REPO_ROOT, 'cdk.out', 'functions-'));
     const teamNames = Array.from({ length: TEAM_ROUTES }, (_, index) => `team-${index + 1}`);
-    for (const name of [...longerTable.map((r) => r.functionName), authorizer.functionName, mailer.functionName, mailFeedback.functionName, lifecyclePublisher.functionName, ...teamNames]) {
+    for (const name of new Set([...longerTable.map((r) => r.functionName), authorizer.functionName, mailer.functionName, mailFeedback.functionName, lifecyclePublisher.functionName, ...teamNames])) {
       mkdirSync(path.join(functionsDir, name));
       writeFileSync(path.join(functionsDir, name, 'handler.ts'), 'export const handler = async () => ({ statusCode: 200 });\n');
     }

@@ -40,10 +40,13 @@ describe('nested stacks', () => {
       // Act
       const { template } = nestedStack(area);
       const [fnId] = resourcesOf(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Description === `serverless-auth ${name}`)!;
-      const permissions = view.ofType('AWS::Lambda::Permission').filter((p) => p.props.FunctionName['Fn::GetAtt']?.[0] === fnId);
+      const sourceArn = `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:Http/Api/dev/${method}${path.replace(/\{[^}]*\}/g, '*')}`;
+      const ofFunction = view.ofType('AWS::Lambda::Permission').filter((p) => p.props.FunctionName['Fn::GetAtt']?.[0] === fnId);
+      const permissions = ofFunction.filter((p) => view.resolve(p.props.SourceArn) === sourceArn);
 
-      // Assess: one permission (no test-invoke one), in the function's stack, naming the stage by name
+      // Assess: one permission for this route (no test-invoke one), one per route the function serves, in the function's stack, naming the stage by name
       expect(permissions).toHaveLength(1);
+      expect(ofFunction).toHaveLength(routes.filter((r) => r.functionName === name).length);
       expect(template.Resources[permissions[0]!.id]).toBeDefined();
       expect(permissions[0]!.props.Principal).toBe('apigateway.amazonaws.com');
       expect(view.resolve(permissions[0]!.props.SourceArn)).toBe(
