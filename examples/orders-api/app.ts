@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readStackConfig } from '../../infra';
+import { readStackConfig } from '@serverless-auth/cdk';
 import { OrdersStack } from './orders-stack';
 
 /**
