@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { packAll } from '../../packages/pack';
+import { CDK_PACKAGE, CLIENT_PACKAGE, packAll, tarballName } from '../../packages/pack';
 
 /** `npm run pack` once for the whole project: every test installs these tarballs as a team would. */
 export interface PackedTarballs {
@@ -13,7 +15,15 @@ declare module 'vitest' {
   }
 }
 
+const OUT = path.join(import.meta.dirname, '..', '..', 'dist', 'packages');
+
+/**
+ * PACKAGES_PACKED=1 reuses the tarballs of an `npm run pack` just run (while working on these
+ * tests); CI always packs afresh.
+ */
 export default async function setup(project: TestProject): Promise<void> {
-  const [cdk, client] = await packAll();
+  const packed = [path.join(OUT, tarballName(CDK_PACKAGE)), path.join(OUT, tarballName(CLIENT_PACKAGE))];
+  const reuse = process.env.PACKAGES_PACKED === '1' && !process.env.CI && packed.every((file) => existsSync(file));
+  const [cdk, client] = reuse ? packed : await packAll();
   project.provide('tarballs', { cdk: cdk!, client: client! });
 }
