@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError } from './errors';
+import { childExecArgv, moduleExtension } from './module-kind';
 import type { MailServerMessage } from './mail-server';
 
 /**
@@ -27,10 +28,10 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Starts the emulator on `port` (0: a free one) on loopback; one LocalStackError line when it cannot. */
 export async function startMailProcess(port: number): Promise<MailProcess> {
-  const child = fork(join(here, 'mail-server.ts'), [], {
+  const child = fork(join(here, `mail-server${moduleExtension}`), [], {
     cwd: repoRoot,
-    // Resolved from cwd: the repo's own tsx, as for the stack's own process.
-    execArgv: ['--import', 'tsx'],
+    // Resolved from cwd: the repo's own tsx, as for the stack's own process (none in the package).
+    execArgv: childExecArgv,
     env: { ...process.env, MAIL_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
