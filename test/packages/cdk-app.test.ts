@@ -55,6 +55,13 @@ describe('the construct package in a team\'s CDK app', () => {
 
   afterAll(() => project?.remove());
 
+  it('comes from npm run pack, which leaves exactly the two tarballs in dist/packages', () => {
+    // Assess
+    const { cdk, client } = inject('tarballs');
+    expect(path.dirname(cdk)).toBe(path.dirname(client));
+    expect(readdirSync(path.dirname(cdk)).sort()).toEqual([path.basename(cdk), path.basename(client)].sort());
+  });
+
   it('installs without esbuild and without the service\'s TypeScript sources', () => {
     // Assess
     const installed = path.join(project.dir, 'node_modules', '@serverless-auth', 'cdk');
