@@ -2,7 +2,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { installedVersion, scratchProject, type ScratchProject } from './scratch';
+import { installedVersion, mailedMatch, scratchProject, type ScratchProject } from './scratch';
 
 /**
  * `@serverless-auth/cdk/local` in a team's project: the local stack from the package (no sources,
@@ -57,7 +57,7 @@ describe('the construct package\'s local stack with the team\'s route', () => {
     const post = (route: string, body: unknown) =>
       fetch(`${stack.apiUrl}${route}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('/auth/register', { email })).status).toBe(202);
-    const token = await signupToken(stack.mailUrl, email);
+    const [, token] = await mailedMatch(stack.mailUrl, email, /\/verify\?token=([\w.~%-]+)/);
     const signedUp = (await (await post('/auth/verify', { token, password: PASSWORD })).json()) as { accessToken: string; user: { id: string } };
 
     // Act
@@ -71,19 +71,3 @@ describe('the construct package\'s local stack with the team\'s route', () => {
     expect(await withToken.json()).toEqual({ userId: signedUp.user.id, orders: [{ id: `order-of-${signedUp.user.id}`, total: 42 }] });
   });
 });
-
-/** The token of the sign-up link mailed to `email`, polling the local mail store until it arrives. */
-async function signupToken(mailUrl: string, email: string): Promise<string> {
-  let token: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: Array<{ destination: { to: string[] }; body: { text?: string } }> };
-        token = emails.filter((mail) => mail.destination.to.includes(email)).map((mail) => /\/verify\?token=([\w.~%-]+)/.exec(mail.body.text ?? '')?.[1]).findLast(Boolean);
-        return token;
-      },
-      { timeout: 15_000, interval: 200 },
-    )
-    .toBeDefined();
-  return token!;
-}

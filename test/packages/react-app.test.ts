@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalStack, type ChildLocalStack } from '../../infra/local/stack';
 import { launchChromium } from '../e2e/browser';
-import { installedVersion, scratchProject, type ScratchProject } from './scratch';
+import { installedVersion, mailedMatch, scratchProject, type ScratchProject } from './scratch';
 
 /**
  * examples/react-app copied into a folder of its own with the client tarball, built by Vite, served
@@ -109,7 +109,7 @@ describe('the React example with the client package', () => {
     await page.getByTestId('signup-email').fill(email);
     await page.getByTestId('signup-submit').click();
     await expect.poll(() => page.getByTestId('signup-status').textContent()).toContain('Check your inbox');
-    const link = await mailedLink(stack.mailUrl, email);
+    const [link] = await mailedMatch(stack.mailUrl, email, /https?:\/\/\S+\/verify\?token=[\w.~%-]+/);
     await page.goto(link);
     await page.getByTestId('verify-password').fill(PASSWORD);
     await page.getByTestId('verify-submit').click();
@@ -128,22 +128,3 @@ describe('the React example with the client package', () => {
     await context.close();
   });
 });
-
-/** The sign-up link in the newest mail to `email` in the local mail store, polling until it arrives. */
-async function mailedLink(mailUrl: string, email: string): Promise<string> {
-  let link: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: Array<{ destination: { to: string[] }; body: { text?: string } }> };
-        link = emails
-          .filter((mail) => mail.destination.to.includes(email))
-          .map((mail) => /https?:\/\/\S+\/verify\?token=[\w.~%-]+/.exec(mail.body.text ?? '')?.[0])
-          .findLast((found) => found !== undefined);
-        return link;
-      },
-      { timeout: 15_000, interval: 200 },
-    )
-    .toBeDefined();
-  return link!;
-}

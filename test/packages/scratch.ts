@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -32,4 +33,23 @@ export async function scratchProject(name: string, packages: readonly string[], 
     run(command, [...args], { cwd: dir, env: { ...env, ...options.env }, timeout: options.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 });
   await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...packages]);
   return { dir, exec, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The first match of `pattern` in the newest mail to `email` in a local stack's mail store, polling until one arrives. */
+export async function mailedMatch(mailUrl: string, email: string, pattern: RegExp): Promise<RegExpExecArray> {
+  let match: RegExpExecArray | undefined;
+  await expect
+    .poll(
+      async () => {
+        const { emails } = (await (await fetch(`${mailUrl}/store`)).json()) as { emails: Array<{ destination: { to: string[] }; body: { text?: string } }> };
+        match = emails
+          .filter((mail) => mail.destination.to.includes(email))
+          .map((mail) => pattern.exec(mail.body.text ?? '') ?? undefined)
+          .findLast((found) => found !== undefined);
+        return match;
+      },
+      { timeout: 15_000, interval: 200 },
+    )
+    .toBeDefined();
+  return match!;
 }

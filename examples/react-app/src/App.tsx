@@ -18,26 +18,31 @@ export function App() {
   );
 }
 
-/** The outcome of a form: the API's problem title for an AuthError. */
-function describe(error: unknown): string {
-  return error instanceof AuthError ? error.title : 'Something went wrong.';
+/**
+ * A form's submit handler and its outcome line: what the action says, or the API's problem title
+ * when it fails (an AuthError).
+ */
+function useSubmit(action: (form: FormData) => Promise<string | void>) {
+  const [message, setMessage] = useState('');
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    try {
+      setMessage((await action(new FormData(event.currentTarget))) ?? '');
+    } catch (error) {
+      setMessage(error instanceof AuthError ? error.title : 'Something went wrong.');
+    }
+  }
+  return [message, onSubmit] as const;
 }
 
 function SignIn() {
   const { login } = useAuth();
-  const [message, setMessage] = useState('');
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    try {
-      const result = await login({ email: String(form.get('email')), password: String(form.get('password')) });
-      if (result.mfaRequired) setMessage('This account has two-factor on: sign in on the sign-in pages.');
-    } catch (error) {
-      setMessage(describe(error));
-    }
-  }
+  const [message, onSubmit] = useSubmit(async (form) => {
+    const result = await login({ email: String(form.get('email')), password: String(form.get('password')) });
+    if (result.mfaRequired) return 'This account has two-factor on: sign in on the sign-in pages.';
+  });
   return (
-    <form onSubmit={submit} aria-label="Sign in">
+    <form onSubmit={onSubmit} aria-label="Sign in">
       <h2>Sign in</h2>
       <label>
         Email <input name="email" type="email" autoComplete="username" data-testid="login-email" required />
@@ -53,18 +58,12 @@ function SignIn() {
 
 function SignUp() {
   const { register } = useAuth();
-  const [message, setMessage] = useState('');
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    try {
-      await register(String(new FormData(event.currentTarget).get('email')));
-      setMessage('Check your inbox for the link.');
-    } catch (error) {
-      setMessage(describe(error));
-    }
-  }
+  const [message, onSubmit] = useSubmit(async (form) => {
+    await register(String(form.get('email')));
+    return 'Check your inbox for the link.';
+  });
   return (
-    <form onSubmit={submit} aria-label="Sign up">
+    <form onSubmit={onSubmit} aria-label="Sign up">
       <h2>Sign up</h2>
       <label>
         Email <input name="email" type="email" autoComplete="email" data-testid="signup-email" required />
@@ -79,18 +78,12 @@ function SignUp() {
 
 function ChoosePassword({ token }: { token: string }) {
   const { verify } = useAuth();
-  const [message, setMessage] = useState('');
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    try {
-      await verify(token, String(new FormData(event.currentTarget).get('password')));
-      window.history.replaceState(null, '', '/');
-    } catch (error) {
-      setMessage(describe(error));
-    }
-  }
+  const [message, onSubmit] = useSubmit(async (form) => {
+    await verify(token, String(form.get('password')));
+    window.history.replaceState(null, '', '/');
+  });
   return (
-    <form onSubmit={submit} aria-label="Choose a password">
+    <form onSubmit={onSubmit} aria-label="Choose a password">
       <h2>Choose a password</h2>
       <label>
         Password <input name="password" type="password" autoComplete="new-password" data-testid="verify-password" required />
