@@ -607,10 +607,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return recoveryCodes;
     },
 
-    async disableTotp(password, code) {
-      await authorized('DELETE', '/auth/mfa/totp', { password, code });
-      if (state.user) knowUser({ ...state.user, mfaEnabled: false });
-    },
+    disableTotp: (password, code) => authorized('DELETE', '/auth/mfa/totp', { password, code }),
 
     async regenerateRecoveryCodes(password, code) {
       const { recoveryCodes } = await authorized<{ recoveryCodes: string[] }>('POST', '/auth/mfa/recovery-codes', { password, code });
