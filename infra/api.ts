@@ -1,6 +1,7 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -35,6 +36,7 @@ export class AuthApi extends Construct {
   readonly accessLogs: logs.LogGroup;
   readonly authorizer: apigateway.RequestAuthorizer;
   private readonly allowedOrigins: readonly string[];
+  private readonly stageName: string;
   private readonly withPreflight = new Set<apigateway.Resource>();
 
   constructor(scope: Construct, id: string, props: AuthApiProps) {
@@ -70,6 +72,7 @@ export class AuthApi extends Construct {
       resultsCacheTtl: Duration.seconds(props.authorizerCacheTtlSeconds),
     });
     this.allowedOrigins = props.allowedOrigins;
+    this.stageName = props.stageName;
 
     const publicMethods: apigateway.Method[] = [];
     for (const route of props.routes) {
@@ -143,7 +146,7 @@ export class AuthApi extends Construct {
     const resource = this.api.root.resourceForPath(path);
     const method = resource.addMethod(
       httpMethod,
-      new apigateway.LambdaIntegration(fn, { allowTestInvoke: false }),
+      new FunctionPermittedLambdaIntegration(fn, this.stageName),
       auth === 'protected'
         ? { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM }
         : auth === 'iam'
@@ -161,6 +164,35 @@ export class AuthApi extends Construct {
       });
     }
     return method;
+  }
+}
+
+/**
+ * LambdaIntegration's proxy integration, with the invoke permission made next to the function
+ * instead of next to the method. The functions live in nested stacks (function-stacks.ts) and the
+ * methods in the API's stack: LambdaIntegration would put one permission per route back into the
+ * API's stack, and scopes it by a reference to the stage, which from a nested stack closes a
+ * cycle (stage -> deployment -> methods -> functions -> stage). This permission names the stage
+ * by its name: the same source ARN (this API, stage, method and path), one resource per route in
+ * the function's own stack. No test-invoke permission, as before (allowTestInvoke: false).
+ */
+class FunctionPermittedLambdaIntegration extends apigateway.AwsIntegration {
+  constructor(
+    private readonly handler: lambda.IFunction,
+    private readonly stageName: string,
+  ) {
+    super({ proxy: true, service: 'lambda', path: `2015-03-31/functions/${handler.functionArn}/invocations` });
+  }
+
+  override bind(method: apigateway.Method): apigateway.IntegrationConfig {
+    const config = super.bind(method);
+    const path = method.resource.path;
+    this.handler.addPermission(`ApiPermission.${Names.nodeUniqueId(method.api.node)}.${method.httpMethod}.${path.replace(/\//g, '.')}`, {
+      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      // A {param} segment matches any value, as API Gateway's own method ARN does.
+      sourceArn: method.api.arnForExecuteApi(method.httpMethod, path.replace(/\{[^}]*\}/g, '*'), this.stageName),
+    });
+    return config;
   }
 }
 

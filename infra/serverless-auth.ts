@@ -18,6 +18,7 @@ import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
 import { functionEnvironment, senderIdentityOf, type StackConfig } from './config';
+import { FunctionStacks, routeArea, WORKERS } from './function-stacks';
 import { DataTable } from './data-table';
 import { grantAccess, tableActions, type ServiceResources } from './grants';
 import { issuerOf, tokenIdentityEnvironment } from './issuer';
@@ -92,7 +93,9 @@ export interface ProtectedRouteProps {
 /**
  * The whole authentication service as one construct, for the service's own stack (AuthStack) or
  * a stack of a team's app: the table, the signing keys, the mail sender and outbox, one function
- * per route of shared/routes.ts, the REST API with its REQUEST authorizer, WAF and alarms.
+ * per route of shared/routes.ts, the REST API with its REQUEST authorizer, WAF and alarms. The
+ * functions live in nested stacks, one per area of the API (function-stacks.ts), so the stack
+ * it is put in keeps room under CloudFormation's 500 resources for the team's own.
  *
  * `api`, `authorizer` and `table` are exposed so a team can serve routes of its own from the same
  * API behind the same authorizer: addProtectedRoute() does it with the service's conventions.
@@ -159,8 +162,10 @@ export class ServerlessAuth extends Construct {
     };
     const environment = functionEnvironment(config, data.table.tableName, Stack.of(this).stackName);
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayCloudWatchRole', { logRetention });
-    const buildFunction = (name: string, access: FunctionAccess) => {
-      const fn = new ServiceFunction(this, pascalCase(name), {
+    // Each function in the nested stack of its area: see function-stacks.ts.
+    const functionStacks = new FunctionStacks(this);
+    const buildFunction = (name: string, access: FunctionAccess, area: string | undefined) => {
+      const fn = new ServiceFunction(area === undefined ? this : functionStacks.of(area), pascalCase(name), {
         entry: path.join(functionsDir, name, 'handler.ts'),
         description: `serverless-auth ${name}`,
         memorySize: access.hashesPasswords ? PASSWORD_HASHING_MEMORY_MB : DEFAULT_MEMORY_MB,
@@ -173,8 +178,11 @@ export class ServerlessAuth extends Construct {
       grantAccess(fn, access, resources);
       return fn;
     };
-    const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access)]));
-    const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access);
+    const routeFunctions = new Map(routes.map((route) => [route.functionName, buildFunction(route.functionName, route.access, routeArea(route))]));
+    // In the construct's own stack: the authorizer's invoke permission names the API's authorizer,
+    // which names the function; from a nested stack that is a cycle between the two stacks
+    // (aws/aws-cdk#20342).
+    const authorizerFunction = buildFunction(authorizer.functionName, authorizer.access, undefined);
     // Read at synth, after every addProtectedRoute: the authorizer's policy names the routes a caller's roles do not reach.
     authorizerFunction.function.addEnvironment(ROLE_GATED_ROUTES_VARIABLE, Lazy.string({ produce: () => JSON.stringify(this.gatedRoutes) }));
 
@@ -215,17 +223,17 @@ export class ServerlessAuth extends Construct {
     };
 
     // The outbox: the mailer is the only function that sends mail, fed by the table's stream.
-    const mailerFunction = buildFunction(mailer.functionName, mailer.access);
+    const mailerFunction = buildFunction(mailer.functionName, mailer.access, WORKERS);
     // SES refuses a send through a configuration set that does not exist yet.
     mailerFunction.function.node.addDependency(mailSending.configurationSet);
     const mailerDeadLetters = consumeStream(mailerFunction, 'MailerDeadLetters', [intentStreamFilter], 'mailer', MAILER_DEAD_LETTER_RETENTION);
     // SES's bounces and complaints, recorded on the suppression list the mailer checks.
-    const mailFeedbackFunction = buildFunction(mailFeedback.functionName, mailFeedback.access);
+    const mailFeedbackFunction = buildFunction(mailFeedback.functionName, mailFeedback.access, WORKERS);
     mailSending.deliverTo(mailFeedbackFunction);
 
     // Lifecycle events: a second consumer of the stream, publishing to the service's own bus only.
     const eventBus = new events.EventBus(this, 'EventBus');
-    const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access);
+    const lifecycleFunction = buildFunction(lifecyclePublisher.functionName, lifecyclePublisher.access, WORKERS);
     lifecycleFunction.function.addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
     eventBus.grantPutEventsTo(lifecycleFunction.role);
     const lifecycleDeadLetters = consumeStream(lifecycleFunction, 'LifecycleDeadLetters', lifecycleStreamFilters, 'lifecycle', Duration.days(14));

@@ -86,10 +86,12 @@ export const routes: readonly Route[] = [
     access: { ...none, table: ['read', 'write'] },
   },
   // Two-factor: only these functions hold the key TOTP secrets are encrypted under (login does
-  // not: it only learns from the user item that a second step is needed).
+  // not: it only learns from the user item that a second step is needed). Every route with
+  // step-up (shared/auth/step-up.ts) may list the caller's passkeys (queryDevices, the user's own
+  // USER# partition) to decide whether an account without a password must present one.
   {
     method: 'POST', path: '/auth/mfa/totp/enroll', functionName: 'mfa-enroll', auth: 'protected',
-    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/mfa/totp/confirm', functionName: 'mfa-confirm', auth: 'protected',
@@ -98,11 +100,11 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/mfa/recovery-codes', functionName: 'mfa-recovery-codes', auth: 'protected',
-    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'DELETE', path: '/auth/mfa/totp', functionName: 'mfa-disable', auth: 'protected',
-    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/mfa/verify', functionName: 'mfa-verify', auth: 'public',
@@ -157,12 +159,12 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/password/change', functionName: 'change-password', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'querySessions'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/email/change', functionName: 'change-email', auth: 'protected',
-    // Verifies the password (throttle counter writes) and writes one mail intent ('write' covers it).
-    access: { ...none, table: ['read', 'write'], secrets: ['mfaKey'], hashesPasswords: true },
+    // Step-up (throttle counter writes, a passkey's counter) and one mail intent ('write' covers it).
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/email/confirm', functionName: 'confirm-email', auth: 'public',

@@ -10,11 +10,12 @@ import type { SessionClient } from './auth/session-client';
 export const securityEventTypes = [
   'signed_in', 'locked_out', 'password_changed', 'password_reset', 'email_changed', 'mfa_enabled', 'mfa_disabled',
   'recovery_code_used', 'session_revoked', 'signed_out_everywhere', 'account_disabled', 'account_enabled', 'roles_changed',
+  'passkey_added', 'passkey_removed',
 ] as const;
 export type SecurityEventType = (typeof securityEventTypes)[number];
 
 /** How a sign-in was proven (signed_in). */
-export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup';
+export type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'signup' | 'passkey' | 'email';
 
 export interface SecurityEventRecord {
   /** Time-ordered: sorts by when it happened. */

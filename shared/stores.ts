@@ -370,15 +370,15 @@ export interface PasskeyStore {
   get(userId: string, credentialId: string): Promise<PasskeyRecord | undefined>;
   /** Every passkey of the user, strongly consistent. */
   listOfUser(userId: string): Promise<PasskeyRecord[]>;
-  /** Stores the passkey and its notice in one transaction; false when that credential id is already stored for the user. */
-  create(passkey: PasskeyRecord, notice: MailIntent, now: number): Promise<boolean>;
+  /** Stores the passkey, its notice and its security event in one transaction; false when that credential id is already stored for the user. */
+  create(passkey: PasskeyRecord, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean>;
   /**
    * Records a use: the new counter and lastUsedAt, iff the counter rule still holds against what is
    * stored (a parallel use of the same counter value loses). False otherwise, or when it is gone.
    */
   recordUse(userId: string, credentialId: string, counter: number, backedUp: boolean, now: number): Promise<boolean>;
-  /** Deletes the passkey and writes its notice in one transaction; false when it was not there. */
-  remove(userId: string, credentialId: string, notice: MailIntent, now: number): Promise<boolean>;
+  /** Deletes the passkey and writes its notice and security event in one transaction; false when it was not there. */
+  remove(userId: string, credentialId: string, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean>;
   /** Deletes every passkey of the user, no notice (the account is gone). */
   forgetAllOfUser(userId: string): Promise<void>;
 }
@@ -397,10 +397,18 @@ export interface EmailSignin {
 export interface EmailSigninStore {
   /** The user's email sign-in version (absent = 0), strongly consistent; undefined when the user is gone. */
   versionOf(userId: string): Promise<number | undefined>;
-  /** Stores the link and the code of one mail (each under its hash). */
-  create(linkHash: string, codeHash: string, signin: EmailSignin): Promise<void>;
+  /**
+   * Stores the link and the code of one mail (each under its hash), and gives the address's code a
+   * fresh attempt budget (under `addressHash`) that lives as long as the code.
+   */
+  create(linkHash: string, codeHash: string, addressHash: string, signin: EmailSignin): Promise<void>;
   /** Deletes the link or code iff it is there and not expired: one conditional delete, one winner. */
   consume(hash: string, now: number): Promise<EmailSignin | undefined>;
+  /**
+   * Counts one code attempt for the address iff its budget has fewer than `maxAttempts` and has not
+   * expired: one conditional update, so parallel attempts never get more than `maxAttempts`.
+   */
+  claimCodeAttempt(addressHash: string, maxAttempts: number, now: number): Promise<boolean>;
   /** Bumps the user's email sign-in version iff it is still `signinVersion`: one winner among a mail's link and code and every other. */
   complete(userId: string, signinVersion: number): Promise<boolean>;
 }

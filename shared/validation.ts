@@ -125,19 +125,10 @@ export const forgotPasswordBody = z.object({ email: emailField });
 
 export const resetPasswordBody = z.object({ token: mailedTokenField, password: newPasswordField });
 
-export const changePasswordBody = z.object({ currentPassword: currentPasswordField, newPassword: newPasswordField, code: stepUpCodeField });
-
-export const changeEmailBody = z.object({ password: currentPasswordField, newEmail: emailField, code: stepUpCodeField });
-
 export const confirmEmailBody = z.object({ token: mailedTokenField });
 
-export const deleteAccountBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
-
-export const mfaEnrollBody = z.object({ password: currentPasswordField });
 /** Turning two-factor on ends every other session unless `signOutOtherSessions` is false. */
 export const mfaConfirmBody = z.object({ code: totpCodeField, signOutOtherSessions: z._default(z.boolean(), true) });
-/** Disable and regenerate: the password, and `code` (a TOTP or recovery code) while two-factor is on. */
-export const mfaStepUpBody = z.object({ password: currentPasswordField, code: stepUpCodeField });
 
 /** The login's second step: the mfaToken and either a TOTP code or a recovery code. */
 export const mfaVerifyBody = z.object({
@@ -181,14 +172,34 @@ export const passkeyAttestationField = z.object({
 });
 
 /**
- * Step-up (shared/auth/step-up.ts): `password`, or a `passkey` assertion on a challenge from
- * POST /auth/passkeys/login/options; `code` while two-factor is on.
+ * Step-up (shared/auth/step-up.ts), in the body of every sensitive route: `password`, or a
+ * `passkey` assertion on a challenge from POST /auth/passkeys/login/options, or neither for an
+ * account that has neither (a recent sign-in); `code` while two-factor is on. Which one the
+ * account needs is the step-up module's to decide, so both are optional here.
  */
-export const stepUpBody = z.object({
+const stepUpFields = {
   password: z.optional(currentPasswordField),
   passkey: z.optional(passkeyAssertionField),
   code: stepUpCodeField,
+};
+
+/** Passkey management, two-factor enroll, disable and new recovery codes, and deleting the account. */
+export const stepUpBody = z.object(stepUpFields);
+
+export const deleteAccountBody = stepUpBody;
+
+/**
+ * The current password keeps its name `currentPassword` here; an account without a password
+ * omits it (step-up by passkey or a recent sign-in) and so sets its first one.
+ */
+export const changePasswordBody = z.object({
+  currentPassword: z.optional(currentPasswordField),
+  passkey: stepUpFields.passkey,
+  newPassword: newPasswordField,
+  code: stepUpCodeField,
 });
+
+export const changeEmailBody = z.object({ ...stepUpFields, newEmail: emailField });
 
 export const passkeyRegisterBody = z.object({
   response: passkeyAttestationField,
@@ -199,6 +210,9 @@ export const passkeyLoginBody = z.object({ response: passkeyAssertionField });
 
 /** A credential id in a path: base64url, as WebAuthn makes them (at most 1023 bytes). */
 export const credentialIdShape = /^[A-Za-z0-9_-]{1,1366}$/;
+
+/** A step-up's `passkey` as parsed: shared/auth/step-up.ts hands it to the library. */
+export type PasskeyAssertionBody = z.output<typeof passkeyAssertionField>;
 
 // The library's types for what these schemas accept; the library checks every field it reads.
 export type PasskeyAssertion = import('@simplewebauthn/server').AuthenticationResponseJSON;

@@ -49,7 +49,7 @@ export interface SecurityEvent {
   at: string;
   ipAddress?: string;
   userAgent?: string;
-  /** signed_in: password, totp or recovery_code. */
+  /** signed_in: password, totp, recovery_code, passkey or email (a mailed link or code). */
   method?: string;
   newDevice?: boolean;
   /** Admin changes: the administrator's IAM identity. */
@@ -93,10 +93,13 @@ export interface Passkey {
 }
 
 /**
- * Step-up before a sensitive change: the password, or `{ passkey: true }` to prove it with one of
- * the account's passkeys (the browser asks for it); plus `code` while two-factor is on.
+ * Step-up before a sensitive change: `{ password }`, or `{ passkey: true }` to prove it with one of
+ * the account's passkeys (the browser asks for it), or `{ recentSignIn: true }` for an account with
+ * neither (the API accepts a sign-in under 10 minutes old, else 403 `reauthentication_required`:
+ * sign in again, then retry); plus `code` while two-factor is on. Every method that takes a step-up
+ * also takes the password as a plain string, as it always has.
  */
-export type StepUp = ({ password: string } | { passkey: true }) & { code?: string };
+export type StepUp = ({ password: string } | { passkey: true } | { recentSignIn: true }) & { code?: string };
 
 /** The login's second step: a current TOTP code, or one of the recovery codes. */
 export type SecondFactorInput = { code: string } | { recoveryCode: string };
@@ -254,14 +257,14 @@ export interface AuthClient {
    * attempts in 5 minutes); `invalid_token` means log in again.
    */
   verifyMfa(mfaToken: string, factor: SecondFactorInput): Promise<User>;
-  /** Signed in: starts two-factor set-up (pending until confirmTotp). A new call replaces a pending set-up. */
-  enrollTotp(password: string): Promise<TotpEnrollment>;
+  /** Signed in: starts two-factor set-up after step-up (pending until confirmTotp). A new call replaces a pending set-up. */
+  enrollTotp(stepUp: StepUp | string): Promise<TotpEnrollment>;
   /** Turns two-factor on with a code from the pending secret; answers the ten recovery codes, shown this once. */
   confirmTotp(code: string): Promise<string[]>;
-  /** Turns two-factor off; `code` is a current TOTP code or an unused recovery code. */
-  disableTotp(password: string, code: string): Promise<void>;
+  /** Turns two-factor off after step-up; `code` (or the step-up's) is a current TOTP code or an unused recovery code. */
+  disableTotp(stepUp: StepUp | string, code?: string): Promise<void>;
   /** A fresh set of ten recovery codes (the old set stops working); `code` as for disableTotp. */
-  regenerateRecoveryCodes(password: string, code: string): Promise<string[]>;
+  regenerateRecoveryCodes(stepUp: StepUp | string, code?: string): Promise<string[]>;
   /** Ends this session (or every session of the user) and tells the other tabs. */
   logout(options?: { scope?: 'session' | 'all' }): Promise<void>;
   me(): Promise<User>;
@@ -270,16 +273,18 @@ export interface AuthClient {
   /** Sets a new password from a reset link. Every session of the account ends; it does not sign in. */
   resetPassword(token: string, password: string): Promise<void>;
   /**
-   * Signed in: every other session of the user ends, this one stays. A wrong current password is
-   * 403 `reauthentication_failed`. With two-factor on, `code` (TOTP or recovery code) is required too.
+   * Signed in, after step-up (the current password, a passkey, or for an account without a
+   * password a recent sign-in: it then sets its first password): every other session of the user
+   * ends, this one stays. A wrong current password or passkey is 403 `reauthentication_failed`.
+   * With two-factor on, `code` (TOTP or recovery code) is required too.
    */
-  changePassword(currentPassword: string, newPassword: string, code?: string): Promise<void>;
-  /** Signed in: mails a confirmation link to the new address (unless it belongs to an account; the reply does not say). `code` as for changePassword. */
-  changeEmail(password: string, newEmail: string, code?: string): Promise<{ message: string }>;
+  changePassword(stepUp: StepUp | string, newPassword: string, code?: string): Promise<void>;
+  /** Signed in, after step-up: mails a confirmation link to the new address (unless it belongs to an account; the reply does not say). `code` as for changePassword. */
+  changeEmail(stepUp: StepUp | string, newEmail: string, code?: string): Promise<{ message: string }>;
   /** Confirms an email change from the link mailed to the new address. Needs no session. */
   confirmEmail(token: string): Promise<User>;
-  /** Deletes the account after re-checking the password (and `code` with two-factor on); the session ends (`account-deleted`). */
-  deleteAccount(password: string, code?: string): Promise<void>;
+  /** Deletes the account after step-up (and `code` with two-factor on); the session ends (`account-deleted`). */
+  deleteAccount(stepUp: StepUp | string, code?: string): Promise<void>;
   /** The user's live sessions, newest first; `current` marks this one. */
   listSessions(): Promise<Session[]>;
   /** The account's last 50 security events, newest first. */
@@ -290,11 +295,11 @@ export interface AuthClient {
    */
   revokeSession(id: string): Promise<void>;
   /** Signed in: adds a passkey after step-up (the browser creates it). */
-  registerPasskey(stepUp: StepUp, name?: string): Promise<Passkey>;
+  registerPasskey(stepUp: StepUp | string, name?: string): Promise<Passkey>;
   /** The account's passkeys, newest first. */
   listPasskeys(): Promise<Passkey[]>;
   /** Removes a passkey after step-up; the account's last way to sign in is refused (409 `last_sign_in_method`). */
-  deletePasskey(id: string, stepUp: StepUp): Promise<void>;
+  deletePasskey(id: string, stepUp: StepUp | string): Promise<void>;
   /**
    * Signs in with a passkey (no password, no second step). `conditional: true` waits for the user
    * to pick one from the autofill of an input with `autocomplete="username webauthn"`.
@@ -580,9 +585,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return startAuthentication({ optionsJSON, useBrowserAutofill });
   }
 
-  async function stepUpBody(stepUp: StepUp): Promise<Record<string, unknown>> {
-    const proof = 'passkey' in stepUp ? { passkey: await passkeyAssertion() } : { password: stepUp.password };
-    return { ...proof, ...withCode(stepUp.code) };
+  /** The step-up fields of a body; a plain string is the password. Password change names it `currentPassword`. */
+  async function stepUpBody(stepUp: StepUp | string, code?: string, passwordField: 'password' | 'currentPassword' = 'password'): Promise<Record<string, unknown>> {
+    const given: StepUp = typeof stepUp === 'string' ? { password: stepUp } : stepUp;
+    const proof = 'passkey' in given ? { passkey: await passkeyAssertion() } : 'password' in given ? { [passwordField]: given.password } : {};
+    return { ...proof, ...withCode(code ?? given.code) };
   }
 
   return {
@@ -599,7 +606,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     completeEmailSignIn: (input) => signInOrSecondFactor('/auth/email-signin/verify', input),
 
     verifyMfa: (mfaToken, factor) => signIn('/auth/mfa/verify', { mfaToken, ...factor }),
-    enrollTotp: (password) => authorized('POST', '/auth/mfa/totp/enroll', { password }),
+    enrollTotp: async (stepUp) => authorized('POST', '/auth/mfa/totp/enroll', await stepUpBody(stepUp)),
 
     async confirmTotp(code) {
       const { recoveryCodes } = await authorized<{ recoveryCodes: string[] }>('POST', '/auth/mfa/totp/confirm', { code });
@@ -607,10 +614,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return recoveryCodes;
     },
 
-    disableTotp: (password, code) => authorized('DELETE', '/auth/mfa/totp', { password, code }),
+    disableTotp: async (stepUp, code) => authorized('DELETE', '/auth/mfa/totp', await stepUpBody(stepUp, code)),
 
-    async regenerateRecoveryCodes(password, code) {
-      const { recoveryCodes } = await authorized<{ recoveryCodes: string[] }>('POST', '/auth/mfa/recovery-codes', { password, code });
+    async regenerateRecoveryCodes(stepUp, code) {
+      const { recoveryCodes } = await authorized<{ recoveryCodes: string[] }>('POST', '/auth/mfa/recovery-codes', await stepUpBody(stepUp, code));
       return recoveryCodes;
     },
 
@@ -633,8 +640,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     forgotPassword: (email) => post('/auth/password/forgot', { email }),
     resetPassword: (token, password) => post('/auth/password/reset', { token, password }),
-    changePassword: (currentPassword, newPassword, code) => authorized('POST', '/auth/password/change', { currentPassword, newPassword, ...withCode(code) }),
-    changeEmail: (password, newEmail, code) => authorized('POST', '/auth/email/change', { password, newEmail, ...withCode(code) }),
+    changePassword: async (stepUp, newPassword, code) => authorized('POST', '/auth/password/change', { ...(await stepUpBody(stepUp, code, 'currentPassword')), newPassword }),
+    changeEmail: async (stepUp, newEmail, code) => authorized('POST', '/auth/email/change', { ...(await stepUpBody(stepUp, code)), newEmail }),
 
     async confirmEmail(token) {
       const { user } = await post<{ user: User }>('/auth/email/confirm', { token });
@@ -642,8 +649,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return state.user?.id === user.id ? knowUser(user) : user;
     },
 
-    async deleteAccount(password, code) {
-      await authorized('DELETE', '/me', { password, ...withCode(code) });
+    async deleteAccount(stepUp, code) {
+      await authorized('DELETE', '/me', await stepUpBody(stepUp, code));
       endSession({ reason: 'account-deleted' });
     },
 

@@ -5,7 +5,7 @@ import { changeEmailBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** POST /auth/email/change — after re-authentication, one mail intent; the same 202 whether or not the address is taken. */
+/** POST /auth/email/change — after step-up, one mail intent; the same 202 whether or not the address is taken. */
 export const handler = httpHandler({ body: changeEmailBody, authenticated: true }, async ({ body, caller }) => {
   await requestEmailChange(auth, caller, body);
   return { status: 202, body: { message: EMAIL_CHANGE_REQUESTED } };

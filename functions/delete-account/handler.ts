@@ -6,7 +6,7 @@ import { deleteAccountBody } from '../../shared/validation';
 
 const auth = createAuthContext();
 
-/** DELETE /me — after re-authentication: the account, its sessions and its cookies are gone. */
+/** DELETE /me — after step-up: the account, its sessions and its cookies are gone. */
 export const handler = httpHandler({ body: deleteAccountBody, guardOrigin: true, authenticated: true }, async ({ body, caller, event }) => {
   await deleteAccount(auth, caller, body);
   const cookieOptions = cookieOptionsFor(event, auth.config);

@@ -7,7 +7,7 @@ import type { ErrorCode } from '../errors';
 import { securityEventTypes } from '../security-events';
 import {
   changeEmailBody, changePasswordBody, confirmEmailBody, deleteAccountBody, emailSigninBody, emailSigninVerifyBody, forgotPasswordBody, loginBody, logoutBody,
-  mfaConfirmBody, mfaEnrollBody, mfaStepUpBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody, signupAddressBody,
+  mfaConfirmBody, mfaVerifyBody, passkeyLoginBody, passkeyRegisterBody, registerBody, resetPasswordBody, signupAddressBody,
   stepUpBody, verifyBody, adminInviteBody, adminRolesBody,
 } from '../validation';
 
@@ -80,7 +80,7 @@ const securityEventView = z
     at: z.iso.datetime(),
     ipAddress: z.string().optional(),
     userAgent: z.string().optional(),
-    method: z.enum(['password', 'totp', 'recovery_code', 'signup']).optional().describe('signed_in: how the sign-in was proven.'),
+    method: z.enum(['password', 'totp', 'recovery_code', 'signup', 'passkey', 'email']).optional().describe('signed_in: how the sign-in was proven.'),
     newDevice: z.boolean().optional().describe('signed_in: the browser was not a device this account trusts (no valid device cookie of it came).'),
     actor: z.string().optional().describe('Admin actions: the IAM principal ARN that made the change.'),
     roles: z.array(z.string()).optional().describe('roles_changed: the roles now held.'),
@@ -134,7 +134,8 @@ const creationOptions = z
   .meta({ id: 'PasskeyCreationOptions' });
 const requestOptions = z.looseObject({ challenge: z.string(), rpId: z.string(), userVerification: z.literal('required') }).meta({ id: 'PasskeyRequestOptions' });
 
-const STEP_UP_DOC = 'Step-up: `password`, or `passkey` (an assertion on a challenge from POST /auth/passkeys/login/options); `code` (a TOTP code or an unused recovery code) while two-factor is on.';
+const STEP_UP_DOC =
+  'Step-up: `password`, or `passkey` (an assertion on a challenge from POST /auth/passkeys/login/options), or for an account with neither a sign-in under 10 minutes old (else 403 reauthentication_required); `code` (a TOTP code or an unused recovery code) while two-factor is on.';
 
 const accepted = (message: string) => z.object({ message: z.literal(message) });
 
@@ -250,10 +251,10 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/mfa/totp/enroll': {
     tag: 'Two-factor',
     summary: 'Start setting up TOTP: a new secret, pending until confirmed',
-    description: 'A new enroll replaces a pending one. The secret is base32; otpauthUri is for a QR code.',
-    body: mfaEnrollBody,
+    description: `${STEP_UP_DOC} A new enroll replaces a pending one. The secret is base32; otpauthUri is for a QR code.`,
+    body: stepUpBody,
     success: { status: 200, description: 'The pending secret.', body: z.object({ secret: z.string().describe('Base32.'), otpauthUri: z.string().regex(/^otpauth:\/\/totp\//) }) },
-    errors: ['reauthentication_failed', 'mfa_already_enabled', 'too_many_attempts'],
+    errors: ['reauthentication_failed', 'reauthentication_required', 'mfa_already_enabled', 'too_many_attempts'],
   },
   'POST /auth/mfa/totp/confirm': {
     tag: 'Two-factor',
@@ -267,18 +268,18 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   'POST /auth/mfa/recovery-codes': {
     tag: 'Two-factor',
     summary: 'A fresh set of recovery codes; the old set stops working',
-    description: '`code` is a current TOTP code or an unused recovery code.',
-    body: mfaStepUpBody,
+    description: STEP_UP_DOC,
+    body: stepUpBody,
     success: { status: 200, description: 'The new recovery codes, shown this once.', body: recoveryCodes },
-    errors: ['reauthentication_failed', 'invalid_code', 'mfa_not_enabled', 'too_many_attempts'],
+    errors: ['reauthentication_failed', 'reauthentication_required', 'invalid_code', 'mfa_not_enabled', 'too_many_attempts'],
   },
   'DELETE /auth/mfa/totp': {
     tag: 'Two-factor',
     summary: 'Turn two-factor off',
-    description: '`code` (a current TOTP code or an unused recovery code) is required while two-factor is on. Also drops a pending enrollment.',
-    body: mfaStepUpBody,
+    description: `${STEP_UP_DOC} Also drops a pending enrollment.`,
+    body: stepUpBody,
     success: { status: 204, description: 'Two-factor is off.' },
-    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
+    errors: ['reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts'],
   },
   'POST /auth/mfa/verify': {
     tag: 'Two-factor',
@@ -366,19 +367,19 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   },
   'POST /auth/password/change': {
     tag: 'Account',
-    summary: 'Change the password (with the current one)',
-    description: 'Every other session of the user is revoked, this one is kept; a notice is mailed. A wrong current password is 403, never 401. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
+    summary: 'Change the password (after step-up), or set the first one of an account without',
+    description: `${STEP_UP_DOC.replace('`password`', '`currentPassword`')} An account without a password omits currentPassword (step-up by passkey or a recent sign-in) and so sets its first one. Every other session of the user is revoked, this one is kept; a notice is mailed. A wrong current password is 403, never 401.`,
     body: changePasswordBody,
     success: { status: 204, description: 'The password is changed.' },
-    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
+    errors: ['reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts'],
   },
   'POST /auth/email/change': {
     tag: 'Account',
-    summary: 'Ask to move the account to a new email address (with the password)',
-    description: 'The same 202 whether or not the new address is taken. A confirmation link (1 hour) goes to the new address only if no account uses it. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
+    summary: 'Ask to move the account to a new email address (after step-up)',
+    description: `${STEP_UP_DOC} The same 202 whether or not the new address is taken. A confirmation link (1 hour) goes to the new address only if no account uses it.`,
     body: changeEmailBody,
     success: { status: 202, description: 'Accepted; the mailer decides whether a link goes out.', body: accepted(EMAIL_CHANGE_REQUESTED) },
-    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts'],
+    errors: ['reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts'],
   },
   'POST /auth/email/confirm': {
     tag: 'Account',
@@ -390,11 +391,11 @@ export const routeContracts: Readonly<Record<string, RouteContract>> = {
   },
   'DELETE /me': {
     tag: 'Account',
-    summary: 'Delete the account (with the password)',
-    description: 'Every session is revoked, the account and its uniqueness items are deleted (the address and username can sign up again), the refresh and device cookies are cleared and a notice is mailed. While two-factor is on, `code` (a TOTP code or an unused recovery code) is required.',
+    summary: 'Delete the account (after step-up)',
+    description: `${STEP_UP_DOC} Every session is revoked, the account and its uniqueness items are deleted (the address and username can sign up again), the refresh and device cookies are cleared and a notice is mailed.`,
     body: deleteAccountBody,
     success: { status: 204, description: 'The account is deleted; the cookies are cleared.', setsCookie: true },
-    errors: ['reauthentication_failed', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
+    errors: ['reauthentication_failed', 'reauthentication_required', 'invalid_code', 'too_many_attempts', 'origin_not_allowed'],
   },
   'GET /admin/users': {
     tag: 'Admin',

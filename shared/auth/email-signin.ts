@@ -1,9 +1,11 @@
 import { ApiError } from '../errors';
-import { hashEmailSigninCode } from '../tokens/email-signin-token';
+import { EMAIL_SIGNIN_CODE_ATTEMPTS, hashEmailSigninAddress, hashEmailSigninCode } from '../tokens/email-signin-token';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
+import { recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
+import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
 import { throttledPasswordCheck, throttleKeys } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
@@ -25,7 +27,8 @@ export type EmailSigninInput = { token: string } | { email: string; code: string
  * POST /auth/email-signin/verify: the link's token, or the address and its code. Each is used up
  * by one conditional delete; the sign-in then commits by bumping the account's email sign-in
  * version, so of a mail's link and code, and of every other mail's, one sign-in wins and the rest
- * are dead. Codes are counted on the address's throttle counter (5 failures lock). With two-factor
+ * are dead. Codes are counted on the address's throttle counter (5 failures lock) and on the
+ * newest code's own budget (5 attempts, then refused however long one waits). With two-factor
  * on, the answer is an mfaToken, as for a password login.
  */
 export async function completeEmailSignin(ctx: AuthContext, input: EmailSigninInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
@@ -35,7 +38,12 @@ export async function completeEmailSignin(ctx: AuthContext, input: EmailSigninIn
     signin = await ctx.emailSignins.consume(hashVerificationToken(input.token), ctx.now());
   } else {
     const consumed = await throttledPasswordCheck(ctx, throttleKeys.emailSigninCode(input.email), async () => {
-      signin = await ctx.emailSignins.consume(hashEmailSigninCode(input.email, input.code), ctx.now());
+      // Side by side, one round trip: a right code tried past its budget is used up and still refused.
+      const [allowed, found] = await Promise.all([
+        ctx.emailSignins.claimCodeAttempt(hashEmailSigninAddress(input.email), EMAIL_SIGNIN_CODE_ATTEMPTS, ctx.now()),
+        ctx.emailSignins.consume(hashEmailSigninCode(input.email, input.code), ctx.now()),
+      ]);
+      signin = allowed ? found : undefined;
       return signin !== undefined;
     });
     if (!consumed) throw refusal;
@@ -46,8 +54,8 @@ export async function completeEmailSignin(ctx: AuthContext, input: EmailSigninIn
   if (!user) throw refusal;
   if (user.mfaEnabled) return startMfaChallenge(ctx, user);
   const session = newSession(ctx, user.id, client, ['mail']);
-  // As at login: a password change or two-factor turned on meanwhile refuses this session.
-  await startRecordedSession(ctx, user, session, user.passwordHash, refusal);
+  // As at login: a password change or two-factor turned on meanwhile refuses this session. The event is written beside it.
+  await settledTogether([startRecordedSession(ctx, user, session, user.passwordHash, refusal), recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'email' })]);
   const tokens = await issueTokens(ctx, session, session.generation);
   return { user: publicUser(user), tokens };
 }

@@ -110,8 +110,8 @@ const email_signin: Decide<'email_signin'> = async (ctx, intent) => {
   const user = await ctx.users.findByEmail(intent.email);
   const signinVersion = user ? await ctx.emailSignins.versionOf(user.id) : undefined;
   if (!user || signinVersion === undefined) return { to: intent.email, mail: emailSigninNoAccountMail(intent.email, appLink(ctx, '/')) };
-  const { token, tokenHash, code, codeHash } = newEmailSignin(user.email);
-  await ctx.emailSignins.create(tokenHash, codeHash, { userId: user.id, signinVersion, expiresAt: ctx.now() + EMAIL_SIGNIN_TTL_SECONDS * 1000 });
+  const { token, tokenHash, code, codeHash, addressHash } = newEmailSignin(user.email);
+  await ctx.emailSignins.create(tokenHash, codeHash, addressHash, { userId: user.id, signinVersion, expiresAt: ctx.now() + EMAIL_SIGNIN_TTL_SECONDS * 1000 });
   return { to: user.email, mail: emailSigninMail(user.email, appLink(ctx, '/email-signin', { token }), code, EMAIL_SIGNIN_TTL_SECONDS / 60) };
 };
 

@@ -5,47 +5,29 @@ import { publicUser, type AuthContext, type PublicUser } from './context';
 import { rememberDevice } from './devices';
 import { settledTogether } from './settled-together';
 import { revokeEverySession, startRecordedSession } from './recent-sessions';
-import { decryptTotpSecret, encryptTotpSecret } from './mfa-crypto';
+import { decryptTotpSecret } from './mfa-crypto';
 import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from './mfa-challenge';
-import { reauthenticate } from './reauthentication';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
+import { counted, factorOf, useSecondFactor, type SecondFactor } from './second-factor';
 import type { SessionClient } from './session-client';
-import { checkCountedAttempt, countAttempt, resetAttempts, throttleKeys, type CountedAttempt } from './throttle';
+import { countAttempt, throttleKeys, type CountedAttempt } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
-import { matchingStep, newTotpSecret, otpauthUri } from './totp';
+import { matchingStep } from './totp';
 import { eventNow, recordEvent } from './events';
 
 /**
- * Two-factor authentication with TOTP and recovery codes: enrollment, the login's second step,
- * and the step-up check of routes that change the account. Every code attempt goes through the
- * shared throttle (shared/auth/throttle.ts) on the account's code counter, and at login also on
- * the mfaToken's own counter; a time step is accepted once per user, decided by one conditional
- * write, so a replayed code and the loser of two concurrent uses of one code are both refused.
+ * Two-factor authentication with TOTP and recovery codes: confirming the set-up and the login's
+ * second step (starting the set-up, new recovery codes and turning it off need step-up:
+ * shared/auth/mfa-settings.ts). Every code attempt goes through the shared throttle
+ * (shared/auth/throttle.ts) on the account's code counter, and at login also on the mfaToken's
+ * own counter; a time step is accepted once per user, decided by one conditional write, so a
+ * replayed code and the loser of two concurrent uses of one code are both refused.
  */
 
-/** A second factor as a request carries it: a TOTP code, or a recovery code. */
-export interface SecondFactor {
-  code?: string;
-  recoveryCode?: string;
-}
-
-/**
- * One check counted on an attempt of the shared throttle (a lockout counter by default). An error
- * inside (a nested counter's 429, a dead mfaToken) counts as a failed attempt here and is thrown
- * once this counter settled.
- */
-async function counted(ctx: AuthContext, counter: string | Promise<CountedAttempt>, userId: string | undefined, check: () => Promise<boolean>): Promise<boolean> {
-  const attempt = await (typeof counter === 'string' ? countAttempt(ctx, counter, 'lockout') : counter);
-  let failure: unknown;
-  const verify = () =>
-    check().catch((error: unknown) => {
-      failure = error;
-      return false;
-    });
-  const matches = await checkCountedAttempt(ctx, attempt, verify, { userId });
-  if (matches) await resetAttempts(ctx, attempt);
-  if (failure !== undefined) throw failure;
-  return matches;
+/** The signed-in caller: its user and the session its access token names. */
+interface Caller {
+  userId: string;
+  sessionId: string;
 }
 
 /**
@@ -68,74 +50,6 @@ async function signedInUser(ctx: AuthContext, userId: string): Promise<{ user: U
   return { user, state };
 }
 
-/** The two-factor state of the signed-in user; a token whose user no longer exists is treated as no token. */
-async function signedInState(ctx: AuthContext, userId: string): Promise<MfaState> {
-  const state = await ctx.mfa.getState(userId);
-  if (!state) throw new ApiError('unauthorized');
-  return state;
-}
-
-/**
- * Whether `factor` is a valid, unused second factor of a user with two-factor on, using it up if
- * so: a TOTP code's time step is recorded, a recovery code is removed (and its notice written).
- * Not throttled: callers count it.
- */
-async function useSecondFactor(ctx: AuthContext, userId: string, state: MfaState, factor: SecondFactor): Promise<boolean> {
-  if (!state.secret) return false;
-  if (factor.code !== undefined) {
-    const step = matchingStep(await decryptTotpSecret(userId, state.secret), factor.code, ctx.now());
-    if (step === undefined || (state.lastUsedStep !== undefined && step <= state.lastUsedStep)) return false;
-    return ctx.mfa.useStep(userId, state.secret, step);
-  }
-  const codeHash = factor.recoveryCode === undefined ? undefined : hashRecoveryCode(userId, factor.recoveryCode);
-  if (codeHash === undefined || !state.recoveryCodeHashes.includes(codeHash)) return false;
-  const remaining = state.recoveryCodeHashes.length - 1;
-  const used = await ctx.mfa.useRecoveryCode(userId, codeHash, { kind: 'recovery_code_used', email: state.email, remaining }, ctx.now(), eventNow(ctx, userId, 'recovery_code_used'));
-  if (used) recordSecurityEvent('RecoveryCodeUsed', { userId, remaining });
-  return used;
-}
-
-/** Six digits in `code` (spaces forgiven) are a TOTP code; anything else in `code` is read as a recovery code. */
-function factorOf(input: SecondFactor): SecondFactor {
-  if (input.code === undefined) return input.recoveryCode === undefined ? {} : { recoveryCode: input.recoveryCode };
-  const digits = input.code.replace(/\s/g, '');
-  return /^\d{6}$/.test(digits) ? { code: digits } : { recoveryCode: input.code };
-}
-
-/**
- * The step-up check for routes that change the account (password change, email change, account
- * deletion, disabling two-factor, new recovery codes), run after the password check. With
- * two-factor off it asks nothing. With it on: no code is 400 validation_failed (field `code`); a
- * wrong, reused or expired one 400 invalid_code; too many wrong ones 429 too_many_attempts.
- * `code` may be a TOTP code or an unused recovery code.
- */
-export async function requireSecondFactor(ctx: AuthContext, user: Pick<UserRecord, 'id'>, input: SecondFactor, state?: MfaState): Promise<void> {
-  const current = state ?? (await ctx.mfa.getState(user.id));
-  if (!current?.secret) return;
-  const factor = factorOf(input);
-  if (factor.code === undefined && factor.recoveryCode === undefined) {
-    throw new ApiError('validation_failed', { errors: [{ field: 'code', message: 'is required while two-factor authentication is on' }] });
-  }
-  const matches = await counted(ctx, throttleKeys.secondFactorStepUp(user.id), user.id, () => useSecondFactor(ctx, user.id, current, factor));
-  if (!matches) throw new ApiError('invalid_code');
-}
-
-export interface TotpEnrollment {
-  /** Base32, for typing into an authenticator app. */
-  secret: string;
-  /** The same secret as an otpauth:// URI, for a QR code. */
-  otpauthUri: string;
-}
-
-/** POST /auth/mfa/totp/enroll: a new secret, pending until a code from it is confirmed. A new enroll replaces a pending one. */
-export async function enrollTotp(ctx: AuthContext, userId: string, password: string): Promise<TotpEnrollment> {
-  if ((await signedInState(ctx, userId)).secret) throw new ApiError('mfa_already_enabled');
-  const user = await reauthenticate(ctx, userId, password);
-  const secret = newTotpSecret();
-  if (!(await ctx.mfa.setPending(user.id, await encryptTotpSecret(user.id, secret)))) throw new ApiError('mfa_already_enabled');
-  return { secret, otpauthUri: otpauthUri(secret, ctx.config.TOTP_ISSUER, user.email) };
-}
-
 /**
  * POST /auth/mfa/totp/confirm: a code from the pending secret turns two-factor on; the recovery
  * codes are shown this once. By default every other session ends (they began at password
@@ -144,7 +58,7 @@ export async function enrollTotp(ctx: AuthContext, userId: string, password: str
  */
 export async function confirmTotp(
   ctx: AuthContext,
-  caller: { userId: string; sessionId: string },
+  caller: Caller,
   input: { code: string; signOutOtherSessions?: boolean },
   client: SessionClient = {},
 ): Promise<{ recoveryCodes: string[] }> {
@@ -169,33 +83,6 @@ export async function confirmTotp(
   // After the commit: a password-only login recording its session from now on is refused, and every one recorded before is read here.
   if (signOutOtherSessions) await revokeEverySession(ctx, user.id, { except: caller.sessionId });
   return { recoveryCodes };
-}
-
-/** POST /auth/mfa/recovery-codes: password and a second factor buy a fresh set; the old set is dead. */
-export async function regenerateRecoveryCodes(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor): Promise<{ recoveryCodes: string[] }> {
-  const state = await signedInState(ctx, userId);
-  if (!state.secret) throw new ApiError('mfa_not_enabled');
-  const user = await reauthenticate(ctx, userId, input.password);
-  await requireSecondFactor(ctx, user, input, state);
-  const recoveryCodes = generateRecoveryCodes();
-  if (!(await ctx.mfa.replaceRecoveryCodes(user.id, state.secret, recoveryCodes.map((c) => hashRecoveryCode(user.id, c)!)))) {
-    throw new ApiError('mfa_not_enabled');
-  }
-  return { recoveryCodes };
-}
-
-/** DELETE /auth/mfa/totp: password and a second factor turn two-factor off (and drop a pending enrollment). */
-export async function disableTotp(ctx: AuthContext, userId: string, input: { password: string } & SecondFactor, client: SessionClient = {}): Promise<void> {
-  const state = await signedInState(ctx, userId);
-  const user = await reauthenticate(ctx, userId, input.password);
-  await requireSecondFactor(ctx, user, input, state);
-  await ctx.mfa.disable(
-    user.id,
-    state.secret ? { kind: 'mfa_disabled', email: user.email } : undefined,
-    ctx.now(),
-    state.secret ? eventNow(ctx, user.id, 'mfa_disabled', client) : undefined,
-  );
-  if (state.secret) recordSecurityEvent('MfaDisabled', { userId: user.id });
 }
 
 /**

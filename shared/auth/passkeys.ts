@@ -9,7 +9,9 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { AuthMethod, ChallengeRecord, PasskeyRecord, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
+import { eventNow, recordEvent } from './events';
 import { startRecordedSession } from './recent-sessions';
+import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
@@ -118,8 +120,16 @@ export async function passkeyRegistrationOptions(ctx: AuthContext, user: UserRec
   });
 }
 
-/** POST /auth/passkeys/register: verifies the attestation against a challenge of this user and stores the passkey. */
-export async function registerPasskey(ctx: AuthContext, userId: string, input: { response: RegistrationResponseJSON; name?: string }): Promise<PasskeyView> {
+/**
+ * POST /auth/passkeys/register: verifies the attestation against a challenge of this user and
+ * stores the passkey, with its notice and its security event.
+ */
+export async function registerPasskey(
+  ctx: AuthContext,
+  userId: string,
+  input: { response: RegistrationResponseJSON; name?: string },
+  client: SessionClient = {},
+): Promise<PasskeyView> {
   const [challenge, user] = await Promise.all([consumeChallengeOf(ctx, input.response.response.clientDataJSON, 'passkey_register', userId), ctx.users.findById(userId)]);
   if (!user) throw new ApiError('unauthorized');
   if (!challenge) throw new ApiError('invalid_passkey');
@@ -147,7 +157,8 @@ export async function registerPasskey(ctx: AuthContext, userId: string, input: {
     name: input.name?.trim() || 'Passkey',
     createdAt: now,
   };
-  if (!(await ctx.passkeys.create(passkey, { kind: 'passkey_added', email: user.email, name: passkey.name }, now))) throw new ApiError('invalid_passkey');
+  const event = eventNow(ctx, user.id, 'passkey_added', client);
+  if (!(await ctx.passkeys.create(passkey, { kind: 'passkey_added', email: user.email, name: passkey.name }, now, event))) throw new ApiError('invalid_passkey');
   recordSecurityEvent('PasskeyAdded', { userId: user.id });
   return passkeyView(passkey);
 }
@@ -159,15 +170,16 @@ export async function listPasskeys(ctx: AuthContext, userId: string): Promise<Pa
 }
 
 /**
- * DELETE /auth/passkeys/{id} (after step-up): never the account's last way to sign in. Today every
- * account has a password; an account without one keeps its last passkey.
+ * DELETE /auth/passkeys/{id} (after step-up): never the account's last way to sign in (an account
+ * without a password keeps its last passkey). The notice and the security event go with the delete.
  */
-export async function deletePasskey(ctx: AuthContext, user: UserRecord, credentialId: string): Promise<void> {
+export async function deletePasskey(ctx: AuthContext, user: UserRecord, credentialId: string, client: SessionClient = {}): Promise<void> {
   const passkeys = await ctx.passkeys.listOfUser(user.id);
   const passkey = passkeys.find((p) => p.id === credentialId);
   if (!passkey) throw new ApiError('not_found');
   if (!user.passwordHash && passkeys.length <= 1) throw new ApiError('last_sign_in_method');
-  if (!(await ctx.passkeys.remove(user.id, credentialId, { kind: 'passkey_removed', email: user.email, name: passkey.name }, ctx.now()))) {
+  const event = eventNow(ctx, user.id, 'passkey_removed', client);
+  if (!(await ctx.passkeys.remove(user.id, credentialId, { kind: 'passkey_removed', email: user.email, name: passkey.name }, ctx.now(), event))) {
     throw new ApiError('not_found');
   }
   recordSecurityEvent('PasskeyRemoved', { userId: user.id });
@@ -251,7 +263,8 @@ export async function passkeyLogin(ctx: AuthContext, response: AuthenticationRes
   const refusal = new ApiError('invalid_credentials');
   const { passkey, user } = await verifyPasskeyAssertion(ctx, response, refusal);
   const session = newSession(ctx, user.id, client, passkeyAmr(passkey));
-  await startRecordedSession(ctx, user, session, user.passwordHash, refusal);
+  // The event is written beside the session, never after it.
+  await settledTogether([startRecordedSession(ctx, user, session, user.passwordHash, refusal), recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'passkey' })]);
   const tokens = await issueTokens(ctx, session, session.generation);
   return { user: publicUser(user), tokens };
 }

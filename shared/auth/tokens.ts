@@ -41,10 +41,13 @@ export function newSession(
   };
 }
 
-/** The access token carries the session's copy of the user's roles (kept current by a role change: shared/auth/admin.ts). */
+/**
+ * The access token carries the session's copy of the user's roles (kept current by a role change:
+ * shared/auth/admin.ts) and, as `auth_time`, the session's sign-in: what step-up's "recent sign-in" reads.
+ */
 export async function issueTokens(ctx: AuthContext, session: SessionRecord, generation: number): Promise<IssuedTokens> {
   const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([
-    signAccessToken(session.userId, session.id, session.amr ?? ['pwd'], session.roles),
+    signAccessToken(session.userId, session.id, session.amr ?? ['pwd'], session.roles, session.createdAt),
     deriveRefreshToken(session.id, generation),
   ]);
   return { accessToken, expiresIn, refreshToken, refreshMaxAgeSeconds: remainingLifetimeSeconds(session, ctx.now()) };

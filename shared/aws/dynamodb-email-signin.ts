@@ -9,6 +9,8 @@ import { consumeOnce } from './one-shot';
  * other link and code of the account (made at the old version) is dead from then on.
  */
 const signinKey = (hash: string) => ({ pk: `SIGNIN#${hash}`, sk: 'SIGNIN' });
+/** SIGNINCODES#<hash of the address>: how many attempts the address's newest code has had. */
+const codeBudgetKey = (addressHash: string) => ({ pk: `SIGNINCODES#${addressHash}`, sk: 'SIGNINCODES' });
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
 
 export class DynamoEmailSigninStore implements EmailSigninStore {
@@ -25,12 +27,26 @@ export class DynamoEmailSigninStore implements EmailSigninStore {
     return typeof Item.emailSigninVersion === 'number' ? Item.emailSigninVersion : 0;
   }
 
-  async create(linkHash: string, codeHash: string, signin: EmailSignin): Promise<void> {
-    const item = { userId: signin.userId, signinVersion: signin.signinVersion, validUntil: signin.expiresAt, expiresAt: Math.ceil(signin.expiresAt / 1000) };
-    await Promise.all(
-      [linkHash, codeHash].map((hash) =>
-        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...signinKey(hash), ...item } })),
-      ),
+  async create(linkHash: string, codeHash: string, addressHash: string, signin: EmailSignin): Promise<void> {
+    const lifetime = { validUntil: signin.expiresAt, expiresAt: Math.ceil(signin.expiresAt / 1000) };
+    const item = { userId: signin.userId, signinVersion: signin.signinVersion, ...lifetime };
+    await Promise.all([
+      ...[linkHash, codeHash].map((hash) => this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...signinKey(hash), ...item } }))),
+      // Written before the mail goes out: the code can never be tried without its budget.
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...codeBudgetKey(addressHash), attempts: 0, ...lifetime } })),
+    ]);
+  }
+
+  claimCodeAttempt(addressHash: string, maxAttempts: number, now: number): Promise<boolean> {
+    return writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: codeBudgetKey(addressHash),
+        UpdateExpression: 'SET attempts = attempts + :one',
+        ConditionExpression: 'attribute_exists(pk) AND attempts < :max AND validUntil > :now',
+        ExpressionAttributeValues: { ':one': 1, ':max': maxAttempts, ':now': now },
+      }),
     );
   }
 
@@ -39,7 +55,6 @@ export class DynamoEmailSigninStore implements EmailSigninStore {
     if (typeof item?.userId !== 'string') return undefined;
     return { userId: item.userId, signinVersion: item.signinVersion as number, expiresAt: item.validUntil as number };
   }
-
 
   complete(userId: string, signinVersion: number): Promise<boolean> {
     return writeConditionally(

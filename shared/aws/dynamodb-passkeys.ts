@@ -3,6 +3,8 @@ import type { MailIntent } from '../outbox';
 import type { PasskeyRecord, PasskeyStore } from '../stores';
 import { writeConditionally } from './conditional-write';
 import { intentItem } from './dynamodb-outbox';
+import { eventPut } from './dynamodb-events';
+import type { SecurityEventRecord } from '../security-events';
 import { itemsOfUser } from './one-shot';
 import { cancellationReasons } from './errors';
 import { transactWrite } from './dynamodb-transactions';
@@ -47,7 +49,7 @@ export class DynamoPasskeyStore implements PasskeyStore {
     return (await itemsOfUser(this.client, this.tableName, userId, PASSKEY_PREFIX)).map(toRecord);
   }
 
-  async create(passkey: PasskeyRecord, notice: MailIntent, now: number): Promise<boolean> {
+  async create(passkey: PasskeyRecord, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {
     try {
       await transactWrite(this.client, [
         {
@@ -60,6 +62,7 @@ export class DynamoPasskeyStore implements PasskeyStore {
         // The account must still exist: a passkey of a deleted account is never stored.
         { ConditionCheck: { TableName: this.tableName, Key: { pk: `USER#${passkey.userId}`, sk: 'USER' }, ConditionExpression: 'attribute_exists(pk)' } },
         { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+        ...eventPut(this.tableName, event),
       ]);
       return true;
     } catch (error) {
@@ -83,11 +86,12 @@ export class DynamoPasskeyStore implements PasskeyStore {
     );
   }
 
-  async remove(userId: string, credentialId: string, notice: MailIntent, now: number): Promise<boolean> {
+  async remove(userId: string, credentialId: string, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {
     try {
       await transactWrite(this.client, [
         { Delete: { TableName: this.tableName, Key: passkeyKey(userId, credentialId), ConditionExpression: 'attribute_exists(pk)' } },
         { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+        ...eventPut(this.tableName, event),
       ]);
       return true;
     } catch (error) {

@@ -247,9 +247,9 @@ export class DynamoUserStore implements UserStore {
           TableName: this.tableName,
           Key: key.user(user.id),
           UpdateExpression: `SET passwordHash = :hash, ${BUMP_CREDENTIALS}`,
-          // Two changes racing: only the one that verified the stored hash wins.
-          ConditionExpression: 'attribute_exists(pk) AND passwordHash = :verified',
-          ExpressionAttributeValues: { ':hash': passwordHash, ':verified': user.passwordHash, ...bumpValues },
+          // Two changes racing: only the one that verified the stored hash (or its absence: a first password) wins.
+          ConditionExpression: user.passwordHash === undefined ? 'attribute_exists(pk) AND attribute_not_exists(passwordHash)' : 'attribute_exists(pk) AND passwordHash = :verified',
+          ExpressionAttributeValues: { ':hash': passwordHash, ...(user.passwordHash === undefined ? {} : { ':verified': user.passwordHash }), ...bumpValues },
         },
       },
       this.putIntent(notice, now),

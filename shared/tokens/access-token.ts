@@ -78,10 +78,13 @@ export async function signAccessToken(
   sessionId: string,
   amr: readonly AuthMethod[] = ['pwd'],
   roles: readonly string[] = [],
+  /** When the user signed in to this session (epoch ms): `auth_time` (OIDC), unchanged by refreshes. */
+  signedInAt?: number,
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const config = getConfig();
   const { kid, privateKey } = await getSigningKey();
-  const signed = jwt.sign({ sid: sessionId, token_use: 'access', amr, roles }, privateKey, {
+  const authTime = signedInAt === undefined ? {} : { auth_time: Math.floor(signedInAt / 1000) };
+  const signed = jwt.sign({ sid: sessionId, token_use: 'access', amr, roles, ...authTime }, privateKey, {
     algorithm: SIGNING_ALGORITHM,
     header: { alg: SIGNING_ALGORITHM, kid, typ: ACCESS_TOKEN_TYPE },
     issuer: config.JWT_ISSUER,

@@ -23,7 +23,7 @@ export function discoveryDocument(config: Pick<Config, 'JWT_ISSUER'>) {
     jwks_uri: `${config.JWT_ISSUER}${JWKS_PATH}`,
     response_types_supported: ['token'],
     subject_types_supported: ['public'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid', 'token_use', 'amr'],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid', 'token_use', 'amr', 'auth_time'],
     amr_values_supported: [...AMR_VALUES],
   };
 }

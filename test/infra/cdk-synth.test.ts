@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,11 +46,15 @@ function loadInFreshNode(bundle: string): Promise<Run> {
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'serverless-auth-synth-'));
 let synth: Run;
-let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+/** The resources of the stack and of its nested stacks (the functions live in those: docs/deploy.md). */
+let resources: Resources;
 
 beforeAll(async () => {
   synth = await cdk(['synth', '--quiet', '--output', outdir]);
-  template = JSON.parse(readFileSync(path.join(outdir, 'ServerlessAuth-dev.template.json'), 'utf8'));
+  const root = 'ServerlessAuth-dev.template.json';
+  const nested = readdirSync(outdir).filter((file) => file.endsWith('.nested.template.json'));
+  resources = Object.assign({}, ...[root, ...nested].map((file) => (JSON.parse(readFileSync(path.join(outdir, file), 'utf8')) as { Resources: Resources }).Resources));
 }, 600_000);
 
 afterAll(() => {
@@ -66,7 +70,7 @@ describe('npx cdk synth', () => {
 
   it('bundles every function (the route table\'s, the authorizer, the mailer and its feedback, the key manager, the logging-role and table-protection setters) into an ES module with a source map and the require shim', () => {
     // Act
-    const bundles = Object.values(template.Resources)
+    const bundles = Object.values(resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => path.join(outdir, `asset.${(r.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`, 'index.mjs'));
 
@@ -80,7 +84,7 @@ describe('npx cdk synth', () => {
 
   it('produces bundles that load in a fresh Node process and export the handler', async () => {
     // Prepare
-    const bundles = Object.values(template.Resources)
+    const bundles = Object.values(resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => path.join(outdir, `asset.${(r.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`, 'index.mjs'));
 

@@ -14,7 +14,7 @@ describe('lifecycle events', () => {
   it('has a bus of its own, named in the outputs, that only the publisher may put events on', () => {
     expect(view.ofType('AWS::Events::EventBus')).toHaveLength(1);
     const puts = view.ofType('AWS::Lambda::Function').filter((fn) => view.statementsOf(fn).some((s) => s.actions.includes('events:PutEvents')));
-    expect(puts.map((fn) => fn.path)).toEqual(['LifecycleEvents/Function']);
+    expect(puts.map((fn) => fn.path)).toEqual(['Workers/LifecycleEvents/Function']);
     expect(view.statementsOf(puts[0]!).find((s) => s.actions.includes('events:PutEvents'))!.resources).toEqual(['EventBus.Arn']);
     expect(Object.keys(view.template.findOutputs('*'))).toContain('EventBusName');
   });

@@ -1,4 +1,5 @@
-import { Validations } from 'aws-cdk-lib';
+import { NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -78,5 +79,19 @@ describe('cdk-nag AwsSolutions', () => {
 
     // Assess
     expect(findings(app)).toEqual([expect.stringMatching(/^AwsSolutions-DDB3 \(\w+\) at .*Data\/Table\/Resource$/)]);
+  });
+
+  it('still reports a finding that nobody acknowledged inside a nested stack', () => {
+    // Prepare
+    const { app, stack } = synthesize();
+    const nestedFunctions = stack.node.findAll().filter((c): c is CfnFunction => c instanceof CfnFunction && NestedStack.isNestedStack(Stack.of(c)));
+    const login = nestedFunctions.find((fn) => fn.node.path.endsWith('/Login/Function/Resource'))!;
+
+    // Act
+    login.runtime = 'nodejs18.x';
+
+    // Assess
+    expect(nestedFunctions.length).toBeGreaterThan(0);
+    expect(findings(app)).toEqual([expect.stringMatching(/^AwsSolutions-L1 \(\w+\) at ServerlessAuth-dev\/Default\/AuthRoutes\/Login\/Function\/Resource$/)]);
   });
 });

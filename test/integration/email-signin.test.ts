@@ -1,6 +1,7 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
-  claimsOf, enableTwoFactor, expectProblem, me, newVerifiedUser, postJson, refreshCookieOf, uniqueEmail, waitForMails, type StoredMail,
+  api, bearer, claimsOf, enableTwoFactor, expectProblem, me, newVerifiedUser, postJson, refreshCookieOf, stack, tableClient, uniqueEmail, waitForMails, type StoredMail,
 } from './support';
 
 /** Sign-in by a mailed link or code, over HTTP on the local stack, mails read from the local SES store. */
@@ -32,6 +33,8 @@ describe('email sign-in', () => {
     const { accessToken } = (await reply.json()) as { accessToken: string };
     expect(claimsOf(accessToken).amr).toEqual(['mail']);
     expect((await me(accessToken)).status).toBe(200);
+    const events = await api('/me/security-events', { headers: bearer(accessToken) });
+    expect(((await events.json()) as { events: unknown[] }).events[0]).toMatchObject({ type: 'signed_in', method: 'email' });
   });
 
   it('signs in with the mailed code, and the same mail’s link is dead after it', async () => {
@@ -73,6 +76,23 @@ describe('email sign-in', () => {
     for (let attempt = 1; attempt <= 5; attempt++) await expectProblem(await verifySignin({ email: user.email, code: wrong }), 400, 'invalid_code');
 
     await expectProblem(await verifySignin({ email: user.email, code }), 429, 'too_many_attempts');
+  });
+
+  it('refuses a code’s sixth attempt even once the throttle’s back-off has run out', async () => {
+    // Prepare: five wrong codes, then the address's throttle counter gone, as when its lock ran out and its failures were forgotten.
+    const user = await newVerifiedUser('sixth-cap');
+    const { code } = await requestSignin(user.email, await mailCount(user.email));
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let attempt = 1; attempt <= 5; attempt++) await expectProblem(await verifySignin({ email: user.email, code: wrong }), 400, 'invalid_code');
+    await tableClient().send(new DeleteCommand({ TableName: stack.tableName, Key: { pk: `ATTEMPTS#email-code#${user.email}`, sk: 'ATTEMPTS' } }));
+
+    // Act
+    const sixth = await verifySignin({ email: user.email, code });
+
+    // Assess: the code had its five attempts; a new mail brings a code that works.
+    await expectProblem(sixth, 400, 'invalid_code');
+    const next = await requestSignin(user.email, await mailCount(user.email));
+    expect((await verifySignin({ email: user.email, code: next.code })).status).toBe(200);
   });
 
   it('answers an unknown address the same 202 byte for byte, and mails it that no account uses it', async () => {

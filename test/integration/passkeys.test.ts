@@ -2,7 +2,7 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import { describe, expect, it } from 'vitest';
 import { SoftwareAuthenticator, withBadSignature } from '../support/webauthn';
 import {
-  allowedOrigin, api, bearer, claimsOf, expectProblem, me, newVerifiedUser, PASSWORD, postJson, refreshCookieOf, waitForMails, type SignedIn,
+  allowedOrigin, api, bearer, claimsOf, expectProblem, login, me, newVerifiedUser, PASSWORD, postJson, refreshCookieOf, uniqueEmail, waitForMails, type SignedIn,
 } from './support';
 
 /**
@@ -134,5 +134,85 @@ describe('passkeys', () => {
       method: 'DELETE', headers: { 'Content-Type': 'application/json', ...bearer(attacker.accessToken) }, body: JSON.stringify({ password: PASSWORD }),
     });
     await expectProblem(response, 404, 'not_found');
+  });
+});
+
+const deleteJson = (path: string, body: unknown, headers: Record<string, string>) =>
+  api(path, { method: 'DELETE', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+async function securityEventTypes(user: SignedIn): Promise<string[]> {
+  const reply = await api('/me/security-events', { headers: bearer(user.accessToken) });
+  expect(reply.status).toBe(200);
+  return ((await reply.json()) as { events: { type: string }[] }).events.map((event) => event.type);
+}
+
+describe('step-up with a passkey on every sensitive route', () => {
+  it('changes the email and deletes the account with passkey assertions instead of the password', async () => {
+    // Prepare: an account that signed up and added a passkey.
+    const authenticator = new SoftwareAuthenticator({ origin: allowedOrigin });
+    const { user } = await userWithPasskey(authenticator, 'passkey-manages');
+    const newEmail = uniqueEmail('passkey-moved');
+
+    // Act: the mailer sends the confirmation link only while the account exists, so the deletion waits for it.
+    const changed = await postJson('/auth/email/change', { passkey: authenticator.assert(await loginOptions()), newEmail }, bearer(user.accessToken));
+    const [confirmation] = await waitForMails(newEmail, 1);
+    const deleted = await deleteJson('/me', { passkey: authenticator.assert(await loginOptions()) }, bearer(user.accessToken));
+
+    // Assess: the confirmation link went to the new address; the account is gone with its passkey.
+    expect(changed.status).toBe(202);
+    expect(confirmation!.body.text).toMatch(/confirm-email\?token=/);
+    expect(deleted.status).toBe(204);
+    expect((await me(user.accessToken)).status).toBe(401);
+    await expectProblem(await passkeyLogin(authenticator.assert(await loginOptions())), 401, 'invalid_credentials');
+  });
+
+  it('changes the password and enrolls two-factor with a passkey assertion', async () => {
+    const authenticator = new SoftwareAuthenticator({ origin: allowedOrigin });
+    const { user } = await userWithPasskey(authenticator, 'passkey-password');
+
+    const changed = await postJson('/auth/password/change', { passkey: authenticator.assert(await loginOptions()), newPassword: 'a passkey-chosen passphrase' }, bearer(user.accessToken));
+    const enrolled = await postJson('/auth/mfa/totp/enroll', { passkey: authenticator.assert(await loginOptions()) }, bearer(user.accessToken));
+
+    expect(changed.status).toBe(204);
+    expect((await login(user.email, 'a passkey-chosen passphrase')).accessToken).toEqual(expect.any(String));
+    expect(enrolled.status).toBe(200);
+    expect(await enrolled.json()).toMatchObject({ secret: expect.any(String) });
+  });
+
+  it('refuses a replayed, forged or foreign assertion with 403 reauthentication_failed and changes nothing', async () => {
+    // Prepare
+    const authenticator = new SoftwareAuthenticator({ origin: allowedOrigin });
+    const { user } = await userWithPasskey(authenticator, 'passkey-replay');
+    const stranger = new SoftwareAuthenticator({ origin: allowedOrigin });
+    await userWithPasskey(stranger, 'passkey-stranger');
+    const used = authenticator.assert(await loginOptions());
+    expect((await postJson('/auth/email/change', { passkey: used, newEmail: uniqueEmail('first') }, bearer(user.accessToken))).status).toBe(202);
+
+    // Act
+    const replayed = await deleteJson('/me', { passkey: used }, bearer(user.accessToken));
+    const forged = await deleteJson('/me', { passkey: withBadSignature(authenticator.assert(await loginOptions())) }, bearer(user.accessToken));
+    const foreign = await deleteJson('/me', { passkey: stranger.assert(await loginOptions()) }, bearer(user.accessToken));
+
+    // Assess
+    for (const reply of [replayed, forged, foreign]) await expectProblem(reply, 403, 'reauthentication_failed');
+    expect((await me(user.accessToken)).status).toBe(200);
+  });
+
+  it('records passkey added, a passkey sign-in and passkey removed as security events', async () => {
+    const authenticator = new SoftwareAuthenticator({ origin: allowedOrigin });
+    const { user, passkeyId } = await userWithPasskey(authenticator, 'passkey-events');
+
+    expect(await securityEventTypes(user)).toContain('passkey_added');
+    expect((await passkeyLogin(authenticator.assert(await loginOptions()))).status).toBe(200);
+    expect((await deleteJson(`/auth/passkeys/${passkeyId}`, { passkey: authenticator.assert(await loginOptions()) }, bearer(user.accessToken))).status).toBe(204);
+
+    const reply = await api('/me/security-events', { headers: bearer(user.accessToken) });
+    const { events } = (await reply.json()) as { events: { type: string; method?: string }[] };
+    // Newest first: removed, the passkey sign-in, added.
+    expect(events.slice(0, 3)).toEqual([
+      expect.objectContaining({ type: 'passkey_removed' }),
+      expect.objectContaining({ type: 'signed_in', method: 'passkey' }),
+      expect.objectContaining({ type: 'passkey_added' }),
+    ]);
   });
 });

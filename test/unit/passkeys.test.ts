@@ -4,10 +4,10 @@ import {
   CHALLENGE_TTL_SECONDS, challengeOf, counterAccepted, hashChallenge, passkeyAmr, passkeyLoginOptions, passkeyRegistrationOptions, registerPasskey,
   relyingParty, verifyPasskeyAssertion,
 } from '../../shared/auth/passkeys';
-import { RECENT_SIGN_IN_MS, stepUpMethod } from '../../shared/auth/step-up';
 import { parseConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
-import type { ChallengeRecord, PasskeyRecord, UserRecord } from '../../shared/stores';
+import type { UserRecord } from '../../shared/stores';
+import { memoryPasskeyStores } from '../support/memory-passkeys';
 import { SoftwareAuthenticator } from '../support/webauthn';
 
 const APP = 'http://localhost:3000';
@@ -15,33 +15,14 @@ const user: UserRecord = { id: 'user-ada', email: 'ada@example.com', passwordHas
 
 /** The rules over in-memory stores that keep the one property that matters: a challenge is deleted once. */
 function memoryContext(start = Date.UTC(2026, 11, 3, 7, 0, 0)) {
-  const challenges = new Map<string, ChallengeRecord>();
-  const passkeys = new Map<string, PasskeyRecord>();
+  const { challenges, passkeys, challengeStore, passkeyStore } = memoryPasskeyStores();
   const clock = { now: start };
   const ctx = {
     config: parseConfig({ TABLE_NAME: 't', APP_URL: APP }),
     now: () => clock.now,
     users: { findById: async (id: string) => (id === user.id ? user : undefined) },
-    challenges: {
-      create: async (c: ChallengeRecord) => void challenges.set(c.hash, c),
-      consume: async (hash: string, now: number) => {
-        const found = challenges.get(hash);
-        if (!found || found.expiresAt <= now) return undefined;
-        challenges.delete(hash);
-        return found;
-      },
-    },
-    passkeys: {
-      get: async (_userId: string, id: string) => passkeys.get(id),
-      listOfUser: async () => [...passkeys.values()],
-      create: async (p: PasskeyRecord) => (passkeys.has(p.id) ? false : (passkeys.set(p.id, p), true)),
-      recordUse: async (_userId: string, id: string, counter: number) => {
-        const stored = passkeys.get(id);
-        if (!stored || !counterAccepted(stored.counter, counter)) return false;
-        passkeys.set(id, { ...stored, counter });
-        return true;
-      },
-    },
+    challenges: challengeStore,
+    passkeys: passkeyStore,
   } as unknown as AuthContext;
   return { ctx, clock, challenges, passkeys };
 }
@@ -135,27 +116,5 @@ describe('the relying party', () => {
     const config = parseConfig({ TABLE_NAME: 't', APP_URL: 'https://app.example.com/start', ALLOWED_ORIGINS: 'https://admin.example.com' });
     expect(relyingParty(config)).toMatchObject({ id: 'app.example.com', origins: ['https://app.example.com', 'https://admin.example.com'] });
     expect(relyingParty({ ...config, WEBAUTHN_RP_ID: 'example.com' }).id).toBe('example.com');
-  });
-});
-
-describe('the step-up decision', () => {
-  const now = Date.UTC(2026, 11, 3, 7, 0, 0);
-  const withPassword = { hasPassword: true, passkeyCount: 0 };
-  const withNeither = { hasPassword: false, passkeyCount: 0 };
-
-  it('runs on a passkey assertion when one is given, else on the password', () => {
-    expect(stepUpMethod({ passkey: {} as never, password: 'pw' }, withPassword, undefined, now)).toBe('passkey');
-    expect(stepUpMethod({ password: 'pw' }, withPassword, undefined, now)).toBe('password');
-  });
-
-  it('asks for a proof when the account has a password or a passkey and none came', () => {
-    expect(() => stepUpMethod({}, withPassword, now, now)).toThrow(expect.objectContaining({ code: 'validation_failed' }));
-    expect(() => stepUpMethod({}, { hasPassword: false, passkeyCount: 1 }, now, now)).toThrow(expect.objectContaining({ code: 'validation_failed' }));
-  });
-
-  it('accepts a recent sign-in only for an account with neither, and only under 10 minutes', () => {
-    expect(stepUpMethod({}, withNeither, now - RECENT_SIGN_IN_MS + 1, now)).toBe('recent_sign_in');
-    expect(() => stepUpMethod({}, withNeither, now - RECENT_SIGN_IN_MS, now)).toThrow(expect.objectContaining({ code: 'reauthentication_required' }));
-    expect(() => stepUpMethod({}, withNeither, undefined, now)).toThrow(expect.objectContaining({ code: 'reauthentication_required' }));
   });
 });

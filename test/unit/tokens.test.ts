@@ -19,6 +19,15 @@ describe('access tokens', () => {
     expect(expiresIn).toBe(900);
   });
 
+  it('carry the session’s sign-in as auth_time in seconds, the same however late the token is issued', async () => {
+    const signedInAt = Date.now() - 25 * 60_000 + 999;
+    const { accessToken } = await signAccessToken('user-1', 'session-1', ['pwd'], [], signedInAt);
+
+    const payload = jwt.decode(accessToken) as jwt.JwtPayload;
+    expect(payload.auth_time).toBe(Math.floor(signedInAt / 1000));
+    expect(payload.iat! - payload.auth_time).toBeGreaterThanOrEqual(25 * 60 - 1);
+  });
+
   it('verify back to their claims', async () => {
     const { accessToken } = await signAccessToken('user-1', 'session-1');
 

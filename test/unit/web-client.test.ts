@@ -9,6 +9,13 @@ import {
   type StorageLike,
 } from '../../web/client';
 
+/** What the browser's authenticator answers a passkey step-up with (the WebAuthn ceremony itself runs in the e2e tests). */
+const passkeyAssertion = { id: 'cred-1', rawId: 'cred-1', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} };
+vi.mock('@simplewebauthn/browser', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@simplewebauthn/browser')>()),
+  startAuthentication: async () => passkeyAssertion,
+}));
+
 const baseUrl = 'https://api.example.test/prod';
 const user = { id: 'u1', email: 'ada@example.com', createdAt: '2026-01-01T00:00:00.000Z', mfaEnabled: false };
 const rightPassword = 'correct horse';
@@ -65,13 +72,16 @@ function fakeApi() {
       const authorized = bearer === `Bearer ${api.validToken}` && Date.now() < api.validUntil;
       await Promise.resolve();
       const body = request.method === 'GET' ? {} : ((await request.clone().json().catch(() => ({}))) as Record<string, string>);
-      /** The protected routes that re-check the password: 401 first, then the password. */
+      /** The protected routes with step-up: 401 first, then the password or the passkey assertion. */
       const reauthenticated = (password: string | undefined, success: () => Response) => {
         if (!authorized) return problem(401, 'unauthorized');
         if (api.locked) return new Response(JSON.stringify({ code: 'too_many_attempts', title: 'Locked', status: 429 }), { status: 429, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '42' } });
-        return password === rightPassword ? success() : problem(403, 'reauthentication_failed');
+        const passkey = (body as Record<string, unknown>).passkey as { id?: string } | undefined;
+        return password === rightPassword || passkey?.id === passkeyAssertion.id ? success() : problem(403, 'reauthentication_failed');
       };
       switch (`${request.method} ${path}`) {
+        case 'POST /auth/passkeys/login/options':
+          return json(200, { challenge: 'Y2hhbGxlbmdl', rpId: 'localhost', userVerification: 'required', allowCredentials: [] });
         case 'POST /auth/register':
         case 'POST /auth/password/forgot':
           return json(202, { message: 'Check your mail.' });
@@ -554,6 +564,33 @@ describe('web client', () => {
         { currentPassword: rightPassword, newPassword: 'a new long password', code: '123456' },
         { password: rightPassword, newEmail: 'ada@new.example' },
         { password: rightPassword, code: 'abcde-12345' },
+      ]);
+    });
+
+    it('steps up with a passkey assertion on a fresh challenge, a password object, or a recent sign-in alone', async () => {
+      // Prepare
+      const api = fakeApi();
+      const client = newClient(api);
+      await client.login({ email: 'ada@example.com', password: rightPassword });
+
+      // Act
+      await client.changeEmail({ passkey: true, code: '123456' }, 'ada@new.example');
+      await client.changePassword({ password: rightPassword }, 'a new long password');
+      await client.regenerateRecoveryCodes({ passkey: true }, '123456');
+      await expect(client.deleteAccount({ recentSignIn: true })).rejects.toMatchObject({ status: 403, code: 'reauthentication_failed' });
+
+      // Assess: each passkey step-up fetched its own challenge first.
+      const sent = api.requests.filter((r) => !r.url.endsWith('/auth/login'));
+      expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname.replace('/prod', '')}`)).toEqual([
+        'POST /auth/passkeys/login/options', 'POST /auth/email/change', 'POST /auth/password/change',
+        'POST /auth/passkeys/login/options', 'POST /auth/mfa/recovery-codes', 'DELETE /me',
+      ]);
+      const bodies = await Promise.all(sent.filter((r) => !r.url.endsWith('/options')).map((r) => r.clone().json()));
+      expect(bodies).toEqual([
+        { passkey: passkeyAssertion, newEmail: 'ada@new.example', code: '123456' },
+        { currentPassword: rightPassword, newPassword: 'a new long password' },
+        { passkey: passkeyAssertion, code: '123456' },
+        {},
       ]);
     });
   });

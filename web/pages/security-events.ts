@@ -6,9 +6,16 @@ import { text } from './strings';
  * ("Signed in from Chrome on Linux", "Password changed"), every sentence from strings.ts.
  * Self-contained: main.ts hands it the events and its own device and time formatting.
  */
+const signedInSentences: Record<string, 'eventSignedInTotp' | 'eventSignedInRecoveryCode' | 'eventSignedInPasskey' | 'eventSignedInEmail'> = {
+  totp: 'eventSignedInTotp',
+  recovery_code: 'eventSignedInRecoveryCode',
+  passkey: 'eventSignedInPasskey',
+  email: 'eventSignedInEmail',
+};
+
 const sentences: Record<string, (event: SecurityEvent, device: string) => string> = {
   signed_in: (event, device) => {
-    const sentence = text(event.method === 'totp' ? 'eventSignedInTotp' : event.method === 'recovery_code' ? 'eventSignedInRecoveryCode' : 'eventSignedIn', { device });
+    const sentence = text(signedInSentences[event.method ?? ''] ?? 'eventSignedIn', { device });
     return event.newDevice ? text('eventOnNewDevice', { sentence }) : sentence;
   },
   locked_out: () => text('eventLockedOut'),
@@ -22,6 +29,8 @@ const sentences: Record<string, (event: SecurityEvent, device: string) => string
   signed_out_everywhere: (event) => text(event.actor ? 'eventSignedOutEverywhereByAdmin' : 'eventSignedOutEverywhere'),
   account_disabled: () => text('eventAccountDisabled'),
   account_enabled: () => text('eventAccountEnabled'),
+  passkey_added: () => text('eventPasskeyAdded'),
+  passkey_removed: () => text('eventPasskeyRemoved'),
   roles_changed: (event) => (event.roles?.length ? text('eventRolesChanged', { roles: event.roles.join(', ') }) : text('eventRolesCleared')),
 };
 

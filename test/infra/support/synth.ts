@@ -1,5 +1,5 @@
 import { App, type Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS, PATH_METADATA_ENABLE_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readStackConfig } from '../../../infra/config';
 import { AuthStack } from '../../../infra/stack';
 import type { Route } from '../../../shared/routes';
+import { flatTemplate, templatesOf, type StackTemplate } from './nested';
 
 /** The context `npx cdk synth` uses: cdk.json's, feature flags included. */
 export const cdkJsonContext: Record<string, unknown> = JSON.parse(
@@ -53,16 +54,25 @@ export function testApp(overrides: Record<string, unknown> = {}, { bundle = fals
   return { app, config: readStackConfig(app.node.getAllContext()) };
 }
 
-/** The template of `stack`; the cloud assembly on disk is removed once it is in memory. */
-export function templateOf(app: App, stack: Stack): Template {
-  const template = Template.fromStack(stack);
+/** The templates of `stack` and its nested stacks; the cloud assembly on disk is removed once they are in memory. */
+export function templatesOfStack(app: App, stack: Stack): StackTemplate[] {
+  const templates = templatesOf(stack);
   rmSync(app.outdir, { recursive: true, force: true });
-  return template;
+  return templates;
 }
 
-/** Builds the stack the way infra/app.ts does. */
+/**
+ * The template of `stack` with its nested stacks' resources in it, references between them
+ * resolved (support/nested.ts): what the assertions read, wherever a resource landed.
+ */
+export function templateOf(app: App, stack: Stack): Template {
+  return flatTemplate(templatesOfStack(app, stack));
+}
+
+/** Builds the stack the way infra/app.ts does: `template` is the flat view, `stacks` each stack's own template. */
 export function synthesize(overrides: Record<string, unknown> = {}, options: SynthOptions = {}) {
   const { app, config } = testApp(overrides, options);
   const stack = new AuthStack(app, `ServerlessAuth-${config.stage}`, { config, routes: options.routes, functionsDir: options.functionsDir });
-  return { app, stack, config, template: templateOf(app, stack) };
+  const stacks = templatesOfStack(app, stack);
+  return { app, stack, config, template: flatTemplate(stacks), stacks };
 }
