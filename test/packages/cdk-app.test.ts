@@ -50,7 +50,9 @@ describe('the construct package in a team\'s CDK app', () => {
     });
     const { stdout } = await project.exec('node', ['app.mjs']);
     findings = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
-    resources = Object.values((JSON.parse(readFileSync(path.join(project.dir, 'cdk.out', 'Team.template.json'), 'utf8')) as { Resources: Record<string, Resource> }).Resources);
+    // The stack's template and its nested stacks' (the functions live in nested stacks by area).
+    const templates = readdirSync(path.join(project.dir, 'cdk.out')).filter((file) => file.endsWith('.template.json'));
+    resources = templates.flatMap((file) => Object.values((JSON.parse(readFileSync(path.join(project.dir, 'cdk.out', file), 'utf8')) as { Resources: Record<string, Resource> }).Resources));
   });
 
   afterAll(() => project?.remove());
