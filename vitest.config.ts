@@ -1,8 +1,23 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The packages' names (@serverless-auth/cdk, ...), as the examples import them, resolved to their
+ * sources as tsconfig.json's paths say: `npm run pack` builds the real packages, and the packages
+ * project installs those.
+ */
+const packagePaths = (JSON.parse(readFileSync(path.join(import.meta.dirname, 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } })
+  .compilerOptions.paths;
+const packageAliases = Object.entries(packagePaths).map(([name, [target]]) => ({
+  find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`),
+  replacement: path.join(import.meta.dirname, target!),
+}));
 
 // Two cores: at most two workers. The suites that start the local stack run their files one
 // after another against a single stack started in global setup.
 export default defineConfig({
+  resolve: { alias: packageAliases },
   test: {
     maxWorkers: 2,
     projects: [
@@ -30,6 +45,18 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // `npm run pack` once, then the tarballs installed into scratch projects as a team would.
+          name: 'packages',
+          include: ['test/packages/**/*.test.ts'],
+          globalSetup: ['test/packages/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
         },
       },
       {

@@ -72,8 +72,8 @@ export interface ServerlessAuthProps {
 
 /** A route of the team's own, behind the service's authorizer. */
 export interface ProtectedRouteProps {
-  /** The methods the service's CORS preflight allows. */
-  method: Route['method'];
+  /** The methods the service's CORS preflight allows (CORS_ALLOWED_METHODS). */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway resource path, e.g. `/orders` or `/orders/{id}` (a path parameter). */
   path: string;
   /** The team's function; it reads the caller with callerFrom(event). */

@@ -4,14 +4,34 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { nodejsBundling } from './bundling';
 
 /** The repository root: bundling resolves packages and the lock file from here, whatever the cwd. */
 const PROJECT_ROOT = path.join(import.meta.dirname, '..');
 
+/**
+ * The construct package (`npm run pack`) ships every function of the service prebuilt, at
+ * `prebuilt/<entry path without extension>/index.mjs` beside its own infra/ (packages/pack.ts).
+ * This repository has no such folder: here every function is bundled at synth.
+ */
+const PREBUILT_DIR = path.join(PROJECT_ROOT, 'prebuilt');
+
+/** The shipped bundle of one of the service's own entries; undefined in this repository or for a team's function. */
+function prebuiltCode(entry: string): lambda.Code | undefined {
+  const relative = path.relative(PROJECT_ROOT, entry);
+  if (!existsSync(PREBUILT_DIR) || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  const bundle = path.join(PREBUILT_DIR, relative.replace(/\.[cm]?[jt]s$/, ''));
+  if (!existsSync(path.join(bundle, 'index.mjs'))) throw new Error(`The package ships no prebuilt bundle for ${relative} (expected ${bundle}/index.mjs)`);
+  return lambda.Code.fromAsset(bundle);
+}
+
 export interface ServiceFunctionProps {
-  /** Path of the handler module (exports `handler`). */
+  /**
+   * Path of the handler module (exports `handler`), bundled at synth with the project's esbuild
+   * (the service's own functions come prebuilt in the construct package).
+   */
   entry: string;
   description: string;
   memorySize: number;
@@ -29,7 +49,7 @@ export interface ServiceFunctionProps {
  * function needs.
  */
 export class ServiceFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -49,11 +69,7 @@ export class ServiceFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    const settings = {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -64,14 +80,25 @@ export class ServiceFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      awsSdkConnectionReuse: false,
-      bundling: nodejsBundling,
       environment: {
         ...props.environment,
         // Stack traces point into our TypeScript, not the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },
-    });
+    } satisfies Omit<lambda.FunctionProps, 'code' | 'handler'>;
+    const prebuilt = prebuiltCode(props.entry);
+    const inProject = !path.relative(PROJECT_ROOT, props.entry).startsWith('..');
+    this.function = prebuilt
+      ? new lambda.Function(this, 'Function', { ...settings, code: prebuilt, handler: 'index.handler' })
+      : new NodejsFunction(this, 'Function', {
+          ...settings,
+          entry: props.entry,
+          handler: 'handler',
+          // A team's function outside this project (the package in its node_modules): CDK finds its lock file from the cwd.
+          ...(inProject ? { projectRoot: PROJECT_ROOT, depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json') } : {}),
+          awsSdkConnectionReuse: false,
+          bundling: nodejsBundling,
+        });
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

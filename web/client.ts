@@ -221,6 +221,13 @@ export interface StorageLike {
 export interface AuthClientOptions {
   /** Where the API lives, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod` or `location.origin`. */
   baseUrl: string;
+  /**
+   * The app's other APIs that accept this service's access tokens (e.g. an HTTP API with a JWT
+   * authorizer): URL prefixes such as `https://api.example.com` or `https://api.example.com/v1`.
+   * `fetch` adds the Bearer token to requests under them (and retries once after a refresh on a
+   * 401) but never sends them the service's cookies. Everything else gets no token.
+   */
+  apiOrigins?: readonly string[];
   fetch?: typeof fetch;
   /** Defaults to `navigator.locks` when the browser has it; `null` turns cross-tab locking off. */
   locks?: LockManagerLike | null;
@@ -242,6 +249,17 @@ export interface AuthEvents {
    * session list; `account-deleted` follows deleteAccount. Send the user to the login screen.
    */
   'session-ended': { reason: 'logout' | 'account-deleted' | 'refresh-refused' | 'other-tab'; code?: string };
+}
+
+/**
+ * What the client knows, without asking the API: `loading` until the page-load `restore()`
+ * settles (only when this browser may have a session), then `signed-in` or `signed-out`. `user`
+ * is the last user an API reply named (sign-in, `me()`, `confirmEmail`); after a restore or a
+ * sign-in in another tab it stays null until `me()`.
+ */
+export interface AuthState {
+  status: 'loading' | 'signed-in' | 'signed-out';
+  user: User | null;
 }
 
 export interface AuthClient {
@@ -350,12 +368,24 @@ export interface AuthClient {
   /** Call once on page load: one refresh if this browser may have a session. True when signed in. */
   restore(): Promise<boolean>;
   /**
-   * `fetch` for the API: paths starting with `/` are relative to baseUrl; the Bearer token is added
-   * only to requests for baseUrl (never sent elsewhere); a 401 triggers one refresh and one retry,
-   * and a second 401 is returned as is.
+   * `fetch` for the API and the app's `apiOrigins`: paths starting with `/` are relative to
+   * baseUrl; the Bearer token is added only to requests under baseUrl or an `apiOrigins` prefix
+   * (never sent elsewhere); cookies go only to baseUrl (`credentials: 'include'`), other URLs
+   * keep the `credentials` the caller gave, so an API answering `Access-Control-Allow-Origin: *`
+   * works; a 401 triggers one refresh and one retry, and a second 401 is returned as is.
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   isSignedIn(): boolean;
+  /**
+   * The access token for a call the app makes itself (a WebSocket, another HTTP client): the one
+   * in memory while it is fresh, else one refresh (shared with any refresh in flight). Null when
+   * there is no session. Prefer `fetch`, which also retries once after a 401.
+   */
+  getAccessToken(): Promise<string | null>;
+  /** The current state; the same object until something changes (fits React's useSyncExternalStore). */
+  getState(): AuthState;
+  /** Calls `listener` after every change of the state; returns the unsubscribe function. */
+  subscribe(listener: (state: AuthState) => void): () => void;
   on<K extends keyof AuthEvents>(type: K, listener: (detail: AuthEvents[K]) => void): () => void;
   /** Stops the refresh timer and the cross-tab channel. */
   close(): void;
@@ -388,6 +418,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const locks = options.locks !== undefined ? options.locks : defaultLocks();
   const channel = options.broadcast !== undefined ? options.broadcast : defaultChannel(`serverless-auth:${apiBase}`);
   const storage = options.storage !== undefined ? options.storage : defaultStorage();
+  const tokenPrefixes = (options.apiOrigins ?? []).map(parseApiOrigin);
   const lockName = `serverless-auth:refresh:${apiBase}`;
   const sessionFlagKey = `serverless-auth:may-have-session:${apiBase}`;
   const navigate = options.navigate ?? ((url: string) => globalThis.location.assign(url));
@@ -398,6 +429,22 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let currentSessionId: string | null = null;
   let refreshing: Promise<string | null> | null = null;
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  let state: AuthState = { status: mayHaveSession() ? 'loading' : 'signed-out', user: null };
+  const stateListeners = new Set<(state: AuthState) => void>();
+
+  /** A new snapshot only when something changed, so subscribers re-render only then. */
+  function setState(next: AuthState): void {
+    if (next.status === state.status && next.user === state.user) return;
+    state = next;
+    for (const listener of [...stateListeners]) listener(state);
+  }
+
+  /** A reply named the signed-in user: the snapshot shows it. */
+  function knowUser<T extends User>(user: T): T {
+    if (access !== null) setState({ status: 'signed-in', user });
+    return user;
+  }
 
   function emit<K extends keyof AuthEvents>(type: K, detail: AuthEvents[K]): void {
     for (const listener of listeners.get(type) ?? []) (listener as (d: AuthEvents[K]) => void)(detail);
@@ -411,19 +458,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return Date.now() < token.refreshAt;
   }
 
-  function adopt(next: AccessToken, reason: AuthEvents['session-started']['reason']): void {
+  /** `user`: the user a sign-in reply named; a refreshed token keeps the user already known. */
+  function adopt(next: AccessToken, reason: AuthEvents['session-started']['reason'], user?: User): void {
     const wasSignedOut = access === null;
     access = next;
     storage?.setItem(sessionFlagKey, '1');
     scheduleRefresh();
     if (reason !== 'other-tab') channel?.postMessage({ type: 'token', access: next } satisfies TabMessage);
+    setState({ status: 'signed-in', user: user ?? (wasSignedOut ? null : state.user) });
     if (wasSignedOut) emit('session-started', { reason });
   }
 
-  function adoptReply(reply: TokenReply, reason: AuthEvents['session-started']['reason']): string {
+  function adoptReply(reply: TokenReply, reason: AuthEvents['session-started']['reason'], user?: User): string {
     const lifetimeMs = reply.expiresIn * 1000;
     const now = Date.now();
-    adopt({ token: reply.accessToken, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs - refreshLeadMs(lifetimeMs) }, reason);
+    adopt({ token: reply.accessToken, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs - refreshLeadMs(lifetimeMs) }, reason, user);
     return reply.accessToken;
   }
 
@@ -433,6 +482,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     clearTimeout(refreshTimer);
     storage?.removeItem(sessionFlagKey);
     if (detail.reason !== 'other-tab') channel?.postMessage({ type: 'session-ended' } satisfies TabMessage);
+    setState({ status: 'signed-out', user: null });
     emit('session-ended', detail);
   }
 
@@ -505,8 +555,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   async function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const resolved = typeof input === 'string' && input.startsWith('/') ? apiBase + input : input;
-    const request = new Request(resolved, { ...init, credentials: 'include' });
-    if (!isApiUrl(request.url)) return transmit(request);
+    const addressed = new Request(resolved, init);
+    // Cookies (the refresh token's, the device cookie) are the service's alone: another API gets
+    // the caller's own credentials mode, so one that answers `*` to CORS still works.
+    const request = isApiUrl(addressed.url) ? new Request(addressed, { credentials: 'include' }) : addressed;
+    if (!isApiUrl(request.url) && !tokenPrefixes.some((prefix) => isUnderPrefix(request.url, prefix))) return transmit(request);
 
     const token = await tokenForRequest();
     const response = await transmit(withBearer(request, token));
@@ -552,7 +605,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   async function signIn(path: string, body: unknown): Promise<User> {
     const reply = await expectOk<SignInReply>(await transmit(jsonRequest(path, body)));
-    adoptReply(reply, 'sign-in');
+    adoptReply(reply, 'sign-in', reply.user);
     return reply.user;
   }
 
@@ -574,7 +627,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   async function signInOrSecondFactor(path: string, body: unknown): Promise<LoginResult> {
     const reply = await post<SignInReply | SecondFactorRequired>(path, body);
     if ('mfaRequired' in reply && reply.mfaRequired === true) return reply;
-    adoptReply(reply as SignInReply, 'sign-in');
+    adoptReply(reply as SignInReply, 'sign-in', (reply as SignInReply).user);
     return { mfaRequired: false, user: (reply as SignInReply).user };
   }
 
@@ -609,6 +662,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     async confirmTotp(code) {
       const { recoveryCodes } = await authorized<{ recoveryCodes: string[] }>('POST', '/auth/mfa/totp/confirm', { code });
+      if (state.user) knowUser({ ...state.user, mfaEnabled: true });
       return recoveryCodes;
     },
 
@@ -633,7 +687,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     async me() {
       const { user } = await authorized<{ user: User }>('GET', '/me');
-      return user;
+      return knowUser(user);
     },
 
     forgotPassword: (email) => post('/auth/password/forgot', { email }),
@@ -643,7 +697,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     async confirmEmail(token) {
       const { user } = await post<{ user: User }>('/auth/email/confirm', { token });
-      return user;
+      // Confirmed from a link: maybe in another browser, maybe for the user signed in here.
+      return state.user?.id === user.id ? knowUser(user) : user;
     },
 
     async deleteAccount(stepUp, code) {
@@ -713,9 +768,31 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
 
     refresh: async () => (await refreshAccessToken(access?.token ?? null)) !== null,
-    restore: async () => (await refreshAccessToken(null)) !== null,
+    async restore() {
+      try {
+        const restored = (await refreshAccessToken(null)) !== null;
+        if (!restored) setState({ status: 'signed-out', user: null });
+        return restored;
+      } catch (error) {
+        // Unreachable: not signed in for now, rather than loading for ever.
+        if (access === null) setState({ status: 'signed-out', user: null });
+        throw error;
+      }
+    },
     fetch: authorizedFetch,
     isSignedIn: () => access !== null,
+
+    async getAccessToken() {
+      if (access !== null && isFresh(access)) return access.token;
+      return refreshAccessToken(access?.token ?? null);
+    },
+
+    getState: () => state,
+
+    subscribe(listener) {
+      stateListeners.add(listener);
+      return () => void stateListeners.delete(listener);
+    },
 
     on(type, listener) {
       const set = listeners.get(type) ?? new Set();
@@ -730,6 +807,36 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       globalThis.document?.removeEventListener('visibilitychange', refreshIfInUse);
     },
   };
+}
+
+/** An `apiOrigins` entry: an absolute http(s) URL, its path the prefix (no query, no fragment). */
+interface UrlPrefix {
+  origin: string;
+  /** Without a trailing slash; '' for a whole origin. */
+  path: string;
+}
+
+function parseApiOrigin(prefix: string): UrlPrefix {
+  let url: URL;
+  try {
+    url = new URL(prefix);
+  } catch {
+    throw new TypeError(`apiOrigins: "${prefix}" is not an absolute URL`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
+    throw new TypeError(`apiOrigins: "${prefix}" must be an http(s) URL prefix without query, fragment or credentials`);
+  }
+  return { origin: url.origin, path: url.pathname.replace(/\/+$/, '') };
+}
+
+/**
+ * Same origin (scheme, host and port: `https://api.example.com.evil.test` is another), and the
+ * path is the prefix's or below it at a segment boundary (`/v1` covers `/v1/x`, not `/v10`).
+ */
+function isUnderPrefix(url: string, prefix: UrlPrefix): boolean {
+  const target = new URL(url);
+  if (target.origin !== prefix.origin) return false;
+  return prefix.path === '' || target.pathname === prefix.path || target.pathname.startsWith(`${prefix.path}/`);
 }
 
 /** The step-up `code` field only when there is one: without two-factor the routes ask for none. */

@@ -2,7 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import path from 'node:path';
-import { ServerlessAuth, ServiceFunction, type StackConfig } from '../../infra';
+import { ServerlessAuth, ServiceFunction, type StackConfig } from '@serverless-auth/cdk';
 
 export interface OrdersStackProps extends StackProps {
   /** The service's configuration: readStackConfig(app.node.getAllContext()). */

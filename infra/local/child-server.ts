@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError } from './errors';
+import { childExecArgv } from './module-kind';
 
 /**
  * A server of the local stack in a Node process of its own (the SES emulator, the OpenID
@@ -35,8 +36,8 @@ export async function startChildServer<Ready>(options: { entry: string; env: Rec
   const { what } = options;
   const child = fork(options.entry, [], {
     cwd: repoRoot,
-    // Resolved from cwd: the repo's own tsx, as for the stack's own process.
-    execArgv: ['--import', 'tsx'],
+    // Resolved from cwd: the repo's own tsx, as for the stack's own process (the package's bundles need none).
+    execArgv: childExecArgv,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -31,11 +31,23 @@ export interface StaticFile {
 /** A file made at each request (the demo's dev inbox relays the local mail store). */
 export type DynamicFile = () => Promise<StaticFile>;
 
+/** A team's own route (ServerlessAuth.addProtectedRoute on AWS): behind the authorizer, with the preflight. */
+export interface TeamRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  handler: LambdaHandler;
+}
+
+/** What the gateway routes by: the service's route table plus the team's routes. */
+type GatewayRoute = Pick<Route, 'path' | 'functionName' | 'auth'> & { method: string };
+
 export interface GatewayOptions {
   /** Every function of shared/routes.ts by functionName, the authorizer included. */
   handlers: Readonly<Record<string, LambdaHandler>>;
+  /** The team's routes (startLocalStack's `routes`), protected like the service's GET /me. */
+  teamRoutes?: readonly TeamRoute[];
   /** What the handlers were loaded from, reported by GET /health. */
-  handlerSource?: 'sources' | 'bundles';
+  handlerSource?: 'sources' | 'bundles' | 'prebuilt';
   allowedOrigins: readonly string[];
   /** 0 = no caching (the local default, so a logout shows at once); > 0 mirrors AWS's result cache. */
   authorizerCacheTtlSeconds: number;
@@ -168,8 +180,8 @@ function stringifyContext(context: Record<string, unknown>): Record<string, stri
 }
 
 /** The route for a request and its path parameters; API Gateway prefers a literal segment over a parameter. */
-function findRoute(method: string, path: string): { route: Route; pathParameters: Record<string, string> } | undefined {
-  const byLiteralsFirst = [...routes].sort((a, b) => a.path.split('{').length - b.path.split('{').length);
+function findRoute(table: readonly GatewayRoute[], method: string, path: string): { route: GatewayRoute; pathParameters: Record<string, string> } | undefined {
+  const byLiteralsFirst = [...table].sort((a, b) => a.path.split('{').length - b.path.split('{').length);
   for (const route of byLiteralsFirst) {
     if (route.method !== method) continue;
     const pathParameters = matchPath(route.path, path);
@@ -194,17 +206,20 @@ function signedRequestOf(request: IncomingRequest): SignedRequest {
   return { method: request.method, host: headers.host ?? '', path: url.pathname, query, headers, body: request.body };
 }
 
-const isResourcePath = (path: string) => routes.some((route) => matchPath(route.path, path) !== undefined);
+const isResourcePath = (table: readonly GatewayRoute[], path: string) => table.some((route) => matchPath(route.path, path) !== undefined);
 
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const now = options.now ?? Date.now;
+  const teamRoutes = (options.teamRoutes ?? []).map((route) => ({ ...route, functionName: `team ${route.method} ${route.path}`, auth: 'protected' as const }));
+  const table: readonly GatewayRoute[] = [...routes, ...teamRoutes];
+  const handlers: Readonly<Record<string, LambdaHandler>> = { ...options.handlers, ...Object.fromEntries(teamRoutes.map((route) => [route.functionName, route.handler])) };
   const functionTimeoutMs = options.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS;
   const invoke = (functionName: string, event: unknown) =>
     invokeWithin(handlerFor(functionName), event, lambdaContext(functionName, randomUUID(), functionTimeoutMs), functionTimeoutMs);
   const authorizationCache = new Map<string, CachedAuthorization>();
 
   const handlerFor = (functionName: string): LambdaHandler => {
-    const handler = options.handlers[functionName];
+    const handler = handlers[functionName];
     if (!handler) throw new Error(`No handler loaded for function "${functionName}"`);
     return handler;
   };
@@ -328,10 +343,10 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (path === '/health' && method === 'GET') {
       return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'ok', handlers: options.handlerSource ?? 'sources' }) };
     }
-    if (method === 'OPTIONS' && isResourcePath(path)) {
+    if (method === 'OPTIONS' && isResourcePath(table, path)) {
       return { status: 204, headers: { ...preflightHeaders(origin, options.allowedOrigins) }, body: '' };
     }
-    const route = findRoute(method, path);
+    const route = findRoute(table, method, path);
     if (!route) {
       const page = method === 'GET' || method === 'HEAD' ? await staticReply(path) : undefined;
       return page ?? gatewayReply('MISSING_AUTHENTICATION_TOKEN', 404, origin, requestId);

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChildServer } from './child-server';
+import { moduleExtension } from './module-kind';
 import type { IdentityProviderClient, IdentityProviderCommand } from './identity-provider-server';
 
 /**
@@ -31,7 +32,7 @@ export interface RunningIdentityProvider {
 
 export async function startIdentityProvider(options: IdentityProviderOptions): Promise<RunningIdentityProvider> {
   const server = await startChildServer<{ port: number; issuer: string }>({
-    entry: join(here, 'identity-provider-server.ts'),
+    entry: join(here, `identity-provider-server${moduleExtension}`),
     env: { IDP_PORT: String(options.port) },
     what: 'Identity provider (IDP_PORT)',
     // The client secrets go over IPC, not in the child's environment.

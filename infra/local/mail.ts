@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChildServer } from './child-server';
+import { moduleExtension } from './module-kind';
 
 /**
  * The SES emulator (aws-ses-v2-local, see mail-server.ts) in a child process of its own, like
@@ -18,6 +19,6 @@ export interface MailProcess {
 
 /** Starts the emulator on `port` (0: a free one) on loopback; one LocalStackError line when it cannot. */
 export async function startMailProcess(port: number): Promise<MailProcess> {
-  const server = await startChildServer<{ port: number }>({ entry: join(here, 'mail-server.ts'), env: { MAIL_PORT: String(port) }, what: 'Mail server (MAIL_PORT)' });
+  const server = await startChildServer<{ port: number }>({ entry: join(here, `mail-server${moduleExtension}`), env: { MAIL_PORT: String(port) }, what: 'Mail server (MAIL_PORT)' });
   return { port: server.ready.port, process: server.process, stop: server.stop };
 }

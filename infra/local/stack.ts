@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyEnvironment } from '../../shared/keygen';
 import type { RotationPolicy } from '../keys/rotation';
@@ -13,9 +13,10 @@ import { loadDemoFiles } from './demo';
 import { startBreachedPasswordsServer } from './breached-passwords';
 import { checkJava, createTable, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocalCredentials } from './dynamodb-local';
 import { LocalStackError } from './errors';
-import { createGateway } from './gateway';
-import { handlerSourceOf, loadHandlers } from './handlers';
+import { createGateway, type TeamRoute } from './gateway';
+import { handlerSourceOf, loadHandlers, loadTeamRoutes } from './handlers';
 import { startIdentityProvider, type RunningIdentityProvider } from './identity-provider';
+import { childExecArgv, moduleExtension } from './module-kind';
 import { findFreePort, listenOnLoopback, listenWith } from './loopback';
 import { rotateLocalKeys, type LocalRotationStep } from './key-rotation';
 import { startMailProcess, type MailProcess } from './mail';
@@ -239,14 +240,19 @@ export async function runLocalStack(
     await createTable(process.env.AWS_ENDPOINT_URL_DYNAMODB!, ddb.credentials, tableName);
 
     const mailUrl = `http://localhost:${mailPort}`;
-    const handlerSource = handlerSourceOf(process.env.LOCAL_HANDLERS);
+    // From the construct package (compiled), the functions it ships; from the sources, LOCAL_HANDLERS decides.
+    const handlerSource = handlerSourceOf(process.env.LOCAL_HANDLERS || (moduleExtension === '.js' ? 'prebuilt' : undefined));
     let bundleDir: string | undefined;
     if (handlerSource === 'bundles') {
       const dir = mkdtempSync(join(tmpdir(), 'serverless-auth-bundles-'));
       bundleDir = dir;
       teardown.add(async () => rmSync(dir, { recursive: true, force: true }));
     }
-    const [handlers, staticFiles] = await Promise.all([loadHandlers(repoRoot, handlerSource, bundleDir), loadDemoFiles(repoRoot, mailUrl)]);
+    const [handlers, staticFiles, teamRoutes] = await Promise.all([
+      loadHandlers(repoRoot, handlerSource, bundleDir),
+      loadDemoFiles(repoRoot, mailUrl),
+      loadTeamRoutes(process.env.LOCAL_TEAM_ROUTES),
+    ]);
     // The mailer, fed from the table's stream as the event source feeds it on AWS.
     const streamReader = await startStreamReader({
       endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
@@ -271,6 +277,7 @@ export async function runLocalStack(
       adminKeys: admin,
       adminRegion: admin.region,
       handlers,
+      teamRoutes,
       handlerSource,
       staticFiles,
       allowedOrigins: process.env.ALLOWED_ORIGINS!.split(',').map((o) => o.trim()).filter(Boolean),
@@ -325,6 +332,11 @@ export interface StartLocalStackOptions {
   quiet?: boolean;
   /** Run the esbuild bundles the stack deploys instead of the TypeScript sources (LOCAL_HANDLERS). */
   handlers?: 'sources' | 'bundles';
+  /**
+   * The team's own routes, behind the real authorizer as addProtectedRoute puts them on AWS:
+   * `handler` is the path of a module exporting `handler` (relative to the current directory).
+   */
+  routes?: ReadonlyArray<{ method: TeamRoute['method']; path: string; handler: string }>;
 }
 
 /** What the child reports once it is ready (see start.ts). */
@@ -360,12 +372,13 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     IDP_PORT: String(options.idpPort ?? 0),
     LOCAL_STACK_QUIET: options.quiet ? '1' : '',
     ...(options.handlers ? { LOCAL_HANDLERS: options.handlers } : {}),
+    ...(options.routes?.length ? { LOCAL_TEAM_ROUTES: JSON.stringify(options.routes.map((route) => ({ ...route, handler: resolvePath(route.handler) }))) } : {}),
   });
 
-  const child = fork(join(repoRoot, 'infra', 'local', 'start.ts'), [], {
+  const child = fork(join(repoRoot, 'infra', 'local', `start${moduleExtension}`), [], {
     cwd: repoRoot,
-    // Resolved from cwd: the repo's own tsx loads the TypeScript handlers, as under `npm start`.
-    execArgv: ['--import', 'tsx'],
+    // Resolved from cwd: the repo's own tsx loads the TypeScript handlers, as under `npm start` (the package's bundles need none).
+    execArgv: childExecArgv,
     env,
     stdio: options.quiet ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
   });

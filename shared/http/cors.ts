@@ -4,7 +4,8 @@
  * CDK stack's preflight and Gateway Responses.
  */
 export const CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization'];
-export const CORS_ALLOWED_METHODS = ['GET', 'POST', 'DELETE', 'OPTIONS'];
+/** PUT and PATCH for the team's own routes (addProtectedRoute); the service's routes use GET, POST and DELETE. */
+export const CORS_ALLOWED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 export const CORS_MAX_AGE_SECONDS = 600;
 
 export function isOriginAllowed(origin: string | undefined, allowedOrigins: readonly string[]): origin is string {

@@ -99,7 +99,10 @@ describe('addProtectedRoute with tableAccess', () => {
         logRetention: RetentionDays.ONE_MONTH,
       });
     auth.addProtectedRoute({ method: 'GET', path: '/profile', handler: teamFunction('Reader').function, tableAccess: 'read' });
-    auth.addProtectedRoute({ method: 'POST', path: '/profile', handler: teamFunction('Writer').function, tableAccess: 'readWrite' });
+    const writer = teamFunction('Writer').function;
+    auth.addProtectedRoute({ method: 'POST', path: '/profile', handler: writer, tableAccess: 'readWrite' });
+    auth.addProtectedRoute({ method: 'PUT', path: '/profile', handler: writer });
+    auth.addProtectedRoute({ method: 'PATCH', path: '/profile', handler: writer });
     auth.addProtectedRoute({ method: 'DELETE', path: '/profile/{id}', handler: teamFunction('Remover').function, requiredRoles: ['admin', 'support'] });
     view = new TemplateView(templateOf(app, stack));
   });
@@ -113,6 +116,21 @@ describe('addProtectedRoute with tableAccess', () => {
       { method: 'DELETE', path: '/profile/{id}', requiredRoles: ['admin', 'support'] },
     ]);
     expect(view.method('DELETE', '/profile/{id}').props.AuthorizationType).toBe('CUSTOM');
+  });
+
+  it('serves PUT and PATCH behind the authorizer, and the preflight of their path allows both', () => {
+    // Act
+    const put = view.method('PUT', '/profile');
+    const patch = view.method('PATCH', '/profile');
+    const preflight = view.method('OPTIONS', '/profile');
+
+    // Assess
+    for (const method of [put, patch]) {
+      expect(method.props.AuthorizationType).toBe('CUSTOM');
+      expect(method.props.AuthorizerId).toEqual(view.method('GET', '/me').props.AuthorizerId);
+    }
+    const allowed = preflight.props.Integration.IntegrationResponses[0].ResponseParameters['method.response.header.Access-Control-Allow-Methods'];
+    expect(allowed.replace(/'/g, '').split(',')).toEqual(expect.arrayContaining(['PUT', 'PATCH']));
   });
 
   it('answers a caller without the role with the 403 problem+json Gateway Response, CORS headers included', () => {

@@ -581,3 +581,36 @@ describe('local servers and DNS rebinding', () => {
     expect(seen).toEqual(['/store']);
   });
 });
+
+describe('local gateway: the team\'s own routes', () => {
+  it('puts a team route behind the authorizer: 401 without a token, the caller\'s context with one', async () => {
+    // Prepare
+    const orders = recording();
+    const authorizer = recording(async () => allowEverything());
+    const url = await startGateway({ handlers: { authorizer: authorizer.handler }, teamRoutes: [{ method: 'GET', path: '/orders/{id}', handler: orders.handler }] });
+
+    // Act
+    const anonymous = await fetch(`${url}/orders/o-1`, { headers: { Origin: ORIGIN } });
+    const signedIn = await fetch(`${url}/orders/o-1`, { headers: { Authorization: 'Bearer token' } });
+
+    // Assess
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(anonymous.headers.get('Access-Control-Allow-Origin')).toBe(ORIGIN);
+    expect(signedIn.status).toBe(200);
+    expect(orders.events).toHaveLength(1);
+    expect(orders.events[0]).toMatchObject({ resource: '/orders/{id}', pathParameters: { id: 'o-1' }, requestContext: { authorizer: { userId: 'user-1', sessionId: 's-1' } } });
+  });
+
+  it('answers the preflight of a team route with PUT and PATCH allowed', async () => {
+    // Prepare
+    const url = await startGateway({ handlers: {}, teamRoutes: [{ method: 'PATCH', path: '/orders', handler: ok }] });
+
+    // Act
+    const preflight = await fetch(`${url}/orders`, { method: 'OPTIONS', headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'PATCH' } });
+
+    // Assess
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('Access-Control-Allow-Methods')?.split(',')).toEqual(expect.arrayContaining(['PUT', 'PATCH']));
+  });
+});

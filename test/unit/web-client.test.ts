@@ -860,3 +860,227 @@ describe('web client', () => {
     });
   });
 });
+
+describe('web client: tokens for the app\'s other APIs', () => {
+  const ordersApi = 'https://orders.example.test/v1';
+
+  /** The fake service plus the app's orders API, which accepts the service's current token and answers CORS with `*`. */
+  function withOrdersApi(api: ReturnType<typeof fakeApi>) {
+    const fetch = (async (input: RequestInfo | URL) => {
+      const request = input as Request;
+      if (new URL(request.url).host !== 'api.example.test') {
+        api.requests.push(request);
+        const authorized = request.headers.get('Authorization') === `Bearer ${api.validToken}`;
+        return authorized ? json(200, { orders: [] }) : problem(401, 'unauthorized');
+      }
+      return api.fetch(request);
+    }) as typeof globalThis.fetch;
+    return fetch;
+  }
+
+  it('adds the Bearer token to URLs under an apiOrigins prefix, without the service\'s cookies', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api, { fetch: withOrdersApi(api), apiOrigins: [ordersApi] });
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+
+    // Act
+    const response = await client.fetch(`${ordersApi}/orders?page=2`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    const sent = api.requests.at(-1)!;
+    expect(sent.headers.get('Authorization')).toBe('Bearer access-1');
+    expect(sent.credentials).toBe('same-origin');
+  });
+
+  it('keeps the credentials mode the caller chose for a URL that is not the service\'s', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api, { fetch: withOrdersApi(api), apiOrigins: [ordersApi] });
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+
+    // Act
+    await client.fetch(`${ordersApi}/orders`, { credentials: 'omit' });
+    await client.fetch('/me');
+
+    // Assess
+    const [orders, me] = api.requests.slice(-2);
+    expect(orders!.credentials).toBe('omit');
+    expect(me!.credentials).toBe('include');
+  });
+
+  it('sends no token to look-alike hosts, other ports or schemes, or paths beside the prefix', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api, { fetch: withOrdersApi(api), apiOrigins: [ordersApi] });
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+    const lookAlikes = [
+      'https://orders.example.test.evil.test/v1/orders',
+      'https://orders.example.test:8443/v1/orders',
+      'http://orders.example.test/v1/orders',
+      'https://orders.example.test/v10/orders',
+      'https://orders.example.test/v2/orders',
+      'https://evil.test/?next=https://orders.example.test/v1/orders',
+    ];
+
+    // Act
+    for (const url of lookAlikes) await client.fetch(url);
+
+    // Assess
+    const sent = api.requests.slice(-lookAlikes.length);
+    expect(sent.map((r) => r.headers.get('Authorization'))).toEqual(lookAlikes.map(() => null));
+    expect(sent.every((r) => r.credentials === 'same-origin')).toBe(true);
+  });
+
+  it('refreshes once and retries when an apiOrigins API answers 401', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api, { fetch: withOrdersApi(api), apiOrigins: ['https://orders.example.test'] });
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+    api.issue(); // the server moved on: the client's token is no longer accepted
+
+    // Act
+    const response = await client.fetch('https://orders.example.test/v1/orders');
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(api.calls('/auth/refresh')).toBe(1);
+    expect(api.requests.at(-1)!.headers.get('Authorization')).toBe('Bearer access-3');
+  });
+
+  it('refuses apiOrigins entries that are not http(s) URL prefixes', () => {
+    // Prepare
+    const api = fakeApi();
+
+    // Act
+    const attempts = ['orders.example.test', 'ftp://orders.example.test', 'https://orders.example.test/v1?x=1', 'https://user:pw@orders.example.test'].map((prefix) => () =>
+      newClient(api, { apiOrigins: [prefix] }),
+    );
+
+    // Assess
+    for (const attempt of attempts) expect(attempt).toThrow(TypeError);
+  });
+});
+
+describe('web client: getAccessToken and the state snapshot', () => {
+  it('hands out the token in memory while it is fresh, without a network call', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+    const requestsBefore = api.requests.length;
+
+    // Act
+    const token = await client.getAccessToken();
+
+    // Assess
+    expect(token).toBe('access-1');
+    expect(api.requests.length).toBe(requestsBefore);
+  });
+
+  it('refreshes an expired token once for many concurrent callers', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const api = fakeApi();
+    const client = newClient(api, { broadcast: null });
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+    api.refreshReply = () => problem(503, 'service_unavailable'); // the background refresh fails
+    await vi.advanceTimersByTimeAsync(901_000);
+    api.refreshReply = null;
+    const refreshesBefore = api.calls('/auth/refresh');
+
+    // Act
+    const tokens = await Promise.all([client.getAccessToken(), client.getAccessToken(), client.getAccessToken()]);
+
+    // Assess
+    expect(new Set(tokens)).toEqual(new Set([api.validToken]));
+    expect(api.calls('/auth/refresh')).toBe(refreshesBefore + 1);
+  });
+
+  it('answers null when there is no session', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api, { storage: memoryStorage() });
+
+    // Act
+    const token = await client.getAccessToken();
+
+    // Assess
+    expect(token).toBeNull();
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('tells subscribers about sign-in and sign-out, and reads the user from memory', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api, { storage: memoryStorage() });
+    const seen: Array<{ status: string; email?: string }> = [];
+    client.subscribe((state) => seen.push({ status: state.status, email: state.user?.email }));
+    const initial = client.getState();
+
+    // Act
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+    const requestsAfterLogin = api.requests.length;
+    const signedIn = client.getState();
+    await client.logout();
+
+    // Assess
+    expect(initial).toEqual({ status: 'signed-out', user: null });
+    expect(signedIn).toEqual({ status: 'signed-in', user });
+    expect(api.requests.length).toBe(requestsAfterLogin + 1); // the logout only
+    expect(seen).toEqual([{ status: 'signed-in', email: 'ada@example.com' }, { status: 'signed-out', email: undefined }]);
+  });
+
+  it('is loading until the page-load restore settles, then signed in with the user me() reads', async () => {
+    // Prepare
+    const api = fakeApi();
+    const storage = memoryStorage();
+    await newClient(api, { storage }).login({ email: 'ada@example.com', password: rightPassword });
+    const reloaded = newClient(api, { storage });
+    const loading = reloaded.getState();
+
+    // Act
+    await reloaded.restore();
+    const restored = reloaded.getState();
+    await reloaded.me();
+
+    // Assess
+    expect(loading.status).toBe('loading');
+    expect(restored).toEqual({ status: 'signed-in', user: null });
+    expect(reloaded.getState()).toEqual({ status: 'signed-in', user });
+  });
+
+  it('keeps the same snapshot object while nothing changes, and stops calling an unsubscribed listener', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    const listener = vi.fn();
+    const unsubscribe = client.subscribe(listener);
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+    const snapshot = client.getState();
+    unsubscribe();
+
+    // Act
+    await client.refresh();
+    await client.logout();
+
+    // Assess
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(client.getState()).not.toBe(snapshot);
+    expect(client.getState().status).toBe('signed-out');
+  });
+
+  it('shows two-factor turned on in the snapshot\'s user after confirmTotp', async () => {
+    // Prepare
+    const api = fakeApi();
+    const client = newClient(api);
+    await client.login({ email: 'ada@example.com', password: rightPassword });
+
+    // Act
+    await client.confirmTotp('123456');
+
+    // Assess
+    expect(client.getState().user?.mfaEnabled).toBe(true);
+  });
+});

@@ -1,7 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, PROBLEM_CONTENT_TYPE, problemBody } from '../../../shared/errors';
-import { callerFrom } from '../../../shared/http/caller';
-import { corsHeaders } from '../../../shared/http/cors';
+import { ApiError, callerFrom, corsHeaders, PROBLEM_CONTENT_TYPE, problemBody } from '@serverless-auth/cdk/caller';
 
 /** The browser app's origins (the service's allowedOrigins), set by OrdersStack. */
 const allowedOrigins = (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean);

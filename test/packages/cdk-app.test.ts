@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { installedVersion, scratchProject, type ScratchProject } from './scratch';
+
+/**
+ * A team's CDK app in a folder of its own, with only the construct package and the CDK installed
+ * (no esbuild, no sources of the service): it must synthesize the whole service, cdk-nag clean,
+ * from the functions the package ships.
+ */
+const teamApp = `
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ServerlessAuth, readStackConfig } from '@serverless-auth/cdk';
+
+const app = new App({ outdir: 'cdk.out' });
+const stack = new Stack(app, 'Team');
+const auth = new ServerlessAuth(stack, 'Auth', {
+  config: readStackConfig({ stage: 'prod', appUrl: 'https://app.acme-corp.io', allowedOrigins: ['https://app.acme-corp.io'], mailFrom: 'no-reply@acme-corp.io' }),
+});
+const orders = lambda.Function.fromFunctionArn(stack, 'Orders', 'arn:aws:lambda:eu-west-1:123456789012:function:orders');
+auth.addProtectedRoute({ method: 'PATCH', path: '/orders/{id}', handler: orders });
+const report = new AwsSolutionsChecks(app).validateScope(app);
+console.log(JSON.stringify(report.violations.flatMap((v) => v.violatingResources.map((r) => v.ruleName + ' at ' + r.constructPath))));
+app.synth();
+`;
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => (statSync(path.join(dir, name)).isDirectory() ? filesUnder(path.join(dir, name)) : [path.join(dir, name)]));
+}
+
+describe('the construct package in a team\'s CDK app', () => {
+  let project: ScratchProject;
+  let findings: string[];
+  let resources: Resource[];
+
+  beforeAll(async () => {
+    const { cdk } = inject('tarballs');
+    project = await scratchProject('cdk-app', [cdk, `aws-cdk-lib@${installedVersion('aws-cdk-lib')}`, `constructs@${installedVersion('constructs')}`, `cdk-nag@${installedVersion('cdk-nag')}`], {
+      'app.mjs': teamApp,
+    });
+    const { stdout } = await project.exec('node', ['app.mjs']);
+    findings = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+    // The stack's template and its nested stacks' (the functions live in nested stacks by area).
+    const templates = readdirSync(path.join(project.dir, 'cdk.out')).filter((file) => file.endsWith('.template.json'));
+    resources = templates.flatMap((file) => Object.values((JSON.parse(readFileSync(path.join(project.dir, 'cdk.out', file), 'utf8')) as { Resources: Record<string, Resource> }).Resources));
+  });
+
+  afterAll(() => project?.remove());
+
+  it('comes from npm run pack, which leaves exactly the two tarballs in dist/packages', () => {
+    // Assess
+    const { cdk, client } = inject('tarballs');
+    expect(path.dirname(cdk)).toBe(path.dirname(client));
+    expect(readdirSync(path.dirname(cdk)).sort()).toEqual([path.basename(cdk), path.basename(client)].sort());
+  });
+
+  it('installs without esbuild and without the service\'s TypeScript sources', () => {
+    // Assess
+    const installed = path.join(project.dir, 'node_modules', '@serverless-auth', 'cdk');
+    expect(existsSync(path.join(project.dir, 'node_modules', 'esbuild'))).toBe(false);
+    expect(filesUnder(installed).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.includes('bundle-shims'))).toEqual([]);
+  });
+
+  it('synthesizes the service with no cdk-nag AwsSolutions finding', () => {
+    // Assess
+    expect(resources.filter((r) => r.Type === 'AWS::ApiGateway::RestApi')).toHaveLength(1);
+    expect(findings).toEqual([]);
+  });
+
+  it('deploys every function from a bundle the package ships, byte for byte', () => {
+    // Prepare
+    const shipped = new Set(
+      filesUnder(path.join(project.dir, 'node_modules', '@serverless-auth', 'cdk', 'prebuilt'))
+        .filter((file) => file.endsWith('index.mjs'))
+        .map(sha256),
+    );
+    const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
+
+    // Act
+    const deployed = functions.map((fn) => {
+      const asset = path.join(project.dir, 'cdk.out', `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      return { handler: fn.Properties.Handler, code: sha256(path.join(asset, 'index.mjs')) };
+    });
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(40);
+    expect(deployed.filter((fn) => fn.handler !== 'index.handler' || !shipped.has(fn.code))).toEqual([]);
+  });
+
+  it('puts the team\'s PATCH route behind the service\'s authorizer, with a preflight that allows PATCH', () => {
+    // Prepare
+    const methods = resources.filter((r) => r.Type === 'AWS::ApiGateway::Method');
+
+    // Act
+    const patch = methods.find((m) => m.Properties.HttpMethod === 'PATCH')!;
+    const preflights = methods.filter((m) => m.Properties.HttpMethod === 'OPTIONS' && JSON.stringify(m.Properties.ResourceId) === JSON.stringify(patch.Properties.ResourceId));
+
+    // Assess
+    expect(patch.Properties.AuthorizationType).toBe('CUSTOM');
+    expect(preflights).toHaveLength(1);
+    expect(preflights[0]!.Properties.Integration.IntegrationResponses[0].ResponseParameters['method.response.header.Access-Control-Allow-Methods']).toContain('PATCH');
+  });
+});
