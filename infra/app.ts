@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ContextError, readStackConfig, type StackConfig } from './config';
+import { ContextError, exampleValueProblems, readStackConfig, type StackConfig } from './config';
 import { AuthStack } from './stack';
 
 /**
@@ -14,6 +14,10 @@ const app = new App();
 let config: StackConfig;
 try {
   config = readStackConfig(app.node.getAllContext());
+  // cdk.json's example values are there so a clone synthesizes; a real stage of this app must not
+  // send from, link to or allow an example domain.
+  const examples = exampleValueProblems(config);
+  if (examples.length > 0) throw new ContextError(['Invalid cdk context (set it with -c key=value or in cdk.json):', ...examples.map((p) => `  ${p}`)].join('\n'));
 } catch (error) {
   // A configuration mistake deserves one clear line, not a stack trace.
   if (!(error instanceof ContextError)) throw error;

@@ -261,18 +261,6 @@ export const contextSchema = z
         ctx.addIssue({ code: 'custom', path: ['mailFromDomain'], message: 'is set on the identity this stack creates: it needs createSenderIdentity=true' });
       }
     }
-    if (config.stage !== 'dev') {
-      // cdk.json's example values are there so a clone synthesizes; a real stage must not send
-      // from, link to or allow an example domain.
-      const examples = [
-        ['mailFrom', config.mailFrom.address.slice(config.mailFrom.address.indexOf('@') + 1)],
-        ['appUrl', URL.canParse(config.appUrl) ? new URL(config.appUrl).hostname : ''],
-        ...config.allowedOrigins.map((value) => ['allowedOrigins', URL.canParse(value) ? new URL(value).hostname : '']),
-      ] as const;
-      for (const [key, host] of examples) {
-        if (isExampleHost(host)) ctx.addIssue({ code: 'custom', path: [key], message: `is an example value (${host}); stage ${config.stage} needs your own (only stage dev accepts examples)` });
-      }
-    }
     if (config.replicaRegions.length !== new Set(config.replicaRegions).size) {
       ctx.addIssue({ code: 'custom', path: ['replicaRegions'], message: 'lists a Region twice' });
     }
@@ -280,6 +268,24 @@ export const contextSchema = z
       ctx.addIssue({ code: 'custom', path: [config.apiDomainName ? 'apiCertificateArn' : 'apiDomainName'], message: 'apiDomainName and apiCertificateArn go together' });
     }
   });
+
+/**
+ * The example domains a configuration still names (mailFrom, appUrl, allowedOrigins), one line per
+ * key, on any stage but dev; empty when there are none. cdk.json holds example values so a clone
+ * synthesizes: the service's own app (infra/app.ts) refuses them outside dev, and the construct
+ * warns about them in a team's app, where the values are the team's own code.
+ */
+export function exampleValueProblems(config: StackConfig): string[] {
+  if (config.stage === 'dev') return [];
+  const examples = [
+    ['mailFrom', config.mailFrom.address.slice(config.mailFrom.address.indexOf('@') + 1)],
+    ['appUrl', URL.canParse(config.appUrl) ? new URL(config.appUrl).hostname : ''],
+    ...config.allowedOrigins.map((value) => ['allowedOrigins', URL.canParse(value) ? new URL(value).hostname : '']),
+  ] as const;
+  return examples
+    .filter(([, host]) => isExampleHost(host))
+    .map(([key, host]) => `${key}: is an example value (${host}); stage ${config.stage} needs your own (only stage dev accepts examples)`);
+}
 
 /** Names reserved for documentation and tests (RFC 2606, RFC 6761): never a real deployment's. */
 function isExampleHost(host: string): boolean {

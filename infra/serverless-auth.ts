@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,7 +17,7 @@ import { authorizer, FUNCTION_TIMEOUT_SECONDS, lifecyclePublisher, mailer, mailF
 import { Alarms } from './alarms';
 import { AuthApi } from './api';
 import { ApiGatewayCloudWatchRole } from './api-gateway-account';
-import { functionEnvironment, senderIdentityOf, type StackConfig } from './config';
+import { exampleValueProblems, functionEnvironment, senderIdentityOf, type StackConfig } from './config';
 import { FunctionStacks, routeArea, WORKERS } from './function-stacks';
 import { DataTable } from './data-table';
 import { grantAccess, tableActions, type ServiceResources } from './grants';
@@ -124,6 +124,9 @@ export class ServerlessAuth extends Construct {
     super(scope, id);
     const { config, routes = routeTable, functionsDir = FUNCTIONS_DIR } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
+    // In a team's app the values are the team's own code, not cdk.json's placeholders: a warning
+    // that `cdk synth` prints (and `--strict` turns into a failure), where the service's app refuses.
+    for (const problem of exampleValueProblems(config)) Annotations.of(this).addWarningV2('serverless-auth:example-value', problem);
     if (config.permissionsBoundary) {
       // Every role of the service (functions, deploy-time helpers) gets the account's boundary.
       const boundary = config.permissionsBoundary.startsWith('arn:')

@@ -117,4 +117,19 @@ describe('npx cdk synth', () => {
     );
     expect(run.output).not.toMatch(/\n\s+at /);
   }, 120_000);
+
+  it("refuses cdk.json's example domains on a stage other than dev, one line per key", async () => {
+    // Act
+    const run = await cdk(['synth', '--quiet', '-c', 'stage=prod', '--output', path.join(outdir, 'prod')]);
+
+    // Assess
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain(
+      [
+        'Invalid cdk context (set it with -c key=value or in cdk.json):',
+        '  mailFrom: is an example value (example.com); stage prod needs your own (only stage dev accepts examples)',
+      ].join('\n'),
+    );
+    expect(run.output).not.toMatch(/\n\s+at /);
+  }, 120_000);
 });

@@ -1,11 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OrdersStack } from '../../examples/orders-api/orders-stack';
-import { ServerlessAuth, ServiceFunction } from '../../infra';
+import { readStackConfig, ServerlessAuth, ServiceFunction } from '../../infra';
 import { apiEvent } from '../support/events';
 import { nagFindings } from './support/nag';
 import { templateOf, testApp } from './support/synth';
@@ -225,5 +226,25 @@ describe('the orders handler', () => {
 
     // Assess
     expect(reply.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+  });
+});
+
+describe("a team's app with the example domains on a stage other than dev", () => {
+  it('synthesizes with one warning per example value, which `cdk synth --strict` would turn into a failure', () => {
+    // Prepare: the values docs/integration.md shows, in a team's own stack
+    const { app } = testApp();
+    const stack = new Stack(app, 'TeamStack');
+    const config = readStackConfig({ stage: 'prod', appUrl: 'https://app.example.com', allowedOrigins: ['https://app.example.com'], mailFrom: 'no-reply@example.com' });
+
+    // Act
+    new ServerlessAuth(stack, 'Auth', { config });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('is an example value')).map((w) => String(w.entry.data));
+
+    // Assess
+    expect(warnings).toEqual([
+      expect.stringContaining('mailFrom: is an example value (example.com); stage prod needs your own'),
+      expect.stringContaining('appUrl: is an example value (app.example.com)'),
+      expect.stringContaining('allowedOrigins: is an example value (app.example.com)'),
+    ]);
   });
 });
