@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SECRET_CACHE_MS } from '../../shared/cached-loader';
+import { resetConfig } from '../../shared/config';
+import { ddbMock, secretsMock } from '../support/aws';
+import { apiEvent, lambdaContext } from '../support/events';
+
+/**
+ * The provider's client secret as the callback reads it from Secrets Manager: kept for a bounded
+ * time, and read again at once when the token endpoint refuses it. The provider is a stand-in on
+ * loopback that answers discovery and a token endpoint which accepts only THE_SECRET (then refuses
+ * the made-up code with invalid_grant, which is enough to see which secret got through).
+ */
+const THE_SECRET = 'the-secret-the-operator-set';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:IdentityProviderslocal';
+const presented: string[] = [];
+let provider: Server;
+let callback: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+beforeAll(async () => {
+  provider = createServer((request, response) => {
+    const issuer = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    const reply = (status: number, body: object) => response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    if (request.url === '/.well-known/openid-configuration') {
+      return reply(200, { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks` });
+    }
+    request.resume();
+    request.on('end', () => {
+      const basic = Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
+      const secret = decodeURIComponent(basic.slice(basic.indexOf(':') + 1));
+      presented.push(secret);
+      if (secret !== THE_SECRET) return reply(401, { error: 'invalid_client' });
+      return reply(400, { error: 'invalid_grant' });
+    });
+  });
+  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+  // The handler reads its configuration when it is loaded: the provider must be there first.
+  process.env.IDENTITY_PROVIDERS = JSON.stringify([{ id: 'local', preset: 'oidc', clientId: 'c', issuer, trustEmail: true, clientSecretId: SECRET_ARN }]);
+  resetConfig();
+  ({ handler: callback } = (await import('../../functions/oauth-callback/handler')) as unknown as { handler: typeof callback });
+});
+
+afterAll(async () => {
+  delete process.env.IDENTITY_PROVIDERS;
+  resetConfig();
+  await new Promise((resolve) => provider.close(resolve));
+});
+
+afterEach(() => {
+  presented.length = 0;
+  vi.useRealTimers();
+});
+
+/** A callback from this browser for a flow it started (the table hands the flow back once). */
+async function callbackFromTheProvider(): Promise<APIGatewayProxyResult> {
+  ddbMock.on(DeleteCommand).resolves({
+    Attributes: {
+      purpose: 'oauth_flow', validUntil: Date.now() + 60_000,
+      flow: { provider: 'local', verifier: 'v'.repeat(43), nonce: 'n', returnTo: '/', intent: 'signin', browserBinding: createHash('sha256').update('browser').digest('base64url') },
+    },
+  });
+  const event = apiEvent({
+    method: 'GET', path: '/auth/oauth/local/callback', resource: '/auth/oauth/{provider}/callback', pathParameters: { provider: 'local' }, headers: { Cookie: 'oauth_flow=browser' },
+  });
+  return callback({ ...event, queryStringParameters: { state: 'the-state', code: 'the-code' } }, lambdaContext);
+}
+
+const secretReads = () => secretsMock.commandCalls(GetSecretValueCommand).length;
+
+describe('the provider client secret in a warm callback function', () => {
+  it('reads the secret again at once and retries the exchange when the token endpoint answers invalid_client', async () => {
+    // Prepare: the function first reads the placeholder; the operator has set the value since
+    secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolvesOnce({ SecretString: 'placeholder' }).resolves({ SecretString: THE_SECRET });
+
+    // Act
+    const reply = await callbackFromTheProvider();
+
+    // Assess: the second exchange went through client authentication (the made-up code is then refused)
+    expect(presented).toEqual(['placeholder', THE_SECRET]);
+    expect(secretReads()).toBe(2);
+    expect(reply.headers?.Location).toMatch(/#error=oauth_failed$/);
+  });
+
+  it('retries only once when the secret read again is refused too', async () => {
+    // Prepare: a secret that is wrong however often it is read, and an expired cache
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 2 * SECRET_CACHE_MS);
+    secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'wrong' });
+
+    // Act
+    const reply = await callbackFromTheProvider();
+
+    // Assess
+    expect(presented).toEqual(['wrong', 'wrong']);
+    expect(reply.headers?.Location).toMatch(/#error=oauth_failed$/);
+  });
+
+  it('keeps the secret for a bounded time, then reads it again without being refused first', async () => {
+    // Prepare: a good secret read now (past the previous test's value)
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now() + 4 * SECRET_CACHE_MS;
+    vi.setSystemTime(start);
+    secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: THE_SECRET });
+    await callbackFromTheProvider();
+    const readsAfterFirst = secretReads();
+
+    // Act: within the time, then after it
+    vi.setSystemTime(start + SECRET_CACHE_MS - 1000);
+    await callbackFromTheProvider();
+    const readsWithin = secretReads();
+    vi.setSystemTime(start + SECRET_CACHE_MS + 1000);
+    await callbackFromTheProvider();
+
+    // Assess
+    expect(readsAfterFirst).toBe(1);
+    expect(readsWithin).toBe(1);
+    expect(secretReads()).toBe(2);
+    expect(presented).toEqual([THE_SECRET, THE_SECRET, THE_SECRET]);
+  });
+});
