@@ -93,9 +93,16 @@ function clientSecretOf(provider: IdentityProviderConfig): CachedLoader<string> 
   return loader;
 }
 
-/** The token endpoint refused our client authentication (GitHub says it its own way). */
-const isClientRefused = (error: unknown) =>
-  error instanceof oauth.ResponseBodyError && (error.error === 'invalid_client' || error.error === 'incorrect_client_credentials');
+/**
+ * The token endpoint refused our client authentication: 401 invalid_client, with or without the
+ * WWW-Authenticate challenge RFC 6749 asks for, or GitHub's 200 with `incorrect_client_credentials`.
+ */
+function isClientRefused(error: unknown): boolean {
+  if (error instanceof oauth.WWWAuthenticateChallengeError) return error.status === 401;
+  if (error instanceof oauth.ResponseBodyError) return error.error === 'invalid_client';
+  if (error instanceof oauth.OperationProcessingError) return (error.cause as { body?: { error?: unknown } } | undefined)?.body?.error === 'incorrect_client_credentials';
+  return false;
+}
 
 /**
  * The code exchanged for tokens. When the provider refuses our client secret, the secret is read

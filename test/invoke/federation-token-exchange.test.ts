@@ -1,5 +1,5 @@
 import { createHash, createSign, generateKeyPairSync } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
@@ -27,6 +27,16 @@ const THE_SECRET = 'the-secret-the-operator-set';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:IdentityProviderslocal';
 const presented: string[] = [];
 let provider: Server;
+
+/** The ways token endpoints say "not this client secret". */
+const refusals = {
+  'invalid_client': (response: ServerResponse) => response.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":"invalid_client"}'),
+  'invalid_client with a WWW-Authenticate challenge': (response: ServerResponse) =>
+    response.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Basic realm="token"' }).end('{"error":"invalid_client"}'),
+  'GitHub’s 200 incorrect_client_credentials': (response: ServerResponse) =>
+    response.writeHead(200, { 'Content-Type': 'application/json' }).end('{"error":"incorrect_client_credentials"}'),
+};
+let refuseClient = refusals.invalid_client;
 const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 /** An ID token the stand-in signs with its published key: right in every claim but the audience it is given. */
@@ -56,7 +66,7 @@ beforeAll(async () => {
       const basic = Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
       const secret = decodeURIComponent(basic.slice(basic.indexOf(':') + 1));
       presented.push(secret);
-      if (secret !== THE_SECRET) return reply(401, { error: 'invalid_client' });
+      if (secret !== THE_SECRET) return refuseClient(response);
       const audience = /(?:^|&)code=audience%3A([^&]+)/.exec(body)?.[1];
       if (audience === undefined) return reply(400, { error: 'invalid_grant' });
       return reply(200, { access_token: 'at', token_type: 'Bearer', expires_in: 60, id_token: idToken(issuer, decodeURIComponent(audience)) });
@@ -88,6 +98,7 @@ beforeEach(() => {
 
 afterEach(() => {
   presented.length = 0;
+  refuseClient = refusals.invalid_client;
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
@@ -109,8 +120,11 @@ async function callbackFromTheProvider(code = 'the-code'): Promise<APIGatewayPro
 const secretReads = () => secretsMock.commandCalls(GetSecretValueCommand).length;
 
 describe('the provider client secret in a warm callback function', () => {
-  it('reads the secret again at once and retries the exchange when the token endpoint answers invalid_client', async () => {
+  it.each(Object.keys(refusals) as Array<keyof typeof refusals>)('reads the secret again at once and retries the exchange when the token endpoint answers %s', async (refusal) => {
     // Prepare: the function first reads the placeholder; the operator has set the value since
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 100 * SECRET_CACHE_MS * (Object.keys(refusals).indexOf(refusal) + 1));
+    refuseClient = refusals[refusal];
     secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolvesOnce({ SecretString: 'placeholder' }).resolves({ SecretString: THE_SECRET });
 
     // Act
@@ -125,7 +139,7 @@ describe('the provider client secret in a warm callback function', () => {
   it('retries only once when the secret read again is refused too', async () => {
     // Prepare: a secret that is wrong however often it is read, and an expired cache
     vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 2 * SECRET_CACHE_MS);
+    vi.setSystemTime(Date.now() + 1000 * SECRET_CACHE_MS);
     secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'wrong' });
 
     // Act
@@ -139,7 +153,7 @@ describe('the provider client secret in a warm callback function', () => {
   it('keeps the secret for a bounded time, then reads it again without being refused first', async () => {
     // Prepare: a good secret read now (past the previous test's value)
     vi.useFakeTimers({ toFake: ['Date'] });
-    const start = Date.now() + 4 * SECRET_CACHE_MS;
+    const start = Date.now() + 2000 * SECRET_CACHE_MS;
     vi.setSystemTime(start);
     secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: THE_SECRET });
     await callbackFromTheProvider();
