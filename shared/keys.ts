@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import * as z from 'zod/mini';
 import { getConfig } from './config';
 import { readSecretString } from './aws/secrets';
+import { cachedLoader, SECRET_CACHE_MS } from './cached-loader';
 
 /**
  * Key material, loaded from the environment (local stack, tests) or from Secrets Manager (AWS).
@@ -27,7 +28,7 @@ export interface SigningKey {
 }
 
 /** Keys re-read after this long, so a rotation reaches warm functions without a redeploy. */
-export const KEY_CACHE_MS = 5 * 60_000;
+export const KEY_CACHE_MS = SECRET_CACHE_MS;
 /** An unknown kid triggers a re-read, but at most this often, so forged kids cannot hammer the secret. */
 const UNKNOWN_KID_REFRESH_MS = 60_000;
 
@@ -50,29 +51,6 @@ function parseJson<T>(raw: string, schema: z.ZodMiniType<T>, name: string): T {
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new Error(`Invalid configuration: ${name} has the wrong shape`);
   return parsed.data;
-}
-
-function cachedLoader<T>(load: () => Promise<T>, maxAgeMs: number) {
-  let entry: { value: Promise<T>; loadedAt: number } | undefined;
-  return {
-    get(now = Date.now()): Promise<T> {
-      if (!entry || now - entry.loadedAt > maxAgeMs) {
-        const value = load();
-        entry = { value, loadedAt: now };
-        // A failed load must not be cached, or one SM hiccup would poison the warm container.
-        value.catch(() => {
-          if (entry?.value === value) entry = undefined;
-        });
-      }
-      return entry.value;
-    },
-    age(now = Date.now()): number {
-      return entry ? now - entry.loadedAt : Infinity;
-    },
-    reset(): void {
-      entry = undefined;
-    },
-  };
 }
 
 const signingKeyLoader = cachedLoader(async () => {

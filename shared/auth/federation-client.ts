@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { readSecretString } from '../aws/secrets';
+import { cachedLoader, SECRET_CACHE_MS, type CachedLoader } from '../cached-loader';
 import type { IdentityProviderConfig } from '../config';
 import { issuerOf } from './federation-rules';
 
@@ -75,20 +76,64 @@ function serverOf(provider: IdentityProviderConfig): Promise<oauth.Authorization
   return found;
 }
 
-const secrets = new Map<string, Promise<string>>();
+const clientSecrets = new Map<string, CachedLoader<string>>();
 
-/** The client secret: the value itself locally, else read from Secrets Manager once per container. */
-function clientSecretOf(provider: IdentityProviderConfig): Promise<string> {
-  if (provider.clientSecret !== undefined) return Promise.resolve(provider.clientSecret);
-  let found = secrets.get(provider.id);
-  if (!found) {
-    found = readSecretString(provider.clientSecretId!).catch((error: unknown) => {
-      secrets.delete(provider.id);
-      throw error;
-    });
-    secrets.set(provider.id, found);
+/**
+ * The client secret: the value itself locally, else read from Secrets Manager and kept for
+ * SECRET_CACHE_MS like the key secrets, so a value the operator sets (or changes) after deploy
+ * reaches warm functions within minutes.
+ */
+function clientSecretOf(provider: IdentityProviderConfig): CachedLoader<string> {
+  let loader = clientSecrets.get(provider.id);
+  if (!loader) {
+    const { clientSecret, clientSecretId } = provider;
+    loader = cachedLoader(() => (clientSecret !== undefined ? Promise.resolve(clientSecret) : readSecretString(clientSecretId!)), SECRET_CACHE_MS);
+    clientSecrets.set(provider.id, loader);
   }
-  return found;
+  return loader;
+}
+
+/**
+ * The token endpoint refused our client authentication: 401 invalid_client, with or without the
+ * WWW-Authenticate challenge RFC 6749 asks for, or GitHub's 200 with `incorrect_client_credentials`.
+ */
+function isClientRefused(error: unknown): boolean {
+  if (error instanceof oauth.WWWAuthenticateChallengeError) return error.status === 401;
+  if (error instanceof oauth.ResponseBodyError) return error.error === 'invalid_client';
+  if (error instanceof oauth.OperationProcessingError) return (error.cause as { body?: { error?: unknown } } | undefined)?.body?.error === 'incorrect_client_credentials';
+  return false;
+}
+
+/**
+ * The code exchanged for tokens. When the provider refuses our client secret, the secret is read
+ * again at once and the exchange tried once more: the kept value may be the placeholder from
+ * before the operator set it, or the one just replaced (client authentication is checked before
+ * the code, so the code is still unspent).
+ */
+async function exchangeCode(
+  provider: IdentityProviderConfig,
+  server: oauth.AuthorizationServer,
+  client: oauth.Client,
+  callback: URLSearchParams,
+  flow: { nonce: string; verifier: string; redirectUri: string },
+): Promise<{ response: Response; tokens: oauth.TokenEndpointResponse }> {
+  const secret = clientSecretOf(provider);
+  const attempt = async () => {
+    const value = await secret.get();
+    const authentication = isOpenId(provider) ? oauth.ClientSecretBasic(value) : oauth.ClientSecretPost(value);
+    const response = await oauth.authorizationCodeGrantRequest(server, client, authentication, callback, flow.redirectUri, flow.verifier, requestOptions(provider));
+    const tokens = isOpenId(provider)
+      ? await oauth.processAuthorizationCodeResponse(server, client, response, { expectedNonce: flow.nonce, requireIdToken: true })
+      : await oauth.processAuthorizationCodeResponse(server, client, response);
+    return { response, tokens };
+  };
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!isClientRefused(error)) throw error;
+    secret.reset();
+    return attempt();
+  }
 }
 
 const jwksCaches = new Map<string, oauth.JWKSCacheInput>();
@@ -139,17 +184,10 @@ export async function completeAuthorization(
     if (error instanceof oauth.AuthorizationResponseError) throw new ProviderRefusal(error.error === 'access_denied', error.error);
     throw error;
   }
-  const secret = await clientSecretOf(provider);
-  const authentication = isOpenId(provider) ? oauth.ClientSecretBasic(secret) : oauth.ClientSecretPost(secret);
-  const options = requestOptions(provider);
-  const response = await oauth.authorizationCodeGrantRequest(server, client, authentication, callback, flow.redirectUri, flow.verifier, options);
-  if (!isOpenId(provider)) {
-    const tokens = await oauth.processAuthorizationCodeResponse(server, client, response);
-    return githubIdentity(tokens.access_token);
-  }
-  const tokens = await oauth.processAuthorizationCodeResponse(server, client, response, { expectedNonce: flow.nonce, requireIdToken: true });
+  const { response, tokens } = await exchangeCode(provider, server, client, callback, flow);
+  if (!isOpenId(provider)) return githubIdentity(tokens.access_token);
   // The signature too, against the provider's JWKS (the local provider answers over plain http, without TLS to vouch for it).
-  await oauth.validateApplicationLevelSignature(server, response, { ...options, [oauth.jwksCache]: jwksCacheOf(provider) });
+  await oauth.validateApplicationLevelSignature(server, response, { ...requestOptions(provider), [oauth.jwksCache]: jwksCacheOf(provider) });
   const claims = oauth.getValidatedIdTokenClaims(tokens)!;
   return {
     subject: claims.sub,

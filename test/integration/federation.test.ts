@@ -372,6 +372,14 @@ describe('linking and unlinking while signed in', () => {
 });
 
 describe('two-factor', () => {
+  /** Continue with the provider, then the second step with the next time step's code (the confirm spent this one). */
+  async function providerThenCode(person: ProviderPerson, secret: string): Promise<{ path: string; refreshCookie: string | undefined; verified: Response }> {
+    const reply = await continueWithProvider(person);
+    const { path, fragment } = landing(reply);
+    const verified = await postJson('/auth/mfa/verify', { mfaToken: fragment.get('mfaToken'), code: codeAt(secret, Date.now() + 30_000) });
+    return { path, refreshCookie: refreshCookieOf(reply)?.value || undefined, verified };
+  }
+
   it('applies after the provider: the callback asks for the code, which then signs in', async () => {
     // Prepare
     const user = await newVerifiedUser('fed-mfa');
@@ -382,16 +390,34 @@ describe('two-factor', () => {
     expect(landing(linked).path).toBe('/account');
 
     // Act
-    const reply = await continueWithProvider({ email: providerEmail });
-    const { path, fragment } = landing(reply);
-    // The confirm spent this time step's code: the second step uses the next one.
-    const verified = await postJson('/auth/mfa/verify', { mfaToken: fragment.get('mfaToken'), code: codeAt(secret, Date.now() + 30_000) });
+    const { path, refreshCookie, verified } = await providerThenCode({ email: providerEmail }, secret);
 
     // Assess
     expect(path).toBe('/mfa');
-    expect(refreshCookieOf(reply)?.value || undefined).toBeUndefined();
+    expect(refreshCookie).toBeUndefined();
     expect(verified.status).toBe(200);
     expect(((await verified.json()) as { user: { id: string } }).user.id).toBe(user.userId);
+  });
+
+  it('turns on for an account made through a provider (step-up by its recent sign-in), then the provider sign-in asks for the code', async () => {
+    // Prepare: an account without a password, signed in through the provider a moment ago
+    const person = { email: uniqueEmail('fed-mfa-nopw') };
+    const session = await sessionOf(await continueWithProvider(person));
+    expect((await methodsOf(session.accessToken)).password).toBe(false);
+    const enrolled = await postJson('/auth/mfa/totp/enroll', {}, bearer(session.accessToken));
+    expect(enrolled.status).toBe(200);
+    const { secret } = (await enrolled.json()) as { secret: string };
+    const confirmed = await postJson('/auth/mfa/totp/confirm', { code: codeAt(secret, Date.now()) }, bearer(session.accessToken));
+    expect(confirmed.status).toBe(200);
+
+    // Act
+    const { path, refreshCookie, verified } = await providerThenCode(person, secret);
+
+    // Assess
+    expect(path).toBe('/mfa');
+    expect(refreshCookie).toBeUndefined();
+    expect(verified.status).toBe(200);
+    expect(((await verified.json()) as { user: { id: string } }).user.id).toBe(session.userId);
   });
 });
 

@@ -173,6 +173,23 @@ describe('docs/architecture.md "Where the rules live"', () => {
     expect(rows.length).toBeGreaterThan(20);
   });
 
+  it.each([
+    ['the linking decision', 'shared/auth/federation-rules.ts', 'decideFederatedSignIn'],
+    ['flow binding', 'shared/auth/federation.ts', 'browserMatches'],
+    ['the returnTo check', 'shared/auth/federation-rules.ts', 'isSameSitePath'],
+    ['the last-sign-in-method rule', 'shared/auth/last-method.ts', 'signInMethodCount'],
+  ])('gives %s a row of its own, naming %s and %s', (rule, file, name) => {
+    // Act
+    const row = rows.find((line) => line.split('|')[1]!.trim().startsWith(rule));
+
+    // Assess
+    expect(row, `a row starting "${rule}"`).toBeDefined();
+    const [, , files, names, setting] = row!.split('|');
+    expect(codeNames(files!)).toContain(file);
+    expect(codeNames(names!)).toContain(name);
+    expect(setting!.trim()).not.toBe('');
+  });
+
   it.each(rows.map((row) => [row.split('|')[1]!.trim(), row] as const))('points at files that exist and names what they define: %s', (_rule, row) => {
     // Prepare
     const [, , files, names] = row.split('|');
