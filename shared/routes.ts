@@ -50,7 +50,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
     // Records the first device (queryDevices: the cap evicts the oldest).
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    // batchRead: a returning browser's identifier, account and device in one call (UserStore.findWithDevice).
+    access: { ...none, table: ['read', 'batchRead', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     // The verify page names the address before the person chooses a password: one read, nothing used up.
@@ -142,7 +143,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/passkeys/login', functionName: 'passkey-login', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+    // batchRead: the account and the credential in one call (UserStore.findWithPasskey).
+    access: { ...none, table: ['read', 'batchRead', 'write'], secrets: ['signingKey', 'refreshKey'] },
   },
   {
     method: 'POST', path: '/auth/email-signin', functionName: 'email-signin', auth: 'public',

@@ -198,13 +198,19 @@ interface VerifiedAssertion {
 }
 
 /**
- * Checks an assertion against a login challenge: the challenge consumed beside one read of the
+ * Checks an assertion against a login challenge: the challenge consumed beside `read` of the
  * account and the credential, the signature checked with user verification, the counter rule
  * against the counter read. The use is recorded by the caller, conditionally on the counter rule
  * again (a parallel use may have moved it meanwhile). `expectedUserId` (step-up) pins the
  * account. Every failure is the same `refusal`.
  */
-async function checkPasskeyAssertion(ctx: AuthContext, response: AuthenticationResponseJSON, refusal: ApiError, expectedUserId?: string): Promise<VerifiedAssertion> {
+async function checkPasskeyAssertion(
+  ctx: AuthContext,
+  response: AuthenticationResponseJSON,
+  refusal: ApiError,
+  read: (userId: string, credentialId: string) => Promise<{ user?: UserRecord; passkey?: PasskeyRecord }>,
+  expectedUserId?: string,
+): Promise<VerifiedAssertion> {
   const userId = userIdOf(response.response.userHandle) ?? expectedUserId;
   if (!userId || (expectedUserId !== undefined && userId !== expectedUserId)) {
     // Still spends the challenge: a refused response never leaves it usable.
@@ -213,7 +219,7 @@ async function checkPasskeyAssertion(ctx: AuthContext, response: AuthenticationR
   }
   const [challenge, { passkey, user }] = await Promise.all([
     consumeChallengeOf(ctx, response.response.clientDataJSON, 'passkey_login'),
-    ctx.users.findWithPasskey(userId, response.id),
+    read(userId, response.id),
   ]);
   if (!challenge || !passkey || !user) throw refusal;
   const rp = relyingParty(ctx.config);
@@ -243,7 +249,9 @@ async function checkPasskeyAssertion(ctx: AuthContext, response: AuthenticationR
 
 /**
  * Verifies an assertion against a login challenge (step-up): checked as above, then the counter
- * advanced by a conditional write. Every failure is the same `refusal`.
+ * advanced by a conditional write. Every failure is the same `refusal`. The account and the
+ * credential are read by two GetItems: the many routes with step-up keep to the read grant
+ * (a BatchGetItem needs one of its own), and none of them is a sign-in measured against a floor.
  */
 export async function verifyPasskeyAssertion(
   ctx: AuthContext,
@@ -251,7 +259,11 @@ export async function verifyPasskeyAssertion(
   refusal: ApiError,
   expectedUserId?: string,
 ): Promise<{ passkey: PasskeyRecord; user: UserRecord }> {
-  const { passkey, user, use } = await checkPasskeyAssertion(ctx, response, refusal, expectedUserId);
+  const readApart = async (userId: string, credentialId: string) => {
+    const [user, passkey] = await Promise.all([ctx.users.findById(userId), ctx.passkeys.get(userId, credentialId)]);
+    return { ...(user ? { user } : {}), ...(passkey ? { passkey } : {}) };
+  };
+  const { passkey, user, use } = await checkPasskeyAssertion(ctx, response, refusal, readApart, expectedUserId);
   // A parallel use presenting the same counter loses here.
   if (!(await ctx.passkeys.recordUse(use))) {
     if (use.counter !== 0) recordSecurityEvent('PasskeyCounterRegression', { userId: use.userId });
@@ -272,7 +284,7 @@ export async function verifyPasskeyAssertion(
  */
 export async function passkeyLogin(ctx: AuthContext, response: AuthenticationResponseJSON, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const refusal = new ApiError('invalid_credentials');
-  const { passkey, user, use } = await checkPasskeyAssertion(ctx, response, refusal);
+  const { passkey, user, use } = await checkPasskeyAssertion(ctx, response, refusal, (userId, credentialId) => ctx.users.findWithPasskey(userId, credentialId));
   const session = newSession(ctx, user.id, client, passkeyAmr(passkey));
   await startRecordedSession(ctx, user, session, user.passwordHash, refusal, {
     passkeyUse: use,

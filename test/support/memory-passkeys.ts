@@ -1,5 +1,5 @@
 import { counterAccepted } from '../../shared/auth/passkeys';
-import type { ChallengeRecord, PasskeyRecord, PasskeyUse, UserRecord } from '../../shared/stores';
+import type { ChallengeRecord, PasskeyRecord, PasskeyUse } from '../../shared/stores';
 
 /**
  * In-memory challenge and passkey stores for unit tests of the passkey rules, keeping the
@@ -32,13 +32,5 @@ export function memoryPasskeyStores() {
         return true;
       },
     },
-    /** The user store's reads the passkey rules make, over `findById` and these passkeys. */
-    userStoreOver: (findById: (id: string) => Promise<UserRecord | undefined>) => ({
-      findById,
-      findWithPasskey: async (userId: string, credentialId: string) => {
-        const [user, passkey] = [await findById(userId), passkeys.get(credentialId)];
-        return { ...(user ? { user } : {}), ...(passkey?.userId === userId ? { passkey } : {}) };
-      },
-    }),
   };
 }

@@ -15,12 +15,12 @@ const user: UserRecord = { id: 'user-ada', email: 'ada@example.com', passwordHas
 
 /** The rules over in-memory stores that keep the one property that matters: a challenge is deleted once. */
 function memoryContext(start = Date.UTC(2026, 11, 3, 7, 0, 0)) {
-  const { challenges, passkeys, challengeStore, passkeyStore, userStoreOver } = memoryPasskeyStores();
+  const { challenges, passkeys, challengeStore, passkeyStore } = memoryPasskeyStores();
   const clock = { now: start };
   const ctx = {
     config: parseConfig({ TABLE_NAME: 't', APP_URL: APP }),
     now: () => clock.now,
-    users: userStoreOver(async (id: string) => (id === user.id ? user : undefined)),
+    users: { findById: async (id: string) => (id === user.id ? user : undefined) },
     challenges: challengeStore,
     passkeys: passkeyStore,
   } as unknown as AuthContext;

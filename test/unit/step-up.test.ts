@@ -20,7 +20,7 @@ const caller = (user: UserRecord) => ({ userId: user.id, sessionId: `sess-${user
  * throttle and are exercised by the invoke and integration tests.
  */
 function memoryContext(options: { users: UserRecord[]; signedInAt?: number; revoked?: boolean; mfa?: Partial<MfaState> }) {
-  const { challengeStore, passkeyStore, userStoreOver } = memoryPasskeyStores();
+  const { challengeStore, passkeyStore } = memoryPasskeyStores();
   const sessionOf = (id: string): SessionRecord | undefined => {
     const user = options.users.find((u) => id === `sess-${u.id}`);
     if (!user || options.signedInAt === undefined) return undefined;
@@ -31,7 +31,7 @@ function memoryContext(options: { users: UserRecord[]; signedInAt?: number; revo
   const ctx = {
     config: parseConfig({ TABLE_NAME: 't', APP_URL: APP }),
     now: () => NOW,
-    users: userStoreOver(async (id: string) => options.users.find((u) => u.id === id)),
+    users: { findById: async (id: string) => options.users.find((u) => u.id === id) },
     sessions: { get: async (id: string) => sessionOf(id) },
     mfa: { getState: async (userId: string) => ({ email: userId, recoveryCodeHashes: [], ...options.mfa }) },
     challenges: challengeStore,
