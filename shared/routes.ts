@@ -50,8 +50,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
     // Records the first device (queryDevices: the cap evicts the oldest).
-    // batchRead: a returning browser's identifier, account and device in one call (UserStore.findWithDevice).
-    access: { ...none, table: ['read', 'batchRead', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     // The verify page names the address before the person chooses a password: one read, nothing used up.
@@ -60,7 +59,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    // batchRead: a returning browser's identifier, account and device in one call (UserStore.findWithDevice).
+    access: { ...none, table: ['read', 'batchRead', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/refresh', functionName: 'refresh', auth: 'public',
