@@ -59,7 +59,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    // batchRead: a returning browser's identifier, account and device in one call (UserStore.findWithDevice).
+    access: { ...none, table: ['read', 'batchRead', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/refresh', functionName: 'refresh', auth: 'public',
@@ -142,7 +143,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/passkeys/login', functionName: 'passkey-login', auth: 'public',
-    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'] },
+    // batchRead: the account and the credential in one call (UserStore.findWithPasskey).
+    access: { ...none, table: ['read', 'batchRead', 'write'], secrets: ['signingKey', 'refreshKey'] },
   },
   {
     method: 'POST', path: '/auth/email-signin', functionName: 'email-signin', auth: 'public',

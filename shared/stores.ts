@@ -131,6 +131,18 @@ export interface SessionStart {
   /** Devices of the account to forget (beyond the cap). */
   forgetDevices?: readonly string[];
   event?: SecurityEventRecord;
+  /** A passkey sign-in: the credential's new counter, written iff the counter rule still holds against what is stored. */
+  passkeyUse?: PasskeyUse;
+}
+
+/** A verified passkey assertion's use of its credential, to record (see PasskeyStore.recordUse). */
+export interface PasskeyUse {
+  userId: string;
+  credentialId: string;
+  /** The counter the assertion presented. */
+  counter: number;
+  backedUp: boolean;
+  usedAt: number;
 }
 
 export interface UserStore {
@@ -144,6 +156,8 @@ export interface UserStore {
    * cookie's device is not answered (it is not a device of this account).
    */
   findWithDevice(kind: 'email' | 'username', identifier: string, cookie: { userId: string; deviceId: string }): Promise<{ user?: UserRecord; device?: DeviceRecord }>;
+  /** A passkey assertion's account and credential, in one strongly consistent BatchGetItem (one call instead of two). */
+  findWithPasskey(userId: string, credentialId: string): Promise<{ user?: UserRecord; passkey?: PasskeyRecord }>;
   createSignupToken(token: SignupToken): Promise<void>;
   /** The sign-up link with this hash, if it exists (expiry is the caller's to check). */
   findSignupToken(tokenHash: string): Promise<SignupToken | undefined>;
@@ -167,8 +181,9 @@ export interface UserStore {
    * without `secondFactor` (a password-only session), two-factor is still off. What the sign-in
    * writes beside it (counters reset, a new device, old devices forgotten, the event) commits with
    * it or not at all. False when a condition failed: a reset, password change, deletion, disabling
-   * or two-factor turned on committed meanwhile, and nothing was written. Either that change's
-   * revocation reads the entry, or this transaction sees the change.
+   * or two-factor turned on committed meanwhile, or a passkey's counter moved on meanwhile (a
+   * parallel use), and nothing was written. Either that change's revocation reads the entry, or
+   * this transaction sees the change.
    */
   startSession(start: SessionStart): Promise<boolean>;
   /** Drops entries from the user's recent sessions (those no longer needed); nothing if the user is gone. */
@@ -479,8 +494,9 @@ export interface PasskeyStore {
   /**
    * Records a use: the new counter and lastUsedAt, iff the counter rule still holds against what is
    * stored (a parallel use of the same counter value loses). False otherwise, or when it is gone.
+   * A sign-in records it in its session's transaction instead (SessionStart.passkeyUse).
    */
-  recordUse(userId: string, credentialId: string, counter: number, backedUp: boolean, now: number): Promise<boolean>;
+  recordUse(use: PasskeyUse): Promise<boolean>;
   /** Deletes the passkey and writes its notice and security event in one transaction; false when it was not there. */
   remove(userId: string, credentialId: string, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean>;
   /** Deletes every passkey of the user, no notice (the account is gone). */

@@ -7,13 +7,12 @@ import {
 import type { Config } from '../config';
 import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
-import type { AuthMethod, ChallengeRecord, PasskeyRecord, UserRecord } from '../stores';
+import type { AuthMethod, ChallengeRecord, PasskeyRecord, PasskeyUse, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { signInMethodCount } from './last-method';
 import { passkeyView, type PasskeyView } from './passkey-view';
-import { eventNow, recordEvent } from './events';
+import { eventNow } from './events';
 import { startRecordedSession } from './recent-sessions';
-import { settledTogether } from './settled-together';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
@@ -191,27 +190,36 @@ function userIdOf(userHandle: string | undefined): string | undefined {
   return /^[\w-]{1,64}$/.test(id) ? id : undefined;
 }
 
+/** An assertion verified, its counter rule checked against the credential as read; its use not yet recorded. */
+interface VerifiedAssertion {
+  passkey: PasskeyRecord;
+  user: UserRecord;
+  use: PasskeyUse;
+}
+
 /**
- * Verifies an assertion against a login challenge: the challenge consumed, the credential read,
- * the signature checked with user verification, the counter advanced by a conditional write.
- * `expectedUserId` (step-up) pins the account. Every failure is the same `refusal`.
+ * Checks an assertion against a login challenge: the challenge consumed beside `read` of the
+ * account and the credential, the signature checked with user verification, the counter rule
+ * against the counter read. The use is recorded by the caller, conditionally on the counter rule
+ * again (a parallel use may have moved it meanwhile). `expectedUserId` (step-up) pins the
+ * account. Every failure is the same `refusal`.
  */
-export async function verifyPasskeyAssertion(
+async function checkPasskeyAssertion(
   ctx: AuthContext,
   response: AuthenticationResponseJSON,
   refusal: ApiError,
+  read: (userId: string, credentialId: string) => Promise<{ user?: UserRecord; passkey?: PasskeyRecord }>,
   expectedUserId?: string,
-): Promise<{ passkey: PasskeyRecord; user: UserRecord }> {
+): Promise<VerifiedAssertion> {
   const userId = userIdOf(response.response.userHandle) ?? expectedUserId;
   if (!userId || (expectedUserId !== undefined && userId !== expectedUserId)) {
     // Still spends the challenge: a refused response never leaves it usable.
     await consumeChallengeOf(ctx, response.response.clientDataJSON, 'passkey_login');
     throw refusal;
   }
-  const [challenge, passkey, user] = await Promise.all([
+  const [challenge, { passkey, user }] = await Promise.all([
     consumeChallengeOf(ctx, response.response.clientDataJSON, 'passkey_login'),
-    ctx.passkeys.get(userId, response.id),
-    ctx.users.findById(userId),
+    read(userId, response.id),
   ]);
   if (!challenge || !passkey || !user) throw refusal;
   const rp = relyingParty(ctx.config);
@@ -232,25 +240,56 @@ export async function verifyPasskeyAssertion(
     recordSecurityEvent('PasskeyCounterRegression', { userId });
     throw refusal;
   }
+  return {
+    passkey: { ...passkey, counter: newCounter, backedUp: credentialBackedUp },
+    user,
+    use: { userId, credentialId: passkey.id, counter: newCounter, backedUp: credentialBackedUp, usedAt: ctx.now() },
+  };
+}
+
+/**
+ * Verifies an assertion against a login challenge (step-up): checked as above, then the counter
+ * advanced by a conditional write. Every failure is the same `refusal`. The account and the
+ * credential are read by two GetItems: the many routes with step-up keep to the read grant
+ * (a BatchGetItem needs one of its own), and none of them is a sign-in measured against a floor.
+ */
+export async function verifyPasskeyAssertion(
+  ctx: AuthContext,
+  response: AuthenticationResponseJSON,
+  refusal: ApiError,
+  expectedUserId?: string,
+): Promise<{ passkey: PasskeyRecord; user: UserRecord }> {
+  const readApart = async (userId: string, credentialId: string) => {
+    const [user, passkey] = await Promise.all([ctx.users.findById(userId), ctx.passkeys.get(userId, credentialId)]);
+    return { ...(user ? { user } : {}), ...(passkey ? { passkey } : {}) };
+  };
+  const { passkey, user, use } = await checkPasskeyAssertion(ctx, response, refusal, readApart, expectedUserId);
   // A parallel use presenting the same counter loses here.
-  if (!(await ctx.passkeys.recordUse(userId, passkey.id, newCounter, credentialBackedUp, ctx.now()))) {
-    if (newCounter !== 0) recordSecurityEvent('PasskeyCounterRegression', { userId });
+  if (!(await ctx.passkeys.recordUse(use))) {
+    if (use.counter !== 0) recordSecurityEvent('PasskeyCounterRegression', { userId: use.userId });
     throw refusal;
   }
-  return { passkey: { ...passkey, counter: newCounter, backedUp: credentialBackedUp }, user };
+  return { passkey, user };
 }
 
 /**
  * POST /auth/passkeys/login: a verified assertion with user verification signs in, two-factor
  * satisfied (the passkey is something held, its verification something known or are). The session
  * is recorded on the password hash read with the account, so a reset meanwhile still revokes it.
+ *
+ * Three DynamoDB calls, like the least any passkey login can make: the challenge's delete beside
+ * the read of the account and the credential, then one transaction with the session, its entry on
+ * the user item (refused for a disabled account), the credential's new counter (refused when a
+ * parallel use moved it meanwhile) and the signed_in event.
  */
 export async function passkeyLogin(ctx: AuthContext, response: AuthenticationResponseJSON, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens }> {
   const refusal = new ApiError('invalid_credentials');
-  const { passkey, user } = await verifyPasskeyAssertion(ctx, response, refusal);
+  const { passkey, user, use } = await checkPasskeyAssertion(ctx, response, refusal, (userId, credentialId) => ctx.users.findWithPasskey(userId, credentialId));
   const session = newSession(ctx, user.id, client, passkeyAmr(passkey));
-  // The event is written beside the session, never after it.
-  await settledTogether([startRecordedSession(ctx, user, session, user.passwordHash, refusal), recordEvent(ctx, user.id, 'signed_in', { ...client, method: 'passkey' })]);
+  await startRecordedSession(ctx, user, session, user.passwordHash, refusal, {
+    passkeyUse: use,
+    event: eventNow(ctx, user.id, 'signed_in', { ...client, method: 'passkey' }),
+  });
   const tokens = await issueTokens(ctx, session, session.generation);
   return { user: publicUser(user), tokens };
 }

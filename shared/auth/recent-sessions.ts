@@ -31,7 +31,7 @@ export function recentSessionIds(user: Pick<UserRecord, 'recentSessions'> | unde
 }
 
 /** What a sign-in writes beside its session, in the same transaction (see SessionStart). */
-export type SessionCompanions = Pick<SessionStart, 'resetAttempts' | 'newDevice' | 'forgetDevices' | 'event'>;
+export type SessionCompanions = Pick<SessionStart, 'resetAttempts' | 'newDevice' | 'forgetDevices' | 'event' | 'passkeyUse'>;
 
 /**
  * Writes a new session and records it on its user in one transaction, iff the hash is still
@@ -40,7 +40,7 @@ export type SessionCompanions = Pick<SessionStart, 'resetAttempts' | 'newDevice'
  * after its commit, finds this session there, or this transaction sees the change, writes nothing
  * and `refusal` is thrown. No session started with a replaced password (or of a deleted account)
  * survives, and no password-only session of an account that turned two-factor on meanwhile.
- * `alongside` (counters reset, the new device, the event) commits with the session or not at all:
+ * `alongside` (counters reset, the new device, a passkey's counter, the event) commits with the session or not at all:
  * one DynamoDB call for all of a sign-in's writes.
  *
  * Entries the index has long caught up with are dropped afterwards, a few at a time: not in the

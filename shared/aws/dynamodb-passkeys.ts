@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
-import type { PasskeyRecord, PasskeyStore } from '../stores';
+import type { PasskeyRecord, PasskeyStore, PasskeyUse } from '../stores';
 import { writeConditionally } from './conditional-write';
 import { intentItem } from './dynamodb-outbox';
 import { eventPut } from './dynamodb-events';
@@ -16,9 +16,9 @@ import { transactWrite } from './dynamodb-transactions';
  * of a user are one Query (no index).
  */
 const PASSKEY_PREFIX = 'PASSKEY#';
-const passkeyKey = (userId: string, credentialId: string) => ({ pk: `USER#${userId}`, sk: `${PASSKEY_PREFIX}${credentialId}` });
+export const passkeyKey = (userId: string, credentialId: string) => ({ pk: `USER#${userId}`, sk: `${PASSKEY_PREFIX}${credentialId}` });
 
-function toRecord(item: Record<string, unknown>): PasskeyRecord {
+export function passkeyFromItem(item: Record<string, unknown>): PasskeyRecord {
   return {
     id: item.id as string,
     userId: item.userId as string,
@@ -34,6 +34,22 @@ function toRecord(item: Record<string, unknown>): PasskeyRecord {
   };
 }
 
+/**
+ * The write of a use: the new counter, lastUsedAt and the backup state, under the counter rule
+ * (shared/auth/passkeys.ts) decided by the write itself: of two uses presenting one value, one
+ * wins. On its own (step-up) or in a sign-in's transaction (dynamodb-users.ts, startSession).
+ */
+export function passkeyUseUpdate(tableName: string, use: PasskeyUse) {
+  return {
+    TableName: tableName,
+    Key: passkeyKey(use.userId, use.credentialId),
+    UpdateExpression: 'SET #counter = :counter, lastUsedAt = :now, backedUp = :backedUp',
+    ConditionExpression: 'attribute_exists(pk) AND ((#counter = :zero AND :counter = :zero) OR #counter < :counter)',
+    ExpressionAttributeNames: { '#counter': 'counter' },
+    ExpressionAttributeValues: { ':counter': use.counter, ':zero': 0, ':now': use.usedAt, ':backedUp': use.backedUp },
+  };
+}
+
 export class DynamoPasskeyStore implements PasskeyStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -42,11 +58,11 @@ export class DynamoPasskeyStore implements PasskeyStore {
 
   async get(userId: string, credentialId: string): Promise<PasskeyRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: passkeyKey(userId, credentialId), ConsistentRead: true }));
-    return Item ? toRecord(Item) : undefined;
+    return Item ? passkeyFromItem(Item) : undefined;
   }
 
   async listOfUser(userId: string): Promise<PasskeyRecord[]> {
-    return (await itemsOfUser(this.client, this.tableName, userId, PASSKEY_PREFIX)).map(toRecord);
+    return (await itemsOfUser(this.client, this.tableName, userId, PASSKEY_PREFIX)).map(passkeyFromItem);
   }
 
   async create(passkey: PasskeyRecord, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {
@@ -71,19 +87,8 @@ export class DynamoPasskeyStore implements PasskeyStore {
     }
   }
 
-  recordUse(userId: string, credentialId: string, counter: number, backedUp: boolean, now: number): Promise<boolean> {
-    return writeConditionally(
-      this.client,
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: passkeyKey(userId, credentialId),
-        UpdateExpression: 'SET #counter = :counter, lastUsedAt = :now, backedUp = :backedUp',
-        // The counter rule (shared/auth/passkeys.ts), decided by the write: of two uses presenting one value, one wins.
-        ConditionExpression: 'attribute_exists(pk) AND ((#counter = :zero AND :counter = :zero) OR #counter < :counter)',
-        ExpressionAttributeNames: { '#counter': 'counter' },
-        ExpressionAttributeValues: { ':counter': counter, ':zero': 0, ':now': now, ':backedUp': backedUp },
-      }),
-    );
+  recordUse(use: PasskeyUse): Promise<boolean> {
+    return writeConditionally(this.client, new UpdateCommand(passkeyUseUpdate(this.tableName, use)));
   }
 
   async remove(userId: string, credentialId: string, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {

@@ -2,7 +2,7 @@ import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
 import type {
-  ConfirmEmailOutcome, CreateAccountOutcome, DeviceRecord, EmailChangeToken, ResetToken, SessionRecord, SessionStart, SignupToken, UserRecord, UserStore,
+  ConfirmEmailOutcome, CreateAccountOutcome, DeviceRecord, EmailChangeToken, PasskeyRecord, ResetToken, SessionRecord, SessionStart, SignupToken, UserRecord, UserStore,
 } from '../stores';
 import { tableSchema } from '../table';
 import { intentItem } from './dynamodb-outbox';
@@ -13,6 +13,7 @@ import { writeConditionally } from './conditional-write';
 import { eventPut } from './dynamodb-events';
 import { deviceFromItem, deviceItem, deviceKey } from './dynamodb-devices';
 import { attemptsKey } from './dynamodb-limits';
+import { passkeyFromItem, passkeyKey, passkeyUseUpdate } from './dynamodb-passkeys';
 import type { SecurityEventRecord } from '../security-events';
 
 /**
@@ -130,6 +131,18 @@ export class DynamoUserStore implements UserStore {
     return { ...(user ? { user: toRecord(user) } : {}), ...(user && device ? { device: deviceFromItem(device) } : {}) };
   }
 
+  async findWithPasskey(userId: string, credentialId: string): Promise<{ user?: UserRecord; passkey?: PasskeyRecord }> {
+    const keys = [key.user(userId), passkeyKey(userId, credentialId)] as const;
+    const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [...keys], ConsistentRead: true } } }));
+    // A throttled table may leave keys unprocessed: then each item is read on its own.
+    const items = UnprocessedKeys?.[this.tableName]?.Keys?.length
+      ? (await Promise.all(keys.map((itemKey) => this.getItem(itemKey)))).filter((item) => item !== undefined)
+      : (Responses?.[this.tableName] ?? []);
+    const itemOf = (itemKey: { pk: string; sk: string }) => items.find((item) => item.pk === itemKey.pk && item.sk === itemKey.sk);
+    const [user, passkey] = [itemOf(keys[0]), itemOf(keys[1])];
+    return { ...(user ? { user: toRecord(user) } : {}), ...(passkey ? { passkey: passkeyFromItem(passkey) } : {}) };
+  }
+
   async createSignupToken(token: SignupToken): Promise<void> {
     await this.putToken(key.signup(token.tokenHash), {
       email: token.email,
@@ -229,6 +242,7 @@ export class DynamoUserStore implements UserStore {
       ...(start.newDevice ? [{ Put: { TableName: this.tableName, Item: deviceItem(start.newDevice), ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
       ...(start.forgetDevices ?? []).map((deviceId): TransactItem => ({ Delete: { TableName: this.tableName, Key: deviceKey(session.userId, deviceId) } })),
       ...eventPut(this.tableName, start.event),
+      ...(start.passkeyUse ? [{ Update: passkeyUseUpdate(this.tableName, start.passkeyUse) }] : []),
     ]);
   }
 

@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { verifyRegistrationResponse, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { apiEvent, lambdaContext } from '../support/events';
 import { cookieValue } from '../support/replies';
 import { testEnvironment } from '../support/keys';
+import { SoftwareAuthenticator } from '../support/webauthn';
 import { newVerifiedUser, PASSWORD, stack, uniqueEmail } from './support';
 
 /**
@@ -92,6 +95,57 @@ describe('DynamoDB calls of a successful login', () => {
     expect(reply.statusCode).toBe(200);
     expect(criticalPath()).toBe(2);
     expect(calls.map((call) => call.command).sort()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'UpdateItemCommand']);
+  });
+});
+
+/** The relying party of the test configuration (APP_URL). */
+const APP_ORIGIN = testEnvironment.APP_URL;
+const RP_ID = new URL(APP_ORIGIN).hostname;
+
+/** A passkey of the account on a software authenticator, stored as the passkey store stores one (its registration is not what is counted). */
+async function storedPasskey(userId: string): Promise<SoftwareAuthenticator> {
+  const authenticator = new SoftwareAuthenticator({ origin: APP_ORIGIN, counts: true });
+  const challenge = randomBytes(32).toString('base64url');
+  const response = authenticator.register({
+    challenge, rp: { id: RP_ID, name: 'round trips' }, user: { id: Buffer.from(userId).toString('base64url'), name: 'rt', displayName: 'rt' }, pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+  });
+  const { registrationInfo } = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: APP_ORIGIN, expectedRPID: RP_ID, requireUserVerification: true });
+  const credential = registrationInfo!.credential;
+  await dynamo.send(
+    new PutCommand({
+      TableName: stack.tableName,
+      Item: {
+        pk: `USER#${userId}`, sk: `PASSKEY#${credential.id}`, id: credential.id, userId, publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+        counter: credential.counter, transports: ['internal'], aaguid: registrationInfo!.aaguid, backupEligible: false, backedUp: false, name: 'rt', createdAt: Date.now(),
+      },
+    }),
+  );
+  return authenticator;
+}
+
+describe('DynamoDB calls of a successful passkey login', () => {
+  it('are 2 sequential round trips and 3 calls, like its floor: the challenge deleted beside one read of the account and the credential; one transaction', async () => {
+    // Prepare
+    const { userId } = await newVerifiedUser('round-trips-passkey');
+    const authenticator = await storedPasskey(userId);
+    const options = await handlerOf('passkey-login-options');
+    const requestOptions = JSON.parse((await options(apiEvent({ path: '/auth/passkeys/login/options' }), lambdaContext)).body) as PublicKeyCredentialRequestOptionsJSON;
+    const passkeyLogin = await handlerOf('passkey-login');
+    const event = apiEvent({ path: '/auth/passkeys/login', body: { response: authenticator.assert(requestOptions) } });
+    calls.length = 0;
+    deepestFinished = 0;
+
+    // Act
+    const reply = await passkeyLogin(event, lambdaContext);
+
+    // Assess
+    expect(reply.statusCode).toBe(200);
+    expect(criticalPath()).toBe(2);
+    expect(calls.map((call) => call.command).sort()).toEqual(['BatchGetItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand']);
+    // The counter's conditional write and the signed_in event ride in the session's transaction.
+    const transaction = calls.find((call) => call.command === 'TransactWriteItemsCommand')!.shape;
+    expect(transaction).toContain('"sk":"PASSKEY#"');
+    expect(transaction).toContain('signed_in');
   });
 });
 

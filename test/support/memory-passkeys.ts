@@ -1,5 +1,5 @@
 import { counterAccepted } from '../../shared/auth/passkeys';
-import type { ChallengeRecord, PasskeyRecord } from '../../shared/stores';
+import type { ChallengeRecord, PasskeyRecord, PasskeyUse } from '../../shared/stores';
 
 /**
  * In-memory challenge and passkey stores for unit tests of the passkey rules, keeping the
@@ -25,10 +25,10 @@ export function memoryPasskeyStores() {
       get: async (userId: string, id: string) => (passkeys.get(id)?.userId === userId ? passkeys.get(id) : undefined),
       listOfUser: async (userId: string) => [...passkeys.values()].filter((p) => p.userId === userId),
       create: async (p: PasskeyRecord) => (passkeys.has(p.id) ? false : (passkeys.set(p.id, p), true)),
-      recordUse: async (_userId: string, id: string, counter: number) => {
-        const stored = passkeys.get(id);
-        if (!stored || !counterAccepted(stored.counter, counter)) return false;
-        passkeys.set(id, { ...stored, counter });
+      recordUse: async ({ userId, credentialId, counter }: PasskeyUse) => {
+        const stored = passkeys.get(credentialId);
+        if (stored?.userId !== userId || !counterAccepted(stored.counter, counter)) return false;
+        passkeys.set(credentialId, { ...stored, counter });
         return true;
       },
     },
