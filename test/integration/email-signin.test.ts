@@ -11,7 +11,8 @@ async function requestSignin(email: string, mailsBefore: number): Promise<{ toke
   const mail = (await waitForMails(email, mailsBefore + 1))[mailsBefore]!;
   const text = mail.body.text ?? '';
   const token = /\/email-signin\?token=([A-Za-z0-9_.~-]+)/.exec(text)?.[1];
-  const code = /code[^\d]*(\d{6})/.exec(text)?.[1];
+  // Anchored on the mail's sentence: the address itself may hold "code" and digits.
+  const code = /type this code[^:]*:\s*(\d{6})\b/.exec(text)?.[1];
   if (!token || !code) throw new Error(`no sign-in link or code in: ${mail.subject}`);
   return { token, code };
 }
