@@ -1,4 +1,4 @@
-import { passkeyLoginOptions } from '../../shared/auth/passkeys';
+import { passkeyLoginOptions } from '../../shared/auth/passkey-authentication';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
 

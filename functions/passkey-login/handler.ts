@@ -1,4 +1,4 @@
-import { passkeyLogin } from '../../shared/auth/passkeys';
+import { passkeyLogin } from '../../shared/auth/passkey-authentication';
 import { cookieOptionsFor } from '../../shared/http/cookies';
 import { httpHandler } from '../../shared/http/handler';
 import { sessionClientOf } from '../../shared/http/session-client';

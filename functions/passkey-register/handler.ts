@@ -1,4 +1,4 @@
-import { registerPasskey } from '../../shared/auth/passkeys';
+import { registerPasskey } from '../../shared/auth/passkey-registration';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
 import { sessionClientOf } from '../../shared/http/session-client';

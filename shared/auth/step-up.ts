@@ -72,7 +72,7 @@ async function checkPassword(ctx: AuthContext, user: UserRecord, password: strin
 /** An assertion by one of the account's own passkeys on a login challenge; a wrong, replayed or foreign one is refused alike. */
 async function checkPasskey(ctx: AuthContext, user: UserRecord, passkey: StepUpPasskey): Promise<void> {
   // Loaded only when a passkey is presented: the WebAuthn library stays off the password path.
-  const { verifyPasskeyAssertion } = await import('./passkeys');
+  const { verifyPasskeyAssertion } = await import('./passkey-authentication');
   await verifyPasskeyAssertion(ctx, passkey as AuthenticationResponseJSON, new ApiError('reauthentication_failed'), user.id);
 }
 

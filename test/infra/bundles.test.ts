@@ -64,7 +64,7 @@ describe('the TOTP library', () => {
 });
 
 describe('the WebAuthn library', () => {
-  it.each(functionNames)('%s carries @simplewebauthn/server only if it is a passkey function', async (name) => {
+  it.each(functionNames)('%s carries @simplewebauthn/server only if it runs a passkey ceremony or a passkey step-up', async (name) => {
     // Act
     const packages = await packagesIn(name);
 

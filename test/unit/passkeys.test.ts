@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../shared/auth/context';
-import {
-  CHALLENGE_TTL_SECONDS, challengeOf, counterAccepted, hashChallenge, passkeyAmr, passkeyLoginOptions, passkeyRegistrationOptions, registerPasskey,
-  relyingParty, verifyPasskeyAssertion,
-} from '../../shared/auth/passkeys';
+import { passkeyLoginOptions, verifyPasskeyAssertion } from '../../shared/auth/passkey-authentication';
+import { passkeyRegistrationOptions, registerPasskey } from '../../shared/auth/passkey-registration';
+import { CHALLENGE_TTL_SECONDS, challengeOf, counterAccepted, hashChallenge, passkeyAmr, relyingParty } from '../../shared/auth/passkeys';
 import { parseConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import type { UserRecord } from '../../shared/stores';
