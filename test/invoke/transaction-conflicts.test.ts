@@ -125,11 +125,14 @@ describe('transactWrite, the one way the stores send a transaction', () => {
   });
 });
 
+/** Two items, each with a condition (what the mocked cancellations below refer to by index). */
+const conditionalItems = [
+  { Delete: { TableName: 'auth-test', Key: { pk: 'X', sk: 'X' }, ConditionExpression: 'attribute_exists(pk)' } },
+  { Put: { TableName: 'auth-test', Item: { pk: 'Y', sk: 'Y' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+];
+
 describe('transactWriteIfFirstHolds, a transaction decided by its first item\'s condition', () => {
-  const items = [
-    { Delete: { TableName: 'auth-test', Key: { pk: 'X', sk: 'X' }, ConditionExpression: 'attribute_exists(pk)' } },
-    { Put: { TableName: 'auth-test', Item: { pk: 'Y', sk: 'Y' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-  ];
+  const items = conditionalItems;
 
   it('answers true when the transaction is written', async () => {
     // Act
@@ -180,10 +183,7 @@ describe('transactWriteIfFirstHolds, a transaction decided by its first item\'s 
 });
 
 describe('refusalReasons and transactWriteIfConditionsHold, transactions refused by any item\'s condition', () => {
-  const items = [
-    { Put: { TableName: 'auth-test', Item: { pk: 'X', sk: 'X' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-    { Put: { TableName: 'auth-test', Item: { pk: 'Y', sk: 'Y' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-  ];
+  const items = conditionalItems;
 
   it('answer undefined and true when the transaction is written', async () => {
     // Act
