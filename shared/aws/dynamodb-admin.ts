@@ -3,8 +3,7 @@ import type { SecurityEventRecord } from '../security-events';
 import type { AdminStore, AdminUserView } from '../stores';
 import { tableSchema } from '../table';
 import { eventPut } from './dynamodb-events';
-import { cancellationReasons } from './errors';
-import { transactWrite } from './dynamodb-transactions';
+import { transactWriteIfFirstHolds } from './dynamodb-transactions';
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
 const index = tableSchema.usersByEmailIndex;
@@ -71,31 +70,25 @@ export class DynamoAdminStore implements AdminStore {
   }
 
   /** The change and its event in one transaction; false when the user does not exist. */
-  private async updateUser(
+  private updateUser(
     userId: string,
     update: string,
     values: Record<string, unknown> | undefined,
     event: SecurityEventRecord,
     names?: Record<string, string>,
   ): Promise<boolean> {
-    try {
-      await transactWrite(this.client, [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: userKey(userId),
-            UpdateExpression: update,
-            ConditionExpression: 'attribute_exists(pk)',
-            ...(values ? { ExpressionAttributeValues: values } : {}),
-            ...(names ? { ExpressionAttributeNames: names } : {}),
-          },
+    return transactWriteIfFirstHolds(this.client, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: userKey(userId),
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+          ...(names ? { ExpressionAttributeNames: names } : {}),
         },
-        ...eventPut(this.tableName, event),
-      ]);
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+      },
+      ...eventPut(this.tableName, event),
+    ]);
   }
 }

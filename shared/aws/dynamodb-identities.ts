@@ -5,8 +5,7 @@ import type { CreateFederatedAccountOutcome, IdentityRecord, IdentityStore, Link
 import { eventPut } from './dynamodb-events';
 import { intentItem } from './dynamodb-outbox';
 import { userItem, userKeys } from './dynamodb-users';
-import { transactWrite, type TransactItem } from './dynamodb-transactions';
-import { cancellationReasons } from './errors';
+import { refusalReasons, transactWriteIfConditionsHold, type TransactItem } from './dynamodb-transactions';
 import { itemsOfUser } from './one-shot';
 
 /**
@@ -65,7 +64,7 @@ export class DynamoIdentityStore implements IdentityStore {
       { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
       ...eventPut(this.tableName, event),
     ];
-    const reasons = await this.reasonsIfRefused(items);
+    const reasons = await refusalReasons(this.client, items);
     if (!reasons) return 'linked';
     if (reasons[0] === 'ConditionalCheckFailed') return 'identity_taken';
     if (reasons[1] === 'ConditionalCheckFailed') return 'provider_taken';
@@ -81,7 +80,7 @@ export class DynamoIdentityStore implements IdentityStore {
       this.putOwned(identity),
       ...eventPut(this.tableName, event),
     ];
-    const reasons = await this.reasonsIfRefused(items);
+    const reasons = await refusalReasons(this.client, items);
     if (!reasons) return 'created';
     return reasons[0] === 'ConditionalCheckFailed' ? 'identity_taken' : 'address_taken';
   }
@@ -117,12 +116,12 @@ export class DynamoIdentityStore implements IdentityStore {
       { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
       ...eventPut(this.tableName, event),
     ];
-    return (await this.reasonsIfRefused(items)) === undefined;
+    return transactWriteIfConditionsHold(this.client, items);
   }
 
   async forgetAllOfUser(userId: string): Promise<void> {
     for (const identity of await this.listOfUser(userId)) {
-      await transactWrite(this.client, [
+      await transactWriteIfConditionsHold(this.client, [
         {
           Delete: {
             TableName: this.tableName,
@@ -133,9 +132,7 @@ export class DynamoIdentityStore implements IdentityStore {
           },
         },
         { Delete: { TableName: this.tableName, Key: ownedKey(userId, identity.provider) } },
-      ]).catch((error: unknown) => {
-        if (!cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw error;
-      });
+      ]);
     }
   }
 
@@ -160,17 +157,5 @@ export class DynamoIdentityStore implements IdentityStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-  }
-
-  /** Runs the transaction; the cancellation reasons when a condition refused it, undefined when it was written. */
-  private async reasonsIfRefused(items: TransactItem[]): Promise<(string | undefined)[] | undefined> {
-    try {
-      await transactWrite(this.client, items);
-      return undefined;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons?.includes('ConditionalCheckFailed')) throw error;
-      return reasons;
-    }
   }
 }

@@ -1,10 +1,10 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MailIntent } from '../outbox';
 import type { MfaChallenge, MfaState, MfaStore } from '../stores';
-import { cancellationReasons, isConditionFailure } from './errors';
+import { isConditionFailure } from './errors';
 import { intentItem } from './dynamodb-outbox';
 import { writeConditionally } from './conditional-write';
-import { transactWrite } from './dynamodb-transactions';
+import { transactWriteIfFirstHolds } from './dynamodb-transactions';
 import { eventPut } from './dynamodb-events';
 import type { SecurityEventRecord } from '../security-events';
 
@@ -47,26 +47,20 @@ export class DynamoMfaStore implements MfaStore {
     );
   }
 
-  async enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
-    try {
-      await transactWrite(this.client, [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: userKey(userId),
-            UpdateExpression: 'SET totpSecret = :secret, totpLastStep = :step, recoveryCodes = :codes REMOVE totpPending',
-            ConditionExpression: 'totpPending = :secret AND attribute_not_exists(totpSecret)',
-            ExpressionAttributeValues: { ':secret': pendingSecret, ':step': step, ':codes': new Set(recoveryCodeHashes) },
-          },
+  enable(userId: string, pendingSecret: string, step: number, recoveryCodeHashes: string[], notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
+    return transactWriteIfFirstHolds(this.client, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: userKey(userId),
+          UpdateExpression: 'SET totpSecret = :secret, totpLastStep = :step, recoveryCodes = :codes REMOVE totpPending',
+          ConditionExpression: 'totpPending = :secret AND attribute_not_exists(totpSecret)',
+          ExpressionAttributeValues: { ':secret': pendingSecret, ':step': step, ':codes': new Set(recoveryCodeHashes) },
         },
-        { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
-        ...eventPut(this.tableName, event),
-      ]);
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+      },
+      { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+      ...eventPut(this.tableName, event),
+    ]);
   }
 
   useStep(userId: string, secret: string, step: number): Promise<boolean> {
@@ -82,26 +76,20 @@ export class DynamoMfaStore implements MfaStore {
     );
   }
 
-  async useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
-    try {
-      await transactWrite(this.client, [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: userKey(userId),
-            UpdateExpression: 'DELETE recoveryCodes :used',
-            ConditionExpression: 'attribute_exists(totpSecret) AND contains(recoveryCodes, :hash)',
-            ExpressionAttributeValues: { ':used': new Set([codeHash]), ':hash': codeHash },
-          },
+  useRecoveryCode(userId: string, codeHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
+    return transactWriteIfFirstHolds(this.client, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: userKey(userId),
+          UpdateExpression: 'DELETE recoveryCodes :used',
+          ConditionExpression: 'attribute_exists(totpSecret) AND contains(recoveryCodes, :hash)',
+          ExpressionAttributeValues: { ':used': new Set([codeHash]), ':hash': codeHash },
         },
-        { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
-        ...eventPut(this.tableName, event),
-      ]);
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+      },
+      { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+      ...eventPut(this.tableName, event),
+    ]);
   }
 
   replaceRecoveryCodes(userId: string, secret: string, recoveryCodeHashes: string[]): Promise<boolean> {
@@ -128,10 +116,8 @@ export class DynamoMfaStore implements MfaStore {
       await writeConditionally(this.client, new UpdateCommand(update));
       return;
     }
-    await transactWrite(this.client, [{ Update: update }, { Put: { TableName: this.tableName, Item: intentItem(notice, now) } }, ...eventPut(this.tableName, event)]).catch((error: unknown) => {
-      // The account is gone: nothing left to turn off.
-      if (cancellationReasons(error)?.[0] !== 'ConditionalCheckFailed') throw error;
-    });
+    // False when the account is gone: nothing left to turn off.
+    await transactWriteIfFirstHolds(this.client, [{ Update: update }, { Put: { TableName: this.tableName, Item: intentItem(notice, now) } }, ...eventPut(this.tableName, event)]);
   }
 
   async createChallenge(challenge: MfaChallenge): Promise<void> {

@@ -6,8 +6,7 @@ import { intentItem } from './dynamodb-outbox';
 import { eventPut } from './dynamodb-events';
 import type { SecurityEventRecord } from '../security-events';
 import { itemsOfUser } from './one-shot';
-import { cancellationReasons } from './errors';
-import { transactWrite } from './dynamodb-transactions';
+import { transactWriteIfConditionsHold, transactWriteIfFirstHolds } from './dynamodb-transactions';
 
 /**
  * PASSKEY items live under their user: pk USER#<userId>, sk PASSKEY#<credentialId>. A login finds
@@ -65,44 +64,32 @@ export class DynamoPasskeyStore implements PasskeyStore {
     return (await itemsOfUser(this.client, this.tableName, userId, PASSKEY_PREFIX)).map(passkeyFromItem);
   }
 
-  async create(passkey: PasskeyRecord, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {
-    try {
-      await transactWrite(this.client, [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: { ...passkeyKey(passkey.userId, passkey.id), ...passkey },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+  create(passkey: PasskeyRecord, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {
+    return transactWriteIfConditionsHold(this.client, [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...passkeyKey(passkey.userId, passkey.id), ...passkey },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        // The account must still exist: a passkey of a deleted account is never stored.
-        { ConditionCheck: { TableName: this.tableName, Key: { pk: `USER#${passkey.userId}`, sk: 'USER' }, ConditionExpression: 'attribute_exists(pk)' } },
-        { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
-        ...eventPut(this.tableName, event),
-      ]);
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.some((reason) => reason === 'ConditionalCheckFailed')) return false;
-      throw error;
-    }
+      },
+      // The account must still exist: a passkey of a deleted account is never stored.
+      { ConditionCheck: { TableName: this.tableName, Key: { pk: `USER#${passkey.userId}`, sk: 'USER' }, ConditionExpression: 'attribute_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+      ...eventPut(this.tableName, event),
+    ]);
   }
 
   recordUse(use: PasskeyUse): Promise<boolean> {
     return writeConditionally(this.client, new UpdateCommand(passkeyUseUpdate(this.tableName, use)));
   }
 
-  async remove(userId: string, credentialId: string, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {
-    try {
-      await transactWrite(this.client, [
-        { Delete: { TableName: this.tableName, Key: passkeyKey(userId, credentialId), ConditionExpression: 'attribute_exists(pk)' } },
-        { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
-        ...eventPut(this.tableName, event),
-      ]);
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+  remove(userId: string, credentialId: string, notice: MailIntent, now: number, event: SecurityEventRecord): Promise<boolean> {
+    return transactWriteIfFirstHolds(this.client, [
+      { Delete: { TableName: this.tableName, Key: passkeyKey(userId, credentialId), ConditionExpression: 'attribute_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: intentItem(notice, now) } },
+      ...eventPut(this.tableName, event),
+    ]);
   }
 
   async forgetAllOfUser(userId: string): Promise<void> {

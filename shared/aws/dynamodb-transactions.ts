@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { isTransactionConflict } from './errors';
+import { cancellationReasons, isTransactionConflict } from './errors';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -28,4 +28,41 @@ export async function transactWrite(client: DynamoDBDocumentClient, items: Trans
       await sleep(Math.random() * BASE_DELAY_MS * 2 ** (attempt - 1));
     }
   }
+}
+
+/**
+ * A transaction whose first item carries the condition that decides it (the passkey still there,
+ * the account still there, the pending secret still the one confirmed): true when written, false
+ * when that condition failed, an answer like writeConditionally's. The other items' conditions are
+ * never expected to fail, so their failure goes up with every other error.
+ */
+export async function transactWriteIfFirstHolds(client: DynamoDBDocumentClient, items: TransactItem[]): Promise<boolean> {
+  try {
+    await transactWrite(client, items);
+    return true;
+  } catch (error) {
+    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
+}
+
+/**
+ * A transaction where any failed condition is an answer: undefined when written, else the
+ * cancellation reasons in item order, for callers whose answer depends on which item refused.
+ * A cancellation without a failed condition, and every other error, goes up.
+ */
+export async function refusalReasons(client: DynamoDBDocumentClient, items: TransactItem[]): Promise<string[] | undefined> {
+  try {
+    await transactWrite(client, items);
+    return undefined;
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons?.includes('ConditionalCheckFailed')) throw error;
+    return reasons;
+  }
+}
+
+/** A transaction whose failed conditions, on any item, are an answer (false), not an error. */
+export async function transactWriteIfConditionsHold(client: DynamoDBDocumentClient, items: TransactItem[]): Promise<boolean> {
+  return (await refusalReasons(client, items)) === undefined;
 }

@@ -8,7 +8,7 @@ import { tableSchema } from '../table';
 import { intentItem } from './dynamodb-outbox';
 import { cancellationReasons } from './errors';
 import { sessionToItem } from './dynamodb-sessions';
-import { transactWrite, type TransactItem } from './dynamodb-transactions';
+import { refusalReasons, transactWrite, transactWriteIfConditionsHold, type TransactItem } from './dynamodb-transactions';
 import { writeConditionally } from './conditional-write';
 import { eventPut } from './dynamodb-events';
 import { deviceFromItem, deviceItem, deviceKey } from './dynamodb-devices';
@@ -225,7 +225,7 @@ export class DynamoUserStore implements UserStore {
     const { session } = start;
     // totpSecret is the confirmed secret (aws/dynamodb-mfa.ts): two-factor turned on meanwhile refuses a password-only session.
     const strength = start.secondFactor ? '' : ' AND attribute_not_exists(totpSecret)';
-    return this.conditionalTransaction([
+    return transactWriteIfConditionsHold(this.client, [
       { Put: { TableName: this.tableName, Item: sessionToItem(session), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         Update: {
@@ -273,7 +273,7 @@ export class DynamoUserStore implements UserStore {
 
   async resetPassword(token: ResetToken, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
     const version = counterIs('credentialsVersion', ':version', token.credentialsVersion);
-    return this.conditionalTransaction([
+    return transactWriteIfConditionsHold(this.client, [
       this.consumeToken(key.reset(token.tokenHash), now),
       {
         Update: {
@@ -290,7 +290,7 @@ export class DynamoUserStore implements UserStore {
   }
 
   async changePassword(user: UserRecord, passwordHash: string, notice: MailIntent, now: number, event?: SecurityEventRecord): Promise<boolean> {
-    return this.conditionalTransaction([
+    return transactWriteIfConditionsHold(this.client, [
       {
         Update: {
           TableName: this.tableName,
@@ -353,16 +353,11 @@ export class DynamoUserStore implements UserStore {
       this.putAddressFreed(token.oldEmail, now),
       ...eventPut(this.tableName, event),
     ];
-    try {
-      await transactWrite(this.client, items);
-      return 'changed';
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons?.includes('ConditionalCheckFailed')) throw error;
-      // The link or the account's old address failing outranks a taken address: the link is dead either way.
-      if ([0, 1, 3].some((i) => reasons[i] === 'ConditionalCheckFailed')) return 'invalid_token';
-      return 'email_taken';
-    }
+    const reasons = await refusalReasons(this.client, items);
+    if (!reasons) return 'changed';
+    // The link or the account's old address failing outranks a taken address: the link is dead either way.
+    if ([0, 1, 3].some((i) => reasons[i] === 'ConditionalCheckFailed')) return 'invalid_token';
+    return 'email_taken';
   }
 
   async deleteAccount(user: UserRecord, notice: MailIntent, now: number): Promise<boolean> {
@@ -383,7 +378,7 @@ export class DynamoUserStore implements UserStore {
       this.putAddressFreed(user.email, now),
     ];
     if (user.username) items.push({ Delete: { TableName: this.tableName, Key: key.username(user.username), ...ownedBy } });
-    return this.conditionalTransaction(items);
+    return transactWriteIfConditionsHold(this.client, items);
   }
 
   private async putToken(itemKey: Record<string, string>, fields: Record<string, unknown>): Promise<void> {
@@ -423,17 +418,6 @@ export class DynamoUserStore implements UserStore {
 
   private putIntent(intent: MailIntent, now: number): TransactItem {
     return { Put: { TableName: this.tableName, Item: intentItem(intent, now) } };
-  }
-
-  /** A transaction whose failed conditions are an answer (false), not an error. */
-  private async conditionalTransaction(items: TransactItem[]): Promise<boolean> {
-    try {
-      await transactWrite(this.client, items);
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) return false;
-      throw error;
-    }
   }
 
   private async findByPointer(pointerKey: Record<string, string>): Promise<UserRecord | undefined> {

@@ -1,39 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, mailLinkFor, mailLinksFor, openDemo, screenshotAll, untilText } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { mailLinkFor, mailLinksFor, untilText } from './browser';
+import { newEmail, openSignedOut, password, signUp, useDevices } from './fixture';
 
 /**
  * Sign-in with the local OpenID provider on the demo page, in Chromium, through the data-testid
  * hooks only: the "Continue with" button, the provider's own page (idp-email, idp-submit), back
  * signed in; connecting and disconnecting a provider from the account's sign-in methods.
  */
-const password = 'correct horse battery staple';
-
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-beforeEach(async ({ task, onTestFailed }) => {
-  await Promise.all(contexts.map((context) => context.close().catch(() => {})));
-  contexts = [];
-  onTestFailed(() => screenshotAll(contexts, task.name));
-});
-
-async function device(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  return context;
-}
-
-const newEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
+const device = useDevices();
 
 /** The provider's sign-in page: an address typed, "verified" left checked, submitted. */
 async function atProvider(page: Page, email: string): Promise<void> {
@@ -43,27 +18,11 @@ async function atProvider(page: Page, email: string): Promise<void> {
   await page.getByTestId('idp-submit').click();
 }
 
-async function signUp(context: BrowserContext, email: string): Promise<Page> {
-  const earlier = await mailLinksFor(email, '/verify');
-  const page = await openDemo(context);
-  await untilText(page, 'status', 'Signed out');
-  await page.getByTestId('switch-sign-up').click();
-  await page.getByTestId('register-email').fill(email);
-  await page.getByTestId('register-submit').click();
-  await untilText(page, 'status', `Check ${email}`);
-  await page.goto(await mailLinkFor(email, '/verify', earlier));
-  await page.getByTestId('verify-password').fill(password);
-  await page.getByTestId('verify-submit').click();
-  await untilText(page, 'me', email);
-  return page;
-}
-
 describe('signing in with a provider', () => {
   it('goes from "Continue with Local" to the provider’s page and back signed in, with the identity listed', async () => {
     // Prepare
     const email = newEmail('e2e-fed');
-    const page = await openDemo(await device());
-    await untilText(page, 'status', 'Signed out');
+    const page = await openSignedOut(await device());
 
     // Act
     await page.getByTestId('oauth-local').click();
@@ -78,8 +37,7 @@ describe('signing in with a provider', () => {
 
   it('says in the status line when the provider does not vouch for the address', async () => {
     // Prepare
-    const page = await openDemo(await device());
-    await untilText(page, 'status', 'Signed out');
+    const page = await openSignedOut(await device());
 
     // Act
     await page.getByTestId('oauth-local').click();
@@ -99,8 +57,7 @@ describe('an address that already has an account', () => {
     const email = newEmail('e2e-existing');
     await signUp(await device(), email);
     const earlier = await mailLinksFor(email, '/link-identity');
-    const page = await openDemo(await device());
-    await untilText(page, 'status', 'Signed out');
+    const page = await openSignedOut(await device());
 
     // Act
     await page.getByTestId('oauth-local').click();

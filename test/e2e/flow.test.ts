@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  launchChromium,
   openDemo,
   openDevice,
   pause,
@@ -14,29 +12,24 @@ import {
   mailLinkFor,
   type DeviceLog,
 } from './browser';
+import { newEmail, password, submitLogin, useChromium } from './fixture';
 
 /**
  * The whole flow a person goes through on the sign-in pages, driven only through its data-testid
  * hooks. The tests run in order and share one "device" (a browser context: one cookie jar, one
  * localStorage), as one person would.
  */
-const email = `e2e-${randomUUID().slice(0, 8)}@example.com`;
-const password = 'correct horse battery staple';
+const email = newEmail('e2e');
 const pastTokenExpiryMs = (stack.accessTokenTtlSeconds + 2) * 1000;
 
-let browser: Browser;
+const chromium = useChromium();
 let device: { context: BrowserContext; log: DeviceLog };
 let tab: Page;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  device = await openDevice(browser);
+  device = await openDevice(chromium());
   contexts.push(device.context);
-});
-
-afterAll(async () => {
-  await browser?.close();
 });
 
 beforeEach(({ task, onTestFailed }) => {
@@ -154,14 +147,12 @@ describe('the sign-in pages in Chromium', () => {
 
   it('logs in with the form, and logging out everywhere ends the session on another device within a token lifetime', async () => {
     // Prepare
-    const otherDevice = await openDevice(browser);
+    const otherDevice = await openDevice(chromium());
     contexts.push(otherDevice.context);
     const [first] = device.context.pages() as [Page];
     const elsewhere = await openDemo(otherDevice.context);
     for (const page of [first, elsewhere]) {
-      await page.getByTestId('login-email').fill(email);
-      await page.getByTestId('login-password').fill(password);
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page, email);
       await untilText(page, 'me', email);
     }
 

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, mailLinkFor, mailLinksFor, openDemo, screenshotAll, textOf, untilEmpty, untilText } from './browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { mailLinkFor, sidewaysOverflow, textOf, untilEmpty, untilText } from './browser';
+import { password as firstPassword, logOut, newEmail, openSignedOut, signUp, submitLogin, useDevices } from './fixture';
 
 /**
  * The account lifecycle as a person goes through it on the demo page, in Chromium, driven only
@@ -10,67 +10,28 @@ import { launchChromium, mailLinkFor, mailLinksFor, openDemo, screenshotAll, tex
  * list. Every test signs up its own account through the mailed link. Each "device" is a browser
  * context (its own cookie jar).
  */
-const firstPassword = 'correct horse battery staple';
 const secondPassword = 'tr0ub4dor and three more words';
 
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-// The devices of the previous test are closed when the next one starts, so that a failed test's
-// screenshots (taken in onTestFailed) still find its pages open.
-beforeEach(async ({ task, onTestFailed }) => {
-  await Promise.all(contexts.map((context) => context.close().catch(() => {})));
-  contexts = [];
-  onTestFailed(() => screenshotAll(contexts, task.name));
-});
-
-function newEmail(): string {
-  return `life-${randomUUID().slice(0, 8)}@example.com`;
-}
-
-/** A new device (its own cookie jar and storage) with a desktop or phone-sized screen. */
-async function device(viewport: { width: number; height: number } = { width: 1280, height: 900 }): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
-  return context;
-}
-
-/** Sign-up through the page: email, the mailed link, the password chosen on the verify page. */
-async function signUp(context: BrowserContext, email: string, password = firstPassword): Promise<Page> {
-  const earlierLinks = await mailLinksFor(email, '/verify');
-  const page = await openDemo(context);
-  await untilText(page, 'status', 'Signed out');
-  await page.getByTestId('switch-sign-up').click();
-  await page.getByTestId('register-email').fill(email);
-  await page.getByTestId('register-submit').click();
-  await untilText(page, 'status', `Check ${email}`);
-  await page.goto(await mailLinkFor(email, '/verify', earlierLinks));
-  await page.getByTestId('verify-password').fill(password);
-  await page.getByTestId('verify-submit').click();
-  await untilText(page, 'me', email);
-  return page;
-}
+const device = useDevices();
 
 async function logIn(context: BrowserContext, login: string, password: string): Promise<Page> {
-  const page = await openDemo(context);
-  await untilText(page, 'status', 'Signed out');
-  await page.getByTestId('login-email').fill(login);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
+  const page = await openSignedOut(context);
+  await submitLogin(page, login, password);
   return page;
+}
+
+/** From the signed-out view: "Forgot your password?", the address sent; the link mailed for it. */
+async function resetLinkFor(page: Page, email: string): Promise<string> {
+  await page.getByText('Forgot your password?').click();
+  await page.getByTestId('forgot-email').fill(email);
+  await page.getByTestId('forgot-submit').click();
+  await untilText(page, 'status', `If ${email} has an account`);
+  return mailLinkFor(email, '/reset-password');
 }
 
 /** One account, signed up on a laptop and logged in on a phone. */
 async function signedInOnTwoDevices(): Promise<{ email: string; laptop: Page; phone: Page }> {
-  const email = newEmail();
+  const email = newEmail('life');
   const laptop = await signUp(await device(), email);
   const phone = await logIn(await device({ width: 390, height: 844 }), email, firstPassword);
   await untilText(phone, 'me', email);
@@ -86,18 +47,13 @@ async function untilSignedOut(page: Page): Promise<void> {
 describe('account lifecycle in Chromium', () => {
   it('forgot password: the mailed link sets a new password, signs nobody in, and the new password logs in', async () => {
     // Prepare
-    const email = newEmail();
+    const email = newEmail('life');
     const laptop = await device();
     const page = await signUp(laptop, email);
-    await page.getByTestId('logout').click();
-    await untilText(page, 'status', 'Signed out.');
+    await logOut(page);
 
     // Act
-    await page.getByText('Forgot your password?').click();
-    await page.getByTestId('forgot-email').fill(email);
-    await page.getByTestId('forgot-submit').click();
-    await untilText(page, 'status', `If ${email} has an account`);
-    await page.goto(await mailLinkFor(email, '/reset-password'));
+    await page.goto(await resetLinkFor(page, email));
     await page.getByTestId('reset-password').fill(secondPassword);
     await page.getByTestId('reset-submit').click();
 
@@ -113,14 +69,11 @@ describe('account lifecycle in Chromium', () => {
 
   it('a used reset link says so and offers a new one instead of the form', async () => {
     // Prepare
-    const email = newEmail();
+    const email = newEmail('life');
     const laptop = await device();
     const page = await signUp(laptop, email);
-    await page.getByTestId('logout').click();
-    await page.getByText('Forgot your password?').click();
-    await page.getByTestId('forgot-email').fill(email);
-    await page.getByTestId('forgot-submit').click();
-    const link = await mailLinkFor(email, '/reset-password');
+    await logOut(page);
+    const link = await resetLinkFor(page, email);
     await page.goto(link);
     await page.getByTestId('reset-password').fill(secondPassword);
     await page.getByTestId('reset-submit').click();
@@ -177,7 +130,7 @@ describe('account lifecycle in Chromium', () => {
 
   it('a wrong current password is refused with a sentence and never signs the user out', async () => {
     // Prepare
-    const email = newEmail();
+    const email = newEmail('life');
     const laptop = await signUp(await device(), email);
 
     // Act
@@ -197,7 +150,7 @@ describe('account lifecycle in Chromium', () => {
 
   it('a weak new password gets a sentence a person understands', async () => {
     // Prepare
-    const email = newEmail();
+    const email = newEmail('life');
     const laptop = await signUp(await device(), email);
 
     // Act
@@ -213,8 +166,8 @@ describe('account lifecycle in Chromium', () => {
 
   it('changing the email: the link mailed to the new address switches the account to it', async () => {
     // Prepare
-    const email = newEmail();
-    const changed = newEmail();
+    const email = newEmail('life');
+    const changed = newEmail('life');
     const laptop = await signUp(await device(), email);
 
     // Act
@@ -283,11 +236,9 @@ describe('account lifecycle in Chromium', () => {
     ['phone', { width: 390, height: 844 }],
   ] as const)('the signed-out view and every account section fit a %s screen without sideways scrolling', async (name, viewport) => {
     // Prepare
-    const email = newEmail();
+    const email = newEmail('life');
     const context = await device(viewport);
-    const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    const signedOut = await openDemo(context);
-    await untilText(signedOut, 'status', 'Signed out');
+    const signedOut = await openSignedOut(context);
     const sections = {
       profile: ['change-email-submit', 'logout'],
       password: ['change-password-submit'],
@@ -297,7 +248,7 @@ describe('account lifecycle in Chromium', () => {
 
     // Act
     await mkdir('test-results/e2e', { recursive: true });
-    const signedOutOverflow = await overflow(signedOut);
+    const signedOutOverflow = await sidewaysOverflow(signedOut);
     await signedOut.screenshot({ path: `test-results/e2e/signed-out-${name}.png`, fullPage: true });
     const signedIn = await signUp(context, email);
     await expect.poll(() => signedIn.getByTestId('session-row').count(), { timeout: 15_000 }).toBe(1);
@@ -305,7 +256,7 @@ describe('account lifecycle in Chromium', () => {
     for (const [section, testIds] of Object.entries(sections)) {
       await signedIn.getByTestId(`nav-${section}`).click();
       await signedIn.screenshot({ path: `test-results/e2e/signed-in-${section}-${name}.png`, fullPage: true });
-      shown[section] = { overflow: await overflow(signedIn), visible: await Promise.all(testIds.map((testId) => signedIn.getByTestId(testId).isVisible())) };
+      shown[section] = { overflow: await sidewaysOverflow(signedIn), visible: await Promise.all(testIds.map((testId) => signedIn.getByTestId(testId).isVisible())) };
     }
 
     // Assess

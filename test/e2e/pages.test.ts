@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   axeViolations,
   focused,
-  launchChromium,
   mailLinkFor,
-  openDemo,
   screenshotAll,
   sidewaysOverflow,
   stack,
@@ -16,6 +12,7 @@ import {
   untilText,
   watchFormIssues,
 } from './browser';
+import { logOut, newEmail, openSignedOut, password, signUp, totpCode, useChromium } from './fixture';
 
 /**
  * The sign-in pages as an accessibility audit sees them: every view and state (signed out,
@@ -24,25 +21,7 @@ import {
  * nothing may scroll sideways); Chromium's form advice ("[DOM]") and CSP refusals on none of
  * them; focus where the pages say it goes; and a keyboard-only sign-up, sign-in and sign-out.
  */
-const password = 'correct horse battery staple';
-
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-function newEmail(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}@example.com`;
-}
-
-function codeFor(secret: string, stepsAhead = 0): string {
-  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: Date.now() + stepsAhead * 30_000 });
-}
+const chromium = useChromium();
 
 /** Waits until the focused element is the one named (data-testid or id). */
 async function untilFocused(page: Page, name: string): Promise<void> {
@@ -103,7 +82,7 @@ const passes = [
 describe('the sign-in pages, audited', () => {
   it('the audit itself fails on a page with the faults it looks for', async () => {
     // Prepare
-    const context = await browser.newContext();
+    const context = await chromium().newContext();
     const formIssues = watchFormIssues(context);
     const page = await context.newPage();
 
@@ -123,14 +102,13 @@ describe('the sign-in pages, audited', () => {
 
   it.each(passes)('pass "$name": every view and state has 0 axe violations at WCAG 2.2 AA, no form advice, no sideways scroll, focus where stated', async ({ name, colorScheme, viewport }) => {
     // Prepare
-    const context = await browser.newContext({ colorScheme, viewport });
+    const context = await chromium().newContext({ colorScheme, viewport });
     const audit = startAudit(context);
     const email = newEmail('audit');
     const changedEmail = newEmail('audit-new');
     try {
       // Act + Assess, state by state
-      const page = await openDemo(context);
-      await untilText(page, 'status', 'Signed out');
+      const page = await openSignedOut(context);
       await check(audit, page, 'sign-in');
 
       await page.getByTestId('login-submit').click();
@@ -199,7 +177,7 @@ describe('the sign-in pages, audited', () => {
       expect(secret).toMatch(/^[A-Z2-7]{32}$/);
       expect(await page.locator('[data-testid="mfa-secret"] span').allTextContents()).toEqual(secret.match(/.{4}/g));
       await check(audit, page, 'two-factor set-up step');
-      await page.getByTestId('mfa-confirm-code').fill(codeFor(secret));
+      await page.getByTestId('mfa-confirm-code').fill(totpCode(secret));
       await page.getByTestId('mfa-confirm-submit').click();
       await untilText(page, 'status', 'Two-factor authentication is on');
       await untilFocused(page, 'mfa-recovery-title');
@@ -226,8 +204,7 @@ describe('the sign-in pages, audited', () => {
       await untilText(page, 'me', changedEmail);
 
       // Sign out; the second step of a sign-in, a wrong code, then a recovery code
-      await page.getByTestId('logout').click();
-      await untilText(page, 'status', 'Signed out.');
+      await logOut(page);
       await untilFocused(page, 'sign-in-title');
       await page.getByTestId('login-email').fill(changedEmail);
       await submitWrong(audit, page, 'sign-in, wrong password', {
@@ -253,8 +230,7 @@ describe('the sign-in pages, audited', () => {
       await untilText(page, 'me', changedEmail);
 
       // Forgot password, the reset page, the used link, an incomplete link
-      await page.getByTestId('logout').click();
-      await untilText(page, 'status', 'Signed out.');
+      await logOut(page);
       await page.getByText('Forgot your password?').click();
       await untilFocused(page, 'forgot-title');
       await check(audit, page, 'forgot password');
@@ -289,11 +265,10 @@ describe('the sign-in pages, audited', () => {
 
   it('keyboard only (Tab and Enter): sign up, sign in, sign out', async () => {
     // Prepare
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium().newContext({ viewport: { width: 1280, height: 900 } });
     const email = newEmail('keys');
     try {
-      const page = await openDemo(context);
-      await untilText(page, 'status', 'Signed out');
+      const page = await openSignedOut(context);
 
       // Act: sign up
       await tabTo(page, 'switch-sign-up');
@@ -338,16 +313,10 @@ describe('the sign-in pages, audited', () => {
 
   it('a session that ended while the page was closed is named as such, not as a plain sign-out', async () => {
     // Prepare
-    const context = await browser.newContext();
+    const context = await chromium().newContext();
     const email = newEmail('expired');
     try {
-      const page = await openDemo(context, '/sign-up');
-      await page.getByTestId('register-email').fill(email);
-      await page.getByTestId('register-submit').click();
-      await page.goto(await mailLinkFor(email, '/verify'));
-      await page.getByTestId('verify-password').fill(password);
-      await page.getByTestId('verify-submit').click();
-      await untilText(page, 'me', email);
+      const page = await signUp(context, email);
 
       // Act: the refresh cookie is gone (expired, or the session was ended elsewhere)
       await context.clearCookies();

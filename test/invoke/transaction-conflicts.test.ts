@@ -2,7 +2,9 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/verify/handler';
 import { dynamo } from '../../shared/aws/dynamodb';
-import { TRANSACTION_ATTEMPTS, transactWrite } from '../../shared/aws/dynamodb-transactions';
+import {
+  TRANSACTION_ATTEMPTS, refusalReasons, transactWrite, transactWriteIfConditionsHold, transactWriteIfFirstHolds,
+} from '../../shared/aws/dynamodb-transactions';
 import { problemResponse } from '../../shared/http/problem';
 import { hashVerificationToken } from '../../shared/tokens/verification-token';
 import { awsError, ddbMock, transactionCanceled } from '../support/aws';
@@ -120,5 +122,102 @@ describe('transactWrite, the one way the stores send a transaction', () => {
     expectProblem(reply, 503, 'service_unavailable');
     expect(reply.headers?.['Retry-After']).toBeDefined();
     expect(transactionAttempts()).toBe(TRANSACTION_ATTEMPTS);
+  });
+});
+
+/** Two items, each with a condition (what the mocked cancellations below refer to by index). */
+const conditionalItems = [
+  { Delete: { TableName: 'auth-test', Key: { pk: 'X', sk: 'X' }, ConditionExpression: 'attribute_exists(pk)' } },
+  { Put: { TableName: 'auth-test', Item: { pk: 'Y', sk: 'Y' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+];
+
+describe('transactWriteIfFirstHolds, a transaction decided by its first item\'s condition', () => {
+  const items = conditionalItems;
+
+  it('answers true when the transaction is written', async () => {
+    // Act
+    const written = await transactWriteIfFirstHolds(dynamo, items);
+
+    // Assess
+    expect(written).toBe(true);
+    expect(ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input)).toEqual([{ TransactItems: items }]);
+  });
+
+  it('answers false, without a retry, when the first item\'s condition failed', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'None']));
+
+    // Act
+    const written = await transactWriteIfFirstHolds(dynamo, items);
+
+    // Assess
+    expect(written).toBe(false);
+    expect(transactionAttempts()).toBe(1);
+  });
+
+  it('passes up a failed condition on any other item: only the first one is an answer', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'ConditionalCheckFailed']));
+
+    // Act
+    const failure = await transactWriteIfFirstHolds(dynamo, items).catch((error: unknown) => error);
+
+    // Assess
+    expect((failure as Error).name).toBe('TransactionCanceledException');
+    expect(problemResponse(failure).statusCode).toBe(500);
+  });
+
+  it('passes up every other failure, a conflict that outlasts the retries still a 503', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).rejectsOnce(awsError('ValidationException')).rejects(conflict());
+
+    // Act
+    const invalid = await transactWriteIfFirstHolds(dynamo, items).catch((error: unknown) => error);
+    const conflicted = await transactWriteIfFirstHolds(dynamo, items).catch((error: unknown) => error);
+
+    // Assess
+    expect((invalid as Error).name).toBe('ValidationException');
+    expectProblem(problemResponse(conflicted), 503, 'service_unavailable');
+    expect(transactionAttempts()).toBe(1 + TRANSACTION_ATTEMPTS);
+  });
+});
+
+describe('refusalReasons and transactWriteIfConditionsHold, transactions refused by any item\'s condition', () => {
+  const items = conditionalItems;
+
+  it('answer undefined and true when the transaction is written', async () => {
+    // Act
+    const reasons = await refusalReasons(dynamo, items);
+    const written = await transactWriteIfConditionsHold(dynamo, items);
+
+    // Assess
+    expect(reasons).toBeUndefined();
+    expect(written).toBe(true);
+  });
+
+  it('answer the reasons in item order and false when a later item\'s condition failed', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'ConditionalCheckFailed']));
+
+    // Act
+    const reasons = await refusalReasons(dynamo, items);
+    const written = await transactWriteIfConditionsHold(dynamo, items);
+
+    // Assess
+    expect(reasons).toEqual(['None', 'ConditionalCheckFailed']);
+    expect(written).toBe(false);
+  });
+
+  it('pass up a cancellation without a failed condition and every other failure', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).rejectsOnce(transactionCanceled(['None', 'ValidationError'])).rejects(awsError('ValidationException'));
+
+    // Act
+    const cancelled = await transactWriteIfConditionsHold(dynamo, items).catch((error: unknown) => error);
+    const invalid = await refusalReasons(dynamo, items).catch((error: unknown) => error);
+
+    // Assess
+    expect((cancelled as Error).name).toBe('TransactionCanceledException');
+    expect((invalid as Error).name).toBe('ValidationException');
   });
 });
