@@ -1,4 +1,4 @@
-import { passkeyLoginOptions } from '../../shared/auth/passkey-authentication';
+import { passkeyLoginOptions } from '../../shared/auth/passkeys';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';
 

@@ -1,4 +1,4 @@
-import { passkeyRegistrationOptions } from '../../shared/auth/passkey-registration';
+import { passkeyRegistrationOptions } from '../../shared/auth/passkeys';
 import { stepUp } from '../../shared/auth/step-up';
 import { httpHandler } from '../../shared/http/handler';
 import { createAuthContext } from '../../shared/services';

@@ -1,30 +1,15 @@
-import {
-  generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/server';
+import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { PasskeyRecord, PasskeyUse, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
 import { eventNow } from './events';
-import { CHALLENGE_TTL_SECONDS, consumeChallengeOf, counterAccepted, issueChallenge, passkeyAmr, relyingParty } from './passkeys';
+import { consumeChallengeOf, counterAccepted, passkeyAmr, relyingParty } from './passkeys';
 import { startRecordedSession } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 
-/** Signing in, or stepping up, with a passkey: a login challenge, then an assertion checked against it. */
-/** POST /auth/passkeys/login/options: a fresh challenge and no allowCredentials (the authenticator offers its discoverable credentials). */
-export async function passkeyLoginOptions(ctx: AuthContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const rp = relyingParty(ctx.config);
-  const challenge = await issueChallenge(ctx, 'passkey_login');
-  return generateAuthenticationOptions({
-    rpID: rp.id,
-    challenge: Buffer.from(challenge, 'base64url'),
-    allowCredentials: [],
-    userVerification: 'required',
-    timeout: CHALLENGE_TTL_SECONDS * 1000,
-  });
-}
-
+/** Signing in, or stepping up, with a passkey: an assertion checked against a login challenge. */
 /** A user id as a user handle carries it, when it has the shape of one. */
 function userIdOf(userHandle: string | undefined): string | undefined {
   if (!userHandle) return undefined;

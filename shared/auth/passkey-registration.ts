@@ -1,37 +1,14 @@
-import {
-  generateRegistrationOptions, verifyRegistrationResponse, type AuthenticatorTransport, type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
-import type { PasskeyRecord, UserRecord } from '../stores';
+import type { PasskeyRecord } from '../stores';
 import type { AuthContext } from './context';
 import { eventNow } from './events';
 import { passkeyView, type PasskeyView } from './passkey-view';
-import { CHALLENGE_TTL_SECONDS, consumeChallengeOf, issueChallenge, relyingParty, SUPPORTED_ALGORITHMS } from './passkeys';
+import { consumeChallengeOf, relyingParty, SUPPORTED_ALGORITHMS } from './passkeys';
 import type { SessionClient } from './session-client';
 
-/** Adding a passkey (after step-up): its creation options, then its attestation checked and stored. */
-/** POST /auth/passkeys/register/options (after step-up): creation options whose challenge is bound to this user. */
-export async function passkeyRegistrationOptions(ctx: AuthContext, user: UserRecord): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const rp = relyingParty(ctx.config);
-  const [challenge, existing] = await Promise.all([issueChallenge(ctx, 'passkey_register', user.id), ctx.passkeys.listOfUser(user.id)]);
-  return generateRegistrationOptions({
-    rpName: rp.name,
-    rpID: rp.id,
-    userName: user.email,
-    userDisplayName: user.email,
-    // The user handle: what a discoverable credential hands back at sign-in to name its account.
-    userID: new TextEncoder().encode(user.id),
-    challenge: Buffer.from(challenge, 'base64url'),
-    attestationType: 'none',
-    excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransport[] })),
-    authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
-    supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
-    timeout: CHALLENGE_TTL_SECONDS * 1000,
-  });
-}
-
+/** Adding a passkey: its attestation checked against a registration challenge of the user, then stored. */
 /**
  * POST /auth/passkeys/register: verifies the attestation against a challenge of this user and
  * stores the passkey, with its notice and its security event.

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { AuthenticatorTransport, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Config } from '../config';
 import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
@@ -11,9 +12,9 @@ import type { SessionClient } from './session-client';
 
 /**
  * Passkeys (WebAuthn discoverable credentials): the rules every ceremony shares, and the passkeys'
- * management. The two ceremonies, which need @simplewebauthn/server, live apart
- * (passkey-registration.ts, passkey-authentication.ts), so a function that only lists or deletes
- * passkeys never evaluates the library unless a passkey step-up comes. Every ceremony starts with a challenge
+ * management, and the ceremonies' options. Checking a response needs @simplewebauthn/server: that
+ * lives apart (passkey-registration.ts, passkey-authentication.ts), so the functions that hand out
+ * options, list or delete passkeys never evaluate the library unless a passkey step-up comes. Every ceremony starts with a challenge
  * of 32 random bytes stored under its SHA-256 for 5 minutes and consumed by one conditional
  * delete, so a challenge serves one ceremony at most, however many requests race with it.
  *
@@ -77,6 +78,42 @@ export async function consumeChallengeOf(ctx: AuthContext, clientDataJSON: strin
   const stored = await ctx.challenges.consume(hashChallenge(challenge), ctx.now());
   if (!stored || stored.purpose !== purpose || stored.userId !== userId) return undefined;
   return challenge;
+}
+
+/**
+ * The ceremonies' options are plain JSON (WebAuthn Level 3, PublicKeyCredentialCreationOptionsJSON
+ * and PublicKeyCredentialRequestOptionsJSON), built here as @simplewebauthn/server's
+ * generateRegistrationOptions and generateAuthenticationOptions build them for these settings (a
+ * unit test holds them equal). The functions that only hand out options so never evaluate the
+ * library, whose import costs them a third of their cold start; every response is still checked
+ * by it.
+ */
+const PUBLIC_KEY = 'public-key' as const;
+
+/** POST /auth/passkeys/register/options (after step-up): creation options whose challenge is bound to this user. */
+export async function passkeyRegistrationOptions(ctx: AuthContext, user: UserRecord): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const rp = relyingParty(ctx.config);
+  const [challenge, existing] = await Promise.all([issueChallenge(ctx, 'passkey_register', user.id), ctx.passkeys.listOfUser(user.id)]);
+  return {
+    challenge,
+    rp: { name: rp.name, id: rp.id },
+    // The user handle: what a discoverable credential hands back at sign-in to name its account.
+    user: { id: Buffer.from(user.id, 'utf8').toString('base64url'), name: user.email, displayName: user.email },
+    pubKeyCredParams: SUPPORTED_ALGORITHMS.map((alg) => ({ alg, type: PUBLIC_KEY })),
+    timeout: CHALLENGE_TTL_SECONDS * 1000,
+    attestation: 'none',
+    excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransport[], type: PUBLIC_KEY })),
+    authenticatorSelection: { residentKey: 'required', userVerification: 'required', requireResidentKey: true },
+    extensions: { credProps: true },
+    hints: [],
+  };
+}
+
+/** POST /auth/passkeys/login/options: a fresh challenge and no allowCredentials (the authenticator offers its discoverable credentials). */
+export async function passkeyLoginOptions(ctx: AuthContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const rp = relyingParty(ctx.config);
+  const challenge = await issueChallenge(ctx, 'passkey_login');
+  return { rpId: rp.id, challenge, allowCredentials: [], timeout: CHALLENGE_TTL_SECONDS * 1000, userVerification: 'required' };
 }
 
 /** GET /auth/passkeys: the caller's passkeys, newest first. */

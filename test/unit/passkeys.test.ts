@@ -1,8 +1,11 @@
+import { generateAuthenticationOptions, generateRegistrationOptions, type AuthenticatorTransport } from '@simplewebauthn/server';
 import { describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../shared/auth/context';
-import { passkeyLoginOptions, verifyPasskeyAssertion } from '../../shared/auth/passkey-authentication';
-import { passkeyRegistrationOptions, registerPasskey } from '../../shared/auth/passkey-registration';
-import { CHALLENGE_TTL_SECONDS, challengeOf, counterAccepted, hashChallenge, passkeyAmr, relyingParty } from '../../shared/auth/passkeys';
+import { verifyPasskeyAssertion } from '../../shared/auth/passkey-authentication';
+import { registerPasskey } from '../../shared/auth/passkey-registration';
+import {
+  CHALLENGE_TTL_SECONDS, challengeOf, counterAccepted, hashChallenge, passkeyAmr, passkeyLoginOptions, passkeyRegistrationOptions, relyingParty,
+} from '../../shared/auth/passkeys';
 import { parseConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import type { UserRecord } from '../../shared/stores';
@@ -34,6 +37,44 @@ async function registered(counts = false) {
 }
 
 const refusal = new ApiError('invalid_credentials');
+
+describe('passkey options', () => {
+  it('for a registration are what @simplewebauthn/server makes of the same settings, the existing passkeys excluded', async () => {
+    // Prepare
+    const { ctx, passkeys } = await registered();
+
+    // Act
+    const options = await passkeyRegistrationOptions(ctx, user);
+
+    // Assess
+    const existing = [...passkeys.values()];
+    expect(existing).toHaveLength(1);
+    expect(options).toEqual(
+      await generateRegistrationOptions({
+        rpName: 'Serverless Auth', rpID: 'localhost', userName: user.email, userDisplayName: user.email, userID: new TextEncoder().encode(user.id),
+        challenge: Buffer.from(options.challenge, 'base64url'), attestationType: 'none',
+        excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransport[] })),
+        authenticatorSelection: { residentKey: 'required', userVerification: 'required' }, supportedAlgorithmIDs: [-7, -257, -8], timeout: CHALLENGE_TTL_SECONDS * 1000,
+      }),
+    );
+    expect(options.excludeCredentials?.map((c) => c.id)).toEqual(existing.map((p) => p.id));
+  });
+
+  it('for a login are what @simplewebauthn/server makes of the same settings, with no allowCredentials', async () => {
+    // Prepare
+    const { ctx } = memoryContext();
+
+    // Act
+    const options = await passkeyLoginOptions(ctx);
+
+    // Assess
+    expect(options).toEqual(
+      await generateAuthenticationOptions({
+        rpID: 'localhost', challenge: Buffer.from(options.challenge, 'base64url'), allowCredentials: [], userVerification: 'required', timeout: CHALLENGE_TTL_SECONDS * 1000,
+      }),
+    );
+  });
+});
 
 describe('passkey challenges', () => {
   it('are 32 random bytes, stored only as their hash, for 5 minutes', async () => {

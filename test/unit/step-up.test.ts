@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../shared/auth/context';
-import { passkeyLoginOptions } from '../../shared/auth/passkey-authentication';
-import { passkeyRegistrationOptions, registerPasskey } from '../../shared/auth/passkey-registration';
+import { registerPasskey } from '../../shared/auth/passkey-registration';
+import { passkeyLoginOptions, passkeyRegistrationOptions } from '../../shared/auth/passkeys';
 import { RECENT_SIGN_IN_MS, stepUp, stepUpMethod, type StepUpPasskey } from '../../shared/auth/step-up';
 import { parseConfig } from '../../shared/config';
 import type { MfaState, SessionRecord, UserRecord } from '../../shared/stores';
