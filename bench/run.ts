@@ -29,6 +29,8 @@ const settings = {
   authorizerRounds: 7,
   // A round includes one scrypt hash of the first version (about 0.4 s here).
   hashingRounds: 15,
+  // 15 × 6 = 90 timed logins of each kind and as many floors, interleaved.
+  loginsPerRound: 6,
   memoryRounds: 3,
   refreshRounds: 7,
   refreshesPerRound: 20,
@@ -93,6 +95,7 @@ try {
     ddbCredentials: running.ddbCredentials,
     tableName: running.tableName,
     rounds: settings.hashingRounds,
+    loginsPerRound: settings.loginsPerRound,
   };
 
   let loginAccount: string | undefined;
