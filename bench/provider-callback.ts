@@ -7,7 +7,7 @@ import { throughLocalProvider } from '../test/support/local-provider';
 import { context, loadBundleHandler, navigationEvent, type Handler } from './environment';
 import { uniqueEmail } from './local-stack';
 import { pairedItem, type BenchItem } from './results';
-import { now, quantile, shuffled } from './stats';
+import { interleavedMedians, timed } from './stats';
 
 /**
  * The way back from an identity provider (GET /auth/oauth/{provider}/callback) through the
@@ -34,12 +34,6 @@ export interface ProviderCallbackSetup {
 const PROVIDER_ID = 'bench';
 const WARM_UP_CALLS = 10;
 const FLOW_COOKIE = 'oauth_flow';
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = now();
-  await action();
-  return now() - started;
-}
 
 /** The callback URL (with code and state) the provider sends the person's browser back to, from a fresh browser. */
 async function signedInAt(provider: RunningIdentityProvider, authorizationUrl: string, email: string, redirectUri: string): Promise<URL> {
@@ -105,17 +99,7 @@ export async function benchProviderCallback(setup: ProviderCallbackSetup): Promi
       });
     };
 
-    const calls = { handler: handlerCall, bare: bareCall };
-    type Kind = keyof typeof calls;
-    const kinds = Object.keys(calls) as Kind[];
-    for (let i = 0; i < WARM_UP_CALLS; i++) for (const kind of kinds) await calls[kind]();
-
-    const perRun: Record<Kind, number[]> = { handler: [], bare: [] };
-    for (let run = 0; run < setup.rounds; run++) {
-      const latencies: Record<Kind, number[]> = { handler: [], bare: [] };
-      for (let i = 0; i < setup.perRound; i++) for (const kind of shuffled(kinds)) latencies[kind].push(await calls[kind]());
-      for (const kind of kinds) perRun[kind].push(quantile(latencies[kind], 0.5));
-    }
+    const perRun = await interleavedMedians({ handler: handlerCall, bare: bareCall }, { rounds: setup.rounds, perRound: setup.perRound, warmUp: WARM_UP_CALLS });
     return [
       pairedItem({
         name: 'provider callback handler against the bare token exchange',

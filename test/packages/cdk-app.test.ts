@@ -39,21 +39,34 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => (statSync(path.join(dir, name)).isDirectory() ? filesUnder(path.join(dir, name)) : [path.join(dir, name)]));
 }
 
+/**
+ * A team's CDK app (app.mjs, which prints its cdk-nag findings as its last line, then synthesizes)
+ * in a scratch project with `packages` installed and `files` written: its findings and the
+ * resources of its stack and nested stacks (the functions live in nested stacks by area).
+ */
+async function synthesizedApp(name: string, packages: readonly string[], files: Record<string, string>): Promise<{ project: ScratchProject; findings: string[]; resources: Resource[] }> {
+  const project = await scratchProject(name, packages);
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(project.dir, file)), { recursive: true });
+    writeFileSync(path.join(project.dir, file), content);
+  }
+  const { stdout } = await project.exec('node', ['app.mjs']);
+  const findings = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+  const templates = readdirSync(path.join(project.dir, 'cdk.out')).filter((file) => file.endsWith('.template.json'));
+  const resources = templates.flatMap((file) => Object.values((JSON.parse(readFileSync(path.join(project.dir, 'cdk.out', file), 'utf8')) as { Resources: Record<string, Resource> }).Resources));
+  return { project, findings, resources };
+}
+
+/** The CDK packages at the versions this repository has installed (already in the npm cache). */
+const cdkPackages = () => [`aws-cdk-lib@${installedVersion('aws-cdk-lib')}`, `constructs@${installedVersion('constructs')}`, `cdk-nag@${installedVersion('cdk-nag')}`];
+
 describe('the construct package in a team\'s CDK app', () => {
   let project: ScratchProject;
   let findings: string[];
   let resources: Resource[];
 
   beforeAll(async () => {
-    const { cdk } = inject('tarballs');
-    project = await scratchProject('cdk-app', [cdk, `aws-cdk-lib@${installedVersion('aws-cdk-lib')}`, `constructs@${installedVersion('constructs')}`, `cdk-nag@${installedVersion('cdk-nag')}`], {
-      'app.mjs': teamApp,
-    });
-    const { stdout } = await project.exec('node', ['app.mjs']);
-    findings = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
-    // The stack's template and its nested stacks' (the functions live in nested stacks by area).
-    const templates = readdirSync(path.join(project.dir, 'cdk.out')).filter((file) => file.endsWith('.template.json'));
-    resources = templates.flatMap((file) => Object.values((JSON.parse(readFileSync(path.join(project.dir, 'cdk.out', file), 'utf8')) as { Resources: Record<string, Resource> }).Resources));
+    ({ project, findings, resources } = await synthesizedApp('cdk-app', [inject('tarballs').cdk, ...cdkPackages()], { 'app.mjs': teamApp }));
   });
 
   afterAll(() => project?.remove());
@@ -161,18 +174,10 @@ describe('a team function bundled by ServiceFunction from the installed construc
   let resources: Resource[];
 
   beforeAll(async () => {
-    const { cdk } = inject('tarballs');
-    project = await scratchProject(
-      'cdk-team-function',
-      [cdk, `aws-cdk-lib@${installedVersion('aws-cdk-lib')}`, `constructs@${installedVersion('constructs')}`, `cdk-nag@${installedVersion('cdk-nag')}`, `esbuild@${installedVersion('esbuild')}`],
-      { 'app.mjs': teamFunctionApp },
-    );
-    mkdirSync(path.join(project.dir, 'orders'));
-    writeFileSync(path.join(project.dir, 'orders', 'handler.ts'), teamHandler);
-    const { stdout } = await project.exec('node', ['app.mjs']);
-    findings = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
-    const templates = readdirSync(path.join(project.dir, 'cdk.out')).filter((file) => file.endsWith('.template.json'));
-    resources = templates.flatMap((file) => Object.values((JSON.parse(readFileSync(path.join(project.dir, 'cdk.out', file), 'utf8')) as { Resources: Record<string, Resource> }).Resources));
+    ({ project, findings, resources } = await synthesizedApp('cdk-team-function', [inject('tarballs').cdk, ...cdkPackages(), `esbuild@${installedVersion('esbuild')}`], {
+      'app.mjs': teamFunctionApp,
+      'orders/handler.ts': teamHandler,
+    }));
   });
 
   afterAll(() => project?.remove());
