@@ -74,6 +74,12 @@ export function cookiePostEvent(path: string, cookie: string): unknown {
   return buildEvents(request, { resource: path, resourceId: 'bench' }, authorizer.identitySource).proxyEvent(undefined);
 }
 
+/** A browser's navigation (GET) to a route with path parameters, sending `cookie` when given. */
+export function navigationEvent(url: string, route: { resource: string; pathParameters: Record<string, string> }, cookie?: string): unknown {
+  const request = incoming('GET', url, cookie ? ['Cookie', cookie] : []);
+  return buildEvents(request, { ...route, resourceId: 'bench' }, authorizer.identitySource).proxyEvent(undefined);
+}
+
 export function authorizerEvent(path: string, accessToken: string): unknown {
   const request = incoming('GET', path, ['Authorization', `Bearer ${accessToken}`]);
   return buildEvents(request, { resource: path, resourceId: 'bench' }, authorizer.identitySource).authorizerEvent();

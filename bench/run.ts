@@ -11,6 +11,7 @@ import { newVerifiedAccount, startBenchStack } from './local-stack';
 import { benchMailIntentRoute, benchMailLatency, mailIntentRouteExists } from './mail-intents';
 import { benchPasskeyLogin } from './passkeys';
 import { benchPasswordHashing, benchPeakMemory } from './password-hashing';
+import { benchProviderCallback } from './provider-callback';
 import { benchRefresh } from './refresh';
 import { formatTable, type BenchItem } from './results';
 
@@ -43,6 +44,9 @@ const settings = {
   passkeyRounds: 7,
   passkeysPerRound: 30,
   latencyMails: 15,
+  // 7 × 10 = 70 timed callbacks and as many bare exchanges, interleaved (each needs a sign-in at the provider first).
+  providerCallbackRounds: 7,
+  providerCallbacksPerRound: 10,
 };
 
 const onlyArgument = process.argv.indexOf('--only');
@@ -135,6 +139,11 @@ try {
       );
     });
   }
+  await section('provider callback against the bare token exchange', () =>
+    benchProviderCallback({
+      startBundle: bundleFile('oauth-start'), callbackBundle: bundleFile('oauth-callback'), env, rounds: settings.providerCallbackRounds, perRound: settings.providerCallbacksPerRound,
+    }),
+  );
 } catch (error) {
   problems.push(error instanceof Error ? error.message : String(error));
   progress(`stopped early: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

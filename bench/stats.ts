@@ -39,3 +39,31 @@ export function shuffled<T>(items: readonly T[]): T[] {
   }
   return copy;
 }
+
+/** How long `action` took, in milliseconds. */
+export async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = now();
+  await action();
+  return now() - started;
+}
+
+/**
+ * Each kind's median per run: `warmUp` calls of every kind first, then `rounds` runs of `perRound`
+ * calls of every kind, interleaved in a new random order each time, so a busy moment of the machine
+ * lands on every kind alike. Each call returns the milliseconds it timed.
+ */
+export async function interleavedMedians<Kind extends string>(
+  calls: Record<Kind, () => Promise<number>>,
+  { rounds, perRound, warmUp }: { rounds: number; perRound: number; warmUp: number },
+): Promise<Record<Kind, number[]>> {
+  const kinds = Object.keys(calls) as Kind[];
+  const byKind = () => Object.fromEntries(kinds.map((kind) => [kind, [] as number[]])) as Record<Kind, number[]>;
+  for (let i = 0; i < warmUp; i++) for (const kind of kinds) await calls[kind]();
+  const perRun = byKind();
+  for (let run = 0; run < rounds; run++) {
+    const latencies = byKind();
+    for (let i = 0; i < perRound; i++) for (const kind of shuffled(kinds)) latencies[kind].push(await calls[kind]());
+    for (const kind of kinds) perRun[kind].push(quantile(latencies[kind], 0.5));
+  }
+  return perRun;
+}

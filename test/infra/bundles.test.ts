@@ -2,13 +2,16 @@ import { build } from 'esbuild';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../../infra/bundling';
-import { WEBAUTHN_FUNCTIONS } from '../../bench/cold-start';
+import { OAUTH_FUNCTIONS, WEBAUTHN_FUNCTIONS } from '../../bench/cold-start';
 import { functionNames, mailer } from '../../shared/routes';
 
 const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
 
-/** The source files esbuild put into a function's bundle, with the stack's own settings. */
-async function inputsOf(name: string): Promise<string[]> {
+/**
+ * The source files esbuild read for a function's bundle, with the stack's own settings; with
+ * `keptOnly`, only those of which some code is left in the output after tree shaking.
+ */
+async function inputsOf(name: string, { keptOnly = false } = {}): Promise<string[]> {
   const { metafile } = await build({
     ...esbuildOptions,
     entryPoints: [path.join(FUNCTIONS_DIR, name, 'handler.ts')],
@@ -16,12 +19,13 @@ async function inputsOf(name: string): Promise<string[]> {
     write: false,
     metafile: true,
   });
-  return Object.keys(metafile.inputs);
+  if (!keptOnly) return Object.keys(metafile.inputs);
+  return Object.values(metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, kept]) => kept.bytesInOutput > 0).map(([input]) => input));
 }
 
 /** The npm packages in a function's bundle. */
-async function packagesIn(name: string): Promise<Set<string>> {
-  return new Set((await inputsOf(name)).flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
+async function packagesIn(name: string, options: { keptOnly?: boolean } = {}): Promise<Set<string>> {
+  return new Set((await inputsOf(name, options)).flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
 }
 
 describe('bundles', () => {
@@ -70,5 +74,16 @@ describe('the WebAuthn library', () => {
 
     // Assess
     expect(packages.has('@simplewebauthn/server')).toBe(WEBAUTHN_FUNCTIONS.includes(name));
+  });
+});
+
+describe('the OAuth / OpenID client library', () => {
+  // The identity routes that never call a provider import its module too; tree shaking leaves the library out of their bundles.
+  it.each(functionNames)('%s carries oauth4webapi only if it talks to an identity provider (its 1.3 × cold-start budget names it)', async (name) => {
+    // Act
+    const packages = await packagesIn(name, { keptOnly: true });
+
+    // Assess
+    expect(packages.has('oauth4webapi')).toBe(OAUTH_FUNCTIONS.includes(name));
   });
 });

@@ -1,11 +1,13 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { signedFetch } from '../../infra/admin-client';
+import { subjectOf } from '../../infra/local/identity-provider-server';
 import { CookieJar } from '../support/http';
 import { throughLocalProvider, type ProviderPerson } from '../support/local-provider';
 import { codeAt } from '../../shared/auth/totp';
 import {
   api, bearer, enableTwoFactor, expectProblem, login, mailsTo, me, newVerifiedUser, PASSWORD, postJson, refresh, refreshCookieOf, reset, resetLink,
-  setCookieOf, sleep, stack, uniqueEmail, waitForMails, type SignedIn,
+  setCookieOf, sleep, stack, tableClient, uniqueEmail, waitForMails, type SignedIn,
 } from './support';
 
 /**
@@ -79,6 +81,17 @@ async function connectToken(email: string, count = 1): Promise<string> {
     if (Date.now() > deadline) throw new Error(`no connect link mailed to ${email} within 10 s`);
     await sleep(50);
   }
+}
+
+const table = tableClient();
+
+/**
+ * Whether the table holds an account for the address and the local provider's identity of it
+ * (keyed by the subject the provider gives that address), read straight from DynamoDB Local.
+ */
+async function accountRecordsOf(email: string): Promise<{ account: boolean; identity: boolean }> {
+  const read = async (pk: string, sk: string) => (await table.send(new GetCommand({ TableName: stack.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item !== undefined;
+  return { account: await read(`EMAIL#${email}`, 'EMAIL'), identity: await read(`IDENTITY#${PROVIDER}#${subjectOf(email)}`, 'IDENTITY') };
 }
 
 /** Connects the provider to a signed-in account (step-up by password): the callback's reply. */
@@ -246,20 +259,27 @@ describe('the flow is bound to the browser that started it', () => {
     expect(landing(replayed).fragment.get('error')).toBe('invalid_state');
   });
 
-  it('refuses an ID token whose nonce is not the flow’s (a token minted for another request)', async () => {
-    // Prepare: the authorization request as the flow made it, but asking the provider for another nonce
+  it('refuses an ID token whose nonce is not the flow’s (a token minted for another request): a 303 with #error=oauth_failed, no session, no account', async () => {
+    // Prepare: the authorization request as the flow made it, but asking the provider for another
+    // nonce; the real provider signs an ID token for our client with that nonce.
+    const email = uniqueEmail('fed-nonce');
     const browser = new Browser();
     const started = await navigate(browser, `${APP}/auth/oauth/${PROVIDER}/start`);
     const authorization = new URL(started.headers.get('location')!);
     authorization.searchParams.set('nonce', 'not-the-flows-nonce');
-    const callback = await throughProvider(browser, authorization.href, { email: uniqueEmail('fed-nonce') });
+    const callback = await throughProvider(browser, authorization.href, { email });
 
     // Act
     const reply = await navigate(browser, callback.href);
 
     // Assess
+    expect(landing(reply).path).toBe('/signin');
     expect(landing(reply).fragment.get('error')).toBe('oauth_failed');
     expect(refreshCookieOf(reply)?.value || undefined).toBeUndefined();
+    expect(await accountRecordsOf(email)).toEqual({ account: false, identity: false });
+    // The same person through an untampered flow makes those records: the look-up above can see them.
+    await sessionOf(await continueWithProvider({ email }));
+    expect(await accountRecordsOf(email)).toEqual({ account: true, identity: true });
   });
 
   it('refuses a made-up state and code', async () => {
