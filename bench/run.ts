@@ -25,8 +25,8 @@ import { formatTable, type BenchItem } from './results';
  * section that a busy moment of the machine spoiled.
  */
 const settings = {
-  // Eleven fresh processes per bundle and per baseline: on 2 busy cores, 7 let one slow start move a median.
-  coldStartRounds: 11,
+  // 21 fresh processes per bundle and per baseline: on 2 cores, 11 left a function's median 0.3x apart between runs.
+  coldStartRounds: 21,
   authorizerRounds: 7,
   // A round includes one scrypt hash of the first version (about 0.4 s here).
   hashingRounds: 15,
@@ -37,8 +37,9 @@ const settings = {
   refreshesPerRound: 20,
   burstSize: 50,
   bursts: 5,
-  // 7 × 30 = 210 interleaved timed calls per address kind and for the bare PutItem.
-  intentRounds: 7,
+  // 15 × 30 = 450 interleaved timed calls per address kind and for the bare PutItem: with 7 runs, one
+  // slow phase of DynamoDB Local moved the median of the runs' ratios by 0.2.
+  intentRounds: 15,
   intentsPerRound: 30,
   // 7 × 30 = 210 timed passkey logins and as many floors, interleaved.
   passkeyRounds: 7,
