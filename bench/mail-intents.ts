@@ -10,7 +10,7 @@ import { repoRoot } from './bundles';
 import { bareDocumentClient, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
 import { storedMails, uniqueEmail } from './local-stack';
 import { item, pairedItem, type BenchItem } from './results';
-import { now, quantile, shuffled, summarize } from './stats';
+import { interleavedMedians, now, summarize, timed } from './stats';
 
 /**
  * The routes that answer an address with "check your mail" (register, forgot-password): the budgets in docs/performance.md
@@ -58,12 +58,6 @@ function bareIntentWriter(stack: LocalStack) {
   };
 }
 
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = now();
-  await action();
-  return now() - started;
-}
-
 export async function benchMailIntentRoute(route: MailIntentRoute, setup: MailIntentSetup): Promise<BenchItem[]> {
   const path = routes.find((r) => r.functionName === route.functionName)?.path;
   if (!route.bundle || !path) throw new Error(`${route.functionName} has no bundle or route`);
@@ -88,18 +82,8 @@ export async function benchMailIntentRoute(route: MailIntentRoute, setup: MailIn
       return timed(() => bare(email));
     },
   };
-  type Step = keyof typeof steps;
   // Warm-up, as for refresh: V8 optimises the handler's code and the bare client's alike before the clock runs.
-  for (let i = 0; i < WARM_UP_CALLS; i++) for (const step of Object.keys(steps) as Step[]) await steps[step]();
-
-  const perRun: Record<Step, number[]> = { unknown: [], known: [], bare: [] };
-  for (let run = 0; run < setup.rounds; run++) {
-    const latencies: Record<Step, number[]> = { unknown: [], known: [], bare: [] };
-    for (let i = 0; i < setup.perRound; i++) {
-      for (const step of shuffled(Object.keys(steps) as Step[])) latencies[step].push(await steps[step]());
-    }
-    for (const step of Object.keys(steps) as Step[]) perRun[step].push(quantile(latencies[step], 0.5));
-  }
+  const perRun = await interleavedMedians(steps, { rounds: setup.rounds, perRound: setup.perRound, warmUp: WARM_UP_CALLS });
 
   const baseline = { name: 'bare PutItem of one intent', runs: perRun.bare };
   const note = `median of ${setup.perRound} calls per run, ${setup.perRound * setup.rounds} in all, interleaved with the other two kinds; the bundle in this process, DynamoDB Local`;

@@ -11,7 +11,7 @@ import { SoftwareAuthenticator } from '../test/support/webauthn';
 import { bareDocumentClient, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
 import { newVerifiedAccount } from './local-stack';
 import { pairedItem, type BenchItem } from './results';
-import { now, quantile, shuffled } from './stats';
+import { interleavedMedians, timed } from './stats';
 
 /**
  * Passkey login (POST /auth/passkeys/login) through its bundle, with a fresh challenge from the
@@ -43,12 +43,6 @@ const WARM_UP_CALLS = 30;
 /** The relying party of the functions' default configuration (APP_URL http://localhost:3000). */
 const ORIGIN = 'http://localhost:3000';
 const RP_ID = 'localhost';
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = now();
-  await action();
-  return now() - started;
-}
 
 /** The account's user id, from the access token its sign-up answered. */
 function subjectOf(accessToken: string): string {
@@ -168,15 +162,7 @@ export async function benchPasskeyLogin(setup: PasskeySetup): Promise<BenchItem[
     floor: floorWith('ruled'),
     putFloor: floorWith('put'),
   };
-  type Step = keyof typeof steps;
-  for (let i = 0; i < WARM_UP_CALLS; i++) for (const step of Object.keys(steps) as Step[]) await steps[step]();
-
-  const perRun: Record<Step, number[]> = { login: [], floor: [], putFloor: [] };
-  for (let run = 0; run < setup.rounds; run++) {
-    const latencies: Record<Step, number[]> = { login: [], floor: [], putFloor: [] };
-    for (let i = 0; i < setup.perRound; i++) for (const step of shuffled(Object.keys(steps) as Step[])) latencies[step].push(await steps[step]());
-    for (const step of Object.keys(steps) as Step[]) perRun[step].push(quantile(latencies[step], 0.5));
-  }
+  const perRun = await interleavedMedians(steps, { rounds: setup.rounds, perRound: setup.perRound, warmUp: WARM_UP_CALLS });
   const note = `median of ${setup.perRound} logins per run, interleaved with both floors; a fresh challenge per login (not timed); the bundle in this process, DynamoDB Local: 3 calls, 2 in sequence (the challenge's delete ∥ one BatchGetItem of the account and the credential; one transaction), like the floor's 3`;
   return [
     pairedItem({

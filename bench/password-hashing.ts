@@ -10,7 +10,7 @@ import type { DynamoDbLocalCredentials } from '../infra/local/dynamodb-local';
 import { bareDocumentClient, childEnvironment, context, jsonPostEvent, loadBundleHandler, type Handler } from './environment';
 import { PASSWORD, signupToken, uniqueEmail } from './local-stack';
 import { item, pairedItem, type BenchItem } from './results';
-import { now, pairedRatios, quantile, shuffled, summarize } from './stats';
+import { pairedRatios, quantile, shuffled, summarize, timed } from './stats';
 
 /**
  * Login and verify (which creates the account with the chosen password) through their bundles
@@ -52,12 +52,6 @@ function productionCost(env: Record<string, string>): Record<string, string> {
 async function invoke(handler: Handler, name: string, event: unknown, expectedStatus: number): Promise<void> {
   const reply = (await handler(event, context(name))) as APIGatewayProxyResult;
   if (reply.statusCode !== expectedStatus) throw new Error(`${name} answered ${reply.statusCode}: ${reply.body}`);
-}
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = now();
-  await action();
-  return now() - started;
 }
 
 export interface PasswordHashingSetup {
