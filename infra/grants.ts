@@ -35,7 +35,7 @@ export interface ServiceResources {
  * each item in a transaction is authorised as its Put/Update/Delete/ConditionCheck, so "write"
  * covers the core's transactions. Batch reads only where listed (the session list).
  */
-export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers'>, string[]> = {
+export const tableActions: Record<Exclude<TableAction, 'querySessions' | 'queryUserItems' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers'>, string[]> = {
   read: ['dynamodb:GetItem'],
   batchRead: ['dynamodb:BatchGetItem'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
@@ -61,7 +61,7 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
   const { table, secrets, mail, identityProviders } = resources;
 
   const itemActions = access.table.flatMap((need) =>
-    need === 'querySessions' || need === 'queryDevices' || need === 'enqueueMail' || need === 'recordSuppression' || need === 'queryEvents' || need === 'queryUsers'
+    need === 'querySessions' || need === 'queryUserItems' || need === 'enqueueMail' || need === 'recordSuppression' || need === 'queryEvents' || need === 'queryUsers'
       ? []
       : tableActions[need],
   );
@@ -93,9 +93,9 @@ export function grantAccess(target: ServiceFunction, access: FunctionAccess, res
       new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${tableSchema.usersByEmailIndex.indexName}`] }),
     );
   }
-  if (access.table.includes('queryDevices') || access.table.includes('queryEvents')) {
-    // The devices and the security events of a user live under its USER# partition: a Query
-    // there, and nowhere else on the table (one statement for both needs).
+  if (access.table.includes('queryUserItems') || access.table.includes('queryEvents')) {
+    // A user's passkeys, identity links and security events live under its USER# partition: a
+    // Query there, and nowhere else on the table (one statement for both needs).
     target.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],

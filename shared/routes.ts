@@ -4,8 +4,8 @@
  * token. `access` lists what each function may touch; the stack turns it into least-privilege
  * IAM grants and only the listed key material is handed to the function.
  */
-/** queryDevices: Query on the table itself, only under USER# partition keys (the devices of a user). */
-export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryDevices' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers';
+/** queryUserItems: Query on the table itself, only under USER# partition keys (a user's passkeys and identities). */
+export type TableAction = 'read' | 'batchRead' | 'write' | 'querySessions' | 'queryUserItems' | 'enqueueMail' | 'recordSuppression' | 'queryEvents' | 'queryUsers';
 export type SecretName = 'signingKey' | 'publicKeys' | 'refreshKey' | 'mfaKey';
 
 export interface FunctionAccess {
@@ -49,8 +49,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/verify', functionName: 'verify', auth: 'public',
-    // Records the first device (queryDevices: the cap evicts the oldest).
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    // Records the first device on the user item it creates.
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     // The verify page names the address before the person chooses a password: one read, nothing used up.
@@ -59,8 +59,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/login', functionName: 'login', auth: 'public',
-    // batchRead: a returning browser's identifier, account and device in one call (UserStore.findWithDevice).
-    access: { ...none, table: ['read', 'batchRead', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
+    // batchRead: a returning browser's identifier and account (its devices on it) in one call (UserStore.findWithDevice).
+    access: { ...none, table: ['read', 'batchRead', 'write'], secrets: ['signingKey', 'refreshKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/refresh', functionName: 'refresh', auth: 'public',
@@ -76,8 +76,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET', path: '/auth/sessions', functionName: 'list-sessions', auth: 'protected',
-    // The sessions, the user (its credentialsVersion decides which devices are trusted) and its devices.
-    access: { ...none, table: ['read', 'batchRead', 'querySessions', 'queryDevices'] },
+    // The sessions, and the user with its devices (its credentialsVersion decides which are trusted).
+    access: { ...none, table: ['read', 'batchRead', 'querySessions'] },
   },
   {
     method: 'GET', path: '/me/security-events', functionName: 'security-events', auth: 'protected',
@@ -94,11 +94,11 @@ export const routes: readonly Route[] = [
   },
   // Two-factor: only these functions hold the key TOTP secrets are encrypted under (login does
   // not: it only learns from the user item that a second step is needed). Every route with
-  // step-up (shared/auth/step-up.ts) may list the caller's passkeys (queryDevices, the user's own
+  // step-up (shared/auth/step-up.ts) may list the caller's passkeys (queryUserItems, the user's own
   // USER# partition) to decide whether an account without a password must present one.
   {
     method: 'POST', path: '/auth/mfa/totp/enroll', functionName: 'mfa-enroll', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/mfa/totp/confirm', functionName: 'mfa-confirm', auth: 'protected',
@@ -107,22 +107,22 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/mfa/recovery-codes', functionName: 'mfa-recovery-codes', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'DELETE', path: '/auth/mfa/totp', functionName: 'mfa-disable', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/mfa/verify', functionName: 'mfa-verify', auth: 'public',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
+    access: { ...none, table: ['read', 'write'], secrets: ['signingKey', 'refreshKey', 'mfaKey'] },
   },
-  // Passkeys: only these functions carry the WebAuthn library. queryDevices is the Query under the
+  // Passkeys: only these functions carry the WebAuthn library. queryUserItems is the Query under the
   // user's own USER# partition, where passkeys live beside devices.
   {
     method: 'POST', path: '/auth/passkeys/register/options', functionName: 'passkey-register-options', auth: 'protected',
     // Step-up (password or passkey, TOTP code when on), the challenge, the passkeys to exclude.
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/passkeys/register', functionName: 'passkey-register', auth: 'protected',
@@ -130,11 +130,11 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET', path: '/auth/passkeys', functionName: 'list-passkeys', auth: 'protected',
-    access: { ...none, table: ['queryDevices'] },
+    access: { ...none, table: ['queryUserItems'] },
   },
   {
     method: 'DELETE', path: '/auth/passkeys/{id}', functionName: 'delete-passkey', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/passkeys/login/options', functionName: 'passkey-login-options', auth: 'public',
@@ -169,7 +169,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST', path: '/auth/oauth/{provider}/link', functionName: 'oauth-link', auth: 'protected',
     // Step-up (password, passkey, TOTP code), the caller's identities, the flow item.
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
   },
   {
     method: 'GET', path: '/auth/oauth/{provider}/callback', functionName: 'oauth-callback', auth: 'public',
@@ -187,12 +187,12 @@ export const routes: readonly Route[] = [
   {
     method: 'GET', path: '/auth/methods', functionName: 'sign-in-methods', auth: 'protected',
     // The user, and its passkeys and identities (a Query of its own USER# partition).
-    access: { ...none, table: ['read', 'queryDevices'] },
+    access: { ...none, table: ['read', 'queryUserItems'] },
   },
   {
     method: 'DELETE', path: '/auth/identities/{id}', functionName: 'unlink-identity', auth: 'protected',
     // The provider's name for the notice.
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true, identityProviders: 'settings' },
   },
   {
     method: 'POST', path: '/auth/password/forgot', functionName: 'forgot-password', auth: 'public',
@@ -206,12 +206,12 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/auth/password/change', functionName: 'change-password', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/email/change', functionName: 'change-email', auth: 'protected',
     // Step-up (throttle counter writes, a passkey's counter) and one mail intent ('write' covers it).
-    access: { ...none, table: ['read', 'write', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   {
     method: 'POST', path: '/auth/email/confirm', functionName: 'confirm-email', auth: 'public',
@@ -219,7 +219,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'DELETE', path: '/me', functionName: 'delete-account', auth: 'protected',
-    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'], secrets: ['mfaKey'], hashesPasswords: true },
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryUserItems'], secrets: ['mfaKey'], hashesPasswords: true },
   },
   // The admin API: IAM-signed requests only (docs/deploy.md says who may call it).
   {
@@ -256,8 +256,8 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'DELETE', path: '/admin/users/{id}', functionName: 'admin-delete-user', auth: 'iam',
-    // queryDevices: the account's devices are forgotten with it, as at DELETE /me.
-    access: { ...none, table: ['read', 'write', 'querySessions', 'queryDevices'] },
+    // queryUserItems: the account's identities are forgotten with it, as at DELETE /me.
+    access: { ...none, table: ['read', 'write', 'querySessions', 'queryUserItems'] },
   },
   {
     method: 'GET', path: '/admin/users/{id}/events', functionName: 'admin-list-events', auth: 'iam',

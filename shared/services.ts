@@ -6,7 +6,6 @@ import { DynamoChallengeStore } from './aws/dynamodb-challenges';
 import { DynamoEmailSigninStore } from './aws/dynamodb-email-signin';
 import { DynamoSecurityEventStore } from './aws/dynamodb-events';
 import { DynamoIdentityStore } from './aws/dynamodb-identities';
-import { DynamoDeviceStore } from './aws/dynamodb-devices';
 import { DynamoLimitStore } from './aws/dynamodb-limits';
 import { DynamoMfaStore } from './aws/dynamodb-mfa';
 import { DynamoPasskeyStore } from './aws/dynamodb-passkeys';
@@ -25,7 +24,6 @@ export function createAuthContext(): AuthContext {
   return {
     users: new DynamoUserStore(dynamo, config.TABLE_NAME),
     sessions: new DynamoSessionStore(dynamo, config.TABLE_NAME),
-    devices: new DynamoDeviceStore(dynamo, config.TABLE_NAME),
     limits: new DynamoLimitStore(dynamo, config.TABLE_NAME),
     mfa: new DynamoMfaStore(dynamo, config.TABLE_NAME),
     challenges: new DynamoChallengeStore(dynamo, config.TABLE_NAME),

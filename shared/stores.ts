@@ -36,6 +36,8 @@ export interface UserRecord {
   disabled?: boolean;
   /** Bumped by every identity linked or unlinked (absent = 0): an unlink commits only on the methods it judged. */
   identitiesVersion?: number;
+  /** The browsers that signed in (shared/auth/devices.ts), oldest first: recorded on the user, read with it. */
+  devices?: readonly DeviceRecord[];
 }
 
 /** A mailed password-reset link, by the SHA-256 of its token. */
@@ -150,12 +152,14 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | undefined>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
   /**
-   * A login with a device cookie: the identifier's uniqueness item, the account the cookie names
-   * and the cookie's device record, in one strongly consistent BatchGetItem (one call instead of
-   * three). When the identifier points at another account, that one is read after, and the
-   * cookie's device is not answered (it is not a device of this account).
+   * A login with a device cookie: the identifier's uniqueness item and the account the cookie
+   * names (its devices with it), in one strongly consistent BatchGetItem (one call instead of two).
+   * When the identifier points at another account, that one is read after, and the cookie's
+   * device is not answered (it is not a device of this account).
    */
   findWithDevice(kind: 'email' | 'username', identifier: string, cookie: { userId: string; deviceId: string }): Promise<{ user?: UserRecord; device?: DeviceRecord }>;
+  /** Forgets one device of the user (its cookie is no longer trusted); false when it was not recorded. */
+  forgetDevice(userId: string, deviceId: string): Promise<boolean>;
   /** A passkey assertion's account and credential, in one strongly consistent BatchGetItem (one call instead of two). */
   findWithPasskey(userId: string, credentialId: string): Promise<{ user?: UserRecord; passkey?: PasskeyRecord }>;
   createSignupToken(token: SignupToken): Promise<void>;
@@ -254,7 +258,7 @@ export interface SessionStore {
 
 /**
  * A browser that signed in to the account (its device cookie names it): login counts attempts
- * from it on its own counter while it is trusted. Stored under the user; times in epoch ms.
+ * from it on its own counter while it is trusted. Stored on the user item; times in epoch ms.
  */
 export interface DeviceRecord {
   id: string;
@@ -262,21 +266,12 @@ export interface DeviceRecord {
   createdAt: number;
   /** The user's credentialsVersion when the device signed in: a reset, password or email change ends its trust. */
   credentialsVersion: number;
-  /** When the device cookie ends (TTL cleans the record up then). */
+  /** When the device cookie ends (the record is forgotten by the next sign-in from a new browser after that). */
   expiresAt: number;
   userAgent?: string;
   ipAddress?: string;
 }
 
-export interface DeviceStore {
-  create(device: DeviceRecord): Promise<void>;
-  /** Strongly consistent. */
-  get(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
-  /** Every recorded device of the user, strongly consistent. */
-  listOfUser(userId: string): Promise<DeviceRecord[]>;
-  /** Forgets the device; false when it was not there. */
-  remove(userId: string, deviceId: string): Promise<boolean>;
-}
 
 /** A password-attempt counter (see shared/auth/throttle.ts). Times in epoch milliseconds. */
 export interface AttemptCounter {

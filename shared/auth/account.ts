@@ -3,7 +3,6 @@ import { logger, recordSecurityEvent } from '../observability';
 import { hashPassword } from '../passwords';
 import type { AuthContext } from './context';
 import { assertNewPasswordAllowed } from './password-policy';
-import { forgetEveryDevice } from './devices';
 import { deleteOnCompleteSnapshot, revokeEverySession } from './recent-sessions';
 import { stepUp, type StepUpInput } from './step-up';
 import { eventNow } from './events';
@@ -68,8 +67,6 @@ export async function deleteAccount(ctx: AuthContext, caller: Caller, input: Ste
   if (!deleted) throw new ApiError('unauthorized');
   const revoked = await revokeEverySession(ctx, user.id, { snapshot: deleted });
   await ctx.sessions.revoke(caller.sessionId, ctx.now());
-  // Already untrusted (no account to trust them); forgetting them only tidies up before their TTL.
-  await forgetEveryDevice(ctx, user.id).catch((error: unknown) => logger.warn('device clean-up failed', { userId: user.id, error: String(error) }));
   // Their user handle names an account that no longer exists (they cannot sign in); this only tidies up.
   await ctx.passkeys.forgetAllOfUser(user.id).catch((error: unknown) => logger.warn('passkey clean-up failed', { userId: user.id, error: String(error) }));
   // A pointer left behind names a deleted account: the identity counts as new again, so this only tidies up too.

@@ -6,7 +6,6 @@ import type { AdminStore } from '../stores';
 import type { AuthContext } from './context';
 import { publicUser } from './context';
 import { eventNow } from './events';
-import { forgetEveryDevice } from './devices';
 import { deleteOnCompleteSnapshot, recentSessionIds, revokeEverySession } from './recent-sessions';
 import type { SessionClient } from './session-client';
 import { liveSessionsOfUser } from './sessions';
@@ -109,8 +108,6 @@ export async function deleteUser(ctx: AdminContext, userId: string, actor: Admin
   const deleted = await deleteOnCompleteSnapshot(ctx, user, { kind: 'account_deleted', email: user.email });
   if (!deleted) throw new ApiError('not_found');
   await revokeEverySession(ctx, userId, { snapshot: deleted });
-  // Already untrusted (no account to trust them); forgetting them only tidies up before their TTL.
-  await forgetEveryDevice(ctx, userId).catch((error: unknown) => logger.warn('device clean-up failed', { userId, error: String(error) }));
   await ctx.identities.forgetAllOfUser(userId).catch((error: unknown) => logger.warn('identity clean-up failed', { userId, error: String(error) }));
   // The account's history goes with it (TTL); the deletion itself is in the logs with its actor.
   logger.info('admin deleted account', { actor: actor.arn, userId });

@@ -1,11 +1,10 @@
 import type { Config } from '../config';
-import type { ChallengeStore, DeviceStore, EmailSigninStore, IdentityStore, LimitStore, MfaStore, Outbox, PasskeyStore, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
+import type { ChallengeStore, EmailSigninStore, IdentityStore, LimitStore, MfaStore, Outbox, PasskeyStore, SecurityEventStore, SessionStore, UserRecord, UserStore } from '../stores';
 
 /** What the auth rules run against: stores, the outbox, config and a clock (tests move time). */
 export interface AuthContext {
   users: UserStore;
   sessions: SessionStore;
-  devices: DeviceStore;
   limits: LimitStore;
   mfa: MfaStore;
   challenges: ChallengeStore;

@@ -4,7 +4,7 @@ import { hashPassword, needsRehash, verifyPassword } from '../passwords';
 import { readDeviceToken } from '../tokens/device-token';
 import type { UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
-import { deviceCookieOf, evictedFor, isTrustedDevice, listDevicesForEviction, newDevice } from './devices';
+import { deviceCookieOf, isTrustedDevice, newDeviceOf } from './devices';
 import { startMfaChallenge, type MfaRequired } from './mfa-challenge';
 import { eventNow } from './events';
 import { startRecordedSession } from './recent-sessions';
@@ -34,11 +34,11 @@ export interface LoginInput {
  * The hash is most of a login, and every DynamoDB call around it costs a round trip or, on a
  * busy table, a request's share of its capacity: the login makes as few as the rules allow. The
  * attempt is counted by one atomic increment (shared/auth/throttle.ts) while the account is looked
- * up: on the device's counter when a valid device cookie came (it names its account and device,
- * whose items are then read in the same call as the identifier's), else on the identifier's. A new browser's
- * device list, needed only to evict beyond the cap, is read while the password hashes. A success
- * then writes everything in one transaction: the session, its entry on the user item (for
- * revocation, on the hash just verified), the counter reset, the new device and the event.
+ * up: on the device's counter when a valid device cookie came (it names its account, whose item
+ * is then read in the same call as the identifier's), else on the identifier's. The account's
+ * devices come with its item. A success then writes everything in one transaction: the session;
+ * on the user item its entry (for revocation, on the hash just verified) and a new browser as a
+ * device, with the devices it evicts; the counter reset; the event.
  */
 export async function login(ctx: AuthContext, input: LoginInput, client: SessionClient = {}): Promise<{ user: PublicUser; tokens: IssuedTokens } | MfaRequired> {
   const device = await readDeviceToken(input.deviceToken, ctx.now());
@@ -54,8 +54,6 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
   // one count: it is forgotten within the hour and at worst makes the device untrusted sooner.)
   const trustedDevice = device !== undefined && user !== undefined && isTrustedDevice(deviceRecord, user, ctx.now()) && firstAttempt.claim.kind === 'proceed';
   const attempt = !device || trustedDevice ? firstAttempt : await countAttempt(ctx, identifierKey, 'lockout');
-  // Read while the password hashes, and only where a session may follow; a read never fails the login.
-  const listing = user && !trustedDevice && !user.mfaEnabled && attempt.claim.kind === 'proceed' ? listDevicesForEviction(ctx, user.id) : undefined;
   const matches = await checkCountedAttempt(ctx, attempt, () => verifyPassword(input.password, user?.passwordHash), { userId: user?.id });
   if (!user || !matches) throw new ApiError('invalid_credentials');
   // Only after the right password: a disabled account says so to its owner, never to a guesser.
@@ -83,14 +81,13 @@ export async function login(ctx: AuthContext, input: LoginInput, client: Session
 
   const session = newSession(ctx, user.id, client, ['pwd'], user.roles);
   // A trusted browser keeps its cookie; any other becomes a new device (so logins do not pile up cookies).
-  const browser = trustedDevice ? undefined : newDevice(ctx, user, client);
-  const forgetDevices = browser ? evictedFor(browser, (await listing) ?? [], user, ctx.now()) : [];
+  const browser = trustedDevice ? undefined : newDeviceOf(ctx, user, client);
   await startRecordedSession(ctx, user, session, verifiedHash, new ApiError('invalid_credentials'), {
     resetAttempts: [attempt.key],
-    ...(browser ? { newDevice: browser, forgetDevices } : {}),
+    ...browser,
     event: eventNow(ctx, user.id, 'signed_in', { ...client, method: 'password', newDevice: !trustedDevice }),
   });
-  const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), browser ? deviceCookieOf(browser) : undefined]);
+  const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), browser ? deviceCookieOf(browser.newDevice) : undefined]);
   return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };
 }
 

@@ -2,8 +2,7 @@ import { ApiError } from '../errors';
 import { recordSecurityEvent } from '../observability';
 import type { MfaState, UserRecord } from '../stores';
 import { publicUser, type AuthContext, type PublicUser } from './context';
-import { rememberDevice } from './devices';
-import { settledTogether } from './settled-together';
+import { deviceCookieOf, newDeviceOf } from './devices';
 import { revokeEverySession, startRecordedSession } from './recent-sessions';
 import { decryptTotpSecret } from './mfa-crypto';
 import { hashMfaToken, MFA_TOKEN_MAX_ATTEMPTS } from './mfa-challenge';
@@ -13,7 +12,7 @@ import type { SessionClient } from './session-client';
 import { countAttempt, throttleKeys, type CountedAttempt } from './throttle';
 import { issueTokens, newSession, type IssuedTokens } from './tokens';
 import { matchingStep } from './totp';
-import { eventNow, recordEvent } from './events';
+import { eventNow } from './events';
 
 /**
  * Two-factor authentication with TOTP and recovery codes: confirming the set-up and the login's
@@ -116,13 +115,13 @@ export async function completeMfaLogin(
   const session = newSession(ctx, user.id, client, ['pwd', 'otp'], user.roles);
   // As at login: a reset or deletion committing meanwhile revokes this session, or is seen here.
   const method = factorOf(input).code !== undefined ? 'totp' : 'recovery_code';
-  // The event is written beside the session, never after it.
-  const [, deviceToken] = await settledTogether([
-    startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token')),
-    // The login came from a trusted device: it keeps its cookie; any other browser becomes a device of the account.
-    challenge.deviceId ? undefined : rememberDevice(ctx, user, client),
-    recordEvent(ctx, user.id, 'signed_in', { ...client, method, newDevice: !challenge.deviceId }),
-  ]);
-  const tokens = await issueTokens(ctx, session, session.generation);
+  // The login came from a trusted device: it keeps its cookie; any other browser becomes a device of the account.
+  const browser = challenge.deviceId ? undefined : newDeviceOf(ctx, user, client);
+  // The device and the event are written with the session, never after it.
+  await startRecordedSession(ctx, user, session, user.passwordHash, new ApiError('invalid_token'), {
+    ...browser,
+    event: eventNow(ctx, user.id, 'signed_in', { ...client, method, newDevice: !challenge.deviceId }),
+  });
+  const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), browser ? deviceCookieOf(browser.newDevice) : undefined]);
   return { user: publicUser(user), tokens: deviceToken ? { ...tokens, deviceToken } : tokens };
 }

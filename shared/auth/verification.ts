@@ -3,7 +3,7 @@ import { ApiError } from '../errors';
 import { hashPassword } from '../passwords';
 import { hashVerificationToken } from '../tokens/verification-token';
 import { publicUser, type AuthContext, type PublicUser } from './context';
-import { rememberDevice } from './devices';
+import { deviceCookieOf, newDevice } from './devices';
 import { assertNewPasswordAllowed } from './password-policy';
 import { recentSessionEntry } from './recent-sessions';
 import type { SessionClient } from './session-client';
@@ -31,6 +31,7 @@ export async function completeSignup(
   const id = randomUUID();
   const roles = link.roles ?? [];
   const session = newSession(ctx, id, client, ['pwd'], roles);
+  const device = newDevice(ctx, { id }, client);
   const user = {
     id,
     email: link.email,
@@ -41,10 +42,12 @@ export async function completeSignup(
     // The first session, in the same transaction: revoking every session finds it even before the index does.
     recentSessions: [recentSessionEntry(session)],
     sessionsVersion: 1,
+    // This browser, the account's first device, recorded on the user item as it is created.
+    devices: [device],
   };
   const outcome = await ctx.users.createAccount(user, link, session, ctx.now());
   if (outcome === 'invalid_token') throw new ApiError('invalid_token');
   if (outcome === 'username_taken') throw usernameTaken();
-  const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), rememberDevice(ctx, user, client)]);
+  const [tokens, deviceToken] = await Promise.all([issueTokens(ctx, session, session.generation), deviceCookieOf(device)]);
   return { user: publicUser(user), tokens: { ...tokens, deviceToken } };
 }

@@ -1,71 +1,77 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DeviceRecord, DeviceStore } from '../stores';
-import { writeConditionally } from './conditional-write';
-import { itemsOfUser } from './one-shot';
+import type { DeviceRecord } from '../stores';
 
 /**
- * DEVICE items live under their user: pk USER#<userId>, sk DEVICE#<deviceId>, so the devices of a
- * user are one Query on the table (no index) and a device of one user cannot be named through
- * another. TTL (expiresAt, epoch seconds) is the end of the device cookie.
+ * Devices live on their user's item, one attribute each: `device#<deviceId>`, a map of the
+ * device's record. Every sign-in reads the user item anyway, so its devices (trust of a device
+ * cookie, which to evict beyond the cap, the session list's devices) come with that read; and a
+ * sign-in from a new browser records it, and forgets the evicted ones, in the same update that
+ * records its session on the user. A deleted account takes its devices with it.
+ *
+ * One attribute per device rather than one map attribute of all of them: `SET #device = :record`
+ * works on a user item that has no device yet (a nested path needs its parent to exist), and
+ * adding one device never touches another.
+ *
+ * Each record is at most about 350 bytes (a 256-character User-Agent at most), so the cap of 20
+ * devices keeps a user item under 8 KB (docs/architecture.md says what that costs).
  */
-const DEVICE_PREFIX = 'DEVICE#';
-export const deviceKey = (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `${DEVICE_PREFIX}${deviceId}` });
+const DEVICE_ATTRIBUTE_PREFIX = 'device#';
 
-export function deviceFromItem(item: Record<string, unknown>): DeviceRecord {
+export const deviceAttribute = (deviceId: string) => `${DEVICE_ATTRIBUTE_PREFIX}${deviceId}`;
+
+function deviceFromValue(userId: string, id: string, value: Record<string, unknown>): DeviceRecord | undefined {
+  if (typeof value.createdAt !== 'number' || typeof value.credentialsVersion !== 'number' || typeof value.expiresAt !== 'number') return undefined;
   return {
-    id: item.id as string,
-    userId: item.userId as string,
-    createdAt: item.createdAt as number,
-    credentialsVersion: item.credentialsVersion as number,
-    expiresAt: (item.expiresAt as number) * 1000,
-    ...(typeof item.userAgent === 'string' ? { userAgent: item.userAgent } : {}),
-    ...(typeof item.ipAddress === 'string' ? { ipAddress: item.ipAddress } : {}),
+    id,
+    userId,
+    createdAt: value.createdAt,
+    credentialsVersion: value.credentialsVersion,
+    expiresAt: value.expiresAt,
+    ...(typeof value.userAgent === 'string' ? { userAgent: value.userAgent } : {}),
+    ...(typeof value.ipAddress === 'string' ? { ipAddress: value.ipAddress } : {}),
   };
 }
 
-export function deviceItem(device: DeviceRecord): Record<string, unknown> {
+/** The device's record as stored in its attribute (the user and the id are the item's and the attribute's). */
+export function deviceValue(device: DeviceRecord): Record<string, unknown> {
   return {
-    ...deviceKey(device.userId, device.id),
-    id: device.id,
-    userId: device.userId,
     createdAt: device.createdAt,
     credentialsVersion: device.credentialsVersion,
-    expiresAt: Math.ceil(device.expiresAt / 1000),
+    expiresAt: device.expiresAt,
     ...(device.userAgent !== undefined ? { userAgent: device.userAgent } : {}),
     ...(device.ipAddress !== undefined ? { ipAddress: device.ipAddress } : {}),
   };
 }
 
-export class DynamoDeviceStore implements DeviceStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+/** Every device recorded on a user item, oldest first. */
+export function devicesOfUserItem(item: Record<string, unknown>): DeviceRecord[] {
+  const userId = item.id as string;
+  return Object.entries(item)
+    .flatMap(([name, value]) =>
+      name.startsWith(DEVICE_ATTRIBUTE_PREFIX) && value !== null && typeof value === 'object'
+        ? (deviceFromValue(userId, name.slice(DEVICE_ATTRIBUTE_PREFIX.length), value as Record<string, unknown>) ?? [])
+        : [],
+    )
+    .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+}
 
-  async create(device: DeviceRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: deviceItem(device),
-        // 128 random bits never collide; the condition only makes sure nothing is overwritten.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  }
+/** The user item's attributes for `devices`, for a user item written whole (an account's creation). */
+export function deviceAttributes(devices: readonly DeviceRecord[] = []): Record<string, unknown> {
+  return Object.fromEntries(devices.map((device) => [deviceAttribute(device.id), deviceValue(device)]));
+}
 
-  async get(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deviceKey(userId, deviceId), ConsistentRead: true }));
-    return Item ? deviceFromItem(Item) : undefined;
-  }
-
-  async listOfUser(userId: string): Promise<DeviceRecord[]> {
-    return (await itemsOfUser(this.client, this.tableName, userId, DEVICE_PREFIX)).map(deviceFromItem);
-  }
-
-  remove(userId: string, deviceId: string): Promise<boolean> {
-    return writeConditionally(
-      this.client,
-      new DeleteCommand({ TableName: this.tableName, Key: deviceKey(userId, deviceId), ConditionExpression: 'attribute_exists(pk)' }),
-    );
-  }
+/**
+ * The clauses of a user item's update that record `added` and forget `forgotten` (ids), with
+ * their placeholders: to join an UpdateExpression that sets and removes nothing else.
+ */
+export function deviceChanges(added: DeviceRecord | undefined, forgotten: readonly string[] = []): { set?: string; remove?: string; names: Record<string, string>; values: Record<string, unknown> } {
+  // A path both set and removed fails the whole update: the new device is never among the forgotten.
+  const gone = [...new Set(forgotten)].filter((id) => id !== added?.id);
+  const names: Record<string, string> = Object.fromEntries(gone.map((id, i) => [`#forgetDevice${i}`, deviceAttribute(id)]));
+  if (!added) return { ...(gone.length ? { remove: Object.keys(names).join(', ') } : {}), names, values: {} };
+  return {
+    set: '#newDevice = :newDevice',
+    ...(gone.length ? { remove: Object.keys(names).join(', ') } : {}),
+    names: { ...names, '#newDevice': deviceAttribute(added.id) },
+    values: { ':newDevice': deviceValue(added) },
+  };
 }

@@ -11,7 +11,7 @@ import { sessionToItem } from './dynamodb-sessions';
 import { refusalReasons, transactWrite, transactWriteIfConditionsHold, type TransactItem } from './dynamodb-transactions';
 import { writeConditionally } from './conditional-write';
 import { eventPut } from './dynamodb-events';
-import { deviceFromItem, deviceItem, deviceKey } from './dynamodb-devices';
+import { deviceAttribute, deviceAttributes, deviceChanges, devicesOfUserItem } from './dynamodb-devices';
 import { attemptsKey } from './dynamodb-limits';
 import { passkeyFromItem, passkeyKey, passkeyUseUpdate } from './dynamodb-passkeys';
 import type { SecurityEventRecord } from '../security-events';
@@ -73,15 +73,23 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     ...(Array.isArray(item.roles) && item.roles.length ? { roles: item.roles as string[] } : {}),
     ...(item.disabled === true ? { disabled: true } : {}),
     ...(typeof u.identitiesVersion === 'number' ? { identitiesVersion: u.identitiesVersion } : {}),
+    ...withDevices(item),
   };
+}
+
+/** The devices a user item records (dynamodb-devices.ts), or those of a record being turned into an item. */
+function withDevices(item: Record<string, unknown>): Pick<UserRecord, 'devices'> {
+  const devices = Array.isArray(item.devices) ? (item.devices as UserRecord['devices']) : devicesOfUserItem(item);
+  return devices?.length ? { devices } : {};
 }
 
 /** The user as stored: recent sessions as a string set, so a login adds one and a pruning drops some. */
 export function userItem(user: UserRecord): Record<string, unknown> {
-  const { recentSessions, ...rest } = toRecord(user as unknown as Record<string, unknown>);
+  const { recentSessions, devices, ...rest } = toRecord(user as unknown as Record<string, unknown>);
   return {
     ...key.user(user.id),
     ...rest,
+    ...deviceAttributes(devices),
     ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}),
     // Listed by the admin's users-by-email index.
     gsi2pk: tableSchema.usersByEmailIndex.partitionValue,
@@ -112,23 +120,35 @@ export class DynamoUserStore implements UserStore {
 
   async findWithDevice(kind: 'email' | 'username', identifier: string, cookie: { userId: string; deviceId: string }): Promise<{ user?: UserRecord; device?: DeviceRecord }> {
     const pointerKey = kind === 'email' ? key.email(identifier) : key.username(identifier);
-    const keys = [pointerKey, key.user(cookie.userId), deviceKey(cookie.userId, cookie.deviceId)];
+    const withCookieDevice = (user: UserRecord | undefined) => {
+      const device = user?.id === cookie.userId ? user.devices?.find((recorded) => recorded.id === cookie.deviceId) : undefined;
+      return { ...(user ? { user } : {}), ...(device ? { device } : {}) };
+    };
+    const keys = [pointerKey, key.user(cookie.userId)];
     const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-    // A throttled table may leave keys unprocessed: then each item is read on its own.
-    if (UnprocessedKeys?.[this.tableName]?.Keys?.length) {
-      const [user, device] = await Promise.all([this.findByPointer(pointerKey), this.getItem(keys[2]!)]);
-      return { ...(user ? { user } : {}), ...(device && user?.id === cookie.userId ? { device: deviceFromItem(device) } : {}) };
-    }
+    // A throttled table may leave keys unprocessed: then the account is read through its pointer.
+    if (UnprocessedKeys?.[this.tableName]?.Keys?.length) return withCookieDevice(await this.findByPointer(pointerKey));
     const items = Responses?.[this.tableName] ?? [];
     const itemOf = (itemKey: { pk: string; sk: string }) => items.find((item) => item.pk === itemKey.pk && item.sk === itemKey.sk);
     const pointer = itemOf(pointerKey);
     if (typeof pointer?.userId !== 'string') return {};
-    if (pointer.userId !== cookie.userId) {
-      const user = await this.findById(pointer.userId);
-      return user ? { user } : {};
-    }
-    const [user, device] = [itemOf(keys[1]!), itemOf(keys[2]!)];
-    return { ...(user ? { user: toRecord(user) } : {}), ...(user && device ? { device: deviceFromItem(device) } : {}) };
+    // The cookie names another account than the identifier: that account's item, read on its own.
+    if (pointer.userId !== cookie.userId) return withCookieDevice(await this.findById(pointer.userId));
+    const user = itemOf(keys[1]!);
+    return withCookieDevice(user ? toRecord(user) : undefined);
+  }
+
+  async forgetDevice(userId: string, deviceId: string): Promise<boolean> {
+    return writeConditionally(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key.user(userId),
+        UpdateExpression: 'REMOVE #device',
+        ConditionExpression: 'attribute_exists(#device)',
+        ExpressionAttributeNames: { '#device': deviceAttribute(deviceId) },
+      }),
+    );
   }
 
   async findWithPasskey(userId: string, credentialId: string): Promise<{ user?: UserRecord; passkey?: PasskeyRecord }> {
@@ -225,22 +245,23 @@ export class DynamoUserStore implements UserStore {
     const { session } = start;
     // totpSecret is the confirmed secret (aws/dynamodb-mfa.ts): two-factor turned on meanwhile refuses a password-only session.
     const strength = start.secondFactor ? '' : ' AND attribute_not_exists(totpSecret)';
+    // The new browser and the devices it evicts are attributes of the same user item (dynamodb-devices.ts).
+    const devices = deviceChanges(start.newDevice, start.forgetDevices);
+    const updateExpression = ['ADD recentSessions :entry, sessionsVersion :one', devices.set && `SET ${devices.set}`, devices.remove && `REMOVE ${devices.remove}`].filter(Boolean).join(' ');
     return transactWriteIfConditionsHold(this.client, [
       { Put: { TableName: this.tableName, Item: sessionToItem(session), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         Update: {
           TableName: this.tableName,
           Key: key.user(session.userId),
-          UpdateExpression: 'ADD recentSessions :entry, sessionsVersion :one',
+          UpdateExpression: updateExpression,
           // A disabling that committed meanwhile refuses the session too (its revocation may have missed it).
           ConditionExpression: `attribute_exists(pk) AND passwordHash = :verified AND attribute_not_exists(disabled)${strength}`,
-          ExpressionAttributeValues: { ':entry': new Set([start.entry]), ':one': 1, ':verified': start.verifiedHash },
+          ...(Object.keys(devices.names).length ? { ExpressionAttributeNames: devices.names } : {}),
+          ExpressionAttributeValues: { ':entry': new Set([start.entry]), ':one': 1, ':verified': start.verifiedHash, ...devices.values },
         },
       },
       ...(start.resetAttempts ?? []).map((counter): TransactItem => ({ Delete: { TableName: this.tableName, Key: attemptsKey(counter) } })),
-      // 128 random bits never collide; the condition only makes sure nothing is overwritten.
-      ...(start.newDevice ? [{ Put: { TableName: this.tableName, Item: deviceItem(start.newDevice), ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
-      ...(start.forgetDevices ?? []).map((deviceId): TransactItem => ({ Delete: { TableName: this.tableName, Key: deviceKey(session.userId, deviceId) } })),
       ...eventPut(this.tableName, start.event),
       ...(start.passkeyUse ? [{ Update: passkeyUseUpdate(this.tableName, start.passkeyUse) }] : []),
     ]);

@@ -24,7 +24,7 @@ export async function consumeOnce(client: DynamoDBDocumentClient, tableName: str
   }
 }
 
-/** Every item under the user's partition whose sort key starts with `prefix` (devices, passkeys), read consistently, all pages. */
+/** Every item under the user's partition whose sort key starts with `prefix` (passkeys), read consistently, all pages. */
 export async function itemsOfUser(client: DynamoDBDocumentClient, tableName: string, userId: string, prefix: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;

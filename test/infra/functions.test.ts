@@ -20,26 +20,26 @@ const FROM_CONFIGURED_ADDRESS = ' if {"StringEqualsIgnoreCase":{"ses:FromAddress
 
 const readItems = [`dynamodb:GetItem on ${TABLE}`];
 const writeItems = ['ConditionCheckItem', 'DeleteItem', 'PutItem', 'UpdateItem'].map((action) => `dynamodb:${action} on ${TABLE}`);
-/** The devices of a user: a Query on the table itself, only under USER# partition keys. */
-const queryDevices = `dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`;
+/** A user's passkeys and identity links: a Query on the table itself, only under USER# partition keys. */
+const queryUserItems = `dynamodb:Query on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["USER#*"]}}`;
 const sendMail = [`ses:SendEmail on ${SENDER_IDENTITY}${FROM_CONFIGURED_ADDRESS}`, `ses:SendEmail on ${CONFIGURATION_SET}${FROM_CONFIGURED_ADDRESS}`];
 const readSecret = (secret: string) => `secretsmanager:GetSecretValue on Keys/${secret}`;
 const readStream = ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on Data/Table.StreamArn`);
 const sendToDeadLetters = ['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((action) => `sqs:${action} on MailerDeadLetters.Arn`);
 
-/** Security events: the same Query of a user's own partition as the devices'. */
-const queryOwnPartition = queryDevices;
+/** Security events: the same Query of a user's own partition as its passkeys'. */
+const queryOwnPartition = queryUserItems;
 
 /** Least privilege, written out per function: what each may do beyond its own logs and X-Ray. */
 const expectedPermissions: Record<string, string[]> = {
   register: [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
-  verify: [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  verify: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   'signup-address': [...readItems],
-  login: [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
+  login: [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   refresh: [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   logout: [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   me: [...readItems],
-  'list-sessions': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices],
+  'list-sessions': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'revoke-session': [...readItems, ...writeItems],
   'revoke-device': [...readItems, ...writeItems],
   'security-events': [queryOwnPartition],
@@ -51,35 +51,35 @@ const expectedPermissions: Record<string, string[]> = {
   'admin-set-roles': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'admin-revoke-sessions': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
   'admin-reset-mfa': [...readItems, ...writeItems],
-  'admin-delete-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices],
+  'admin-delete-user': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryUserItems],
   'admin-list-events': [queryOwnPartition],
-  'mfa-enroll': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'mfa-enroll': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
   'mfa-confirm': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, readSecret('MfaKey')],
-  'mfa-recovery-codes': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
-  'mfa-disable': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
-  'mfa-verify': [...readItems, ...writeItems, queryDevices, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
-  'passkey-register-options': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'mfa-recovery-codes': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
+  'mfa-disable': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
+  'mfa-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey'), readSecret('MfaKey')],
+  'passkey-register-options': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
   'passkey-register': [...readItems, ...writeItems],
-  'list-passkeys': [queryDevices],
-  'delete-passkey': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'list-passkeys': [queryUserItems],
+  'delete-passkey': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
   'passkey-login-options': [...writeItems],
   'passkey-login': [...readItems, `dynamodb:BatchGetItem on ${TABLE}`, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   'email-signin': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'email-signin-verify': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   'identity-providers': [],
   'oauth-start': [...writeItems],
-  'oauth-link': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'oauth-link': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
   // The providers' client secrets too, one statement naming each, when providers are configured (identity-providers.test.ts).
   'oauth-callback': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
   'identity-confirm': [...readItems, ...writeItems, readSecret('SigningKey'), readSecret('RefreshTokenKey')],
-  'sign-in-methods': [...readItems, queryDevices],
-  'unlink-identity': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'sign-in-methods': [...readItems, queryUserItems],
+  'unlink-identity': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
   'forgot-password': [`dynamodb:PutItem on ${TABLE} if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["MAIL#*"]}}`],
   'reset-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`],
-  'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices, readSecret('MfaKey')],
-  'change-email': [...readItems, ...writeItems, queryDevices, readSecret('MfaKey')],
+  'change-password': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryUserItems, readSecret('MfaKey')],
+  'change-email': [...readItems, ...writeItems, queryUserItems, readSecret('MfaKey')],
   'confirm-email': [...readItems, ...writeItems],
-  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryDevices, readSecret('MfaKey')],
+  'delete-account': [...readItems, ...writeItems, `dynamodb:Query on ${SESSIONS_INDEX}`, queryUserItems, readSecret('MfaKey')],
   jwks: [readSecret('PublicKeys')],
   'openid-configuration': [],
   openapi: [],

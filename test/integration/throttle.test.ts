@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_DEVICES_PER_ACCOUNT } from '../../shared/auth/devices';
 import { FAILURES_BEFORE_LOCK } from '../../shared/auth/throttle';
-import { expectProblem, lockOut, newVerifiedUser, PASSWORD, postJson, setCookieOf } from './support';
+import { api, bearer, expectProblem, lockOut, newVerifiedUser, PASSWORD, postJson, setCookieOf } from './support';
 
 /** The login throttle against the attacks it exists for (docs/security.md), on the local stack. */
 const device = (token: string | undefined) => ({ Cookie: `device=${token}` });
@@ -50,6 +51,26 @@ describe('login throttle', () => {
     // Assess
     await expectProblem(spentDevice, 429, 'too_many_attempts');
     expect(trustedDevice.status).toBe(200);
+  });
+
+  it('keeps the newest 20 devices: the next new browser evicts the oldest, whose cookie is no longer trusted', async () => {
+    // Prepare: verify made the first device; 19 logins from new browsers fill the account up to the cap.
+    const user = await newVerifiedUser('device-cap');
+    const cookies: string[] = [user.deviceToken!];
+    for (let i = 1; i < MAX_DEVICES_PER_ACCOUNT; i++) cookies.push(setCookieOf(await postJson('/auth/login', { email: user.email, password: PASSWORD }), 'device')!.value);
+
+    // Act: one more new browser.
+    const newest = await postJson('/auth/login', { email: user.email, password: PASSWORD });
+    const { accessToken } = (await newest.json()) as { accessToken: string };
+    await lockOut({ email: user.email });
+    const [oldest, secondOldest] = await Promise.all([cookies[0], cookies[1]].map((cookie) => postJson('/auth/login', { email: user.email, password: PASSWORD }, device(cookie))));
+
+    // Assess
+    await expectProblem(oldest!, 429, 'too_many_attempts');
+    expect(secondOldest!.status).toBe(200);
+    const listed = (await (await api('/auth/sessions', { headers: bearer(accessToken) })).json()) as { devices: Array<{ id: string }> };
+    expect(listed.devices).toHaveLength(MAX_DEVICES_PER_ACCOUNT);
+    expect(listed.devices.map((d) => d.id)).not.toContain(cookies[0]!.split('.')[2]);
   });
 
   it("ignores another account's device cookie and a tampered one", async () => {

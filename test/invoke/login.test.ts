@@ -27,21 +27,32 @@ const attemptPuts = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].
 /** What successful logins wrote: everything of one login is one transaction. */
 const transactionItems = () => ddbMock.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems!);
 const sessionWrites = () => transactionItems().flatMap((item) => (String(item.Put?.Item?.pk).startsWith('SESSION#') ? [item.Put!.Item!] : []));
-const deviceWrites = () => transactionItems().flatMap((item) => (String(item.Put?.Item?.sk).startsWith('DEVICE#') ? [item.Put!.Item!] : []));
+/** The devices successful logins recorded: each is an attribute `device#<id>` set on the user item, in the login's transaction. */
+const deviceWrites = () =>
+  transactionItems().flatMap((item) => {
+    const update = item.Update;
+    const record = update?.ExpressionAttributeValues?.[':newDevice'] as Record<string, unknown> | undefined;
+    return update && record ? [{ key: update.Key, attribute: update.ExpressionAttributeNames!['#newDevice']!, ...record }] : [];
+  });
+/** The device attributes successful logins removed from the user item (evicted devices). */
+const forgottenDevices = () =>
+  transactionItems().flatMap((item) => Object.entries(item.Update?.ExpressionAttributeNames ?? {}).flatMap(([name, attribute]) => (name.startsWith('#forgetDevice') ? [attribute] : [])));
 const deletedKeys = (prefix: string) => transactionItems().flatMap((item) => (item.Delete && `${String(item.Delete.Key!.pk)}|${String(item.Delete.Key!.sk)}`.includes(prefix) ? [item.Delete.Key!] : []));
 
 /**
  * The device cookie a successful login hands out, as the browser would send it back; the device
- * record that login wrote is what the table answers from now on (unless `remembered` is false).
+ * that login recorded is on the user item the table answers from now on (unless `remembered` is
+ * false). Answers the cookie and that user item.
  */
-async function deviceCookieOfALogin(remembered = true): Promise<string> {
+async function deviceCookieOfALogin(userItem: Record<string, unknown>, remembered = true): Promise<{ cookie: string; userItem: Record<string, unknown> }> {
   const reply = await login({ email: alice.email, password: alice.password });
   expect(reply.statusCode).toBe(200);
-  const [record] = deviceWrites();
-  if (remembered) ddbMock.on(GetCommand, { Key: { pk: record!.pk, sk: record!.sk } }).resolves({ Item: record });
+  const [{ key: _key, attribute, ...record }] = deviceWrites() as [ReturnType<typeof deviceWrites>[number]];
+  const stored = remembered ? { ...userItem, [attribute]: record } : userItem;
+  ddbMock.on(GetCommand, { Key: { pk: userItem.pk, sk: userItem.sk } }).resolves({ Item: stored });
   ddbMock.resetHistory();
   vi.mocked(verifyPassword).mockClear();
-  return `device=${cookieValue(reply, 'device')!}`;
+  return { cookie: `device=${cookieValue(reply, 'device')!}`, userItem: stored };
 }
 
 describe('POST /auth/login', () => {
@@ -215,8 +226,7 @@ describe('POST /auth/login', () => {
 describe('POST /auth/login with a device cookie', () => {
   it('signs the owner in while the identifier is locked, counting on the device alone', async () => {
     // Prepare
-    await givenUser(alice);
-    const cookie = await deviceCookieOfALogin();
+    const { cookie } = await deviceCookieOfALogin(await givenUser(alice));
     const deviceId = cookie.split('.')[2]!;
     givenAttempts(counter(12, { lockedUntil: Date.now() + 900_000 }));
 
@@ -232,7 +242,7 @@ describe('POST /auth/login with a device cookie', () => {
     expect(deviceWrites()).toEqual([]);
   });
 
-  it('records the device of a first login under the user, with the credentialsVersion it signed in at, and names it in the cookie', async () => {
+  it('records the device of a first login on the user item, with the credentialsVersion it signed in at, and names it in the cookie', async () => {
     await givenUser(alice);
 
     const reply = await login({ email: alice.email, password: alice.password }, { 'User-Agent': 'Firefox/133' });
@@ -240,41 +250,41 @@ describe('POST /auth/login with a device cookie', () => {
     expect(reply.statusCode).toBe(200);
     const deviceId = cookieValue(reply, 'device')!.split('.')[2];
     expect(deviceWrites()).toEqual([
-      expect.objectContaining({ pk: `USER#${alice.id}`, sk: `DEVICE#${deviceId}`, userId: alice.id, credentialsVersion: 0, userAgent: 'Firefox/133' }),
+      expect.objectContaining({ key: { pk: `USER#${alice.id}`, sk: 'USER' }, attribute: `device#${deviceId}`, credentialsVersion: 0, userAgent: 'Firefox/133' }),
     ]);
+    // The same update records the session on the user: one item written, not two.
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(QueryCommand)).toEqual([]);
   });
 
   it('keeps at most 20 devices per account: a new one evicts the oldest, and any from before the last credentials change', async () => {
     // Prepare: 20 trusted devices recorded, oldest last, and one from before a reset.
-    await givenUser(alice);
+    const item = await givenUser(alice);
     const now = Date.now();
-    const recorded = (id: string, createdAt: number, credentialsVersion = 0) => ({
-      pk: `USER#${alice.id}`, sk: `DEVICE#${id}`, id, userId: alice.id, createdAt, credentialsVersion, expiresAt: Math.ceil(now / 1000) + 86_400,
-    });
+    const recorded = (id: string, createdAt: number, credentialsVersion = 0) => [`device#${id}`, { createdAt, credentialsVersion, expiresAt: now + 86_400_000 }] as const;
     const trusted = Array.from({ length: 20 }, (_, i) => recorded(`device-${String(i).padStart(15, '0')}`, now - (i + 1) * 60_000));
-    ddbMock.on(QueryCommand).resolves({ Items: [...trusted, recorded('device-from-before-reset', now - 1000, -1)] });
+    const devices = Object.fromEntries([...trusted, recorded('device-from-before-reset', now - 1000, -1)]);
+    ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: 'USER' } }).resolves({ Item: { ...item, ...devices } });
 
     // Act
     const reply = await login({ email: alice.email, password: alice.password });
 
     // Assess
     expect(reply.statusCode).toBe(200);
-    const removed = deletedKeys('|DEVICE#').map((key) => key.sk);
-    expect(removed.sort()).toEqual(['DEVICE#device-000000000000019', 'DEVICE#device-from-before-reset']);
+    expect(forgottenDevices().sort()).toEqual(['device#device-000000000000019', 'device#device-from-before-reset']);
+    expect(deviceWrites()).toHaveLength(1);
   });
 
   it.each([
-    ['revoked from the session list (no record any more)', async () => deviceCookieOfALogin(false)],
-    ['from before a password reset or change (the account\'s credentialsVersion moved on)', async () => {
-      const cookie = await deviceCookieOfALogin();
-      const item = await givenUser(alice);
-      ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: 'USER' } }).resolves({ Item: { ...item, credentialsVersion: 1 } });
+    ['revoked from the session list (no record any more)', async (item: Record<string, unknown>) => (await deviceCookieOfALogin(item, false)).cookie],
+    ['from before a password reset or change (the account\'s credentialsVersion moved on)', async (item: Record<string, unknown>) => {
+      const { cookie, userItem } = await deviceCookieOfALogin(item);
+      ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: 'USER' } }).resolves({ Item: { ...userItem, credentialsVersion: 1 } });
       return cookie;
     }],
   ])('no longer trusts a device %s: the locked identifier answers 429', async (_case, given) => {
     // Prepare
-    await givenUser(alice);
-    const cookie = await given();
+    const cookie = await given(await givenUser(alice));
     givenAttempts(counter(12, { lockedUntil: Date.now() + 900_000 }));
 
     // Act
@@ -286,8 +296,7 @@ describe('POST /auth/login with a device cookie', () => {
   });
 
   it('counts a wrong password on the device, not on the identifier', async () => {
-    await givenUser(alice);
-    const cookie = await deviceCookieOfALogin();
+    const { cookie } = await deviceCookieOfALogin(await givenUser(alice));
 
     const reply = await login({ email: alice.email, password: 'not the password' }, { Cookie: cookie });
 
@@ -296,8 +305,7 @@ describe('POST /auth/login with a device cookie', () => {
   });
 
   it('no longer trusts a device after five failures on it: the locked identifier answers 429', async () => {
-    await givenUser(alice);
-    const cookie = await deviceCookieOfALogin();
+    const { cookie } = await deviceCookieOfALogin(await givenUser(alice));
     givenAttempts(counter(5, {}, attemptsKey(`device#${cookie.split('.')[2]}`)));
     givenAttempts(counter(6, { lockedUntil: Date.now() + 2_000 }));
 
@@ -308,10 +316,10 @@ describe('POST /auth/login with a device cookie', () => {
   });
 
   it("ignores another user's, a tampered and a forged device cookie: the locked identifier answers 429", async () => {
-    await givenUser(alice);
+    const aliceItem = await givenUser(alice);
     await givenUser({ id: 'user-bob', email: 'bob@example.com', password: 'bob password 123' });
     const bobs = `device=${cookieValue(await login({ email: 'bob@example.com', password: 'bob password 123' }), 'device')!}`;
-    const alices = await deviceCookieOfALogin();
+    const { cookie: alices } = await deviceCookieOfALogin(aliceItem);
     const tampered = `${alices.slice(0, -3)}${alices.at(-3) === 'A' ? 'B' : 'A'}${alices.slice(-2)}`;
     const forged = `device=dv1.${alice.id}.AAAAAAAAAAAAAAAAAAAAAA.4102444800.${'A'.repeat(43)}`;
     givenAttempts(counter(6, { lockedUntil: Date.now() + 2_000 }));

@@ -36,7 +36,9 @@ const disable = (body: unknown) => call(disableHandler, 'DELETE', '/auth/mfa/tot
 const verify = (body: unknown) => call(verifyHandler, 'POST', '/auth/mfa/verify', body, undefined);
 
 /** Alice's user item with two-factor state as the store writes it; returns her plain secret. */
-async function givenTwoFactor(state: { on?: boolean; pending?: boolean; lastUsedStep?: number; credentialsVersion?: number } = { on: true }): Promise<string> {
+async function givenTwoFactor(
+  state: { on?: boolean; pending?: boolean; lastUsedStep?: number; credentialsVersion?: number; extra?: Record<string, unknown> } = { on: true },
+): Promise<string> {
   const secret = newTotpSecret();
   const item = await givenUser(alice);
   const encrypted = await encryptTotpSecret(alice.id, secret);
@@ -47,6 +49,7 @@ async function givenTwoFactor(state: { on?: boolean; pending?: boolean; lastUsed
       ...(state.on ? { totpSecret: encrypted, recoveryCodes: new Set([hashRecoveryCode(alice.id, RECOVERY_CODE)!, 'other-hash']) } : {}),
       ...(state.lastUsedStep !== undefined ? { totpLastStep: state.lastUsedStep } : {}),
       ...(state.credentialsVersion !== undefined ? { credentialsVersion: state.credentialsVersion } : {}),
+      ...state.extra,
     },
   });
   return secret;
@@ -298,13 +301,10 @@ describe('POST /auth/login with two-factor on', () => {
 
 describe('POST /auth/login with two-factor on, from a trusted device', () => {
   it('names the device in the challenge, so the second step counts its codes on that device', async () => {
-    // Prepare: a device cookie of an earlier sign-in whose record the account still trusts.
-    await givenTwoFactor();
+    // Prepare: a device cookie of an earlier sign-in whose record the account still trusts (on its user item).
     const deviceId = 'dev-alice-laptop-00001';
+    await givenTwoFactor({ on: true, extra: { [`device#${deviceId}`]: { createdAt: Date.now() - 60_000, credentialsVersion: 0, expiresAt: Date.now() + 86_400_000 } } });
     const cookie = await issueDeviceToken(alice.id, Date.now(), deviceId);
-    ddbMock.on(GetCommand, { Key: { pk: `USER#${alice.id}`, sk: `DEVICE#${deviceId}` } }).resolves({
-      Item: { id: deviceId, userId: alice.id, createdAt: Date.now() - 60_000, credentialsVersion: 0, expiresAt: Math.ceil(Date.now() / 1000) + 86_400 },
-    });
 
     // Act
     const reply = await loginHandler(apiEvent({ path: '/auth/login', body: { email: alice.email, password: alice.password }, headers: { Cookie: `device=${cookie}` } }), lambdaContext);

@@ -35,7 +35,6 @@ const revoke = (id: string | undefined, options: Partial<ApiEventOptions> = {}) 
   );
 
 const onIndex = { IndexName: 'sessions-by-user' };
-const onDevices = { KeyConditionExpression: 'pk = :user AND begins_with(sk, :prefix)' };
 
 /** The index answers these ids (it projects only id and revokedAt); BatchGetItem answers these items. */
 function givenIndexAndItems(indexIds: string[], sessions: StoredSession[]) {
@@ -53,10 +52,10 @@ beforeEach(() => {
   givenSession({ id: caller.sessionId, userId: alice });
 });
 
-function deviceItem(id: string, overrides: Record<string, unknown> = {}) {
+/** A device as it is recorded on the user item: attribute `device#<id>`. */
+function deviceAttribute(id: string, overrides: Record<string, unknown> = {}) {
   return {
-    pk: `USER#${alice}`, sk: `DEVICE#${id}`, id, userId: alice, createdAt: Date.now() - 10 * MINUTE, credentialsVersion: 2,
-    expiresAt: Math.ceil(Date.now() / 1000) + 86_400, userAgent: 'Firefox/133', ipAddress: '198.51.100.4', ...overrides,
+    [`device#${id}`]: { createdAt: Date.now() - 10 * MINUTE, credentialsVersion: 2, expiresAt: Date.now() + 86_400_000, userAgent: 'Firefox/133', ipAddress: '198.51.100.4', ...overrides },
   };
 }
 
@@ -65,13 +64,14 @@ describe('GET /auth/sessions', () => {
     // Prepare
     const now = Date.now();
     givenIndexAndItems([caller.sessionId], [{ id: caller.sessionId, userId: alice }]);
-    ddbMock.on(QueryCommand, onDevices).resolves({
-      Items: [
-        deviceItem('dev-alice-laptop-00001', { createdAt: now - 60 * MINUTE }),
-        deviceItem('dev-alice-phone-000001', { createdAt: now - 5 * MINUTE, userAgent: 'Safari/18', ipAddress: '2001:db8::1' }),
+    ddbMock.on(GetCommand, { Key: { pk: `USER#${alice}`, sk: 'USER' } }).resolves({
+      Item: {
+        pk: `USER#${alice}`, sk: 'USER', id: alice, email: 'alice@example.com', passwordHash: 'unused', createdAt: '2026-11-01T00:00:00.000Z', credentialsVersion: 2,
+        ...deviceAttribute('dev-alice-laptop-00001', { createdAt: now - 60 * MINUTE }),
+        ...deviceAttribute('dev-alice-phone-000001', { createdAt: now - 5 * MINUTE, userAgent: 'Safari/18', ipAddress: '2001:db8::1' }),
         // Signed in before a password reset (credentialsVersion 1): no longer trusted, not shown.
-        deviceItem('dev-alice-stolen-00001', { credentialsVersion: 1 }),
-      ],
+        ...deviceAttribute('dev-alice-stolen-00001', { credentialsVersion: 1 }),
+      },
     });
 
     // Act
@@ -83,10 +83,9 @@ describe('GET /auth/sessions', () => {
       { id: 'dev-alice-phone-000001', createdAt: new Date(now - 5 * MINUTE).toISOString(), userAgent: 'Safari/18', ipAddress: '2001:db8::1' },
       { id: 'dev-alice-laptop-00001', createdAt: new Date(now - 60 * MINUTE).toISOString(), userAgent: 'Firefox/133', ipAddress: '198.51.100.4' },
     ]);
-    expect(ddbMock.commandCalls(QueryCommand, onDevices)[0]!.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':user': `USER#${alice}`, ':prefix': 'DEVICE#' },
-      ConsistentRead: true,
-    });
+    // The devices came with the user item, read consistently: no other read for them.
+    expect(ddbMock.commandCalls(GetCommand, { Key: { pk: `USER#${alice}`, sk: 'USER' } })[0]!.args[0].input).toMatchObject({ ConsistentRead: true });
+    expect(ddbMock.commandCalls(QueryCommand).filter((call) => call.args[0].input.IndexName === undefined)).toEqual([]);
   });
 
   it("answers 401 unauthorized when the caller's own session was revoked meanwhile (the authorizer answered from its cache)", async () => {
@@ -403,18 +402,20 @@ describe('DELETE /auth/devices/{id}', () => {
       apiEvent({ method: 'DELETE', path: `/auth/devices/${id}`, resource: '/auth/devices/{id}', pathParameters: { id }, auth: caller, ...options }),
       lambdaContext,
     );
-  const deletes = () => ddbMock.commandCalls(DeleteCommand);
+  const removals = () => ddbMock.commandCalls(UpdateCommand);
 
-  it("forgets one of the caller's devices with a conditional delete under the caller's own user: 204", async () => {
+  it("forgets one of the caller's devices by removing it, conditionally, from the caller's own user item: 204", async () => {
     const reply = await revokeDevice(device);
 
     expect(reply.statusCode).toBe(204);
-    expect(deletes()).toHaveLength(1);
-    expect(deletes()[0]!.args[0].input).toMatchObject({ Key: { pk: `USER#${alice}`, sk: `DEVICE#${device}` }, ConditionExpression: 'attribute_exists(pk)' });
+    expect(removals()).toHaveLength(1);
+    expect(removals()[0]!.args[0].input).toMatchObject({
+      Key: { pk: `USER#${alice}`, sk: 'USER' }, UpdateExpression: 'REMOVE #device', ConditionExpression: 'attribute_exists(#device)', ExpressionAttributeNames: { '#device': `device#${device}` },
+    });
   });
 
-  it('answers 404 not_found for a device the caller does not have (another user\'s is under another user: never reachable)', async () => {
-    ddbMock.on(DeleteCommand).rejects(awsError('ConditionalCheckFailedException'));
+  it('answers 404 not_found for a device the caller does not have (another user\'s is on another user item: never reachable)', async () => {
+    ddbMock.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
 
     const reply = await revokeDevice(device);
 
@@ -428,13 +429,13 @@ describe('DELETE /auth/devices/{id}', () => {
     expect(ddbMock.calls()).toHaveLength(0);
   });
 
-  it("answers 401 unauthorized, deleting nothing, when the caller's own session was revoked meanwhile", async () => {
+  it("answers 401 unauthorized, forgetting nothing, when the caller's own session was revoked meanwhile", async () => {
     givenSession({ id: caller.sessionId, userId: alice, revokedAt: Date.now() - 5000 });
 
     const reply = await revokeDevice(device);
 
     expectProblem(reply, 401, 'unauthorized');
-    expect(deletes()).toHaveLength(0);
+    expect(removals()).toHaveLength(0);
   });
 
   it('refuses a request from an origin not on the allowlist with 403 origin_not_allowed, touching nothing', async () => {
