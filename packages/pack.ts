@@ -3,6 +3,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { bundleHandler } from '../infra/bundling';
+import { PREBUILT_PAGES_DIR } from '../infra/local/demo';
+import { bundlePages } from '../web/build';
+import { writeBuiltPages } from '../web/render';
 
 /**
  * `npm run pack`: the two packages a team installs, as tarballs in dist/packages/ (docs/integration.md,
@@ -11,7 +14,8 @@ import { bundleHandler } from '../infra/bundling';
  * - @serverless-auth/cdk: the construct (infra/index.ts bundled to infra/index.js, aws-cdk-lib and
  *   constructs left to the app as peer dependencies) and every function of the service prebuilt
  *   under prebuilt/, where ServiceFunction looks for them; `./caller` for the team's handlers;
- *   `./local` for the local stack with the team's routes.
+ *   `./local` for the local stack with the team's routes, and the sign-in pages it serves built
+ *   under prebuilt/web/pages/.
  * - @serverless-auth/client: web/client.ts as ESM, and `./react`.
  *
  * The package's folders mirror the repository's (infra/, prebuilt/functions/...), because the
@@ -137,6 +141,10 @@ async function buildCdkPackage(): Promise<string> {
   await inBatches(serviceFunctionEntries(), 2, (entry) =>
     bundleHandler(entry.replace(/\.ts$/, ''), path.join(ROOT, entry), path.join(dir, 'prebuilt'), ROOT),
   );
+  // The sign-in pages the local stack serves, built here (the package has neither esbuild nor
+  // web/); the local stack renders them with its own mail viewer when it starts. No source map:
+  // it would double app.js, and the repository's `npm start` has one for debugging the pages.
+  writeBuiltPages(path.join(dir, PREBUILT_PAGES_DIR), await bundlePages({ sourceMap: false }));
   // A team function built by ServiceFunction from its own entry bundles with the same stand-ins.
   cpSync(path.join(ROOT, 'infra', 'bundle-shims'), path.join(dir, 'infra', 'bundle-shims'), { recursive: true });
 

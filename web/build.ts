@@ -2,99 +2,22 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { fill, strings } from './pages/strings';
-import { defaultTheme, themeCss, type ThemeConfig } from './pages/theme';
+import { defaultTheme } from './pages/theme';
+import { appPaths, renderPages, securityHeaders, type BuiltPages, type PageAssets, type RenderOptions } from './render';
 
-/** One file of the pages, keyed by its URL path in `PageAssets`. */
-export interface PageAsset {
-  contentType: string;
-  body: string | Uint8Array;
-  /** The response headers a host must send with it (the CSP with frame-ancestors, on the page). */
-  headers?: Record<string, string>;
-}
-
-/** URL path → file: the page at each of its paths (`appPaths`), its script, its style sheets. */
-export type PageAssets = Record<string, PageAsset>;
-
-/**
- * The paths the one-page app answers at: it routes on location.pathname. The mails link to
- * /verify, /reset-password and /confirm-email; the sign-in card switches to /sign-up and
- * /forgot-password.
- */
-export const appPaths = ['/', '/sign-up', '/verify', '/reset-password', '/confirm-email', '/forgot-password', '/email-signin', '/link-identity', '/signin', '/mfa'] as const;
-
-export interface PagesOptions {
-  theme?: ThemeConfig;
-  /** Where the local mail viewer is (the page cannot know MAIL_PORT). Set, the page shows its dev inbox. */
-  mailViewerUrl?: string;
+export interface PagesOptions extends RenderOptions {
   /** An inline source map in app.js: for the local stack, where DevTools reads it; not for hosting. */
   sourceMap?: boolean;
 }
 
 const pagesDir = fileURLToPath(new URL('./pages/', import.meta.url));
 
-function origin(url: string | undefined): string | undefined {
-  return url && /^https?:\/\//.test(url) ? new URL(url).origin : undefined;
-}
-
 /**
- * The pages' Content-Security-Policy: scripts and styles from the pages' own origin only (no
- * inline code at all), API calls to the pages' origin and the API's, images from the origin, the
- * logo's host and `data:` (the empty favicon), and no framing anywhere (clickjacking of the
- * password forms). `frame-ancestors` works only as a header, so the <meta> copy leaves it out.
+ * The build step, in memory with esbuild (nothing written to disk): the app script bundled, the
+ * template and the style sheet as they are. What depends on the theme or the running stack is
+ * the render step's (web/render.ts).
  */
-export function contentSecurityPolicy(theme: ThemeConfig, { forMeta = false } = {}): string {
-  const directives: Array<[string, ...string[]]> = [
-    ['default-src', "'none'"],
-    ['script-src', "'self'"],
-    ['style-src', "'self'"],
-    ['img-src', "'self'", 'data:', ...[origin(theme.logoUrl)].filter((host): host is string => host !== undefined)],
-    ['connect-src', "'self'", ...[origin(theme.apiUrl)].filter((host): host is string => host !== undefined)],
-    // The scripts send every form; a native submission (scripts not loaded) would put a password in a URL: refused.
-    ['form-action', "'none'"],
-    ['base-uri', "'none'"],
-    ['object-src', "'none'"],
-  ];
-  if (!forMeta) directives.push(['frame-ancestors', "'none'"]);
-  return directives.map((directive) => [...new Set(directive)].join(' ')).join('; ');
-}
-
-/** The headers every response of the pages carries (docs/client.md shows them on CloudFront). */
-export function securityHeaders(theme: ThemeConfig): Record<string, string> {
-  return {
-    'Content-Security-Policy': contentSecurityPolicy(theme),
-    'X-Frame-Options': 'DENY',
-    'X-Content-Type-Options': 'nosniff',
-    // The page's URL may carry a mail-link token: never send it on in a Referer.
-    'Referrer-Policy': 'no-referrer',
-  };
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** index.html with its `{{key}}` texts from strings.ts and its `%NAME%` build values filled in. */
-export function renderPage(template: string, theme: ThemeConfig, options: PagesOptions = {}): string {
-  const settings = {
-    productName: theme.productName,
-    ...(theme.apiUrl ? { apiUrl: theme.apiUrl } : {}),
-    ...(options.mailViewerUrl ? { mailViewerUrl: options.mailViewerUrl } : {}),
-  };
-  const logo = theme.logoUrl ? `<img src="${escapeHtml(theme.logoUrl)}" alt="">` : '';
-  return template
-    .replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-      if (!(key in strings)) throw new Error(`index.html uses {{${key}}}, which web/pages/strings.ts does not define`);
-      return escapeHtml(fill(strings[key as keyof typeof strings], { product: theme.productName }));
-    })
-    .replace('%CSP%', escapeHtml(contentSecurityPolicy(theme, { forMeta: true })))
-    .replace('%SETTINGS%', escapeHtml(JSON.stringify(settings)))
-    .replace('%LOGO%', logo);
-}
-
-/** Bundles the pages in memory with esbuild: nothing is written to disk. */
-export async function buildPages(options: PagesOptions = {}): Promise<PageAssets> {
-  const theme = options.theme ?? defaultTheme;
+export async function bundlePages({ sourceMap = false }: { sourceMap?: boolean } = {}): Promise<BuiltPages> {
   const [template, css, bundle] = await Promise.all([
     readFile(`${pagesDir}index.html`, 'utf8'),
     readFile(`${pagesDir}pages.css`, 'utf8'),
@@ -104,21 +27,19 @@ export async function buildPages(options: PagesOptions = {}): Promise<PageAssets
       write: false,
       bundle: true,
       minify: true,
-      sourcemap: options.sourceMap ? 'inline' : false,
+      sourcemap: sourceMap ? 'inline' : false,
       target: 'es2022',
       format: 'esm',
       platform: 'browser',
       logLevel: 'silent',
     }),
   ]);
-  const headers = securityHeaders(theme);
-  const page: PageAsset = { contentType: 'text/html; charset=utf-8', body: renderPage(template, theme, options), headers };
-  return {
-    ...Object.fromEntries(appPaths.map((path) => [path, page])),
-    '/app.js': { contentType: 'text/javascript; charset=utf-8', body: bundle.outputFiles[0]!.text, headers },
-    '/pages.css': { contentType: 'text/css; charset=utf-8', body: css, headers },
-    '/theme.css': { contentType: 'text/css; charset=utf-8', body: themeCss(theme), headers },
-  };
+  return { template, css, script: bundle.outputFiles[0]!.text };
+}
+
+/** Built and rendered: the pages as a host serves them. */
+export async function buildPages(options: PagesOptions = {}): Promise<PageAssets> {
+  return renderPages(await bundlePages(options), options);
 }
 
 /** The file a static host serves for a URL path: `/` and the app paths as index.html in their folders. */

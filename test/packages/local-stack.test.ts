@@ -6,7 +6,8 @@ import { installedVersion, mailedMatch, scratchProject, type ScratchProject } fr
 
 /**
  * `@serverless-auth/cdk/local` in a team's project: the local stack from the package (no sources,
- * no tsx), with the orders example's handler as the team's route behind the real authorizer.
+ * no tsx), with the orders example's handler as the team's route behind the real authorizer, and
+ * the sign-in pages the package ships.
  */
 type LocalEntry = typeof import('../../packages/cdk/local');
 type RunningStack = Awaited<ReturnType<LocalEntry['startLocalStack']>>;
@@ -50,6 +51,27 @@ describe('the construct package\'s local stack with the team\'s route', () => {
 
     // Assess
     expect(health.handlers).toBe('prebuilt');
+  });
+
+  it('serves the sign-in pages the package ships, with their security headers and their app script', async () => {
+    // Act
+    const page = await fetch(`${stack.apiUrl}/`);
+    const html = await page.text();
+    const scriptPath = /<script type="module" src="([^"]+)"><\/script>/.exec(html)?.[1];
+    const script = await fetch(new URL(scriptPath ?? '/missing-script', stack.apiUrl));
+
+    // Assess
+    expect(page.status).toBe(200);
+    expect(page.headers.get('Content-Type')).toMatch(/^text\/html/);
+    expect(html).toContain('data-testid="login-email"');
+    expect(html).toContain(`&quot;mailViewerUrl&quot;:&quot;${stack.mailUrl}&quot;`);
+    expect(page.headers.get('Content-Security-Policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('Content-Security-Policy')).toContain("script-src 'self'");
+    expect(page.headers.get('X-Frame-Options')).toBe('DENY');
+    expect(scriptPath).toBeDefined();
+    expect(script.status).toBe(200);
+    expect(script.headers.get('Content-Type')).toMatch(/^text\/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(1000);
   });
 
   it('answers GET /orders 401 problem+json without a token, and the caller\'s orders with one', async () => {

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, renderPage, securityHeaders, writePages } from '../../web/build';
+import { writePages } from '../../web/build';
+import { appPaths, contentSecurityPolicy, renderPage, renderPages, securityHeaders } from '../../web/render';
 import { strings } from '../../web/pages/strings';
 import { contrast, parseThemeConfig, themeCss, themeProperties } from '../../web/pages/theme';
 
@@ -109,6 +110,24 @@ describe('the pages build', () => {
     expect(page).toContain('Sign in to Acme &amp; Co');
     expect(page).not.toMatch(/\{\{\w+\}\}|%[A-Z]+%/);
     expect(() => renderPage('<p>{{noSuchKey}}</p>', { productName: 'Acme', accentColor: '#2458d3' })).toThrow('noSuchKey');
+  });
+
+  it('renders the built files with the stack\'s mail viewer in the page settings, escaped, and the script as built', () => {
+    // Prepare
+    const built = { template, css: '.card{}', script: 'console.log("app")' };
+
+    // Act
+    const assets = renderPages(built, { mailViewerUrl: 'http://localhost:8005/?a=1&b="<x>"' });
+
+    // Assess
+    const page = assets['/']!;
+    expect(page.contentType).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('&quot;mailViewerUrl&quot;:&quot;http://localhost:8005/?a=1&amp;b=\\&quot;&lt;x&gt;\\&quot;&quot;');
+    expect(page.body).not.toContain('<x>');
+    expect(page.headers?.['Content-Security-Policy']).toContain("frame-ancestors 'none'");
+    for (const path of appPaths) expect(assets[path]?.body).toBe(page.body);
+    expect(assets['/app.js']).toMatchObject({ contentType: 'text/javascript; charset=utf-8', body: 'console.log("app")' });
+    expect(assets['/pages.css']?.body).toBe('.card{}');
   });
 
   it('has a CSP without inline code that refuses framing, and lets in only the API and logo hosts', () => {
