@@ -66,12 +66,11 @@ export function deviceAttributes(devices: readonly DeviceRecord[] = []): Record<
 export function deviceChanges(added: DeviceRecord | undefined, forgotten: readonly string[] = []): { set?: string; remove?: string; names: Record<string, string>; values: Record<string, unknown> } {
   // A path both set and removed fails the whole update: the new device is never among the forgotten.
   const gone = [...new Set(forgotten)].filter((id) => id !== added?.id);
-  const names: Record<string, string> = Object.fromEntries(gone.map((id, i) => [`#forgetDevice${i}`, deviceAttribute(id)]));
-  if (!added) return { ...(gone.length ? { remove: Object.keys(names).join(', ') } : {}), names, values: {} };
+  const removed = Object.fromEntries(gone.map((id, i) => [`#forgetDevice${i}`, deviceAttribute(id)]));
   return {
-    set: '#newDevice = :newDevice',
-    ...(gone.length ? { remove: Object.keys(names).join(', ') } : {}),
-    names: { ...names, '#newDevice': deviceAttribute(added.id) },
-    values: { ':newDevice': deviceValue(added) },
+    ...(added ? { set: '#newDevice = :newDevice' } : {}),
+    ...(gone.length ? { remove: Object.keys(removed).join(', ') } : {}),
+    names: { ...removed, ...(added ? { '#newDevice': deviceAttribute(added.id) } : {}) },
+    values: added ? { ':newDevice': deviceValue(added) } : {},
   };
 }

@@ -58,6 +58,8 @@ const bumpValues = { ':zero': 0, ':one': 1 };
 
 function toRecord(item: Record<string, unknown>): UserRecord {
   const u = item as unknown as UserRecord;
+  // Its attributes `device#<id>` (dynamodb-devices.ts).
+  const devices = devicesOfUserItem(item);
   return {
     id: u.id,
     email: u.email,
@@ -73,23 +75,18 @@ function toRecord(item: Record<string, unknown>): UserRecord {
     ...(Array.isArray(item.roles) && item.roles.length ? { roles: item.roles as string[] } : {}),
     ...(item.disabled === true ? { disabled: true } : {}),
     ...(typeof u.identitiesVersion === 'number' ? { identitiesVersion: u.identitiesVersion } : {}),
-    ...withDevices(item),
+    ...(devices.length ? { devices } : {}),
   };
-}
-
-/** The devices a user item records (dynamodb-devices.ts), or those of a record being turned into an item. */
-function withDevices(item: Record<string, unknown>): Pick<UserRecord, 'devices'> {
-  const devices = Array.isArray(item.devices) ? (item.devices as UserRecord['devices']) : devicesOfUserItem(item);
-  return devices?.length ? { devices } : {};
 }
 
 /** The user as stored: recent sessions as a string set, so a login adds one and a pruning drops some. */
 export function userItem(user: UserRecord): Record<string, unknown> {
-  const { recentSessions, devices, ...rest } = toRecord(user as unknown as Record<string, unknown>);
+  // toRecord reads devices from `device#<id>` attributes, which a record has none of: they are added from the record's own list.
+  const { recentSessions, ...rest } = toRecord(user as unknown as Record<string, unknown>);
   return {
     ...key.user(user.id),
     ...rest,
-    ...deviceAttributes(devices),
+    ...deviceAttributes(user.devices),
     ...(recentSessions?.length ? { recentSessions: new Set(recentSessions) } : {}),
     // Listed by the admin's users-by-email index.
     gsi2pk: tableSchema.usersByEmailIndex.partitionValue,
